@@ -1,0 +1,71 @@
+package dev.laocoon.core.finding;
+
+/**
+ * Every rule Laocoon can report. The id is stable (used by JSON, SARIF and baselines);
+ * the summary is one line; the default severity is what the rule reports unless the
+ * knowledge base or the context grades it.
+ */
+public enum Rule {
+    PICKLE_DANGEROUS_GLOBAL("LAO101", "pickle-dangerous-global", Severity.MALICIOUS,
+            "The pickle imports a callable known to run code, spawn processes, touch files or the network."),
+    PICKLE_UNKNOWN_GLOBAL("LAO102", "pickle-unknown-global", Severity.SUSPICIOUS,
+            "The pickle imports a global that is not known to be data-only; loading it runs that global's code."),
+    PICKLE_LIBRARY_GLOBAL("LAO103", "pickle-library-global", Severity.NOTICE,
+            "The pickle imports a class or function of a well-known library; loading it needs that library."),
+    PICKLE_DOTTED_NAME("LAO104", "pickle-dotted-name", Severity.SUSPICIOUS,
+            "A global name is resolved attribute by attribute (protocol 4 and later) through components that are not data."),
+    PICKLE_BUILD_NON_INSTANCE("LAO105", "pickle-build-non-instance", Severity.MALICIOUS,
+            "BUILD sets state on a module, class or function instead of an instance made by an allowed constructor."),
+    PICKLE_EXTENSION_CODE("LAO106", "pickle-extension-code", Severity.SUSPICIOUS,
+            "EXT1/EXT2/EXT4 take a callable from the copyreg extension registry, which the scanner cannot see."),
+    PICKLE_NESTED_PICKLE("LAO107", "pickle-nested-pickle", Severity.MALICIOUS,
+            "The pickle calls a deserializer on embedded bytes; the embedded payload is analysed too."),
+    PICKLE_MALFORMED("LAO108", "pickle-malformed", Severity.SUSPICIOUS,
+            "The pickle stream is malformed; a loader stops here after running everything before this point."),
+    PICKLE_TRUNCATED("LAO109", "pickle-truncated", Severity.SUSPICIOUS,
+            "The pickle stream ends before STOP; a loader runs everything before the end and then fails."),
+    PICKLE_FRAME_INCONSISTENCY("LAO110", "pickle-frame-inconsistency", Severity.SUSPICIOUS,
+            "FRAME lengths do not match the opcodes inside them; parsers that honour frames and the C unpickler disagree."),
+    ANALYSIS_INCOMPLETE("LAO111", "analysis-incomplete", Severity.SUSPICIOUS,
+            "A safety limit stopped the analysis; the rest of the file was not analysed."),
+    PICKLE_TRAILING_DATA("LAO112", "pickle-trailing-data", Severity.NOTICE,
+            "Bytes follow the last complete pickle that are not a pickle; loaders that read one pickle ignore them."),
+    PICKLE_PERSISTENT_ID("LAO113", "pickle-persistent-id", Severity.NOTICE,
+            "The pickle refers to objects through persistent ids, which the loader resolves with its own function."),
+    PICKLE_NON_CALLABLE_CALL("LAO114", "pickle-odd-call", Severity.SUSPICIOUS,
+            "The pickle calls something that is not an imported global (a call result or a constant)."),
+    PICKLE_OUT_OF_BAND_BUFFER("LAO115", "pickle-out-of-band-buffer", Severity.NOTICE,
+            "The pickle refers to out-of-band buffers (protocol 5) that are not part of the file."),
+    FILE_UNREADABLE("LAO001", "file-unreadable", Severity.SUSPICIOUS,
+            "The file could not be read completely, so it was not analysed."),
+    FORMAT_UNKNOWN("LAO002", "format-unrecognised", Severity.NOTICE,
+            "The file's content matches no format Laocoon analyses; nothing in it was judged.");
+
+    private final String id;
+    private final String slug;
+    private final Severity defaultSeverity;
+    private final String summary;
+
+    Rule(String id, String slug, Severity defaultSeverity, String summary) {
+        this.id = id;
+        this.slug = slug;
+        this.defaultSeverity = defaultSeverity;
+        this.summary = summary;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String slug() {
+        return slug;
+    }
+
+    public Severity defaultSeverity() {
+        return defaultSeverity;
+    }
+
+    public String summary() {
+        return summary;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.laocoon.core.report;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.scan.FileReport;
+import dev.laocoon.core.scan.ScanReport;
+import java.io.IOException;
+import java.io.Writer;
+import java.util.Map;
+
+/** Writes a scan as JSON (schema documented in README.md, "JSON output"). */
+public final class JsonReport {
+    public static final String SCHEMA_VERSION = "1";
+
+    private JsonReport() {
+    }
+
+    public static void write(ScanReport report, Severity failOn, String version, Writer out) throws IOException {
+        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("schema", SCHEMA_VERSION);
+            g.writeObjectFieldStart("tool");
+            g.writeStringField("name", "laocoon");
+            g.writeStringField("version", version);
+            g.writeEndObject();
+            g.writeArrayFieldStart("files");
+            for (FileReport f : report.files()) {
+                g.writeStartObject();
+                g.writeStringField("path", f.path());
+                g.writeStringField("format", f.format());
+                g.writeStringField("verdict", f.verdictLabel());
+                if (f.size() >= 0) {
+                    g.writeNumberField("size", f.size());
+                }
+                if (f.error() != null) {
+                    g.writeStringField("error", f.error());
+                }
+                g.writeArrayFieldStart("findings");
+                for (Finding x : f.findings()) {
+                    g.writeStartObject();
+                    g.writeStringField("rule", x.rule().id());
+                    g.writeStringField("name", x.rule().slug());
+                    g.writeStringField("severity", x.severity().label());
+                    g.writeStringField("message", x.message());
+                    g.writeObjectFieldStart("location");
+                    g.writeStringField("file", x.location().file());
+                    g.writeArrayFieldStart("members");
+                    for (String m : x.location().members()) {
+                        g.writeString(m);
+                    }
+                    g.writeEndArray();
+                    if (x.location().pickleIndex() >= 0) {
+                        g.writeNumberField("pickle", x.location().pickleIndex());
+                    }
+                    if (x.location().offset() >= 0) {
+                        g.writeNumberField("offset", x.location().offset());
+                    }
+                    g.writeStringField("display", x.location().render());
+                    g.writeEndObject();
+                    g.writeStringField("evidence", x.evidence());
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("summary");
+            g.writeNumberField("files", report.files().size());
+            for (Map.Entry<Severity, Integer> e : report.countByVerdict().entrySet()) {
+                g.writeNumberField(e.getKey().label(), e.getValue());
+            }
+            g.writeNumberField("errors", report.errors());
+            g.writeNumberField("findings", report.findings());
+            g.writeStringField("failOn", failOn.label());
+            g.writeBooleanField("failed", report.reaches(failOn));
+            g.writeNumberField("seconds", report.nanos() / 1e9);
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package dev.laocoon.core.report;
+
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.scan.FileReport;
+import dev.laocoon.core.scan.ScanReport;
+import java.io.PrintWriter;
+import java.util.Map;
+
+/** Human-readable output: one line per finding (and per file in verbose mode), then a summary. */
+public final class TextReport {
+    private final boolean colour;
+    private final boolean verbose;
+
+    public TextReport(boolean colour, boolean verbose) {
+        this.colour = colour;
+        this.verbose = verbose;
+    }
+
+    public void write(ScanReport report, Severity failOn, PrintWriter out) {
+        for (FileReport f : report.files()) {
+            if (f.error() != null) {
+                out.println(paint("ERROR", 31) + "  " + f.path() + ": " + f.error());
+                continue;
+            }
+            if (verbose || f.verdict() != Severity.SAFE) {
+                out.println(paint(f.verdictLabel().toUpperCase(), colourOf(f.verdict())) + "  " + f.path()
+                        + (f.format().equals("unknown") ? "" : "  (" + f.format() + ")"));
+            }
+            for (Finding x : f.findings()) {
+                StringBuilder sb = new StringBuilder("  ");
+                sb.append(paint(pad(x.severity().label(), 10), colourOf(x.severity())))
+                        .append(' ').append(x.rule().id()).append(' ')
+                        .append(x.location().render()).append("  ").append(x.message());
+                if (!x.evidence().isEmpty()) {
+                    sb.append("\n").append(" ".repeat(16)).append("evidence: ").append(x.evidence());
+                }
+                out.println(sb);
+            }
+        }
+        Map<Severity, Integer> c = report.countByVerdict();
+        StringBuilder s = new StringBuilder();
+        s.append(report.files().size()).append(report.files().size() == 1 ? " file" : " files").append(" scanned: ");
+        s.append(c.get(Severity.MALICIOUS)).append(" malicious, ")
+                .append(c.get(Severity.SUSPICIOUS)).append(" suspicious, ")
+                .append(c.get(Severity.NOTICE)).append(" notice, ")
+                .append(c.get(Severity.SAFE)).append(" safe");
+        if (report.errors() > 0) {
+            s.append(", ").append(report.errors()).append(" unreadable");
+        }
+        s.append(String.format(" (%.2f s)", report.nanos() / 1e9));
+        out.println(s);
+        if (report.reaches(failOn)) {
+            out.println(paint("FAIL", 31) + ": at least one file is " + failOn.label() + " or worse");
+        }
+        out.flush();
+    }
+
+    private static String pad(String s, int n) {
+        return s.length() >= n ? s : s + " ".repeat(n - s.length());
+    }
+
+    private static int colourOf(Severity s) {
+        if (s == null) {
+            return 31;
+        }
+        return switch (s) {
+            case SAFE -> 32;
+            case NOTICE -> 36;
+            case SUSPICIOUS -> 33;
+            case MALICIOUS -> 31;
+        };
+    }
+
+    private String paint(String s, int code) {
+        return colour ? "\u001b[" + code + "m" + s + "\u001b[0m" : s;
+    }
+}

@@ -1,0 +1,130 @@
+package dev.laocoon.core.scan;
+
+import dev.laocoon.core.analysis.PickleAnalyzer;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Location;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.pickle.PickleLimits;
+import dev.laocoon.core.pickle.PickleMachine;
+import dev.laocoon.core.pickle.PickleResult;
+import dev.laocoon.core.pickle.PickleTrace;
+import dev.laocoon.core.pickle.TraceEvent;
+import dev.laocoon.core.source.ByteSource;
+import dev.laocoon.core.source.FileByteSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Scans files and directories: detects each file's format from its content (never its name),
+ * runs the matching analysers and turns their findings into a verdict.
+ */
+public final class Scanner {
+    private final KnowledgeBase kb;
+    private final PickleLimits limits;
+
+    public Scanner(KnowledgeBase kb, PickleLimits limits) {
+        this.kb = kb;
+        this.limits = limits;
+    }
+
+    public Scanner() {
+        this(KnowledgeBase.builtin(), PickleLimits.DEFAULT);
+    }
+
+    /**
+     * Scans each argument; directories recursively (symbolic links to directories are not
+     * followed). Throws NoSuchFileException for an argument that does not exist.
+     */
+    public ScanReport scan(List<Path> arguments) throws IOException {
+        long t0 = System.nanoTime();
+        List<FileReport> out = new ArrayList<>();
+        for (Path arg : arguments) {
+            if (!Files.exists(arg)) {
+                throw new NoSuchFileException(arg.toString(), null, "no such file or directory");
+            }
+            if (Files.isDirectory(arg)) {
+                List<Path> files;
+                try (Stream<Path> s = Files.walk(arg, new FileVisitOption[0])) {
+                    files = s.filter(p -> Files.isRegularFile(p)).sorted(Comparator.comparing(Path::toString)).toList();
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                for (Path f : files) {
+                    out.add(scanFile(f, arg.resolve(arg.relativize(f)).toString()));
+                }
+            } else {
+                out.add(scanFile(arg, arg.toString()));
+            }
+        }
+        return new ScanReport(out, System.nanoTime() - t0);
+    }
+
+    /** Scans one regular file; read errors become an {@code error} entry, never a verdict. */
+    public FileReport scanFile(Path file, String display) {
+        long t0 = System.nanoTime();
+        try (ByteSource src = new FileByteSource(file)) {
+            return scanSource(src, display, t0);
+        } catch (IOException | UncheckedIOException e) {
+            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            return FileReport.failed(display, "cannot read: " + msg);
+        }
+    }
+
+    public FileReport scanSource(ByteSource src, String display, long t0) {
+        Location where = Location.of(display);
+        List<Finding> findings = new ArrayList<>();
+        String format = "unknown";
+        if (src.size() > 0) {
+            PickleTrace trace = PickleMachine.run(src, 0, limits);
+            if (looksLikePickle(trace, src)) {
+                format = "pickle";
+                findings.addAll(new PickleAnalyzer(kb, limits).analyze(trace, where));
+            }
+        }
+        if (format.equals("unknown")) {
+            findings.add(new Finding(Rule.FORMAT_UNKNOWN, Severity.NOTICE,
+                    src.size() == 0 ? "empty file" : "content is not a format Laocoon analyses; nothing in it was judged",
+                    where, ""));
+        }
+        Severity verdict = Severity.SAFE;
+        for (Finding f : findings) {
+            verdict = Severity.max(verdict, f.severity());
+        }
+        return new FileReport(display, format, verdict, findings, null, src.size(), System.nanoTime() - t0);
+    }
+
+    /**
+     * A loader would treat the content as a pickle when it starts with PROTO, when a whole pickle
+     * parses, or when anything would be imported or called before it fails.
+     */
+    static boolean looksLikePickle(PickleTrace trace, ByteSource src) {
+        if (trace.pickles().isEmpty()) {
+            return false;
+        }
+        PickleResult first = trace.pickles().get(0);
+        if (first.complete()) {
+            return true;
+        }
+        for (TraceEvent e : first.events()) {
+            if (!(e instanceof TraceEvent.FrameIssue)) {
+                return true;
+            }
+        }
+        try {
+            byte[] b = new byte[2];
+            return src.readFully(0, b, 0, 2) == 2 && (b[0] & 0xff) == 0x80 && b[1] >= 0 && b[1] <= 5;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

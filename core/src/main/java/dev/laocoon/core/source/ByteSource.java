@@ -1,0 +1,37 @@
+package dev.laocoon.core.source;
+
+import java.io.Closeable;
+import java.io.IOException;
+
+/**
+ * Random-access bytes to scan: a file, an in-memory buffer, an archive member.
+ * Positional reads never move shared state, so one source may be read by several analysers.
+ */
+public interface ByteSource extends Closeable {
+
+    /** Total length in bytes. */
+    long size();
+
+    /**
+     * Reads up to {@code len} bytes starting at {@code position} into {@code dst}.
+     * Returns the number of bytes read, 0 when {@code position} is at or past the end.
+     */
+    int read(long position, byte[] dst, int off, int len) throws IOException;
+
+    /** Reads exactly {@code len} bytes or fewer at the end of the source; returns the count. */
+    default int readFully(long position, byte[] dst, int off, int len) throws IOException {
+        int total = 0;
+        while (total < len) {
+            int n = read(position + total, dst, off + total, len - total);
+            if (n <= 0) {
+                break;
+            }
+            total += n;
+        }
+        return total;
+    }
+
+    @Override
+    default void close() throws IOException {
+    }
+}

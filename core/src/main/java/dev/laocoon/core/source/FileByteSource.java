@@ -1,0 +1,37 @@
+package dev.laocoon.core.source;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** A regular file read with positional reads; nothing is mapped or read ahead. */
+public final class FileByteSource implements ByteSource {
+    private final FileChannel channel;
+    private final long size;
+
+    public FileByteSource(Path path) throws IOException {
+        this.channel = FileChannel.open(path, StandardOpenOption.READ);
+        this.size = channel.size();
+    }
+
+    @Override
+    public long size() {
+        return size;
+    }
+
+    @Override
+    public int read(long position, byte[] dst, int off, int len) throws IOException {
+        if (position >= size) {
+            return 0;
+        }
+        int n = channel.read(ByteBuffer.wrap(dst, off, len), position);
+        return Math.max(n, 0);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
