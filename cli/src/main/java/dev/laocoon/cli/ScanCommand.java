@@ -74,9 +74,10 @@ final class ScanCommand implements Callable<Integer> {
             System.err.println("laocoon scan: " + e.getMessage());
             return Main.ERROR;
         }
-        try (Writer w = output == null
+        Writer w = output == null
                 ? new OutputStreamWriter(System.out, StandardCharsets.UTF_8)
-                : Files.newBufferedWriter(output, StandardCharsets.UTF_8)) {
+                : Files.newBufferedWriter(output, StandardCharsets.UTF_8);
+        try {
             if (format == Format.json) {
                 JsonReport.write(report, gate, Main.version(), w);
                 w.write('\n');
@@ -86,6 +87,10 @@ final class ScanCommand implements Callable<Integer> {
                 new TextReport(colour, verbose).write(report, gate, new PrintWriter(w));
             }
             w.flush();
+        } finally {
+            if (output != null) {
+                w.close(); // standard output stays open
+            }
         }
         for (var f : report.files()) {
             if (f.error() != null) {

@@ -249,13 +249,16 @@ public final class PickleAnalyzer {
         if (payload == null) {
             return;
         }
-        Location inner = where.withMember("nested@" + loc.offset());
+        Location inner = where.withMember("nested[" + loc.offset() + "]");
         if (depth + 1 > MAX_NESTING) {
             out.add(new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS,
                     "nested pickles deeper than " + MAX_NESTING + " levels were not analysed", inner, ""));
             return;
         }
         PickleTrace t = PickleMachine.run(new ArrayByteSource(payload), 0, limits);
+        if (!t.looksLikePickle(payload.length > 1 ? payload[0] & 0xff : -1, payload.length > 1 ? payload[1] : -1)) {
+            return; // e.g. marshal data handed to marshal.loads: the loader call itself is the finding
+        }
         out.addAll(analyze(t, inner, depth + 1));
     }
 
@@ -268,10 +271,9 @@ public final class PickleAnalyzer {
                 appendArgs(sb, inv.args());
             }
             case NEW -> {
-                sb.append(inv.target().render(60)).append(".__new__(").append(inv.target().render(40));
-                if (inv.args() instanceof Value.Container c && c.size() > 0) {
-                    String a = inv.args().render(EVIDENCE);
-                    sb.append(", *").append(a);
+                sb.append(inv.target().render(60)).append(".__new__(cls");
+                if (!(inv.args() instanceof Value.Container c && c.size() == 0)) {
+                    sb.append(", *").append(inv.args().render(EVIDENCE));
                 }
                 if (inv.kwargs() != null) {
                     sb.append(", **").append(inv.kwargs().render(60));

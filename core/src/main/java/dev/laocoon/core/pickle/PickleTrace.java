@@ -13,6 +13,27 @@ public record PickleTrace(List<PickleResult> pickles, long size, long trailingSt
         return trailingStart < 0 && pickles.stream().allMatch(PickleResult::complete);
     }
 
+    /**
+     * Whether a loader would treat the data as a pickle: it starts with PROTO, a whole pickle
+     * parses, or something is imported or called before it fails. {@code b0}/{@code b1} are the
+     * first two bytes of the data (-1 when absent).
+     */
+    public boolean looksLikePickle(int b0, int b1) {
+        if (pickles.isEmpty()) {
+            return false;
+        }
+        PickleResult first = pickles.get(0);
+        if (first.complete()) {
+            return true;
+        }
+        for (TraceEvent e : first.events()) {
+            if (!(e instanceof TraceEvent.FrameIssue)) {
+                return true;
+            }
+        }
+        return b0 == 0x80 && b1 >= 0 && b1 <= 5;
+    }
+
     public PickleError firstError() {
         for (PickleResult p : pickles) {
             if (p.error() != null) {

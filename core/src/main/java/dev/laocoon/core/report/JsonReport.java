@@ -2,6 +2,7 @@ package dev.laocoon.core.report;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.scan.FileReport;
@@ -18,7 +19,8 @@ public final class JsonReport {
     }
 
     public static void write(ScanReport report, Severity failOn, String version, Writer out) throws IOException {
-        try (JsonGenerator g = new JsonFactory().createGenerator(out)) {
+        try (JsonGenerator g = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build()
+                .createGenerator(out)) {
             g.useDefaultPrettyPrinter();
             g.writeStartObject();
             g.writeStringField("schema", SCHEMA_VERSION);

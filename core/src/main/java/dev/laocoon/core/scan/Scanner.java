@@ -8,9 +8,7 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.pickle.PickleLimits;
 import dev.laocoon.core.pickle.PickleMachine;
-import dev.laocoon.core.pickle.PickleResult;
 import dev.laocoon.core.pickle.PickleTrace;
-import dev.laocoon.core.pickle.TraceEvent;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;
@@ -103,26 +101,11 @@ public final class Scanner {
         return new FileReport(display, format, verdict, findings, null, src.size(), System.nanoTime() - t0);
     }
 
-    /**
-     * A loader would treat the content as a pickle when it starts with PROTO, when a whole pickle
-     * parses, or when anything would be imported or called before it fails.
-     */
-    static boolean looksLikePickle(PickleTrace trace, ByteSource src) {
-        if (trace.pickles().isEmpty()) {
-            return false;
-        }
-        PickleResult first = trace.pickles().get(0);
-        if (first.complete()) {
-            return true;
-        }
-        for (TraceEvent e : first.events()) {
-            if (!(e instanceof TraceEvent.FrameIssue)) {
-                return true;
-            }
-        }
+    private static boolean looksLikePickle(PickleTrace trace, ByteSource src) {
         try {
             byte[] b = new byte[2];
-            return src.readFully(0, b, 0, 2) == 2 && (b[0] & 0xff) == 0x80 && b[1] >= 0 && b[1] <= 5;
+            int n = src.readFully(0, b, 0, 2);
+            return trace.looksLikePickle(n > 0 ? b[0] & 0xff : -1, n > 1 ? b[1] : -1);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
