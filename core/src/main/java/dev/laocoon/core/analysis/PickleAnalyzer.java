@@ -82,11 +82,22 @@ public final class PickleAnalyzer {
                 firstCall.putIfAbsent(g.name(), inv);
             }
         }
+        Map<GlobalName, List<Attribute>> attributes = staticGetattrs(p);
         Set<String> reported = new HashSet<>();
         boolean persistentReported = false;
         for (TraceEvent e : p.events()) {
             Location loc = where.at(idx, e.offset());
             if (e instanceof TraceEvent.Import imp) {
+                List<Attribute> attrs = attributes.get(imp.name());
+                if (attrs != null) {
+                    // getattr(Class, 'NAME') with constant operands reads one known attribute, as
+                    // Python 3.12+ does to pickle enum members: judge the attribute, not getattr.
+                    for (Attribute a : attrs) {
+                        judgeImport(new TraceEvent.Import(a.call().offset(), imp.opcode(), a.name()),
+                                where.at(idx, a.call().offset()), describe(a.call()), reported, out);
+                    }
+                    continue;
+                }
                 TraceEvent.Invoke call = firstCall.get(imp.name());
                 String evidence = call != null ? describe(call) : imp.name().display();
                 judgeImport(imp, loc, evidence, reported, out);
@@ -126,6 +137,51 @@ public final class PickleAnalyzer {
                 default -> throw new IllegalStateException();
             }
         }
+    }
+
+    /** A getattr call with a global and a constant identifier: the attribute it reads. */
+    private record Attribute(TraceEvent.Invoke call, GlobalName name) {
+    }
+
+    /**
+     * For each import of builtins.getattr whose every call has a global and a constant identifier
+     * as operands, and whose attributes are all at most notices, the attributes read.
+     */
+    private Map<GlobalName, List<Attribute>> staticGetattrs(PickleResult p) {
+        Map<GlobalName, List<Attribute>> found = new IdentityHashMap<>();
+        Set<GlobalName> rejected = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (TraceEvent e : p.events()) {
+            if (e instanceof TraceEvent.Import imp && imp.name().known()
+                    && kb.canonical(imp.name().path()).equals("builtins.getattr")) {
+                found.put(imp.name(), new ArrayList<>());
+            }
+        }
+        if (found.isEmpty()) {
+            return found;
+        }
+        for (TraceEvent e : p.events()) {
+            if (!(e instanceof TraceEvent.Invoke inv) || !(inv.target() instanceof Value.Global g)
+                    || !found.containsKey(g.name())) {
+                continue;
+            }
+            GlobalName attr = null;
+            if (inv.kind() == TraceEvent.CallKind.CALL && inv.args() instanceof Value.Container a
+                    && a.kind() == Value.Kind.TUPLE && a.size() == 2
+                    && a.item(0) instanceof Value.Global owner && owner.name().known()
+                    && a.item(1) instanceof Value.Str s && s.complete()
+                    && s.text().matches("[A-Za-z][A-Za-z0-9_]*")) {
+                GlobalName o = owner.name();
+                attr = new GlobalName(o.resolvedModule(), o.resolvedName() + "." + s.text(),
+                        o.resolvedModule(), o.resolvedName() + "." + s.text(), 4, true);
+            }
+            if (attr == null || judge(attr).severity().atLeast(Severity.SUSPICIOUS)) {
+                rejected.add(g.name());
+            } else {
+                found.get(g.name()).add(new Attribute(inv, attr));
+            }
+        }
+        found.keySet().removeIf(k -> rejected.contains(k) || found.get(k).isEmpty());
+        return found;
     }
 
     /** Judges one global path (canonicalised), without context. */
@@ -169,12 +225,13 @@ public final class PickleAnalyzer {
                             "Reaches " + tail + " through the attribute chain: " + t.explanation());
                 }
             }
-            if (entry == null || entry.pattern().endsWith(".*") || base.severity().atLeast(Severity.SUSPICIOUS)) {
-                Severity s = Severity.max(Severity.SUSPICIOUS, base.severity());
-                return new Judgement(Rule.PICKLE_DOTTED_NAME, s, "attribute-chain",
+            if (entry != null && entry.pattern().endsWith(".*") && base.severity() == Severity.SAFE) {
+                // Only exact names are data; a component below a data namespace is not.
+                return new Judgement(Rule.PICKLE_DOTTED_NAME, Severity.NOTICE, "attribute-chain",
                         "Resolves '" + name.resolvedName() + "' attribute by attribute from " + name.resolvedModule()
-                                + "; not a known data path");
+                                + "; not an exact data-only name");
             }
+            return base;
         }
         // A module attribute that is itself a dangerous module (e.g. torch.serialization.os).
         String lastTail = comps[comps.length - 1];

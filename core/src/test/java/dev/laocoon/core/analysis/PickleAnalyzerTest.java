@@ -173,6 +173,36 @@ class PickleAnalyzerTest {
         }
 
         @Test
+        void getattrOfAnEnumMemberOnALibraryClassIsANotice() {
+            // Python 3.12+ pickles enum members as getattr(EnumClass, 'NAME').
+            byte[] p = PickleBuilder.create().proto(2).global("builtins", "getattr")
+                    .global("transformers.trainer_utils", "IntervalStrategy").str("STEPS").tuple2().reduce()
+                    .stop().bytes();
+            List<Finding> fs = analyze(p);
+            assertThat(verdict(fs)).isEqualTo(Severity.NOTICE);
+            assertThat(fs).anySatisfy(f -> assertThat(f.evidence())
+                    .isEqualTo("builtins.getattr(transformers.trainer_utils.IntervalStrategy, 'STEPS')"));
+        }
+
+        @Test
+        void getattrReachingADangerousFunctionStaysMalicious() {
+            byte[] p = PickleBuilder.create().proto(2).global("builtins", "getattr")
+                    .global("torch", "serialization").str("load").tuple2().reduce().stop().bytes();
+            assertThat(verdict(analyze(p))).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void getattrWithAComputedOperandStaysMalicious() {
+            byte[] p = PickleBuilder.create().proto(2).global("builtins", "getattr")
+                    .global("builtins", "__import__").str("os").tuple1().reduce().str("system").tuple2().reduce()
+                    .stop().bytes();
+            assertThat(analyze(p)).anySatisfy(f -> {
+                assertThat(f.message()).contains("builtins.getattr");
+                assertThat(f.severity()).isEqualTo(Severity.MALICIOUS);
+            });
+        }
+
+        @Test
         void aDangerousModuleReachedAsAttributeIsMalicious() {
             assertThat(verdict(analyze(importOnly("torch.serialization", "os")))).isEqualTo(Severity.MALICIOUS);
         }
