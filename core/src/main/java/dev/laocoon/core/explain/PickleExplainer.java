@@ -61,7 +61,13 @@ public final class PickleExplainer {
                 return "import ???  # module " + n.module() + ", name " + n.name() + " computed while loading";
             }
             String remap = n.remapped() ? "  # written as " + n.module() + "." + n.name() : "";
-            return "import " + n.resolvedModule() + remap;
+            String nm = n.resolvedName();
+            int dot = nm.indexOf('.');
+            if (dot < 0) {
+                return "from " + n.resolvedModule() + " import " + nm + remap;
+            }
+            return "from " + n.resolvedModule() + " import " + nm.substring(0, dot) + "  # then ." + nm.substring(dot + 1)
+                    + remap;
         }
         if (e instanceof TraceEvent.Invoke inv) {
             String call = PickleAnalyzer.describe(inv);
@@ -123,11 +129,12 @@ public final class PickleExplainer {
     }
 
     private static String mark(Finding f) {
-        return "# !! " + f.severity().label().toUpperCase() + " " + f.rule().id() + " (" + f.rule().slug() + ") "
-                + f.location().render() + ": " + f.message();
+        String where = f.location().members().isEmpty() ? "" : " at " + f.location().render();
+        return "# !! " + f.severity().label().toUpperCase() + " " + f.rule().id() + " " + f.rule().slug() + where
+                + ": " + f.message();
     }
 
     private static String quote(String s) {
-        return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
+        return s.contains("'") && !s.contains("\"") ? "\"" + s + "\"" : "'" + s.replace("'", "\\'") + "'";
     }
 }
