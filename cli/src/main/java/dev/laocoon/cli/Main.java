@@ -1,39 +1,279 @@
 package dev.laocoon.cli;
 
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import dev.laocoon.core.explain.PickleExplainer;
+import dev.laocoon.core.finding.Location;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.pickle.PickleLimits;
+import dev.laocoon.core.pickle.PickleMachine;
+import dev.laocoon.core.pickle.PickleTrace;
+import dev.laocoon.core.report.JsonReport;
+import dev.laocoon.core.report.TextReport;
+import dev.laocoon.core.scan.FileReport;
+import dev.laocoon.core.scan.ScanReport;
+import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.source.FileByteSource;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 
-/** Entry point of the {@code laocoon} command. */
-@Command(name = "laocoon", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        description = "Finds code hidden in machine-learning model files without running anything.",
-        subcommands = {ScanCommand.class, ExplainCommand.class, CommandLine.HelpCommand.class},
-        exitCodeListHeading = "%nExit codes:%n",
-        exitCodeList = {"0:no file reached --fail-on", "1:a file reached --fail-on", "2:usage or I/O error"})
-public final class Main implements Runnable {
+/** Entry point of the {@code laocoon} command: {@code scan} and {@code explain}. */
+public final class Main {
     public static final int OK = 0;
     public static final int FOUND = 1;
     public static final int ERROR = 2;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    private static final String DESCRIPTION =
+            "Finds code hidden in machine-learning model files without running anything.";
 
-    @Override
-    public void run() {
-        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: use 'scan' or 'explain'");
+    private static final List<Args.Option> COMMON = List.of(
+            new Args.Option(List.of("--policy"), "FILE",
+                    "Policy file that adds or overrides knowledge-base entries (README: Policy files)."),
+            new Args.Option(List.of("--max-seconds"), "N",
+                    "Time limit per file in seconds (default 60); hitting it makes the file suspicious."),
+            new Args.Option(List.of("-h", "--help"), null, "Show this help and exit."));
+
+    private static final List<Args.Option> SCAN = concat(List.of(
+            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text or json (default text)."),
+            new Args.Option(List.of("--fail-on"), "SEVERITY",
+                    "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
+            new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
+            new Args.Option(List.of("-v", "--verbose"), null, "Text output: also list files with no findings."),
+            new Args.Option(List.of("--no-color"), null,
+                    "Never colour text output (colour is used only on a terminal).")), COMMON);
+
+    private static final String MAIN_HELP = "Usage: laocoon COMMAND [OPTIONS] ...\n\n" + DESCRIPTION + "\n\n"
+            + "Commands:\n"
+            + "  scan PATH...    Scan model files and directories (recursively) and judge each file.\n"
+            + "  explain FILE    Show what a loader would do with FILE, as pseudo-Python.\n"
+            + "  help [COMMAND]  Show help.\n\n"
+            + "Options:\n  -h, --help      Show this help.\n  -V, --version   Show the version.\n\n"
+            + "Exit codes:\n  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
+            + "  2  usage or I/O error (and nothing reached --fail-on)\n";
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    private Main(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int code = execute(args);
+        System.out.flush();
+        System.exit(code);
     }
 
     /** Runs the command line and returns the exit code (used by tests). */
     public static int execute(String... args) {
-        CommandLine cl = new CommandLine(new Main());
-        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
-            cmd.getErr().println("laocoon: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+        return new Main(System.out, System.err).run(Arrays.asList(args));
+    }
+
+    private int run(List<String> argv) {
+        if (argv.isEmpty()) {
+            err.print(MAIN_HELP);
             return ERROR;
-        });
-        return cl.execute(args);
+        }
+        String cmd = argv.get(0);
+        List<String> rest = argv.subList(1, argv.size());
+        try {
+            switch (cmd) {
+                case "scan":
+                    return scan(rest);
+                case "explain":
+                    return explain(rest);
+                case "help":
+                    return help(rest);
+                case "-h":
+                case "--help":
+                    out.print(MAIN_HELP);
+                    return OK;
+                case "-V":
+                case "--version":
+                    out.println("laocoon " + version());
+                    return OK;
+                default:
+                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan or explain)");
+            }
+        } catch (Args.UsageException e) {
+            err.println("laocoon: " + e.getMessage());
+            err.println("Run 'laocoon " + (cmd.equals("scan") || cmd.equals("explain") ? cmd + " " : "") + "--help' for usage.");
+            return ERROR;
+        } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+            String m = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            err.println("laocoon: " + m);
+            return ERROR;
+        }
+    }
+
+    private int help(List<String> rest) {
+        if (rest.isEmpty()) {
+            out.print(MAIN_HELP);
+        } else if (rest.get(0).equals("scan")) {
+            out.print(scanUsage());
+        } else if (rest.get(0).equals("explain")) {
+            out.print(explainUsage());
+        } else {
+            err.println("laocoon: no help for '" + rest.get(0) + "'");
+            return ERROR;
+        }
+        return OK;
+    }
+
+    private static String scanUsage() {
+        return Args.usage("laocoon scan [OPTIONS] PATH...",
+                "Scan model files and directories (recursively) and judge each file.", SCAN)
+                + "\nExit codes:\n  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
+                + "  2  usage or I/O error (and nothing reached --fail-on)\n";
+    }
+
+    private static String explainUsage() {
+        return Args.usage("laocoon explain [OPTIONS] FILE",
+                "Show what a loader would do with FILE, as pseudo-Python, with findings marked inline.", COMMON)
+                + "\nExit codes:\n  0  explained\n  2  usage or I/O error\n";
+    }
+
+    // ------------------------------------------------------------------ scan
+
+    private int scan(List<String> argv) throws Args.UsageException, IOException {
+        Args a = Args.parse(SCAN, argv);
+        if (a.flag("--help")) {
+            out.print(scanUsage());
+            return OK;
+        }
+        String format = a.value("--format", "text");
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new Args.UsageException("--format: expected text or json, got '" + format + "'");
+        }
+        Severity gate;
+        try {
+            gate = Severity.parse(a.value("--fail-on", "suspicious"));
+        } catch (IllegalArgumentException e) {
+            throw new Args.UsageException("--fail-on: " + e.getMessage());
+        }
+        if (gate == Severity.SAFE) {
+            throw new Args.UsageException("--fail-on safe would fail every scan; use notice, suspicious or malicious");
+        }
+        if (a.positionals().isEmpty()) {
+            throw new Args.UsageException("scan needs at least one PATH");
+        }
+        List<Path> paths = new ArrayList<>();
+        for (String p : a.positionals()) {
+            paths.add(Path.of(p));
+        }
+        ScanReport report;
+        try {
+            report = new Scanner(knowledgeBase(a), limits(a)).scan(paths);
+        } catch (NoSuchFileException e) {
+            err.println("laocoon scan: " + e.getFile() + ": no such file or directory");
+            return ERROR;
+        }
+        String output = a.value("--output", null);
+        Writer w = output == null
+                ? new OutputStreamWriter(out, StandardCharsets.UTF_8)
+                : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8);
+        try {
+            if (format.equals("json")) {
+                JsonReport.write(report, gate, version(), w);
+                w.write('\n');
+            } else {
+                boolean colour = output == null && out == System.out && !a.flag("--no-color")
+                        && System.console() != null && System.getenv("NO_COLOR") == null
+                        && !"dumb".equals(System.getenv("TERM"));
+                new TextReport(colour, a.flag("--verbose")).write(report, gate, new PrintWriter(w));
+            }
+            w.flush();
+        } finally {
+            if (output != null) {
+                w.close(); // standard output stays open
+            }
+        }
+        for (FileReport f : report.files()) {
+            if (f.error() != null) {
+                err.println("laocoon scan: " + f.path() + ": " + f.error());
+            }
+        }
+        if (report.reaches(gate)) {
+            return FOUND;
+        }
+        return report.errors() > 0 ? ERROR : OK;
+    }
+
+    // ------------------------------------------------------------------ explain
+
+    private int explain(List<String> argv) throws Args.UsageException, IOException {
+        Args a = Args.parse(COMMON, argv);
+        if (a.flag("--help")) {
+            out.print(explainUsage());
+            return OK;
+        }
+        if (a.positionals().size() != 1) {
+            throw new Args.UsageException("explain needs exactly one FILE");
+        }
+        Path file = Path.of(a.positionals().get(0));
+        if (!Files.isRegularFile(file)) {
+            err.println("laocoon explain: " + file + ": not a regular file");
+            return ERROR;
+        }
+        PickleLimits limits = limits(a);
+        FileReport report = new Scanner(knowledgeBase(a), limits).scanFile(file, file.toString());
+        if (report.error() != null) {
+            err.println("laocoon explain: " + file + ": " + report.error());
+            return ERROR;
+        }
+        if (!report.format().equals("pickle")) {
+            out.println("# " + file + ": not a pickle (format " + report.format()
+                    + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
+            return OK;
+        }
+        PickleTrace trace;
+        try (FileByteSource src = new FileByteSource(file)) {
+            trace = PickleMachine.run(src, 0, limits);
+        }
+        out.print(PickleExplainer.explain(trace, report.findings(), Location.of(file.toString())));
+        out.println("\n# verdict: " + report.verdictLabel());
+        return OK;
+    }
+
+    // ------------------------------------------------------------------ shared
+
+    private static KnowledgeBase knowledgeBase(Args a) throws IOException {
+        KnowledgeBase kb = KnowledgeBase.builtin();
+        String policy = a.value("--policy", null);
+        if (policy != null) {
+            Path p = Path.of(policy);
+            if (!Files.isRegularFile(p)) {
+                throw new IOException("policy file not found: " + policy);
+            }
+            kb = kb.withPolicy(p);
+        }
+        return kb;
+    }
+
+    private static PickleLimits limits(Args a) throws Args.UsageException {
+        String s = a.value("--max-seconds", "60");
+        long n;
+        try {
+            n = Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            throw new Args.UsageException("--max-seconds: expected a whole number of seconds, got '" + s + "'");
+        }
+        if (n < 1) {
+            throw new Args.UsageException("--max-seconds: must be at least 1");
+        }
+        return PickleLimits.DEFAULT.withMaxTime(Duration.ofSeconds(n));
     }
 
     static String version() {
@@ -42,11 +282,9 @@ public final class Main implements Runnable {
         return v == null ? "0.1.0-dev" : v;
     }
 
-    /** Reports the version from the jar manifest. */
-    public static final class Version implements CommandLine.IVersionProvider {
-        @Override
-        public String[] getVersion() {
-            return new String[] {"laocoon " + version()};
-        }
+    private static <T> List<T> concat(List<T> a, List<T> b) {
+        List<T> l = new ArrayList<>(a);
+        l.addAll(b);
+        return List.copyOf(l);
     }
 }

@@ -117,6 +117,25 @@ class CliTest {
     }
 
     @Test
+    void helpAndVersionExitZero() {
+        Run r = run("scan", "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Usage: laocoon scan").contains("--fail-on SEVERITY").contains("Exit codes");
+        assertThat(run("--version").out()).startsWith("laocoon ");
+        assertThat(run("help", "explain").out()).contains("Usage: laocoon explain");
+    }
+
+    @Test
+    void optionsAcceptEqualsFormAndDoubleDash() throws IOException {
+        Path p = write("-odd.pkl", PickleBuilder.create().proto(2).global("mypkg", "Thing").stop().bytes());
+        assertThat(run("scan", "--fail-on=malicious", "--", p.toString()).code()).isZero();
+        Run r = run("scan", "--format");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("needs a value");
+        assertThat(run("scan").err()).contains("at least one PATH");
+    }
+
+    @Test
     void policyFileOverridesTheKnowledgeBase() throws IOException {
         Path p = write("x.pkl", PickleBuilder.create().proto(2).global("mypkg.models", "Thing").stop().bytes());
         Path policy = write("policy.txt", "# ours\nmypkg.models.*  safe  data  our own classes\n".getBytes(StandardCharsets.UTF_8));

@@ -6,8 +6,10 @@ import java.util.Locale;
 public enum Severity {
     SAFE, NOTICE, SUSPICIOUS, MALICIOUS;
 
+    private final String label = name().toLowerCase(Locale.ROOT);
+
     public String label() {
-        return name().toLowerCase(Locale.ROOT);
+        return label;
     }
 
     public boolean atLeast(Severity other) {
@@ -20,10 +22,17 @@ public enum Severity {
 
     /** Parses a lower- or upper-case label; throws IllegalArgumentException naming the valid labels. */
     public static Severity parse(String label) {
-        for (Severity s : values()) {
-            if (s.label().equalsIgnoreCase(label.trim())) {
-                return s;
-            }
+        switch (label.trim().toLowerCase(Locale.ROOT)) {
+            case "safe":
+                return SAFE;
+            case "notice":
+                return NOTICE;
+            case "suspicious":
+                return SUSPICIOUS;
+            case "malicious":
+                return MALICIOUS;
+            default:
+                break;
         }
         throw new IllegalArgumentException("unknown severity '" + label + "' (expected safe, notice, suspicious or malicious)");
     }

@@ -1,10 +1,8 @@
 package dev.laocoon.core.kb;
 
 import dev.laocoon.core.finding.Severity;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,22 +30,25 @@ public final class KnowledgeBase {
     private final Map<String, Entry> exact = new HashMap<>();
     private final Map<String, Entry> wildcard = new HashMap<>();
     private final Map<String, String> aliases = new HashMap<>();
+    /** Policy texts applied after the built-in files, in order: {origin, text}. */
+    private final List<String[]> policies;
+    private volatile boolean loaded;
 
-    private KnowledgeBase() {
+    private KnowledgeBase(List<String[]> policies) {
+        this.policies = List.copyOf(policies);
     }
 
-    /** The knowledge base shipped with Laocoon. */
+    /**
+     * The knowledge base shipped with Laocoon. The files are read on first use, so scans of
+     * files that import nothing never pay for them.
+     */
     public static KnowledgeBase builtin() {
         KnowledgeBase kb = builtin;
         if (kb == null) {
             synchronized (KnowledgeBase.class) {
                 kb = builtin;
                 if (kb == null) {
-                    kb = new KnowledgeBase();
-                    for (String f : BUILTIN_FILES) {
-                        kb.loadResource(f);
-                    }
-                    kb.loadAliases();
+                    kb = new KnowledgeBase(List.of());
                     builtin = kb;
                 }
             }
@@ -55,88 +56,88 @@ public final class KnowledgeBase {
         return kb;
     }
 
-    /** A copy of this knowledge base with a user policy file applied on top (its entries override). */
+    /**
+     * A copy of this knowledge base with a user policy file applied on top (its entries override).
+     * The file is read and checked now; an invalid line throws IllegalArgumentException naming it.
+     */
     public KnowledgeBase withPolicy(Path policy) throws IOException {
-        KnowledgeBase kb = copy();
-        try (BufferedReader r = Files.newBufferedReader(policy, StandardCharsets.UTF_8)) {
-            kb.parse(r, policy.toString(), true);
-        }
-        return kb;
+        return withPolicyText(Files.readString(policy, StandardCharsets.UTF_8), policy.toString());
     }
 
     /** A copy with the given policy text applied (for tests and embedding). */
     public KnowledgeBase withPolicyText(String text, String origin) {
-        KnowledgeBase kb = copy();
-        try {
-            kb.parse(new BufferedReader(new java.io.StringReader(text)), origin, true);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return kb;
+        new KnowledgeBase(List.of()).parse(text, origin, true);
+        List<String[]> p = new java.util.ArrayList<>(policies);
+        p.add(new String[] {origin, text});
+        return new KnowledgeBase(p);
     }
 
-    private KnowledgeBase copy() {
-        KnowledgeBase kb = new KnowledgeBase();
-        kb.exact.putAll(exact);
-        kb.wildcard.putAll(wildcard);
-        kb.aliases.putAll(aliases);
-        return kb;
+    private void ensureLoaded() {
+        if (loaded) {
+            return;
+        }
+        synchronized (this) {
+            if (loaded) {
+                return;
+            }
+            for (String f : BUILTIN_FILES) {
+                loadResource(f);
+            }
+            loadAliases();
+            for (String[] p : policies) {
+                parse(p[1], p[0], true);
+            }
+            loaded = true;
+        }
     }
 
     private void loadResource(String name) {
+        parse(resource(name), name, false);
+    }
+
+    private static String resource(String name) {
         try (InputStream in = KnowledgeBase.class.getResourceAsStream("/dev/laocoon/kb/" + name)) {
             if (in == null) {
                 throw new IllegalStateException("knowledge-base file missing: " + name);
             }
-            parse(new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8)), name, false);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
     }
 
     private void loadAliases() {
-        try (InputStream in = KnowledgeBase.class.getResourceAsStream("/dev/laocoon/kb/module-aliases.txt")) {
-            if (in == null) {
-                throw new IllegalStateException("knowledge-base file missing: module-aliases.txt");
+        String text = resource("module-aliases.txt");
+        int pos = 0;
+        while (pos < text.length()) {
+            int nl = text.indexOf('\n', pos);
+            int end = nl < 0 ? text.length() : nl;
+            String[] f = fields(text, pos, end, 3);
+            pos = end + 1;
+            if (f.length == 2 && !f[0].startsWith("#")) {
+                aliases.put(f[0], f[1]);
             }
-            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
-            String line;
-            while ((line = r.readLine()) != null) {
-                String t = stripComment(line);
-                if (t.isEmpty()) {
-                    continue;
-                }
-                String[] f = t.split("\\s+");
-                if (f.length == 2) {
-                    aliases.put(f[0], f[1]);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
         }
-    }
-
-    private static String stripComment(String line) {
-        String t = line.strip();
-        return t.startsWith("#") ? "" : t;
     }
 
     /**
      * Parses {@code PATTERN SEVERITY [CATEGORY [EXPLANATION...]]} lines and, in policy files,
      * {@code alias MODULE CANONICAL} lines. Errors name the file and line.
      */
-    private void parse(BufferedReader r, String origin, boolean lenientColumns) throws IOException {
-        String line;
+    private void parse(String text, String origin, boolean lenientColumns) {
+        int pos = 0;
         int no = 0;
-        while ((line = r.readLine()) != null) {
+        while (pos < text.length()) {
+            int nl = text.indexOf('\n', pos);
+            int end = nl < 0 ? text.length() : nl;
             no++;
-            String t = stripComment(line);
-            if (t.isEmpty()) {
+            String[] f = fields(text, pos, end, 4);
+            pos = end + 1;
+            if (f.length == 0 || f[0].startsWith("#")) {
                 continue;
             }
-            String[] f = t.split("\\s+", 4);
             if (f[0].equals("alias")) {
-                if (f.length < 3) {
+                if (f.length != 3) {
                     throw new IllegalArgumentException(origin + ":" + no + ": expected 'alias MODULE CANONICAL'");
                 }
                 aliases.put(f[1], f[2]);
@@ -144,7 +145,7 @@ public final class KnowledgeBase {
             }
             if (f.length < 2 || (!lenientColumns && f.length < 4)) {
                 throw new IllegalArgumentException(origin + ":" + no
-                        + ": expected 'PATTERN SEVERITY CATEGORY EXPLANATION', got '" + t + "'");
+                        + ": expected 'PATTERN SEVERITY CATEGORY EXPLANATION', got '" + String.join(" ", f) + "'");
             }
             Severity sev;
             try {
@@ -153,7 +154,7 @@ public final class KnowledgeBase {
                 throw new IllegalArgumentException(origin + ":" + no + ": " + e.getMessage(), e);
             }
             String pattern = f[0];
-            if (!pattern.matches("[A-Za-z0-9_.]+(\\.\\*)?") || pattern.startsWith(".") || pattern.contains("..")) {
+            if (!validPattern(pattern)) {
                 throw new IllegalArgumentException(origin + ":" + no + ": bad pattern '" + pattern
                         + "' (expected a dotted name such as os.system, or a prefix such as os.*)");
             }
@@ -168,8 +169,53 @@ public final class KnowledgeBase {
         }
     }
 
+    /** Splits on runs of spaces/tabs into at most {@code max} fields; the last keeps the rest of the line. */
+    static String[] fields(String t, int from, int to, int max) {
+        java.util.List<String> out = new java.util.ArrayList<>(max);
+        int i = from;
+        int n = to;
+        while (n > i && (t.charAt(n - 1) == '\r' || t.charAt(n - 1) == ' ' || t.charAt(n - 1) == '\t')) {
+            n--;
+        }
+        while (i < n) {
+            while (i < n && (t.charAt(i) == ' ' || t.charAt(i) == '\t')) {
+                i++;
+            }
+            if (i >= n) {
+                break;
+            }
+            if (out.size() == max - 1) {
+                out.add(t.substring(i, n));
+                break;
+            }
+            int j = i;
+            while (j < n && t.charAt(j) != ' ' && t.charAt(j) != '\t') {
+                j++;
+            }
+            out.add(t.substring(i, j));
+            i = j;
+        }
+        return out.toArray(new String[0]);
+    }
+
+    /** A dotted name of identifier characters, optionally ending in {@code .*}. */
+    static boolean validPattern(String p) {
+        String body = p.endsWith(".*") ? p.substring(0, p.length() - 2) : p;
+        if (body.isEmpty() || body.startsWith(".") || body.endsWith(".") || body.contains("..")) {
+            return false;
+        }
+        for (int i = 0; i < body.length(); i++) {
+            char c = body.charAt(i);
+            if (!(c == '.' || c == '_' || Character.isLetterOrDigit(c))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Applies module aliases (posix -> os, _io -> io, ...) to the leading components of a dotted path. */
     public String canonical(String path) {
+        ensureLoaded();
         if (aliases.isEmpty()) {
             return path;
         }
@@ -187,6 +233,7 @@ public final class KnowledgeBase {
 
     /** The entry deciding a canonical dotted path, or null when nothing matches. */
     public Entry lookup(String path) {
+        ensureLoaded();
         Entry e = exact.get(path);
         if (e != null) {
             return e;
@@ -203,6 +250,7 @@ public final class KnowledgeBase {
     }
 
     public int size() {
+        ensureLoaded();
         return exact.size() + wildcard.size();
     }
 }
