@@ -21,6 +21,7 @@ import java.util.Map;
 public final class PickleMachine {
     private static final int PREVIEW_CHARS = 256;
     private static final int HIGHEST_PROTOCOL = 5;
+    private static final int PREVIEW_CONTAINERS = 20_000;
 
     private final PickleInput in;
     private final PickleLimits limits;
@@ -28,6 +29,7 @@ public final class PickleMachine {
     private long totalOpcodes;
     private long keptBytes;
     private int variables;
+    private int previewContainers;
 
     // per pickle
     private Value[] stack = new Value[64];
@@ -217,7 +219,7 @@ public final class PickleMachine {
                         throw malformed("persistent IDs in protocol 0 must be ASCII strings");
                     }
                 }
-                persistent(new Value.Str(new String(l, StandardCharsets.ISO_8859_1)));
+                persistent(Value.Str.latin1(l));
             }
             case 'Q' -> persistent(pop());
             case 'R' -> {
@@ -267,7 +269,7 @@ public final class PickleMachine {
                 if ((sp - i) % 2 != 0) {
                     throw malformed("odd number of items for DICT");
                 }
-                Value.Container d = new Value.Container(Value.Kind.DICT);
+                Value.Container d = container(Value.Kind.DICT);
                 for (int k = i; k < sp; k += 2) {
                     hashable(stack[k]);
                     d.put(stack[k], stack[k + 1]);
@@ -275,7 +277,7 @@ public final class PickleMachine {
                 clearTo(i);
                 push(d);
             }
-            case '}' -> push(new Value.Container(Value.Kind.DICT));
+            case '}' -> push(container(Value.Kind.DICT));
             case 'e' -> doAppend(marker());
             case 'g' -> {
                 byte[] l = line();
@@ -299,14 +301,14 @@ public final class PickleMachine {
             }
             case 'l' -> {
                 int i = marker();
-                Value.Container l = new Value.Container(Value.Kind.LIST);
+                Value.Container l = container(Value.Kind.LIST);
                 for (int k = i; k < sp; k++) {
                     l.add(stack[k]);
                 }
                 clearTo(i);
                 push(l);
             }
-            case ']' -> push(new Value.Container(Value.Kind.LIST));
+            case ']' -> push(container(Value.Kind.LIST));
             case 'o' -> {
                 int i = marker();
                 if (sp - i < 1) {
@@ -389,11 +391,11 @@ public final class PickleMachine {
             case 0x96 -> binBytes(size(8, true), true);
             case 0x8c -> binUnicode(in.byteAt(in.read(1, opOffset)));
             case 0x8d -> binUnicode(size(8, false));
-            case 0x8f -> push(new Value.Container(Value.Kind.SET));
+            case 0x8f -> push(container(Value.Kind.SET));
             case 0x90 -> addItems();
             case 0x91 -> {
                 int i = marker();
-                Value.Container f = new Value.Container(Value.Kind.FROZENSET);
+                Value.Container f = container(Value.Kind.FROZENSET);
                 for (int k = i; k < sp; k++) {
                     hashable(stack[k]);
                     f.add(stack[k]);
@@ -579,7 +581,8 @@ public final class PickleMachine {
     }
 
     private Value latin1(byte[] raw, long fullLength) {
-        return new Value.Str(new String(raw, StandardCharsets.ISO_8859_1), fullLength, raw.length == fullLength);
+        return raw.length == fullLength ? Value.Str.latin1(raw)
+                : Value.Str.partial(new String(raw, StandardCharsets.ISO_8859_1), fullLength);
     }
 
     private void binString(long n) throws PickleError {
@@ -592,20 +595,33 @@ public final class PickleMachine {
         long start = in.read(n, opOffset);
         int k = keep(n);
         byte[] head = in.bytes(start, k);
-        Utf8 u = new Utf8(true);
-        boolean ok = u.feed(head, 0, k);
-        if (ok && k < n) {
-            byte[] chunk = new byte[64 * 1024];
-            for (long p = start + k; ok && p < start + n; p += chunk.length) {
-                int c = (int) Math.min(chunk.length, start + n - p);
-                in.copy(p, chunk, 0, c);
-                ok = u.feed(chunk, 0, c);
+        boolean ascii = true;
+        for (byte b : head) {
+            if (b < 0) {
+                ascii = false;
+                break;
             }
         }
-        if (!ok || !u.finish()) {
-            throw malformed("'utf-8' codec can't decode BINUNICODE data");
+        if (!ascii || k < n) {
+            Utf8 u = new Utf8(true);
+            boolean ok = u.feed(head, 0, k);
+            if (ok && k < n) {
+                byte[] chunk = new byte[64 * 1024];
+                for (long p = start + k; ok && p < start + n; p += chunk.length) {
+                    int c = (int) Math.min(chunk.length, start + n - p);
+                    in.copy(p, chunk, 0, c);
+                    ok = u.feed(chunk, 0, c);
+                }
+            }
+            if (!ok || !u.finish()) {
+                throw malformed("'utf-8' codec can't decode BINUNICODE data");
+            }
         }
-        push(new Value.Str(Utf8.decode(head, k), n, k == n));
+        if (k == n) {
+            push(ascii ? Value.Str.latin1(head) : new Value.Str(Utf8.decode(head, k)));
+        } else {
+            push(Value.Str.partial(Utf8.decode(head, k), n));
+        }
     }
 
     private void binBytes(long n, boolean mutable) throws PickleError {
@@ -722,6 +738,15 @@ public final class PickleMachine {
         GlobalName g = new GlobalName(m, n, m, n, proto, false);
         event(new TraceEvent.Import(opOffset, Opcode.STACK_GLOBAL, g));
         push(new Value.Global(g));
+    }
+
+    /**
+     * A new list, dict, set or frozenset. Their items are kept for previews only, so after
+     * {@link #PREVIEW_CONTAINERS} of them a stream's containers track just their size: memory
+     * then grows with the memo alone. Tuples (call arguments) always keep their first items.
+     */
+    private Value.Container container(Value.Kind kind) {
+        return new Value.Container(kind, previewContainers++ < PREVIEW_CONTAINERS);
     }
 
     private Value.Call newCall(Value callee, Value args) {

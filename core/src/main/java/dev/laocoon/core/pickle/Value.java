@@ -158,32 +158,41 @@ public abstract class Value {
         }
     }
 
-    /** A str. {@code complete} is false when only a prefix of a long string was kept. */
-    public static final class Str extends Value {
-        private final String text;
-        private final long length;
-        private final boolean complete;
-
-        public Str(String text, long length, boolean complete) {
-            this.text = text;
-            this.length = length;
-            this.complete = complete;
-        }
+    /**
+     * A str. Text whose characters all fit in Latin-1 is kept as those bytes (half the memory of
+     * a String); {@code complete} is false when only a prefix of a long string was kept.
+     */
+    public static class Str extends Value {
+        private final Object content; // String, or byte[] holding Latin-1 characters
 
         public Str(String text) {
-            this(text, text.length(), true);
+            this.content = text;
+        }
+
+        private Str(byte[] latin1) {
+            this.content = latin1;
+        }
+
+        /** A complete str from Latin-1 bytes (also right for ASCII UTF-8). */
+        public static Str latin1(byte[] bytes) {
+            return new Str(bytes);
+        }
+
+        /** A str of which only {@code prefix} was kept; {@code length} is the full size. */
+        public static Str partial(String prefix, long length) {
+            return new Partial(prefix, length);
         }
 
         public String text() {
-            return text;
+            return content instanceof String t ? t : new String((byte[]) content, StandardCharsets.ISO_8859_1);
         }
 
         public long length() {
-            return length;
+            return content instanceof String t ? t.length() : ((byte[]) content).length;
         }
 
         public boolean complete() {
-            return complete;
+            return true;
         }
 
         @Override
@@ -198,7 +207,26 @@ public abstract class Value {
 
         @Override
         void render(StringBuilder sb, int budget, int depth) {
-            Repr.str(sb, text, Math.max(budget, 16), complete ? -1 : length);
+            Repr.str(sb, text(), Math.max(budget, 16), complete() ? -1 : length());
+        }
+
+        private static final class Partial extends Str {
+            private final long length;
+
+            Partial(String prefix, long length) {
+                super(prefix);
+                this.length = length;
+            }
+
+            @Override
+            public long length() {
+                return length;
+            }
+
+            @Override
+            public boolean complete() {
+                return false;
+            }
         }
     }
 
@@ -264,13 +292,20 @@ public abstract class Value {
     /** list, tuple, dict, set, frozenset: size plus the first few items (dict: keys and values alternate). */
     public static final class Container extends Value {
         private final Kind kind;
+        private final boolean keepItems;
+        private boolean unhashableItem;
+        private int kept;
         private long size;
         private Value[] items;
-        private int kept;
-        private boolean unhashableItem;
 
         public Container(Kind kind) {
+            this(kind, true);
+        }
+
+        /** {@code keepItems} false: only the size is tracked (used when the preview budget is spent). */
+        public Container(Kind kind, boolean keepItems) {
             this.kind = kind;
+            this.keepItems = keepItems;
         }
 
         @Override
@@ -324,7 +359,7 @@ public abstract class Value {
 
         private void keep(Value v) {
             int cap = kind == Kind.DICT ? PREVIEW_ITEMS * 2 : PREVIEW_ITEMS;
-            if (kept >= cap) {
+            if (kept >= cap || !keepItems) {
                 return;
             }
             if (items == null) {
@@ -368,7 +403,7 @@ public abstract class Value {
                     }
                 }
                 long shown = kept / step;
-                if (shown < size && !sb.toString().endsWith("...")) {
+                if (shown < size && sb.charAt(sb.length() - 1) != '.') {
                     sb.append(", ...(").append(size).append(" items)");
                 }
             }
