@@ -47,7 +47,8 @@ public final class PickleInput {
     private boolean windowFromRead;
     /** End of the most recent FRAME as the C unpickler buffered it; -1 when none is open. */
     private long frameEnd = -1;
-    private boolean frameSkipped;
+    /** Set when bytes of a read() window were skipped over; the machine reports and clears it. */
+    boolean frameSkipped;
     private long skippedFrom;
     private long skippedTo;
 
@@ -204,13 +205,6 @@ public final class PickleInput {
 
     public void clearFrame() {
         frameEnd = -1;
-    }
-
-    /** True once since the last call when bytes of a read() window were skipped over. */
-    public boolean takeFrameSkip() {
-        boolean s = frameSkipped;
-        frameSkipped = false;
-        return s;
     }
 
     public long skippedFrom() {

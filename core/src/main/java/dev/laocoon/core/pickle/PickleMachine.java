@@ -138,21 +138,21 @@ public final class PickleMachine {
         }
     }
 
+    /** Frame checks after each opcode; cheap unless a frame is open and this opcode ran past it. */
     private void checkFrame(int op) {
-        if (in.takeFrameSkip()) {
+        if (in.frameSkipped) {
+            in.frameSkipped = false;
             event(new TraceEvent.FrameIssue(opOffset, Opcode.of(op),
                     "the C unpickler drops bytes " + in.skippedFrom() + ".." + in.skippedTo()
                             + " of a frame because this opcode does not fit in it"));
         }
         long fe = in.frameEnd();
-        if (fe >= 0 && op != 0x95) {
-            if (opOffset >= fe) {
-                in.clearFrame();
-            } else if (in.position() > fe) {
+        if (fe >= 0 && op != 0x95 && in.position() > fe) {
+            if (opOffset < fe) {
                 event(new TraceEvent.FrameIssue(opOffset, Opcode.of(op),
                         "opcode crosses the end of its frame at " + fe));
-                in.clearFrame();
             }
+            in.clearFrame();
         }
     }
 
