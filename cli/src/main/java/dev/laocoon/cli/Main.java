@@ -57,6 +57,7 @@ public final class Main {
             + "Commands:\n"
             + "  scan PATH...    Scan model files and directories (recursively) and judge each file.\n"
             + "  explain FILE    Show what a loader would do with FILE, as pseudo-Python.\n"
+            + "  selftest        Scan built-in samples and check the verdicts (verifies an installation).\n"
             + "  help [COMMAND]  Show help.\n\n"
             + "Options:\n  -h, --help      Show this help.\n  -V, --version   Show the version.\n\n"
             + "Exit codes:\n  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
@@ -96,6 +97,8 @@ public final class Main {
                     return explain(rest);
                 case "help":
                     return help(rest);
+                case "selftest":
+                    return selftest();
                 case "-h":
                 case "--help":
                     out.print(MAIN_HELP);
@@ -245,6 +248,30 @@ public final class Main {
         out.print(PickleExplainer.explain(trace, report.findings(), Location.of(file.toString())));
         out.println("\n# verdict: " + report.verdictLabel());
         return OK;
+    }
+
+    // ------------------------------------------------------------------ selftest
+
+    /**
+     * Scans a few pickles built in memory (a shell command, a nested payload, plain data) and
+     * checks their verdicts. Also used by the launcher to record a class-data-sharing archive.
+     */
+    private int selftest() throws IOException {
+        byte[] evil = {(byte) 0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', 'X', 2, 0, 0, 0, 'i',
+            'd', (byte) 0x85, 'R', '.'};
+        byte[] data = {(byte) 0x80, 4, (byte) 0x95, 9, 0, 0, 0, 0, 0, 0, 0, '}', (byte) 0x94, (byte) 0x8c, 1, 'a',
+            'K', 1, 's', '.'};
+        Scanner scanner = new Scanner();
+        List<FileReport> reports = List.of(
+                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(evil), "selftest/evil.pkl", System.nanoTime()),
+                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(data), "selftest/data.pkl", System.nanoTime()));
+        ScanReport report = new ScanReport(reports, 0);
+        Writer sink = Writer.nullWriter();
+        JsonReport.write(report, Severity.SUSPICIOUS, version(), sink);
+        new TextReport(false, true).write(report, Severity.SUSPICIOUS, new PrintWriter(sink));
+        boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE;
+        out.println(ok ? "selftest ok" : "selftest FAILED: " + reports);
+        return ok ? OK : ERROR;
     }
 
     // ------------------------------------------------------------------ shared

@@ -117,6 +117,13 @@ class CliTest {
     }
 
     @Test
+    void selftestPasses() {
+        Run r = run("selftest");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("selftest ok");
+    }
+
+    @Test
     void helpAndVersionExitZero() {
         Run r = run("scan", "--help");
         assertThat(r.code()).isZero();
