@@ -33,7 +33,7 @@ public final class TextReport {
                         .append(' ').append(x.rule().id()).append(' ')
                         .append(x.location().render()).append("  ").append(x.message());
                 if (!x.evidence().isEmpty()) {
-                    sb.append("\n").append(" ".repeat(16)).append("evidence: ").append(x.evidence());
+                    sb.append("  [").append(x.evidence()).append(']');
                 }
                 out.println(sb);
             }

@@ -1,0 +1,75 @@
+package dev.laocoon.core.scan;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.testutil.PickleBuilder;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScannerTest {
+    @TempDir
+    Path dir;
+
+    Path write(String name, byte[] data) throws IOException {
+        Path p = dir.resolve(name);
+        Files.createDirectories(p.getParent());
+        Files.write(p, data);
+        return p;
+    }
+
+    @Test
+    void textFileIsNotAPickle() throws IOException {
+        Path p = write("README.md", "# Model card\ncats and dogs\n".getBytes(StandardCharsets.UTF_8));
+        FileReport r = new Scanner().scanFile(p, "README.md");
+        assertThat(r.format()).isEqualTo("unknown");
+        assertThat(r.verdict()).isEqualTo(Severity.NOTICE);
+        assertThat(r.findings()).extracting(f -> f.rule()).containsExactly(Rule.FORMAT_UNKNOWN);
+    }
+
+    @Test
+    void emptyFileIsNotSafe() throws IOException {
+        FileReport r = new Scanner().scanFile(write("empty.pkl", new byte[0]), "empty.pkl");
+        assertThat(r.verdict()).isNotEqualTo(Severity.SAFE);
+    }
+
+    @Test
+    void protocolZeroPickleWithoutProtoIsDetected() throws IOException {
+        Path p = write("weights.txt", "cos\nsystem\n(S'id'\ntR.".getBytes(StandardCharsets.ISO_8859_1));
+        FileReport r = new Scanner().scanFile(p, "weights.txt");
+        assertThat(r.format()).isEqualTo("pickle");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+    }
+
+    @Test
+    void brokenPickleWithProtoIsSuspiciousNotUnknown() throws IOException {
+        FileReport r = new Scanner().scanFile(write("x.pkl", new byte[] {(byte) 0x80, 2, (byte) 0xff}), "x.pkl");
+        assertThat(r.format()).isEqualTo("pickle");
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+    }
+
+    @Test
+    void directoriesAreScannedRecursivelyInSortedOrder() throws IOException {
+        write("b/two.pkl", PickleBuilder.create().proto(2).none().stop().bytes());
+        write("a/one.pkl", PickleBuilder.call("os", "system", "id"));
+        ScanReport r = new Scanner().scan(List.of(dir));
+        assertThat(r.files()).extracting(FileReport::path)
+                .containsExactly(dir.resolve("a/one.pkl").toString(), dir.resolve("b/two.pkl").toString());
+        assertThat(r.reaches(Severity.SUSPICIOUS)).isTrue();
+        assertThat(r.countByVerdict()).containsEntry(Severity.MALICIOUS, 1).containsEntry(Severity.SAFE, 1);
+    }
+
+    @Test
+    void missingArgumentIsAnError() {
+        assertThatThrownBy(() -> new Scanner().scan(List.of(dir.resolve("nope"))))
+                .isInstanceOf(NoSuchFileException.class);
+    }
+}
