@@ -662,7 +662,11 @@ public final class PickleMachine {
         memo.put(idx, v);
     }
 
-    /** Dense array for the usual small keys, a map for the rest; length counts keys set, as CPython's memo_len. */
+    /**
+     * Dense array for keys that come roughly in order (MEMOIZE, BINPUT of a counter), a map for
+     * the rest, so that one PUT of a huge index cannot make the scanner allocate a huge array.
+     * length counts keys set, as CPython's memo_len does (MEMOIZE stores at that index).
+     */
     private static final class Memo {
         private Value[] dense = new Value[32];
         private Map<Long, Value> sparse;
@@ -670,17 +674,20 @@ public final class PickleMachine {
 
         Value get(long idx) {
             if (idx >= 0 && idx < dense.length) {
-                return dense[(int) idx];
+                Value v = dense[(int) idx];
+                if (v != null || sparse == null) {
+                    return v;
+                }
             }
             return sparse == null ? null : sparse.get(idx);
         }
 
         void put(long idx, Value v) {
-            if (idx >= 0 && idx < (1 << 24)) {
-                if (idx >= dense.length) {
-                    dense = Arrays.copyOf(dense, (int) Math.min(1 << 24, Math.max(idx + 1, dense.length * 2L)));
-                }
-                if (dense[(int) idx] == null) {
+            if (idx >= dense.length && idx >= 0 && idx <= 2L * length + 64 && idx < Integer.MAX_VALUE - 8) {
+                dense = Arrays.copyOf(dense, (int) Math.min(Integer.MAX_VALUE - 8, Math.max(idx + 1, dense.length * 2L)));
+            }
+            if (idx >= 0 && idx < dense.length) {
+                if (dense[(int) idx] == null && (sparse == null || sparse.remove(idx) == null)) {
                     length++;
                 }
                 dense[(int) idx] = v;

@@ -218,6 +218,34 @@ class PickleMachineOpcodeTest {
         }
 
         @Test
+        void aHugeMemoIndexDoesNotAllocateAHugeArray() {
+            // 200 pickles each putting at index 16,777,214: a dense memo would allocate gigabytes.
+            PickleBuilder b = PickleBuilder.create();
+            for (int i = 0; i < 200; i++) {
+                b.proto(2).none().longBinput(0xfffffe).pop().longBinget(0xfffffe).stop();
+            }
+            long before = Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory();
+            PickleTrace t = run(b.bytes());
+            assertThat(t.clean()).isTrue();
+            assertThat(t.pickles()).hasSize(200);
+            assertThat(before).isNotNegative();
+        }
+
+        @Test
+        void memoKeysMovingFromSparseToDenseKeepTheirCount() {
+            // PUT 100 (kept sparse), then MEMOIZEs at 1, 2, ... 99; at 100 the memo holds 100 keys,
+            // so like CPython every further MEMOIZE overwrites index 100.
+            PickleBuilder b = PickleBuilder.create().proto(4).str("x").longBinput(100).pop();
+            for (int i = 0; i < 120; i++) {
+                b.none().memoize().pop();
+            }
+            b.str("last").memoize().pop().longBinget(100).stop();
+            PickleTrace t = run(b.bytes());
+            assertThat(t.clean()).isTrue();
+            assertThat(t.pickles().get(0).result().render(20)).isEqualTo("'last'");
+        }
+
+        @Test
         void textPutAndGet() {
             byte[] p = PickleBuilder.create().string("'v'").put(3).pop().get(3).stop().bytes();
             assertThat(run(p).pickles().get(0).result().render(10)).isEqualTo("'v'");
