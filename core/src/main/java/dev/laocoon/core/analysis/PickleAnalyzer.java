@@ -42,12 +42,26 @@ public final class PickleAnalyzer {
     public record Judgement(Rule rule, Severity severity, String category, String explanation) {
     }
 
-    /** Findings for a whole trace; {@code where} is the location of the stream (file and members). */
-    public List<Finding> analyze(PickleTrace trace, Location where) {
-        return analyze(trace, where, 0);
+    /**
+     * How the loader resolves persistent ids. For a raw pickle they are unexpected (a notice);
+     * container formats check them: {@link #check} returns null for a valid id or a sentence
+     * saying what is wrong with it.
+     */
+    public interface PersistentIds {
+        String check(Value pid);
     }
 
-    private List<Finding> analyze(PickleTrace trace, Location where, int depth) {
+    /** Findings for a whole trace; {@code where} is the location of the stream (file and members). */
+    public List<Finding> analyze(PickleTrace trace, Location where) {
+        return analyze(trace, where, 0, null);
+    }
+
+    /** As {@link #analyze(PickleTrace, Location)}, with persistent ids checked by the container's rules. */
+    public List<Finding> analyze(PickleTrace trace, Location where, PersistentIds ids) {
+        return analyze(trace, where, 0, ids);
+    }
+
+    private List<Finding> analyze(PickleTrace trace, Location where, int depth, PersistentIds ids) {
         List<Finding> out = new ArrayList<>();
         boolean registryWritten = false;
         for (PickleResult p : trace.pickles()) {
@@ -62,7 +76,7 @@ public final class PickleAnalyzer {
             }
         }
         for (PickleResult p : trace.pickles()) {
-            analyzePickle(p, where, depth, registryWritten, out);
+            analyzePickle(p, where, depth, registryWritten, ids, out);
         }
         if (trace.trailingStart() >= 0) {
             long n = trace.size() - trace.trailingStart();
@@ -73,7 +87,8 @@ public final class PickleAnalyzer {
         return out;
     }
 
-    private void analyzePickle(PickleResult p, Location where, int depth, boolean registryWritten, List<Finding> out) {
+    private void analyzePickle(PickleResult p, Location where, int depth, boolean registryWritten, PersistentIds ids,
+                               List<Finding> out) {
         int idx = p.index();
         // calls made with each imported global, for evidence
         Map<GlobalName, TraceEvent.Invoke> firstCall = new IdentityHashMap<>();
@@ -109,6 +124,12 @@ public final class PickleAnalyzer {
                         "takes the callable registered as extension code " + ext.code() + " in copyreg"
                                 + (registryWritten ? "; this stream also writes the extension registry" : ""),
                         loc, ext.opcode() + " " + ext.code()));
+            } else if (e instanceof TraceEvent.PersistentLoad pl && ids != null) {
+                String problem = ids.check(pl.pid());
+                if (problem != null) {
+                    out.add(new Finding(Rule.TORCH_PERSISTENT_ID, Severity.SUSPICIOUS, problem, loc,
+                            "persistent_load(" + pl.pid().render(EVIDENCE) + ")"));
+                }
             } else if (e instanceof TraceEvent.PersistentLoad pl) {
                 if (!persistentReported) {
                     persistentReported = true;
@@ -316,7 +337,7 @@ public final class PickleAnalyzer {
         if (!t.looksLikePickle(payload.length > 1 ? payload[0] & 0xff : -1, payload.length > 1 ? payload[1] : -1)) {
             return; // e.g. marshal data handed to marshal.loads: the loader call itself is the finding
         }
-        out.addAll(analyze(t, inner, depth + 1));
+        out.addAll(analyze(t, inner, depth + 1, null));
     }
 
     /** Readable rendering of a call, e.g. {@code os.system('echo hi')}. */

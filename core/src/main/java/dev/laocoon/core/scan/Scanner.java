@@ -80,34 +80,18 @@ public final class Scanner {
 
     public FileReport scanSource(ByteSource src, String display, long t0) {
         Location where = Location.of(display);
-        List<Finding> findings = new ArrayList<>();
-        String format = "unknown";
-        if (src.size() > 0) {
-            PickleTrace trace = PickleMachine.run(src, 0, limits);
-            if (looksLikePickle(trace, src)) {
-                format = "pickle";
-                findings.addAll(new PickleAnalyzer(kb, limits).analyze(trace, where));
-            }
-        }
-        if (format.equals("unknown")) {
-            findings.add(new Finding(Rule.FORMAT_UNKNOWN, Severity.NOTICE,
-                    src.size() == 0 ? "empty file" : "content is not a format Laocoon analyses; nothing in it was judged",
-                    where, ""));
-        }
-        Severity verdict = Severity.SAFE;
-        for (Finding f : findings) {
-            verdict = Severity.max(verdict, f.severity());
-        }
-        return new FileReport(display, format, verdict, findings, null, src.size(), System.nanoTime() - t0);
-    }
-
-    private static boolean looksLikePickle(PickleTrace trace, ByteSource src) {
+        FileAnalysis a = new FileAnalysis(kb, limits);
         try {
-            byte[] b = new byte[2];
-            int n = src.readFully(0, b, 0, 2);
-            return trace.looksLikePickle(n > 0 ? b[0] & 0xff : -1, n > 1 ? b[1] : -1);
+            a.analyze(src, where, 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        Severity verdict = Severity.SAFE;
+        for (Finding f : a.findings) {
+            verdict = Severity.max(verdict, f.severity());
+        }
+        String format = a.formats.isEmpty() ? "unknown" : String.join("+", a.formats);
+        return new FileReport(display, format, verdict, a.findings, null, src.size(), System.nanoTime() - t0);
     }
+
 }

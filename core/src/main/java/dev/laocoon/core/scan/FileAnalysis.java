@@ -1,0 +1,343 @@
+package dev.laocoon.core.scan;
+
+import dev.laocoon.core.analysis.PickleAnalyzer;
+import dev.laocoon.core.container.ZipArchive;
+import dev.laocoon.core.container.ZipEntry;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Location;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.pickle.PickleLimits;
+import dev.laocoon.core.pickle.PickleMachine;
+import dev.laocoon.core.pickle.PickleResult;
+import dev.laocoon.core.pickle.PickleTrace;
+import dev.laocoon.core.pickle.TraceEvent;
+import dev.laocoon.core.pickle.Value;
+import dev.laocoon.core.source.ArrayByteSource;
+import dev.laocoon.core.source.ByteSource;
+import dev.laocoon.core.source.SliceByteSource;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.Inflater;
+import java.util.zip.InflaterInputStream;
+
+/**
+ * The analysis of one file: detects every format its content matches (a file can be several
+ * things at once), analyses each, and recurses into containers (zip members, compressed
+ * payloads) within limits. Collects findings for the file's verdict.
+ */
+final class FileAnalysis {
+    static final int MAX_DEPTH = 8;
+    static final int MAX_MEMBERS = 100_000;
+    static final long MAX_INFLATED = 4L << 30;
+    static final long MAX_IN_MEMORY = 256L << 20;
+    static final long BOMB_RATIO = 1000;
+    /** torch.save's legacy magic number (the first pickle of a legacy checkpoint). */
+    static final BigInteger TORCH_LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+
+    private final KnowledgeBase kb;
+    private final PickleLimits limits;
+    final List<Finding> findings = new java.util.ArrayList<>();
+    final Set<String> formats = new LinkedHashSet<>();
+    private long inflated;
+    private int members;
+
+    FileAnalysis(KnowledgeBase kb, PickleLimits limits) {
+        this.kb = kb;
+        this.limits = limits;
+    }
+
+    void analyze(ByteSource src, Location where, int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                    "containers nested deeper than " + MAX_DEPTH + " levels were not analysed", where, ""));
+            return;
+        }
+        byte[] head = new byte[16];
+        int n = src.readFully(0, head, 0, 16);
+        boolean any = false;
+        ZipArchive zip = n >= 4 ? ZipArchive.read(src, MAX_MEMBERS) : null;
+        if (zip != null && !zip.entries().isEmpty()) {
+            any = true;
+            analyzeZip(src, zip, where, depth);
+        }
+        if (n >= 3 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b && head[2] == 8) {
+            any = true;
+            formats.add("gzip");
+            decompressed(src, where, depth, "gunzip", in -> new GZIPInputStream(in, 65536));
+        } else if (n >= 2 && (head[0] & 0x0f) == 8 && ((head[0] & 0xff) << 8 | (head[1] & 0xff)) % 31 == 0
+                && (head[0] & 0xff) >> 4 <= 7 && (head[1] & 0x20) == 0) {
+            // zlib header (CMF/FLG check); only treated as zlib when it inflates
+            any |= decompressed(src, where, depth, "zlib", in -> new InflaterInputStream(in, new Inflater(), 65536));
+        }
+        long pickleEnd = zip != null && !zip.entries().isEmpty() ? Math.max(0, zip.firstLocalHeader()) : src.size();
+        if (pickleEnd > 0 && !(zip != null && pickleEnd == 0)) {
+            ByteSource region = pickleEnd == src.size() ? src : new SliceByteSource(src, 0, pickleEnd);
+            any |= analyzePickleStream(region, where, null, n > 0 ? head[0] & 0xff : -1, n > 1 ? head[1] : -1);
+        }
+        if (!any) {
+            findings.add(new Finding(Rule.FORMAT_UNKNOWN, Severity.NOTICE,
+                    src.size() == 0 ? "empty file" : "content is not a format Laocoon analyses; nothing in it was judged",
+                    where, ""));
+        }
+    }
+
+    // ------------------------------------------------------------------ pickle streams
+
+    /** Analyses the data as a pickle stream if a loader would treat it as one. */
+    private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1) {
+        PickleTrace trace = PickleMachine.run(src, 0, limits);
+        if (!trace.looksLikePickle(b0, b1)) {
+            return false;
+        }
+        PickleAnalyzer analyzer = new PickleAnalyzer(kb, limits);
+        if (isLegacyTorch(trace)) {
+            formats.add("pytorch-legacy");
+            legacyTorch(trace, where, analyzer);
+            return true;
+        }
+        formats.add("pickle");
+        findings.addAll(analyzer.analyze(trace, where, ids));
+        return true;
+    }
+
+    private static boolean isLegacyTorch(PickleTrace t) {
+        return !t.pickles().isEmpty() && t.pickles().get(0).complete()
+                && t.pickles().get(0).result() instanceof Value.Int i && i.value().equals(TORCH_LEGACY_MAGIC);
+    }
+
+    /**
+     * Legacy torch.save: magic number, protocol version and sys-info pickles (plain values only),
+     * the object pickle (storages by persistent id), the storage-key list, then raw storage bytes.
+     */
+    private void legacyTorch(PickleTrace trace, Location where, PickleAnalyzer analyzer) {
+        List<PickleResult> ps = trace.pickles();
+        for (int i = 0; i < Math.min(3, ps.size()); i++) {
+            for (TraceEvent e : ps.get(i).events()) {
+                if (e instanceof TraceEvent.Import || e instanceof TraceEvent.Invoke) {
+                    findings.add(new Finding(Rule.TORCH_LEGACY_HEADER, Severity.MALICIOUS,
+                            "header pickle " + i + " of a legacy PyTorch file imports or calls something; it should hold a plain value",
+                            where.at(i, e.offset()), e.toString()));
+                    break;
+                }
+            }
+        }
+        // Up to the storage-key list, the stream is pickles; what follows is raw tensor data.
+        int keep = Math.min(ps.size(), 5);
+        PickleTrace head = new PickleTrace(ps.subList(0, keep), trace.size(), -1);
+        findings.addAll(analyzer.analyze(head, where, LEGACY_IDS));
+        if (keep < 5 && ps.size() == keep && !trace.clean()) {
+            PickleResult last = ps.get(ps.size() - 1);
+            if (last.error() == null) {
+                findings.add(new Finding(Rule.PICKLE_TRUNCATED, Severity.SUSPICIOUS,
+                        "legacy PyTorch file ends before its storage-key list", where.at(keep, last.end()), ""));
+            }
+        }
+    }
+
+    /** Members of a PyTorch archive that hold plain text or bytes read by PyTorch itself. */
+    private static final Set<String> TORCH_METADATA = Set.of("version", ".data/version", "byteorder",
+            ".data/serialization_id", ".format_version", ".storage_alignment", "extra/producer_info.json");
+
+    private static final PickleAnalyzer.PersistentIds LEGACY_IDS = pid -> {
+        if (pid instanceof Value.Container t && t.kind() == Value.Kind.TUPLE && t.keptCount() >= 5
+                && t.item(0) instanceof Value.Str s && s.text().equals("storage")
+                && t.item(1) instanceof Value.Global && t.item(2) instanceof Value.Str) {
+            return null;
+        }
+        if (pid instanceof Value.Container t && t.kind() == Value.Kind.TUPLE && t.keptCount() >= 1
+                && t.item(0) instanceof Value.Str s && s.text().equals("module")) {
+            return null; // legacy source-code records of saved modules
+        }
+        return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
+    };
+
+    // ------------------------------------------------------------------ zip
+
+    private void analyzeZip(ByteSource src, ZipArchive zip, Location where, int depth) throws IOException {
+        for (String a : zip.anomalies()) {
+            findings.add(new Finding(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, a, where, ""));
+        }
+        Set<String> names = new HashSet<>();
+        String dataPkl = null;
+        boolean code = false;
+        for (ZipEntry e : zip.entries()) {
+            names.add(e.name());
+            if (e.name().endsWith("data.pkl") && (e.name().equals("data.pkl") || e.name().endsWith("/data.pkl"))
+                    && (dataPkl == null || e.name().length() < dataPkl.length())) {
+                dataPkl = e.name();
+            }
+            if (e.name().contains("/code/") || e.name().startsWith("code/")) {
+                code = true;
+            }
+        }
+        String prefix = dataPkl == null ? null : dataPkl.substring(0, dataPkl.length() - "data.pkl".length());
+        if (dataPkl != null) {
+            formats.add(code ? "torchscript" : "pytorch-zip");
+        } else {
+            formats.add("zip");
+        }
+        if (code) {
+            findings.add(new Finding(Rule.TORCHSCRIPT_CODE, Severity.NOTICE,
+                    "contains TorchScript code (" + prefix + "code/), which torch.jit.load compiles and runs", where, ""));
+        }
+        PickleAnalyzer.PersistentIds torchIds = prefix == null ? null : pid -> torchStorage(pid, prefix, names);
+        for (ZipEntry e : zip.entries()) {
+            if (e.directory()) {
+                continue;
+            }
+            if (++members > MAX_MEMBERS) {
+                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                        "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+                return;
+            }
+            Location loc = where.withMember(e.name());
+            // Tensor data is never read (storages are raw bytes named data/<key>), nor the small
+            // metadata records PyTorch reads as text; TorchScript source is reported as a whole.
+            if (prefix != null && (e.name().startsWith(prefix + "data/") && e.stored()
+                    || TORCH_METADATA.contains(e.name().substring(prefix.length()))
+                    || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {
+                continue;
+            }
+            ByteSource member = memberSource(src, e, loc);
+            if (member == null) {
+                continue;
+            }
+            boolean isPickleName = e.name().endsWith(".pkl");
+            analyzeMember(member, loc, depth, prefix != null && isPickleName ? torchIds : null);
+        }
+    }
+
+    private void analyzeMember(ByteSource member, Location loc, int depth, PickleAnalyzer.PersistentIds ids)
+            throws IOException {
+        if (ids != null) {
+            byte[] h = new byte[2];
+            int n = member.readFully(0, h, 0, 2);
+            if (analyzePickleStream(member, loc, ids, n > 0 ? h[0] & 0xff : -1, n > 1 ? h[1] : -1)) {
+                return;
+            }
+        }
+        analyze(member, loc, depth + 1);
+    }
+
+    private static String torchStorage(Value pid, String prefix, Set<String> names) {
+        if (!(pid instanceof Value.Container t) || t.kind() != Value.Kind.TUPLE || t.keptCount() < 5
+                || !(t.item(0) instanceof Value.Str tag) || !tag.text().equals("storage")) {
+            return "persistent id is not ('storage', type, key, location, numel)";
+        }
+        if (!(t.item(1) instanceof Value.Global)) {
+            return "storage type in the persistent id is not a global";
+        }
+        if (!(t.item(2) instanceof Value.Str key)) {
+            return "storage key in the persistent id is not a string";
+        }
+        if (!names.contains(prefix + "data/" + key.text())) {
+            return "storage key '" + key.text() + "' names no member " + prefix + "data/" + key.text();
+        }
+        return null;
+    }
+
+    /** The member's bytes: a window for stored members, inflated (within limits) for deflated ones. */
+    private ByteSource memberSource(ByteSource src, ZipEntry e, Location loc) throws IOException {
+        if (e.dataOffset() < 0) {
+            return null;
+        }
+        if (e.stored()) {
+            return new SliceByteSource(src, e.dataOffset(), e.compressedSize());
+        }
+        if (e.method() == 8) {
+            ByteSource raw = new SliceByteSource(src, e.dataOffset(), e.compressedSize());
+            return inflate(new SourceInputStream(raw), e.compressedSize(), loc, in -> new InflaterInputStream(in,
+                    new Inflater(true), 65536));
+        }
+        findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                "member uses compression method " + e.method() + ", which Laocoon does not read", loc, ""));
+        return null;
+    }
+
+    // ------------------------------------------------------------------ compression
+
+    interface Decoder {
+        InputStream open(InputStream in) throws IOException;
+    }
+
+    private boolean decompressed(ByteSource src, Location where, int depth, String member, Decoder d) throws IOException {
+        Location loc = where.withMember("<" + member + ">");
+        ByteSource out;
+        try {
+            out = inflate(new SourceInputStream(src), src.size(), loc, d);
+        } catch (IOException e) {
+            if (member.equals("zlib")) {
+                return false;
+            }
+            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                    "compressed data is damaged (" + e.getMessage() + "); the rest was not analysed", loc, ""));
+            return true;
+        }
+        if (out == null) {
+            return true;
+        }
+        analyze(out, loc, depth + 1);
+        return true;
+    }
+
+    /** Decompresses into memory within the limits; a bomb becomes a finding and null. */
+    private ByteSource inflate(InputStream raw, long compressed, Location loc, Decoder d) throws IOException {
+        try (InputStream in = d.open(raw)) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            byte[] chunk = new byte[65536];
+            long total = 0;
+            int r;
+            while ((r = in.read(chunk)) > 0) {
+                total += r;
+                inflated += r;
+                if (total > MAX_IN_MEMORY || inflated > MAX_INFLATED
+                        || (total > (64L << 20) && total > BOMB_RATIO * Math.max(1, compressed))) {
+                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                            "decompresses to more than " + total + " bytes from " + compressed
+                                    + " (limit or ratio exceeded: possible decompression bomb)", loc, ""));
+                    return null;
+                }
+                buf.write(chunk, 0, r);
+            }
+            return new ArrayByteSource(buf.toByteArray());
+        }
+    }
+
+    /** A stream over a source (for the JDK's decompressors). */
+    static final class SourceInputStream extends InputStream {
+        private final ByteSource src;
+        private long pos;
+
+        SourceInputStream(ByteSource src) {
+            this.src = src;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) <= 0 ? -1 : b[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (pos >= src.size()) {
+                return -1;
+            }
+            int n = src.read(pos, b, off, len);
+            if (n <= 0) {
+                return -1;
+            }
+            pos += n;
+            return n;
+        }
+    }
+}
