@@ -78,6 +78,12 @@ final class FileAnalysis {
             // zlib header (CMF/FLG check); only treated as zlib when it inflates
             any |= decompressed(src, where, depth, "zlib", in -> new InflaterInputStream(in, new Inflater(), 65536));
         }
+        if (n >= 10 && (head[0] & 0xff) == 0x93 && head[1] == 'N' && head[2] == 'U' && head[3] == 'M' && head[4] == 'P'
+                && head[5] == 'Y') {
+            any = true;
+            analyzeNpy(src, where);
+            return;
+        }
         long pickleEnd = zip != null && !zip.entries().isEmpty() ? Math.max(0, zip.firstLocalHeader()) : src.size();
         if (pickleEnd > 0 && !(zip != null && pickleEnd == 0)) {
             ByteSource region = pickleEnd == src.size() ? src : new SliceByteSource(src, 0, pickleEnd);
@@ -159,6 +165,68 @@ final class FileAnalysis {
         }
         return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
     };
+
+    // ------------------------------------------------------------------ numpy
+
+    /**
+     * NumPy .npy: magic, version, header length (2 bytes in v1, 4 in v2/v3), a dict literal with
+     * 'descr', 'fortran_order' and 'shape'. With an object dtype ('O'), numpy.load unpickles the
+     * data that follows, so it is analysed as a pickle stream.
+     */
+    private void analyzeNpy(ByteSource src, Location where) throws IOException {
+        formats.add("npy");
+        byte[] h = new byte[12];
+        src.readFully(0, h, 0, 12);
+        int major = h[6] & 0xff;
+        long headerLen;
+        int start;
+        if (major == 1) {
+            headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
+            start = 10;
+        } else if (major == 2 || major == 3) {
+            headerLen = ZipArchiveBytes.u32(h, 8);
+            start = 12;
+        } else {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    "unknown .npy format version " + major, where, ""));
+            return;
+        }
+        if (headerLen > (1 << 20) || start + headerLen > src.size()) {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    ".npy header length " + headerLen + " runs past the end of the file", where, ""));
+            return;
+        }
+        byte[] hb = new byte[(int) headerLen];
+        src.readFully(start, hb, 0, hb.length);
+        String header = new String(hb, major == 3 ? java.nio.charset.StandardCharsets.UTF_8
+                : java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("'descr'\\s*:\\s*(['\"])([^'\"]*)\\1").matcher(header);
+        boolean structured = header.contains("'descr': [") || header.contains("'descr':[");
+        if (!m.find() && !structured) {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    ".npy header has no readable 'descr'", where, header.strip()));
+            return;
+        }
+        boolean object = structured ? header.contains("'O'") || header.contains("|O") : m.group(2).contains("O");
+        if (!object) {
+            return; // numeric data: numpy.load reads raw bytes
+        }
+        formats.add("npy-object");
+        long dataStart = start + headerLen;
+        ByteSource data = new SliceByteSource(src, dataStart, src.size() - dataStart);
+        Location loc = where.withMember("<object data@" + dataStart + ">");
+        if (!analyzePickleStream(data, loc, null, -1, -1)) {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    "object array whose data is not a pickle; numpy.load would fail", loc, ""));
+        }
+    }
+
+    /** Little-endian helpers shared with the zip reader. */
+    private static final class ZipArchiveBytes {
+        static long u32(byte[] b, int o) {
+            return ((b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (long) (b[o + 3] & 0xff) << 24);
+        }
+    }
 
     // ------------------------------------------------------------------ zip
 
