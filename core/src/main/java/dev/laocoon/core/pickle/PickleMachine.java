@@ -24,6 +24,11 @@ public final class PickleMachine {
     private static final int PREVIEW_CONTAINERS = 20_000;
 
     private final PickleInput in;
+    private final ByteSource source;
+    private final RawData rawData;
+    /** Pickles a loader reads in the middle of the current one (joblib object arrays). */
+    private final List<PickleResult> embedded = new ArrayList<>();
+    private int nextIndex;
     private final PickleLimits limits;
     private final long deadline;
     private long totalOpcodes;
@@ -42,7 +47,9 @@ public final class PickleMachine {
     private List<TraceEvent> events;
     private long opOffset;
 
-    private PickleMachine(ByteSource source, long start, PickleLimits limits) {
+    private PickleMachine(ByteSource source, long start, PickleLimits limits, RawData rawData) {
+        this.source = source;
+        this.rawData = rawData;
         this.limits = limits;
         this.in = new PickleInput(source, start, limits.bufferSize(), limits.maxLine() + 64 * 1024);
         this.deadline = System.nanoTime() + limits.maxTime().toNanos();
@@ -50,7 +57,12 @@ public final class PickleMachine {
 
     /** Runs every pickle in {@code source} from {@code start} to the end of the data or the first failure. */
     public static PickleTrace run(ByteSource source, long start, PickleLimits limits) {
-        return new PickleMachine(source, start, limits).runStream();
+        return new PickleMachine(source, start, limits, null).runStream();
+    }
+
+    /** As {@link #run(ByteSource, long, PickleLimits)}, with raw data read after BUILDs as {@code rawData} says. */
+    public static PickleTrace run(ByteSource source, long start, PickleLimits limits, RawData rawData) {
+        return new PickleMachine(source, start, limits, rawData).runStream();
     }
 
     public static PickleTrace run(ByteSource source) {
@@ -71,6 +83,8 @@ public final class PickleMachine {
                         new PickleError(Kind.LIMIT, start, "more than " + limits.maxPickles() + " pickles in one stream")));
                 break;
             }
+            nextIndex = results.size() + 1;
+            embedded.clear();
             PickleResult r = runOne(results.size(), start);
             if (r.error() != null && !results.isEmpty() && r.events().isEmpty() && r.error().kind() != Kind.LIMIT) {
                 // Bytes after a complete pickle that run nothing: data a single load() ignores.
@@ -78,6 +92,7 @@ public final class PickleMachine {
                 break;
             }
             results.add(r);
+            results.addAll(embedded);
             if (r.error() != null) {
                 break;
             }
@@ -812,6 +827,48 @@ public final class PickleMachine {
             throw malformed("BUILD on a " + inst.kind().name().toLowerCase() + " object");
         }
         event(new TraceEvent.Invoke(opOffset, Opcode.BUILD, CallKind.SETSTATE, inst, state, null, null, "__setstate__"));
+        if (rawData != null) {
+            RawData.Plan plan = rawData.afterBuild(inst, state);
+            if (plan != null) {
+                readRaw(plan);
+            }
+        }
+    }
+
+    /** Consumes what the loader reads from the file after this BUILD (never interpreted as opcodes). */
+    private void readRaw(RawData.Plan plan) throws PickleError {
+        long start = in.position();
+        long fe = in.frameEnd();
+        if (fe >= 0) {
+            // The writer ends its frame before raw data; data inside a frame is read twice differently.
+            if (start < fe) {
+                event(new TraceEvent.FrameIssue(opOffset, Opcode.BUILD,
+                        "raw data read after BUILD starts inside a frame that ends at " + fe));
+            }
+            in.clearFrame();
+        }
+        if (plan.pickle()) {
+            PickleMachine sub = new PickleMachine(source, start, limits, rawData);
+            sub.nextIndex = nextIndex + 1;
+            sub.in.beginPickle();
+            PickleResult r = sub.runOne(nextIndex++, start);
+            embedded.add(r);
+            embedded.addAll(sub.embedded);
+            nextIndex += sub.embedded.size();
+            if (r.error() != null) {
+                throw new PickleError(r.error().kind(), r.error().offset(), "embedded pickle: " + r.error().getMessage());
+            }
+            in.readInto(r.end() - start, opOffset);
+            event(new TraceEvent.RawBytes(opOffset, Opcode.BUILD, start, r.end() - start, plan.what()));
+            return;
+        }
+        if (plan.alignmentPadding()) {
+            int pad = in.byteAt(in.readInto(1, opOffset));
+            in.readInto(pad, opOffset);
+        }
+        long dataStart = in.position();
+        in.readInto(plan.bytes(), opOffset);
+        event(new TraceEvent.RawBytes(opOffset, Opcode.BUILD, dataStart, plan.bytes(), plan.what()));
     }
 
     private void persistent(Value pid) {

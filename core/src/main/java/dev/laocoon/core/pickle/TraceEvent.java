@@ -3,7 +3,7 @@ package dev.laocoon.core.pickle;
 /** Something a loader would do while reading a pickle, recorded with the opcode's offset. */
 public sealed interface TraceEvent
         permits TraceEvent.Import, TraceEvent.Invoke, TraceEvent.Extension, TraceEvent.PersistentLoad,
-                TraceEvent.FrameIssue, TraceEvent.OutOfBand {
+                TraceEvent.FrameIssue, TraceEvent.OutOfBand, TraceEvent.RawBytes {
 
     long offset();
 
@@ -44,6 +44,10 @@ public sealed interface TraceEvent
 
     /** An inconsistency between FRAME lengths and the opcodes inside them. */
     record FrameIssue(long offset, Opcode opcode, String detail) implements TraceEvent {
+    }
+
+    /** Raw bytes the loader reads from the file after this opcode (e.g. joblib array data). */
+    record RawBytes(long offset, Opcode opcode, long start, long length, String what) implements TraceEvent {
     }
 
     /** NEXT_BUFFER: an out-of-band buffer the file does not contain. */

@@ -100,7 +100,7 @@ final class FileAnalysis {
 
     /** Analyses the data as a pickle stream if a loader would treat it as one. */
     private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1) {
-        PickleTrace trace = PickleMachine.run(src, 0, limits);
+        PickleTrace trace = PickleMachine.run(src, 0, limits, JOBLIB);
         if (!trace.looksLikePickle(b0, b1)) {
             return false;
         }
@@ -110,10 +110,14 @@ final class FileAnalysis {
             legacyTorch(trace, where, analyzer);
             return true;
         }
-        formats.add("pickle");
+        boolean joblib = trace.pickles().stream().flatMap(p -> p.events().stream())
+                .anyMatch(e -> e instanceof TraceEvent.RawBytes);
+        formats.add(joblib ? "joblib" : "pickle");
         findings.addAll(analyzer.analyze(trace, where, ids));
         return true;
     }
+
+    private static final dev.laocoon.core.container.JoblibArrays JOBLIB = new dev.laocoon.core.container.JoblibArrays();
 
     private static boolean isLegacyTorch(PickleTrace t) {
         return !t.pickles().isEmpty() && t.pickles().get(0).complete()

@@ -1,0 +1,19 @@
+package dev.laocoon.core.pickle;
+
+/**
+ * Formats whose loaders read raw bytes from the file in the middle of a pickle (joblib reads
+ * NumPy array data right after the BUILD of each array wrapper) tell the machine how much.
+ */
+public interface RawData {
+
+    /**
+     * What the loader reads after a BUILD: {@code bytes} of raw data (after an alignment padding
+     * byte and its padding when {@code alignmentPadding}), or a whole embedded pickle when
+     * {@code pickle}. {@code what} describes it for explanations.
+     */
+    record Plan(long bytes, boolean alignmentPadding, boolean pickle, String what) {
+    }
+
+    /** The plan after BUILD set {@code state} on {@code instance}, or null when the loader reads nothing. */
+    Plan afterBuild(Value instance, Value state);
+}
