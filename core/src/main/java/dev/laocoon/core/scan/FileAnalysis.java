@@ -73,10 +73,44 @@ final class FileAnalysis {
             any = true;
             formats.add("gzip");
             decompressed(src, where, depth, "gunzip", in -> new GZIPInputStream(in, 65536));
+        } else if (n >= 4 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' && head[3] >= '1' && head[3] <= '9') {
+            any = true;
+            formats.add("bz2");
+            decompressed(src, where, depth, "bunzip2",
+                    in -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(in, true));
+        } else if (n >= 6 && (head[0] & 0xff) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X'
+                && head[4] == 'Z' && head[5] == 0) {
+            any = true;
+            formats.add("xz");
+            decompressed(src, where, depth, "unxz", in -> new org.tukaani.xz.XZInputStream(in));
+        } else if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
+                && (head[3] & 0xff) == 0xfd) {
+            any = true;
+            formats.add("zstd");
+            decompressed(src, where, depth, "unzstd", in -> new io.airlift.compress.zstd.ZstdInputStream(in));
+        } else if (n >= 4 && head[0] == 0x04 && head[1] == 0x22 && head[2] == 0x4d && head[3] == 0x18) {
+            any = true;
+            formats.add("lz4");
+            decompressed(src, where, depth, "unlz4",
+                    in -> new org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream(in, true));
+        } else if (n >= 13 && (head[0] & 0xff) == 0x5d && head[1] == 0 && head[2] == 0) {
+            // LZMA-alone: properties 0x5d and a dictionary size; only when it decodes
+            any |= decompressed(src, where, depth, "unlzma", in -> new org.tukaani.xz.LZMAInputStream(in, 1 << 20));
         } else if (n >= 2 && (head[0] & 0x0f) == 8 && ((head[0] & 0xff) << 8 | (head[1] & 0xff)) % 31 == 0
                 && (head[0] & 0xff) >> 4 <= 7 && (head[1] & 0x20) == 0) {
             // zlib header (CMF/FLG check); only treated as zlib when it inflates
             any |= decompressed(src, where, depth, "zlib", in -> new InflaterInputStream(in, new Inflater(), 65536));
+        }
+        if (n >= 6 && head[0] == '7' && head[1] == 'z' && (head[2] & 0xff) == 0xbc && (head[3] & 0xff) == 0xaf
+                && head[4] == 0x27 && head[5] == 0x1c) {
+            any = true;
+            formats.add("7z");
+            sevenZip(src, where, depth);
+        }
+        if (isTar(src)) {
+            any = true;
+            formats.add("tar");
+            tar(src, where, depth);
         }
         if (n >= 10 && (head[0] & 0xff) == 0x93 && head[1] == 'N' && head[2] == 'U' && head[3] == 'M' && head[4] == 'P'
                 && head[5] == 'Y') {
@@ -347,7 +381,7 @@ final class FileAnalysis {
         try {
             out = inflate(new SourceInputStream(src), src.size(), loc, d);
         } catch (IOException e) {
-            if (member.equals("zlib")) {
+            if (member.equals("zlib") || member.equals("unlzma")) {
                 return false;
             }
             findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
@@ -359,6 +393,132 @@ final class FileAnalysis {
         }
         analyze(out, loc, depth + 1);
         return true;
+    }
+
+    // ------------------------------------------------------------------ tar and 7z
+
+    private static boolean isTar(ByteSource src) throws IOException {
+        byte[] m = new byte[6];
+        return src.size() >= 512 && src.readFully(257, m, 0, 6) == 6 && m[0] == 'u' && m[1] == 's' && m[2] == 't'
+                && m[3] == 'a' && m[4] == 'r' && (m[5] == 0 || m[5] == ' ');
+    }
+
+    private void tar(ByteSource src, Location where, int depth) throws IOException {
+        try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream t =
+                     new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new SourceInputStream(src))) {
+            org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
+            while ((e = t.getNextEntry()) != null) {
+                if (!e.isFile()) {
+                    continue;
+                }
+                if (++members > MAX_MEMBERS) {
+                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                            "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+                    return;
+                }
+                Location loc = where.withMember(e.getName());
+                ByteSource member = inflate(t, e.getSize(), loc, in -> new java.io.FilterInputStream(in) {
+                    @Override
+                    public void close() {
+                        // the tar stream stays open for the next entry
+                    }
+                });
+                if (member != null) {
+                    analyze(member, loc, depth + 1);
+                }
+            }
+        } catch (IOException e) {
+            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                    "tar archive is damaged (" + e.getMessage() + "); the rest was not analysed", where, ""));
+        }
+    }
+
+    private void sevenZip(ByteSource src, Location where, int depth) throws IOException {
+        try (org.apache.commons.compress.archivers.sevenz.SevenZFile z =
+                     org.apache.commons.compress.archivers.sevenz.SevenZFile.builder()
+                             .setSeekableByteChannel(new SourceChannel(src)).get()) {
+            org.apache.commons.compress.archivers.sevenz.SevenZArchiveEntry e;
+            while ((e = z.getNextEntry()) != null) {
+                if (e.isDirectory() || !e.hasStream()) {
+                    continue;
+                }
+                if (++members > MAX_MEMBERS) {
+                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                            "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+                    return;
+                }
+                Location loc = where.withMember(e.getName());
+                ByteSource member = inflate(z.getInputStream(e), src.size(), loc, in -> in);
+                if (member != null) {
+                    analyze(member, loc, depth + 1);
+                }
+            }
+        } catch (IOException e) {
+            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                    "7z archive could not be read (" + e.getMessage() + "); its content was not analysed", where, ""));
+        }
+    }
+
+    /** A read-only channel over a source (for the 7z reader). */
+    static final class SourceChannel implements java.nio.channels.SeekableByteChannel {
+        private final ByteSource src;
+        private long pos;
+        private boolean open = true;
+
+        SourceChannel(ByteSource src) {
+            this.src = src;
+        }
+
+        @Override
+        public int read(java.nio.ByteBuffer dst) throws IOException {
+            if (pos >= src.size()) {
+                return -1;
+            }
+            byte[] b = new byte[Math.min(dst.remaining(), 65536)];
+            int n = src.read(pos, b, 0, b.length);
+            if (n <= 0) {
+                return -1;
+            }
+            dst.put(b, 0, n);
+            pos += n;
+            return n;
+        }
+
+        @Override
+        public int write(java.nio.ByteBuffer s) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public long position() {
+            return pos;
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel position(long p) {
+            pos = p;
+            return this;
+        }
+
+        @Override
+        public long size() {
+            return src.size();
+        }
+
+        @Override
+        public java.nio.channels.SeekableByteChannel truncate(long size) {
+            throw new java.nio.channels.NonWritableChannelException();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return open;
+        }
+
+        @Override
+        public void close() {
+            open = false;
+        }
     }
 
     /** Decompresses into memory within the limits; a bomb becomes a finding and null. */
