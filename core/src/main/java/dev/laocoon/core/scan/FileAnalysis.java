@@ -46,7 +46,14 @@ final class FileAnalysis {
     private final KnowledgeBase kb;
     private final PickleLimits limits;
     final List<Finding> findings = new java.util.ArrayList<>();
-    final Set<String> formats = new LinkedHashSet<>();
+    final Set<String> formats = new LinkedHashSet<>() {
+        @Override
+        public boolean add(String f) {
+            // Formats describe the file and its compression wrappers, not archive members.
+            return insideArchive == 0 && super.add(f);
+        }
+    };
+    private int insideArchive;
     private long inflated;
     private int members;
 
@@ -296,6 +303,16 @@ final class FileAnalysis {
                     "contains TorchScript code (" + prefix + "code/), which torch.jit.load compiles and runs", where, ""));
         }
         PickleAnalyzer.PersistentIds torchIds = prefix == null ? null : pid -> torchStorage(pid, prefix, names);
+        insideArchive++;
+        try {
+            zipMembers(src, zip, where, depth, prefix, torchIds);
+        } finally {
+            insideArchive--;
+        }
+    }
+
+    private void zipMembers(ByteSource src, ZipArchive zip, Location where, int depth, String prefix,
+                            PickleAnalyzer.PersistentIds torchIds) throws IOException {
         for (ZipEntry e : zip.entries()) {
             if (e.directory()) {
                 continue;
@@ -424,7 +441,12 @@ final class FileAnalysis {
                     }
                 });
                 if (member != null) {
-                    analyze(member, loc, depth + 1);
+                    insideArchive++;
+                    try {
+                        analyze(member, loc, depth + 1);
+                    } finally {
+                        insideArchive--;
+                    }
                 }
             }
         } catch (IOException e) {
@@ -450,7 +472,12 @@ final class FileAnalysis {
                 Location loc = where.withMember(e.getName());
                 ByteSource member = inflate(z.getInputStream(e), src.size(), loc, in -> in);
                 if (member != null) {
-                    analyze(member, loc, depth + 1);
+                    insideArchive++;
+                    try {
+                        analyze(member, loc, depth + 1);
+                    } finally {
+                        insideArchive--;
+                    }
                 }
             }
         } catch (IOException e) {

@@ -1,0 +1,450 @@
+package dev.laocoon.core.container;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.scan.FileReport;
+import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.source.ArrayByteSource;
+import dev.laocoon.core.source.ByteSource;
+import dev.laocoon.core.source.CountingByteSource;
+import dev.laocoon.core.testutil.PickleBuilder;
+import dev.laocoon.core.testutil.ZipBuilder;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+
+/** Containers: benign and hostile fixtures built in this file. */
+class ContainerScanTest {
+    static final byte[] EVIL = PickleBuilder.call("os", "system", "echo pwned");
+
+    static FileReport scan(byte[] data, String name) {
+        return new Scanner().scanSource(new ArrayByteSource(data), name, System.nanoTime());
+    }
+
+    static boolean has(FileReport r, Rule rule) {
+        return r.findings().stream().anyMatch(f -> f.rule() == rule);
+    }
+
+    @Nested
+    class PyTorchZip {
+        @Test
+        void stateDictIsSafe() {
+            FileReport r = scan(ZipBuilder.torchZip(ZipBuilder.torchStateDict("w", "0", 4), 4), "m.pt");
+            assertThat(r.format()).isEqualTo("pytorch-zip");
+            assertThat(r.findings()).isEmpty();
+            assertThat(r.verdict()).isEqualTo(Severity.SAFE);
+        }
+
+        @Test
+        void payloadInDataPklIsLocatedInTheMember() {
+            FileReport r = scan(ZipBuilder.torchZip(EVIL, 4), "m.bin");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().render()).isEqualTo("m.bin!archive/data.pkl@2"));
+        }
+
+        @Test
+        void pickleUnderAnyMemberNameIsAnalysed() {
+            byte[] z = new ZipBuilder().add("archive/data.pkl", ZipBuilder.torchStateDict("w", "0", 1))
+                    .add("archive/data/0", new byte[4]).add("archive/notes.txt", EVIL).bytes();
+            FileReport r = scan(z, "m.pt");
+            assertThat(r.findings()).anySatisfy(f -> {
+                assertThat(f.severity()).isEqualTo(Severity.MALICIOUS);
+                assertThat(f.location().members()).containsExactly("archive/notes.txt");
+            });
+        }
+
+        @Test
+        void storageKeyNamingNoMemberIsSuspicious() {
+            FileReport r = scan(ZipBuilder.torchZip(ZipBuilder.torchStateDict("w", "7", 4), 4), "m.pt");
+            assertThat(has(r, Rule.TORCH_PERSISTENT_ID)).isTrue();
+            assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        }
+
+        @Test
+        void encryptionFlagIsReportedAndThePayloadStillFound() {
+            byte[] z = new ZipBuilder().addTricky("archive/data.pkl", "archive/data.pkl", EVIL, 1, false)
+                    .add("archive/version", "3\n".getBytes()).bytes();
+            FileReport r = scan(z, "m.pt");
+            assertThat(has(r, Rule.ZIP_ANOMALY)).isTrue();
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void wrongCrcDoesNotStopTheReader() {
+            byte[] z = new ZipBuilder().addTricky("archive/data.pkl", "archive/data.pkl", EVIL, 0, true).bytes();
+            assertThat(scan(z, "m.pt").verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void localNameMismatchAndDuplicatesAreAnomalies() {
+            byte[] z = new ZipBuilder().addTricky("archive/data.pkl", "archive/other.pkl", EVIL, 0, false)
+                    .add("archive/data.pkl", ZipBuilder.torchStateDict("w", "0", 1)).add("archive/data/0", new byte[4])
+                    .bytes();
+            FileReport r = scan(z, "m.pt");
+            assertThat(r.findings()).filteredOn(f -> f.rule() == Rule.ZIP_ANOMALY).hasSizeGreaterThanOrEqualTo(2);
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void bytesBeforeTheArchiveAreAnalysedAsAPicklePrefix() {
+            byte[] z = new ZipBuilder().prefix(EVIL).add("archive/data.pkl", ZipBuilder.torchStateDict("w", "0", 1))
+                    .add("archive/data/0", new byte[4]).bytes();
+            FileReport r = scan(z, "poly.pt");
+            assertThat(has(r, Rule.ZIP_ANOMALY)).isTrue();
+            assertThat(r.findings()).anySatisfy(f -> {
+                assertThat(f.rule()).isEqualTo(Rule.PICKLE_DANGEROUS_GLOBAL);
+                assertThat(f.location().members()).isEmpty();
+            });
+        }
+
+        @Test
+        void torchScriptCodeIsANotice() {
+            byte[] z = new ZipBuilder().add("archive/data.pkl", ZipBuilder.torchStateDict("w", "0", 1))
+                    .add("archive/data/0", new byte[4]).add("archive/code/__torch__/m.py", "def forward(self): pass\n".getBytes())
+                    .add("archive/constants.pkl", PickleBuilder.create().proto(2).emptyTuple().stop().bytes()).bytes();
+            FileReport r = scan(z, "ts.pt");
+            assertThat(r.format()).isEqualTo("torchscript");
+            assertThat(r.verdict()).isEqualTo(Severity.NOTICE);
+            assertThat(has(r, Rule.TORCHSCRIPT_CODE)).isTrue();
+        }
+
+        @Test
+        void payloadInTorchScriptConstantsIsFound() {
+            byte[] z = new ZipBuilder().add("archive/data.pkl", ZipBuilder.torchStateDict("w", "0", 1))
+                    .add("archive/data/0", new byte[4]).add("archive/code/__torch__/m.py", "x\n".getBytes())
+                    .add("archive/constants.pkl", EVIL).bytes();
+            assertThat(scan(z, "ts.pt").verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void aOneGigabyteCheckpointIsScannedReadingLessThanOneMegabyte() throws IOException {
+            byte[] pkl = ZipBuilder.torchStateDict("w", "0", 1 << 28);
+            ByteSource big = new HugeTorchZip(pkl, 1L << 30);
+            CountingByteSource counted = new CountingByteSource(big);
+            FileReport r = new Scanner().scanSource(counted, "big.pt", System.nanoTime());
+            assertThat(r.format()).isEqualTo("pytorch-zip");
+            assertThat(r.verdict()).isEqualTo(Severity.SAFE);
+            assertThat(big.size()).isGreaterThan(1L << 30);
+            assertThat(counted.bytesRead()).isLessThan(1 << 20);
+        }
+    }
+
+    @Nested
+    class LegacyTorch {
+        static byte[] legacy(byte[] header0) {
+            PickleBuilder b = PickleBuilder.create();
+            b.raw(header0);
+            b.proto(2).binint2(1001).stop();
+            b.proto(2).emptyDict().str("little_endian").newTrue().setitem().stop();
+            b.proto(2).global("collections", "OrderedDict").emptyTuple().reduce().stop();
+            b.proto(2).mark().str("0").list().stop();
+            b.raw(new byte[64]); // raw storage bytes
+            return b.bytes();
+        }
+
+        static final byte[] MAGIC = PickleBuilder.create().proto(2)
+                .long1(new byte[] {0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19})
+                .stop().bytes();
+
+        @Test
+        void legacyCheckpointIsSafeAndItsStorageBytesAreNotPickles() {
+            FileReport r = scan(legacy(MAGIC), "old.bin");
+            assertThat(r.format()).isEqualTo("pytorch-legacy");
+            assertThat(r.findings()).isEmpty();
+        }
+
+        @Test
+        void aGlobalInAHeaderPickleIsMalicious() {
+            // the protocol-version pickle runs os.system
+            FileReport bad = scan(PickleBuilder.create().raw(MAGIC).raw(EVIL).proto(2).none().stop().bytes(), "old.bin");
+            assertThat(bad.findings()).anySatisfy(f -> {
+                assertThat(f.rule()).isEqualTo(Rule.TORCH_LEGACY_HEADER);
+                assertThat(f.severity()).isEqualTo(Severity.MALICIOUS);
+            });
+        }
+    }
+
+    @Nested
+    class Wrappers {
+        static byte[] gzip(byte[] data) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (OutputStream g = new GZIPOutputStream(out)) {
+                g.write(data);
+            }
+            return out.toByteArray();
+        }
+
+        static byte[] compress(byte[] data, String kind) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (OutputStream o = switch (kind) {
+                case "bz2" -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream(out);
+                case "xz" -> new org.tukaani.xz.XZOutputStream(out, new org.tukaani.xz.LZMA2Options());
+                case "lz4" -> new org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorOutputStream(out);
+                case "zstd" -> new io.airlift.compress.zstd.ZstdOutputStream(out);
+                default -> throw new IllegalArgumentException(kind);
+            }) {
+                o.write(data);
+            }
+            return out.toByteArray();
+        }
+
+        @Test
+        void gzippedPayloadIsFoundInsideTheWrapper() throws IOException {
+            FileReport r = scan(gzip(EVIL), "evil.pkl.gz");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().render()).isEqualTo("evil.pkl.gz!<gunzip>@2"));
+        }
+
+        @Test
+        void gzippedPlainDataIsSafe() throws IOException {
+            assertThat(scan(gzip(PickleBuilder.create().proto(4).emptyList().stop().bytes()), "d.gz").verdict())
+                    .isEqualTo(Severity.SAFE);
+        }
+
+        @Test
+        void everyCompressionFormatIsOpened() throws IOException {
+            for (String kind : new String[] {"bz2", "xz", "lz4", "zstd"}) {
+                FileReport r = scan(compress(EVIL, kind), "evil." + kind);
+                assertThat(r.verdict()).as(kind).isEqualTo(Severity.MALICIOUS);
+            }
+        }
+
+        @Test
+        void tarAndSevenZipMembersAreAnalysed() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+                var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("model/evil.pkl");
+                e.setSize(EVIL.length);
+                t.putArchiveEntry(e);
+                t.write(EVIL);
+                t.closeArchiveEntry();
+            }
+            FileReport r = scan(gzip(out.toByteArray()), "m.tar.gz");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members())
+                    .containsExactly("<gunzip>", "model/evil.pkl"));
+
+            java.nio.file.Path tmp = java.nio.file.Files.createTempFile("t", ".7z");
+            try {
+                try (var z = new org.apache.commons.compress.archivers.sevenz.SevenZOutputFile(tmp.toFile())) {
+                    var e = z.createArchiveEntry(new java.io.File("evil.pkl"), "evil.pkl");
+                    z.putArchiveEntry(e);
+                    z.write(EVIL);
+                    z.closeArchiveEntry();
+                }
+                FileReport s = scan(java.nio.file.Files.readAllBytes(tmp), "m.7z");
+                assertThat(s.verdict()).isEqualTo(Severity.MALICIOUS);
+                assertThat(s.format()).contains("7z");
+            } finally {
+                java.nio.file.Files.deleteIfExists(tmp);
+            }
+        }
+
+        @Test
+        void decompressionBombIsAFindingNotAHang() throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (OutputStream g = new GZIPOutputStream(out, 1 << 16)) {
+                byte[] zeros = new byte[1 << 20];
+                for (int i = 0; i < 300; i++) {
+                    g.write(zeros);
+                }
+            }
+            FileReport r = scan(out.toByteArray(), "bomb.gz");
+            assertThat(has(r, Rule.CONTAINER_LIMIT)).isTrue();
+            assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        }
+    }
+
+    @Nested
+    class NumPy {
+        static byte[] npy(String descr, String shape, byte[] data) {
+            String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+            int total = 10 + header.length() + 1;
+            int pad = (64 - total % 64) % 64;
+            header = header + " ".repeat(pad) + "\n";
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.writeBytes(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+            out.write(header.length() & 0xff);
+            out.write(header.length() >> 8);
+            out.writeBytes(header.getBytes(StandardCharsets.ISO_8859_1));
+            out.writeBytes(data);
+            return out.toByteArray();
+        }
+
+        @Test
+        void numericArrayIsSafe() {
+            FileReport r = scan(npy("<f4", "(2,)", new byte[8]), "w.npy");
+            assertThat(r.format()).isEqualTo("npy");
+            assertThat(r.verdict()).isEqualTo(Severity.SAFE);
+        }
+
+        @Test
+        void objectArrayIsAPickle() {
+            FileReport r = scan(npy("|O", "(1,)", EVIL), "o.npy");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.format()).contains("npy-object");
+        }
+
+        @Test
+        void npzMembersAreAnalysed() {
+            byte[] z = new ZipBuilder().add("a.npy", npy("<f4", "(2,)", new byte[8]))
+                    .add("b.npy", npy("|O", "(1,)", EVIL)).bytes();
+            FileReport r = scan(z, "x.npz");
+            assertThat(r.findings()).anySatisfy(f -> {
+                assertThat(f.severity()).isEqualTo(Severity.MALICIOUS);
+                assertThat(f.location().members()).first().isEqualTo("b.npy");
+            });
+        }
+    }
+
+    @Nested
+    class Joblib {
+        /** joblib layout: the wrapper's BUILD is followed by padding and the raw array bytes. */
+        static byte[] joblib(byte[] arrayBytes, byte[] tail) {
+            return PickleBuilder.create().proto(4)
+                    .global("joblib.numpy_pickle", "NumpyArrayWrapper").emptyTuple().newobj()
+                    .emptyDict()
+                    .str("shape").binint1(2).tuple1().setitem()
+                    .str("dtype").global("numpy", "dtype").str("f8").newFalse().newTrue().tuple3().reduce().setitem()
+                    .str("numpy_array_alignment_bytes").binint1(16).setitem()
+                    .build()
+                    .raw(3, 0xff, 0xff, 0xff) // padding length 3, then padding
+                    .raw(arrayBytes)
+                    .raw(tail)
+                    .bytes();
+        }
+
+        @Test
+        void arrayBytesAreSkippedAsJoblibDoes() {
+            byte[] data = new byte[16];
+            data[0] = (byte) 0xff; // not a valid opcode: would break a plain pickle reader
+            FileReport r = scan(joblib(data, PickleBuilder.create().pop().none().stop().bytes()), "m.joblib");
+            assertThat(r.format()).isEqualTo("joblib");
+            assertThat(r.findings()).noneSatisfy(f -> assertThat(f.severity()).isGreaterThanOrEqualTo(Severity.SUSPICIOUS));
+        }
+
+        @Test
+        void payloadAfterTheArrayIsFound() {
+            byte[] tail = PickleBuilder.create().pop().global("os", "system").str("id").tuple1().reduce().stop().bytes();
+            FileReport r = scan(joblib(new byte[16], tail), "m.joblib");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+    }
+
+    /** A zip whose second member is a 1 GiB run of zeros that is never materialised. */
+    static final class HugeTorchZip implements ByteSource {
+        private final byte[] head;
+        private final byte[] tail;
+        private final long zeros;
+
+        HugeTorchZip(byte[] dataPkl, long zeros) {
+            this.zeros = zeros;
+            // local header + data.pkl, then local header of data/0 (size 'zeros'), zeros, then directory
+            ZipLayout l = new ZipLayout(dataPkl, zeros);
+            this.head = l.head;
+            this.tail = l.tail;
+        }
+
+        @Override
+        public long size() {
+            return head.length + zeros + tail.length;
+        }
+
+        @Override
+        public int read(long position, byte[] dst, int off, int len) {
+            long size = size();
+            if (position >= size) {
+                return 0;
+            }
+            int n = (int) Math.min(len, size - position);
+            for (int i = 0; i < n; i++) {
+                long p = position + i;
+                if (p < head.length) {
+                    dst[off + i] = head[(int) p];
+                } else if (p < head.length + zeros) {
+                    dst[off + i] = 0;
+                } else {
+                    dst[off + i] = tail[(int) (p - head.length - zeros)];
+                }
+            }
+            return n;
+        }
+    }
+
+    /** Byte layout of {@link HugeTorchZip}. */
+    static final class ZipLayout {
+        final byte[] head;
+        final byte[] tail;
+
+        ZipLayout(byte[] pkl, long zeros) {
+            ByteArrayOutputStream h = new ByteArrayOutputStream();
+            local(h, "archive/data.pkl", pkl.length);
+            h.writeBytes(pkl);
+            long second = h.size();
+            local(h, "archive/data/0", zeros);
+            head = h.toByteArray();
+            long cdStart = head.length + zeros;
+            ByteArrayOutputStream t = new ByteArrayOutputStream();
+            central(t, "archive/data.pkl", pkl.length, 0);
+            central(t, "archive/data/0", zeros, second);
+            long cdSize = t.size();
+            le(t, 0x06054b50, 4);
+            le(t, 0, 2);
+            le(t, 0, 2);
+            le(t, 2, 2);
+            le(t, 2, 2);
+            le(t, cdSize, 4);
+            le(t, cdStart, 4);
+            le(t, 0, 2);
+            tail = t.toByteArray();
+        }
+
+        static void local(ByteArrayOutputStream o, String name, long size) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            le(o, 0x04034b50, 4);
+            le(o, 20, 2);
+            le(o, 0, 2);
+            le(o, 0, 2);
+            le(o, 0, 4);
+            le(o, 0, 4);
+            le(o, size, 4);
+            le(o, size, 4);
+            le(o, n.length, 2);
+            le(o, 0, 2);
+            o.writeBytes(n);
+        }
+
+        static void central(ByteArrayOutputStream o, String name, long size, long offset) {
+            byte[] n = name.getBytes(StandardCharsets.UTF_8);
+            le(o, 0x02014b50, 4);
+            le(o, 20, 2);
+            le(o, 20, 2);
+            le(o, 0, 2);
+            le(o, 0, 2);
+            le(o, 0, 4);
+            le(o, 0, 4);
+            le(o, size, 4);
+            le(o, size, 4);
+            le(o, n.length, 2);
+            le(o, 0, 2);
+            le(o, 0, 2);
+            le(o, 0, 2);
+            le(o, 0, 2);
+            le(o, 0, 4);
+            le(o, offset, 4);
+            o.writeBytes(n);
+        }
+
+        static void le(ByteArrayOutputStream out, long v, int n) {
+            for (int i = 0; i < n; i++) {
+                out.write((int) (v >>> (8 * i)) & 0xff);
+            }
+        }
+    }
+}
