@@ -5,14 +5,11 @@ import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.pickle.PickleLimits;
-import dev.laocoon.core.pickle.PickleMachine;
-import dev.laocoon.core.pickle.PickleTrace;
 import dev.laocoon.core.report.JsonReport;
 import dev.laocoon.core.report.TextReport;
 import dev.laocoon.core.scan.FileReport;
 import dev.laocoon.core.scan.ScanReport;
 import dev.laocoon.core.scan.Scanner;
-import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -230,23 +227,36 @@ public final class Main {
             err.println("laocoon explain: " + file + ": not a regular file");
             return ERROR;
         }
-        PickleLimits limits = limits(a);
-        FileReport report = new Scanner(knowledgeBase(a), limits).scanFile(file, file.toString());
-        if (report.error() != null) {
-            err.println("laocoon explain: " + file + ": " + report.error());
-            return ERROR;
-        }
-        if (!report.format().equals("pickle")) {
-            out.println("# " + file + ": not a pickle (format " + report.format()
+        Scanner.Explained x = new Scanner(knowledgeBase(a), limits(a)).explain(file, file.toString());
+        FileReport report = x.report();
+        if (x.traces().isEmpty()) {
+            out.println("# " + file + ": no pickle inside (format " + report.format()
                     + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
+            for (var f : report.findings()) {
+                out.println("# " + f.severity().label().toUpperCase() + " " + f.rule().id() + " "
+                        + f.location().render() + ": " + f.message());
+            }
             return OK;
         }
-        PickleTrace trace;
-        try (FileByteSource src = new FileByteSource(file)) {
-            trace = PickleMachine.run(src, 0, limits);
+        List<dev.laocoon.core.finding.Finding> remaining = new ArrayList<>(report.findings());
+        for (var t : x.traces()) {
+            List<dev.laocoon.core.finding.Finding> mine = new ArrayList<>();
+            remaining.removeIf(f -> {
+                boolean m = f.location().members().size() >= t.getKey().members().size()
+                        && f.location().members().subList(0, t.getKey().members().size()).equals(t.getKey().members());
+                if (m) {
+                    mine.add(f);
+                }
+                return m;
+            });
+            out.print(PickleExplainer.explain(t.getValue(), mine, t.getKey()));
+            out.println();
         }
-        out.print(PickleExplainer.explain(trace, report.findings(), Location.of(file.toString())));
-        out.println("\n# verdict: " + report.verdictLabel());
+        for (var f : remaining) {
+            out.println("# " + f.severity().label().toUpperCase() + " " + f.rule().id() + " "
+                    + f.location().render() + ": " + f.message());
+        }
+        out.println("# format: " + report.format() + ", verdict: " + report.verdictLabel());
         return OK;
     }
 

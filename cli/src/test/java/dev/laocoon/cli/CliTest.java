@@ -181,11 +181,20 @@ class CliTest {
     }
 
     @Test
+    void explainOfACheckpointExplainsItsPickleMember() throws IOException {
+        byte[] zip = dev.laocoon.core.testutil.ZipBuilder.torchZip(PickleBuilder.call("os", "system", "id"), 1);
+        Path p = write("model.pt", zip);
+        Run r = run("explain", p.toString());
+        assertThat(r.out()).contains("What a loader of " + p + "!archive/data.pkl would do")
+                .contains("_v0 = os.system('id')").contains("format: pytorch-zip, verdict: malicious");
+    }
+
+    @Test
     void explainOfANonPickleSaysSo() throws IOException {
         Path p = write("notes.txt", "hello\n".getBytes(StandardCharsets.UTF_8));
         Run r = run("explain", p.toString());
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("not a pickle");
+        assertThat(r.out()).contains("no pickle inside");
     }
 
     @Test

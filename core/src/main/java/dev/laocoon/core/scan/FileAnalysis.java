@@ -54,6 +54,8 @@ final class FileAnalysis {
         }
     };
     private int insideArchive;
+    /** When not null, every pickle stream analysed is kept here with its location (for explain). */
+    java.util.List<java.util.Map.Entry<Location, PickleTrace>> traces;
     private long inflated;
     private int members;
 
@@ -146,6 +148,9 @@ final class FileAnalysis {
             return false;
         }
         PickleAnalyzer analyzer = new PickleAnalyzer(kb, limits);
+        if (traces != null) {
+            traces.add(java.util.Map.entry(where, trace));
+        }
         if (isLegacyTorch(trace)) {
             formats.add("pytorch-legacy");
             legacyTorch(trace, where, analyzer);

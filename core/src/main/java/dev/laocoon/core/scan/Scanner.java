@@ -79,8 +79,25 @@ public final class Scanner {
     }
 
     public FileReport scanSource(ByteSource src, String display, long t0) {
+        return scanSource(src, display, t0, null);
+    }
+
+    /** A file's report plus every pickle stream in it with its location, for explanations. */
+    public record Explained(FileReport report, List<java.util.Map.Entry<Location, PickleTrace>> traces) {
+    }
+
+    public Explained explain(Path file, String display) throws IOException {
+        List<java.util.Map.Entry<Location, PickleTrace>> traces = new ArrayList<>();
+        try (ByteSource src = new FileByteSource(file)) {
+            return new Explained(scanSource(src, display, System.nanoTime(), traces), traces);
+        }
+    }
+
+    private FileReport scanSource(ByteSource src, String display, long t0,
+                                  List<java.util.Map.Entry<Location, PickleTrace>> traces) {
         Location where = Location.of(display);
         FileAnalysis a = new FileAnalysis(kb, limits);
+        a.traces = traces;
         try {
             a.analyze(src, where, 0);
         } catch (IOException e) {

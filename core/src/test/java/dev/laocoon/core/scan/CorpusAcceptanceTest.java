@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * Only formats this build analyses are checked. Skipped when the corpus is absent.
  */
 class CorpusAcceptanceTest {
-    static final Set<String> FORMATS = Set.of("pickle");
+    static final Set<String> FORMATS = Set.of("pickle", "pickle-gzip", "pytorch-zip", "pytorch-legacy", "torchscript",
+            "npy", "npy-object", "npz", "joblib", "joblib-bz2", "joblib-xz", "joblib-zlib", "zip", "tar-gzip", "polyglot");
 
     static Path corpus() {
         String env = System.getenv("LAOCOON_CORPUS");
