@@ -15,7 +15,7 @@ public final class CompatNames {
     private static final Map<String, String> MODULES = new HashMap<>();
 
     static {
-        try (InputStream in = CompatNames.class.getResourceAsStream("compat-pickle.txt")) {
+        try (InputStream in = CompatNames.class.getResourceAsStream("/dev/laocoon/pickle/compat-pickle.txt")) {
             if (in == null) {
                 throw new IllegalStateException("compat-pickle.txt missing from the class path");
             }
