@@ -177,9 +177,9 @@ final class TextOperands {
         return neg ? v.negate() : v;
     }
 
+    /** Py_ISSPACE: the ASCII whitespace of C (not 0x1c..0x1f, which only str.isspace() accepts). */
     private static boolean isPySpace(int c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r'
-                || c == 0x1c || c == 0x1d || c == 0x1e || c == 0x1f;
+        return isCSpace(c);
     }
 
     private static int digit(int c, int base) {
