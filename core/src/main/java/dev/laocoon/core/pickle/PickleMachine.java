@@ -776,10 +776,35 @@ public final class PickleMachine {
         Value state = pop();
         Value inst = stack[sp - 1];
         if (inst.isBuiltin()) {
-            // Builtin objects have no __setstate__ and no writable __dict__.
-            throw malformed("BUILD on a " + inst.kind().name().toLowerCase() + " object");
+            // Builtin objects have no __setstate__ and no __dict__: CPython's default BUILD only
+            // succeeds when the state sets nothing: None, or (None, {}) (a slot state must be a dict).
+            if (!setsNothing(state)) {
+                throw malformed("BUILD on a " + inst.kind().name().toLowerCase() + " object");
+            }
+            return;
         }
         event(new TraceEvent.Invoke(opOffset, Opcode.BUILD, CallKind.SETSTATE, inst, state, null, null, "__setstate__"));
+    }
+
+    /**
+     * Whether CPython's default BUILD (no {@code __setstate__}) may leave an object without
+     * {@code __dict__} alone: state None, or a (state, slotstate) pair whose state is None and
+     * whose slotstate is an empty dict (None is "slot state is not a dictionary" in the C
+     * unpickler). Values computed at load time may be anything.
+     */
+    private static boolean setsNothing(Value state) {
+        if (!state.isBuiltin() || state.kind() == Value.Kind.NONE) {
+            return true;
+        }
+        if (state.kind() == Value.Kind.TUPLE && state instanceof Value.Container t && t.size() == 2) {
+            Value s = t.item(0);
+            Value slots = t.item(1);
+            boolean stateOk = !s.isBuiltin() || s.kind() == Value.Kind.NONE;
+            boolean slotsOk = !slots.isBuiltin()
+                    || (slots.kind() == Value.Kind.DICT && ((Value.Container) slots).size() == 0);
+            return stateOk && slotsOk;
+        }
+        return false;
     }
 
     private void persistent(Value pid) {
