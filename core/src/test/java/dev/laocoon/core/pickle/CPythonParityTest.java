@@ -81,6 +81,75 @@ class CPythonParityTest {
         assertThat(CPythonOracle.imports(t)).containsExactly(List.of("builtins", "print"), List.of("os", "system"));
     }
 
+    // ------------------------------------------------------------------ builtin containers
+
+    @Test
+    void appendsExtendABytearrayWithSmallInts() {
+        // bytearray has extend(): APPEND(S) of ints in range(256) (bools too) succeed
+        byte[] data = PickleBuilder.create().proto(5)
+                .bytearray8(new byte[] {1}).mark().binint1(7).newTrue().binint1(255).appends()
+                .binint1(0).append().pop()
+                .global("os", "system").stop().bytes();
+        assertLoads(run(data, true), List.of(List.of("os", "system")));
+        byte[] big = PickleBuilder.create().proto(5)
+                .bytearray8(new byte[0]).binint2(256).append().pop()
+                .global("os", "system").stop().bytes();
+        assertFails(run(big, false), PickleError.Kind.MALFORMED);
+        byte[] str = PickleBuilder.create().proto(5)
+                .bytearray8(new byte[0]).str("a").append().pop()
+                .global("os", "system").stop().bytes();
+        assertFails(run(str, false), PickleError.Kind.MALFORMED);
+    }
+
+    @Test
+    void setitemsOnABytearrayAssignBytesInRange() {
+        // the bytearray grew to 2 bytes through APPENDS: index 1 and -2 are valid, 2 is not
+        byte[] data = PickleBuilder.create().proto(5)
+                .bytearray8(new byte[0]).mark().binint1(1).binint1(2).appends()
+                .mark().binint1(1).binint1(9).binint(-2).newFalse().setitems().pop()
+                .global("os", "system").stop().bytes();
+        assertLoads(run(data, true), List.of(List.of("os", "system")));
+        byte[] outOfRange = PickleBuilder.create().proto(5)
+                .bytearray8(new byte[] {1, 2}).binint1(2).binint1(0).setitem().pop()
+                .global("os", "system").stop().bytes();
+        assertFails(run(outOfRange, false), PickleError.Kind.MALFORMED);
+    }
+
+    @Test
+    void listIndexesMayBeBoolsOrComputedValues() {
+        byte[] bools = PickleBuilder.create().proto(4)
+                .mark().none().none().list().newTrue().binint1(5).setitem().pop()
+                .global("os", "system").stop().bytes();
+        assertLoads(run(bools, true), List.of(List.of("os", "system")));
+        // an index computed at load time may be a valid int: the loader may well go on
+        PickleTrace t = CPythonOracle.machine(PickleBuilder.create().proto(4)
+                .mark().none().list().global("builtins", "len").emptyTuple().reduce().none().setitem().pop()
+                .global("os", "system").stop().bytes());
+        assertThat(t.firstError()).isNull();
+        assertThat(CPythonOracle.imports(t)).containsExactly(List.of("builtins", "len"), List.of("os", "system"));
+        byte[] strIndex = PickleBuilder.create().proto(4)
+                .mark().none().list().str("0").none().setitem().pop()
+                .global("os", "system").stop().bytes();
+        assertFails(run(strIndex, false), PickleError.Kind.MALFORMED);
+    }
+
+    @Test
+    void readonlyBufferOfABytearrayIsAReadOnlyUnhashableView() {
+        byte[] extend = PickleBuilder.create().proto(5)
+                .bytearray8(new byte[] {1}).readonlyBuffer().binint1(1).append().pop()
+                .global("os", "system").stop().bytes();
+        assertFails(run(extend, false), PickleError.Kind.MALFORMED);
+        byte[] key = PickleBuilder.create().proto(5)
+                .emptyDict().bytearray8(new byte[] {1}).readonlyBuffer().none().setitem().pop()
+                .global("os", "system").stop().bytes();
+        assertFails(run(key, false), PickleError.Kind.MALFORMED);
+        // bytes stay bytes: hashable
+        byte[] bytesKey = PickleBuilder.create().proto(5)
+                .emptyDict().bytes(new byte[] {1}).readonlyBuffer().none().setitem().pop()
+                .global("os", "system").stop().bytes();
+        assertLoads(run(bytesKey, true), List.of(List.of("os", "system")));
+    }
+
     // ------------------------------------------------------------------ text operands
 
     @Test
