@@ -196,21 +196,28 @@ final class CPythonOracle {
     }
 
     /**
-     * Errors CPython raises only because the oracle's objects are inert stubs (or because no EXT
-     * code is registered): the machine cannot know the type of a call's result, so it goes on.
-     * MemoryError comes from the oracle's address-space cap (huge memo index or operand length).
-     * NEXT_BUFFER needs buffers passed to the loader: the machine assumes a loader that does.
+     * Errors CPython raises only because the oracle's objects are inert stubs: the machine cannot
+     * know the type of a call's result, so it goes on. TypeError and AttributeError count only
+     * when they name the stub class (or type, for the class itself); the unpickler's own type
+     * checks cannot tell, so they always count. Then the environment: MemoryError comes from
+     * the oracle's address-space cap (huge memo index or operand length), EXT codes are not
+     * registered, and NEXT_BUFFER needs buffers passed to the loader (the machine assumes a
+     * loader that does).
      */
     static boolean stubWorldError(Result py) {
         String t = py.errorType();
         String m = py.errorMessage() == null ? "" : py.errorMessage();
-        return "TypeError".equals(t) || "AttributeError".equals(t) || "MemoryError".equals(t)
+        if ("TypeError".equals(t) || "AttributeError".equals(t)) {
+            return m.contains("LaocoonStub") || m.contains("'type'") || m.contains("type object")
+                    || m.contains("must be a tuple") || m.contains("must be a dict");
+        }
+        return "MemoryError".equals(t)
                 || m.contains("unregistered extension code")
+                || m.contains("out-of-band data")
                 || m.contains("class argument")
                 || m.contains("state is not a dictionary")
                 || m.contains("STACK_GLOBAL requires str")
                 || m.contains("must be a tuple")
-                || m.contains("must be a dict")
-                || m.contains("out-of-band data");
+                || m.contains("must be a dict");
     }
 }

@@ -315,6 +315,8 @@ final class PickleGenerator {
             v = noise(depth);
         } else if (c < 95) {
             v = objectWithItems(depth);
+        } else if (c < 96 && r.nextBoolean()) {
+            v = builtinTarget(depth);
         } else if (c < 96 && bigBudget > 0) {
             v = padding();
         } else if (c < 97 && r.nextInt(4) == 0) {
@@ -802,6 +804,151 @@ final class PickleGenerator {
         }
         op(0x91);
         return new V(Kind.FROZENSET, true);
+    }
+
+    /**
+     * APPEND(S), SETITEM(S), ADDITEMS, BUILD or READONLY_BUFFER applied to a builtin object of any
+     * type, with items of any type: what CPython accepts depends on both (bytearray.extend takes
+     * ints below 256, list indexes may be bools, BUILD on a str passes for state None, ...).
+     */
+    private V builtinTarget(int depth) {
+        int size;
+        Kind kind;
+        switch (r.nextInt(9)) {
+            case 0, 1 -> {
+                size = r.nextInt(3);
+                op('(');
+                for (int i = 0; i < size; i++) {
+                    smallItem(depth);
+                }
+                op('l');
+                kind = Kind.LIST;
+            }
+            case 2 -> {
+                op('}');
+                size = 0;
+                kind = Kind.DICT;
+            }
+            case 3 -> {
+                op(0x8f);
+                size = 0;
+                kind = Kind.SET;
+            }
+            case 4, 5 -> {
+                size = r.nextInt(4);
+                ByteArrayOutputStream o = new ByteArrayOutputStream();
+                o.write(0x96);
+                le64(o, size);
+                o.writeBytes(randomBytes(size));
+                ops.add(o.toByteArray());
+                kind = Kind.BYTES;
+            }
+            case 6 -> {
+                str("s");
+                size = 1;
+                kind = Kind.STR;
+            }
+            case 7 -> {
+                op(')');
+                size = 0;
+                kind = Kind.TUPLE;
+            }
+            default -> {
+                scalar();
+                size = 0;
+                kind = Kind.SCALAR;
+            }
+        }
+        switch (r.nextInt(7)) {
+            case 0 -> {
+                smallItem(depth);
+                op('a');
+            }
+            case 1 -> {
+                op('(');
+                int n = r.nextInt(4);
+                for (int i = 0; i < n; i++) {
+                    smallItem(depth);
+                }
+                op('e');
+            }
+            case 2 -> {
+                index(size);
+                smallItem(depth);
+                op('s');
+            }
+            case 3 -> {
+                op('(');
+                int n = r.nextInt(3);
+                for (int i = 0; i < n; i++) {
+                    index(size);
+                    smallItem(depth);
+                }
+                op('u');
+            }
+            case 4 -> {
+                op('(');
+                int n = r.nextInt(3);
+                for (int i = 0; i < n; i++) {
+                    smallItem(depth);
+                }
+                op(0x90);
+            }
+            case 5 -> {
+                switch (r.nextInt(6)) {
+                    case 0 -> op('N');
+                    case 1 -> op('N', '}', 0x86);
+                    case 2 -> op('N', 'N', 0x86);
+                    case 3 -> op('}');
+                    case 4 -> op(')', '}', 0x86);
+                    default -> smallItem(depth);
+                }
+                op('b');
+            }
+            default -> {
+                op(0x98);
+                if (r.nextBoolean()) {
+                    // use it as a dict key: a read-only view of a bytearray is hashable
+                    op('}');
+                    op(0x8c, 1, 'k');
+                    op('s');
+                    op('0');
+                    op('N');
+                }
+            }
+        }
+        return new V(kind, false);
+    }
+
+    /** An index for SETITEM: around the container's size, sometimes a bool or a computed value. */
+    private void index(int size) {
+        switch (r.nextInt(6)) {
+            case 0 -> op(r.nextBoolean() ? 0x88 : 0x89);
+            case 1 -> op('J', 0xff, 0xff, 0xff, 0xff); // -1
+            case 2 -> op('J', (-size) & 0xff, 0xff, 0xff, 0xff);
+            case 3 -> smallItem(0);
+            default -> op('K', r.nextInt(size + 2));
+        }
+    }
+
+    /** An item for a builtin container: small and large ints, bools, None, a str, a call result. */
+    private void smallItem(int depth) {
+        switch (r.nextInt(9)) {
+            case 0, 1 -> op('K', r.nextInt(256));
+            case 2 -> op('M', 0, 1); // 256
+            case 3 -> op('J', 0xff, 0xff, 0xff, 0xff);
+            case 4 -> op(r.nextBoolean() ? 0x88 : 0x89);
+            case 5 -> op('N');
+            case 6 -> str("v");
+            case 7 -> {
+                if (depth < 4) {
+                    reduce(depth + 1);
+                } else {
+                    op('K', 1);
+                }
+            }
+            default -> line('I', r.nextBoolean() ? "01" : "00");
+        }
     }
 
     /** A stub instance filled with APPEND(S), SETITEM(S) or ADDITEMS: method calls on the object. */

@@ -27,7 +27,7 @@ if pickle.Unpickler is not _pickle.Unpickler:
     sys.exit("oracle.py needs CPython's C unpickler (_pickle.Unpickler)")
 
 
-class Stub:
+class LaocoonStub:
     """An inert class: every construction, call and mutation does nothing."""
 
     def __new__(cls, *args, **kwargs):
@@ -52,7 +52,7 @@ class Stub:
         pass
 
     def __call__(self, *args, **kwargs):
-        return Stub()
+        return LaocoonStub()
 
 
 class RecordingUnpickler(_pickle.Unpickler):
@@ -62,10 +62,10 @@ class RecordingUnpickler(_pickle.Unpickler):
 
     def find_class(self, module, name):
         self.imports.append([module, name])
-        return Stub
+        return LaocoonStub
 
     def persistent_load(self, pid):
-        return Stub()
+        return LaocoonStub()
 
 
 def check(path):
