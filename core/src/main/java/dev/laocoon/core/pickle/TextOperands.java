@@ -97,6 +97,13 @@ final class TextOperands {
         return v.longValue();
     }
 
+    /**
+     * CPython's default limit on the digits of an int parsed in a base that is not a power of
+     * two (sys.int_info.default_max_str_digits, since 3.11 and 3.10.7). A process can change it
+     * (sys.set_int_max_str_digits, PYTHONINTMAXSTRDIGITS); loaders run with the default.
+     */
+    static final int MAX_STR_DIGITS = 4300;
+
     /** PyLong_FromString over the first n bytes (trailing whitespace allowed). */
     static BigInteger pyLong(byte[] s, int n, int base) {
         int i = 0;
@@ -172,6 +179,9 @@ final class TextOperands {
         }
         if (decimalZeroRule && digits.charAt(0) == '0' && !digits.toString().matches("0+")) {
             return null; // int('012', 0) is an error
+        }
+        if (Integer.bitCount(base) != 1 && digits.length() > MAX_STR_DIGITS) {
+            return null; // ValueError: Exceeds the limit (4300 digits) for integer string conversion
         }
         BigInteger v = new BigInteger(digits.toString(), base);
         return neg ? v.negate() : v;

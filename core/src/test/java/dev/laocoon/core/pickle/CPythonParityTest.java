@@ -161,6 +161,25 @@ class CPythonParityTest {
                 PickleError.Kind.MALFORMED);
         assertFails(run(PickleBuilder.create().none().put(0).raw('g').ascii("\u001e0").raw('\n')
                 .global("os", "system").stop().bytes(), false), PickleError.Kind.MALFORMED);
+    }
+
+    @Test
+    void decimalIntegerTextOperandsHaveAtMost4300Digits() {
+        // CPython's default int_max_str_digits; underscores do not count
+        String ok = "1".repeat(4300);
+        String tooLong = "9" + "1".repeat(4300);
+        String hex = "0x" + "f".repeat(5000); // power-of-two bases have no limit
+        assertLoads(run(PickleBuilder.create().intText(ok).pop().longText(ok + "L").pop()
+                .longText("1_".repeat(4299) + "1").pop().intText(hex).pop()
+                .global("os", "system").stop().bytes(), true), List.of(List.of("os", "system")));
+        assertFails(run(PickleBuilder.create().intText(tooLong).pop().global("os", "system").stop().bytes(), false),
+                PickleError.Kind.MALFORMED);
+        assertFails(run(PickleBuilder.create().longText("-" + "1".repeat(4301) + "L").pop()
+                .global("os", "system").stop().bytes(), false), PickleError.Kind.MALFORMED);
+    }
+
+    @Test
+    void integerTextOperandsAcceptCWhitespace() {
         // \v is C whitespace
         assertLoads(run(PickleBuilder.create().longText("\u000b7L").pop().intText("\u000b0x1_0").pop()
                 .global("os", "system").stop().bytes(), true), List.of(List.of("os", "system")));
