@@ -21,10 +21,12 @@ import org.junit.jupiter.api.io.TempDir;
  * (TRUNCATED, MALFORMED) is only allowed where CPython failed as well.
  *
  * <p>Set {@code -Doracle.dir=/some/dir} to keep the generated files, {@code -Doracle.cases=N}
- * to change the number of cases for the main seed, {@code -Doracle.files=a.pkl,b.pkl} to add files.
+ * to change the number of cases for the main seed, {@code -Doracle.seed=N} to change that seed,
+ * {@code -Doracle.files=a.pkl,b.pkl} to add files, {@code -Doracle.verbose=true} to list the
+ * streams only CPython failed on.
  */
 class OracleDifferentialTest {
-    private static final long MAIN_SEED = 0x4C414F434F4F4EL; // "LAOCOON"
+    private static final long MAIN_SEED = Long.getLong("oracle.seed", 0x4C414F434F4F4EL); // "LAOCOON"
     private static final long[] EXTRA_SEEDS = {1, 2, 3, 20240611};
     private static final int MAIN_CASES = Integer.getInteger("oracle.cases", 1200);
     private static final int EXTRA_CASES = 200;

@@ -39,6 +39,7 @@ final class PickleGenerator {
         "0x", "1e3", "0.5", "1L", "12\u0000ab", "\u00001", "08", "0_0", "00_0", "+", "-", "0x__1", " ", "1 2",
         "\u0661", "True", "0_7", "017", "1__0", "_1", "1_", "0b", "0o8", "\u000b7", "7\u000c", "\u001c7",
         "0x7fffffffffffffff", "0xffffffffffffffff", "-0x8000000000000000", "0x8000000000000000", "00", "0\u0000",
+        "1".repeat(4300), "1".repeat(4301), "0x" + "f".repeat(5000), "+0", "-00", "0 ", "\r1", "1\r",
     };
     static final String[] LONG_OK = {
         "0L", "1L", "-1L", "123456789012345678901234567890L", "0", "42", "0x10L", "0o7L", "1_0L", " 5 L".trim(),
@@ -54,7 +55,9 @@ final class PickleGenerator {
     static final String[] FLOAT_TRICKY = {
         "1e500", "-1e500", "1e", "1e+", "1_0", " 1.5", "1.5 ", "0x10", "in", "infinit", "nanx", ".", "e5", "",
         "1.5\u0000junk", "\u00001", "1.5d", "1.5f", "+-1", "1e-99999999999999999999", "1e99999999999999999999",
-        "infinityy", "+nan", "-nan", "1.0e+0400", "\u0661",
+        "infinityy", "+nan", "-nan", "1.0e+0400", "\u0661", "1.7976931348623158e308", "1.7976931348623159e308",
+        "2.4703282292062327e-324", "0e99999999999999999999", "1" + "0".repeat(400), "0." + "0".repeat(500) + "1e500",
+        "nan(1)", "inF", "-Infinity", "1e0400", "\t1",
     };
     static final String[] STRING_OK = {
         "'os'", "\"system\"", "''", "'a\\'b'", "'\\x41\\x42'", "'\\101'", "'tab\\there'", "'\\n'", "'\\\\'",
@@ -542,8 +545,48 @@ final class PickleGenerator {
         return mutable;
     }
 
+    /** Raw name bytes that are not plain UTF-8: surrogates, overlong forms, stray bytes, a long name. */
+    static final byte[][] RAW_NAMES = {
+        {(byte) 0xed, (byte) 0xa0, (byte) 0x80}, // U+D800 encoded: only surrogatepass accepts it
+        {'a', (byte) 0xed, (byte) 0xb2, (byte) 0x80, 'b'},
+        {(byte) 0xed, (byte) 0xa0, (byte) 0xbd, (byte) 0xed, (byte) 0xb8, (byte) 0x80}, // CESU-8 pair
+        {(byte) 0xc0, (byte) 0x80}, {(byte) 0xe0, (byte) 0x80, (byte) 0x80}, {(byte) 0xf4, (byte) 0x90, (byte) 0x80, (byte) 0x80},
+        {(byte) 0xff}, {'o', 's', (byte) 0xc3}, {(byte) 0x80, 'x'}, {(byte) 0xf0, (byte) 0x9f, (byte) 0x98},
+        {(byte) 0xc3, (byte) 0xa9}, {'o', 0, 's'}, {'\\', 'u', '0', '0', '4', '1'},
+    };
+
+    private byte[] rawName() {
+        if (r.nextInt(8) == 0) {
+            byte[] b = new byte[3000 + r.nextInt(3000)];
+            java.util.Arrays.fill(b, (byte) 'n');
+            return b;
+        }
+        return RAW_NAMES[r.nextInt(RAW_NAMES.length)];
+    }
+
     private V global() {
         String[] nm = NAMES[r.nextInt(NAMES.length)];
+        if (tricky()) {
+            byte[] m = r.nextBoolean() ? rawName() : nm[0].getBytes(StandardCharsets.UTF_8);
+            byte[] n = r.nextBoolean() ? rawName() : nm[1].getBytes(StandardCharsets.UTF_8);
+            if (allowed(4) && r.nextBoolean()) {
+                rawStr(m);
+                rawStr(n);
+                op(0x93);
+            } else {
+                ByteArrayOutputStream o = new ByteArrayOutputStream();
+                o.write(r.nextInt(4) == 0 ? 'i' : 'c');
+                if ((o.toByteArray()[0]) == 'i') {
+                    ops.add(new byte[] {'('});
+                }
+                o.writeBytes(m);
+                o.write('\n');
+                o.writeBytes(n);
+                o.write('\n');
+                ops.add(o.toByteArray());
+            }
+            return new V(Kind.GLOBAL, true);
+        }
         if (allowed(4) && r.nextInt(3) != 0) {
             stackGlobalOperand(nm[0]);
             stackGlobalOperand(nm[1]);
@@ -559,6 +602,49 @@ final class PickleGenerator {
             ops.add(o.toByteArray());
         }
         return new V(Kind.GLOBAL, true);
+    }
+
+    /** A str pushed from raw bytes: the UTF-8 opcodes decode with surrogatepass, STRING/BINSTRING as latin-1. */
+    private void rawStr(byte[] b) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        switch (r.nextInt(5)) {
+            case 0 -> {
+                o.write('X');
+                le32(o, b.length);
+            }
+            case 1 -> {
+                o.write(0x8d);
+                le64(o, b.length);
+            }
+            case 2 -> {
+                o.write('T');
+                le32(o, b.length);
+            }
+            case 3 -> {
+                o.write('V');
+                for (byte x : b) {
+                    if (x == '\n') {
+                        o.writeBytes("\\u000a".getBytes(StandardCharsets.ISO_8859_1));
+                    } else {
+                        o.write(x);
+                    }
+                }
+                o.write('\n');
+                ops.add(o.toByteArray());
+                return;
+            }
+            default -> {
+                if (b.length < 256) {
+                    o.write(0x8c);
+                    o.write(b.length);
+                } else {
+                    o.write('X');
+                    le32(o, b.length);
+                }
+            }
+        }
+        o.writeBytes(b);
+        ops.add(o.toByteArray());
     }
 
     private void stackGlobalOperand(String s) {
