@@ -208,8 +208,11 @@ final class CPythonOracle {
         String t = py.errorType();
         String m = py.errorMessage() == null ? "" : py.errorMessage();
         if ("TypeError".equals(t) || "AttributeError".equals(t)) {
-            return m.contains("LaocoonStub") || m.contains("'type'") || m.contains("type object")
-                    || m.contains("must be a tuple") || m.contains("must be a dict");
+            return m.contains("LaocoonStub") || m.contains("'type'") || m.contains("not type")
+                    || m.contains("type object") || m.contains("must be a tuple") || m.contains("must be a dict")
+                    // calling a class with a **kwargs dict whose keys are not all str: the
+                    // stub's __new__ is Python code; some classes would not mind
+                    || m.contains("keywords must be strings");
         }
         return "MemoryError".equals(t)
                 || m.contains("unregistered extension code")
