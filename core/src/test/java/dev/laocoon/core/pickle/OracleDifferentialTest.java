@@ -133,18 +133,22 @@ class OracleDifferentialTest {
                 }
             }
         }
-        sb.append(hexDump(c.data(), 1024));
+        sb.append(hexDump(c.data(), 0, 1024));
+        if (e != null && c.data().length > 1024 && e.offset() > 1024 - 128) {
+            sb.append("  around the machine's error:\n");
+            sb.append(hexDump(c.data(), (int) Math.max(1024, (e.offset() - 128) & ~15L), 256));
+        }
         return sb.toString();
     }
 
-    static String hexDump(byte[] data, int max) {
+    static String hexDump(byte[] data, int from, int max) {
         StringBuilder sb = new StringBuilder();
-        int n = Math.min(data.length, max);
-        for (int off = 0; off < n; off += 16) {
+        int end = (int) Math.min(data.length, (long) from + max);
+        for (int off = from; off < end; off += 16) {
             sb.append(String.format("  %08x  ", off));
             StringBuilder text = new StringBuilder();
             for (int k = 0; k < 16; k++) {
-                if (off + k < n) {
+                if (off + k < end) {
                     int b = data[off + k] & 0xff;
                     sb.append(String.format("%02x ", b));
                     text.append(b >= 0x20 && b < 0x7f ? (char) b : '.');
@@ -154,8 +158,8 @@ class OracleDifferentialTest {
             }
             sb.append(' ').append(text).append('\n');
         }
-        if (n < data.length) {
-            sb.append("  ... ").append(data.length - n).append(" more bytes (").append(data.length).append(" in all)\n");
+        if (end < data.length) {
+            sb.append("  ... ").append(data.length - end).append(" more bytes (").append(data.length).append(" in all)\n");
         }
         return sb.toString();
     }

@@ -350,23 +350,18 @@ final class PickleGenerator {
         bigBudget -= n + 64;
         ByteArrayOutputStream o = new ByteArrayOutputStream();
         boolean text = r.nextInt(3) == 0;
+        boolean wide = allowed(4) && r.nextBoolean(); // 8-byte length
+        o.write(text ? (wide ? 0x8d : 'X') : (wide ? 0x8e : 'B'));
+        if (wide) {
+            le64(o, n);
+        } else {
+            le32(o, n);
+        }
         if (text) {
-            o.write(allowed(4) && r.nextBoolean() ? 0x8d : 'X');
-            if ((o.toByteArray()[0] & 0xff) == 0x8d) {
-                le64(o, n);
-            } else {
-                le32(o, n);
-            }
             byte[] b = new byte[n];
             java.util.Arrays.fill(b, (byte) 'x');
             o.writeBytes(b);
         } else {
-            o.write(allowed(4) && r.nextBoolean() ? 0x8e : 'B');
-            if ((o.toByteArray()[0] & 0xff) == 0x8e) {
-                le64(o, n);
-            } else {
-                le32(o, n);
-            }
             o.writeBytes(randomBytes(n));
         }
         ops.add(o.toByteArray());
@@ -575,10 +570,11 @@ final class PickleGenerator {
                 op(0x93);
             } else {
                 ByteArrayOutputStream o = new ByteArrayOutputStream();
-                o.write(r.nextInt(4) == 0 ? 'i' : 'c');
-                if ((o.toByteArray()[0]) == 'i') {
-                    ops.add(new byte[] {'('});
+                boolean inst = r.nextInt(4) == 0;
+                if (inst) {
+                    op('(');
                 }
+                o.write(inst ? 'i' : 'c');
                 o.writeBytes(m);
                 o.write('\n');
                 o.writeBytes(n);

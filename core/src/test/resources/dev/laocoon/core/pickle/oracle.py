@@ -55,7 +55,7 @@ class LaocoonStub:
         return LaocoonStub()
 
 
-class RecordingUnpickler(_pickle.Unpickler):
+class RecordingUnpickler(pickle.Unpickler):  # that is _pickle.Unpickler, checked above
     def __init__(self, file, imports):
         super().__init__(file, encoding='latin1')
         self.imports = imports
