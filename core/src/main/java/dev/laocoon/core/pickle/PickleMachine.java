@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -43,6 +44,10 @@ public final class PickleMachine {
     private int nmarks;
     private int fence;
     private Memo memo;
+    /** Current lengths of bytearrays that APPEND(S) extended. */
+    private final Map<Value.Bytes, Long> byteArrayLengths = new IdentityHashMap<>();
+    /** Read-only memoryviews READONLY_BUFFER made of bytearrays. */
+    private final Map<Value, Boolean> readOnlyViews = new IdentityHashMap<>();
     private int proto;
     private List<TraceEvent> events;
     private long opOffset;
@@ -106,6 +111,8 @@ public final class PickleMachine {
         nmarks = 0;
         fence = 0;
         memo = new Memo();
+        byteArrayLengths.clear();
+        readOnlyViews.clear();
         proto = 0;
         events = new ArrayList<>();
         long opcodes = 0;
@@ -445,6 +452,13 @@ public final class PickleMachine {
                 Value top = stack[sp - 1];
                 if (top.isBuiltin() && !(top instanceof Value.Bytes)) {
                     throw malformed("READONLY_BUFFER on an object without the buffer interface");
+                }
+                if (top instanceof Value.Bytes b && b.kind() == Value.Kind.BYTEARRAY && !readOnlyViews.containsKey(b)) {
+                    // replaced by a read-only memoryview: no extend/append, no item assignment,
+                    // and still unhashable (hashing a view hashes the bytearray)
+                    Value.Bytes view = new Value.Bytes(b.data(), byteArrayLength(b), false, true);
+                    readOnlyViews.put(view, Boolean.TRUE);
+                    stack[sp - 1] = view;
                 }
             }
             default -> {
@@ -823,8 +837,12 @@ public final class PickleMachine {
         Value state = pop();
         Value inst = stack[sp - 1];
         if (inst.isBuiltin()) {
-            // Builtin objects have no __setstate__ and no writable __dict__.
-            throw malformed("BUILD on a " + inst.kind().name().toLowerCase() + " object");
+            // Builtin objects have no __setstate__ and no __dict__: CPython's default BUILD only
+            // succeeds when the state sets nothing: None, or (None, {}) (a slot state must be a dict).
+            if (!setsNothing(state)) {
+                throw malformed("BUILD on a " + inst.kind().name().toLowerCase() + " object");
+            }
+            return;
         }
         event(new TraceEvent.Invoke(opOffset, Opcode.BUILD, CallKind.SETSTATE, inst, state, null, null, "__setstate__"));
         if (rawData != null) {
@@ -871,6 +889,27 @@ public final class PickleMachine {
         event(new TraceEvent.RawBytes(opOffset, Opcode.BUILD, dataStart, plan.bytes(), plan.what()));
     }
 
+    /**
+     * Whether CPython's default BUILD (no {@code __setstate__}) may leave an object without
+     * {@code __dict__} alone: state None, or a (state, slotstate) pair whose state is None and
+     * whose slotstate is an empty dict (None is "slot state is not a dictionary" in the C
+     * unpickler). Values computed at load time may be anything.
+     */
+    private static boolean setsNothing(Value state) {
+        if (!state.isBuiltin() || state.kind() == Value.Kind.NONE) {
+            return true;
+        }
+        if (state.kind() == Value.Kind.TUPLE && state instanceof Value.Container t && t.size() == 2) {
+            Value s = t.item(0);
+            Value slots = t.item(1);
+            boolean stateOk = !s.isBuiltin() || s.kind() == Value.Kind.NONE;
+            boolean slotsOk = !slots.isBuiltin()
+                    || (slots.kind() == Value.Kind.DICT && ((Value.Container) slots).size() == 0);
+            return stateOk && slotsOk;
+        }
+        return false;
+    }
+
     private void persistent(Value pid) {
         event(new TraceEvent.PersistentLoad(opOffset, Opcode.of(in.byteAt(opOffset)), pid));
         push(new Value.Persistent(pid));
@@ -898,6 +937,13 @@ public final class PickleMachine {
             for (int k = x; k < len; k++) {
                 l.add(stack[k]);
             }
+        } else if (target.kind() == Value.Kind.BYTEARRAY && !readOnlyViews.containsKey(target)) {
+            // bytearray.extend(items): every item must be an int in range(256)
+            for (int k = x; k < len; k++) {
+                checkByte(stack[k]);
+            }
+            Value.Bytes b = (Value.Bytes) target;
+            byteArrayLengths.put(b, byteArrayLength(b) + (len - x));
         } else if (target.isBuiltin()) {
             throw malformed("'" + target.kind().name().toLowerCase() + "' object has no attribute 'append'");
         } else {
@@ -925,20 +971,71 @@ public final class PickleMachine {
                 d.put(stack[k], stack[k + 1]);
             }
         } else if (target.isBuiltin()) {
-            if (target.kind() != Value.Kind.LIST) {
+            // obj[key] = value on a list or bytearray: an int index in range (bool is an int)
+            long size;
+            if (target.kind() == Value.Kind.LIST) {
+                size = ((Value.Container) target).size();
+            } else if (target.kind() == Value.Kind.BYTEARRAY && !readOnlyViews.containsKey(target)) {
+                size = byteArrayLength((Value.Bytes) target);
+            } else {
                 throw malformed("'" + target.kind().name().toLowerCase() + "' object does not support item assignment");
             }
-            Value.Container l = (Value.Container) target;
             for (int k = x; k < len; k += 2) {
-                if (!(stack[k] instanceof Value.Int i) || i.value().abs().compareTo(BigInteger.valueOf(l.size())) > 0
-                        || i.value().compareTo(BigInteger.valueOf(l.size())) >= 0) {
-                    throw malformed("list assignment index out of range");
+                checkIndex(stack[k], size, target.kind());
+                if (target.kind() == Value.Kind.BYTEARRAY) {
+                    checkByte(stack[k + 1]);
                 }
             }
         } else {
             methodCall(Opcode.of(in.byteAt(opOffset)), target, "__setitem__", x, len, true);
         }
         clearTo(x);
+    }
+
+    /** An int as {@code __index__} sees it (bool included); null when not an int or not known. */
+    private static BigInteger intValue(Value v) {
+        if (v instanceof Value.Int i) {
+            return i.value();
+        }
+        if (v.kind() == Value.Kind.BOOL) {
+            return v == Value.TRUE ? BigInteger.ONE : BigInteger.ZERO;
+        }
+        return null;
+    }
+
+    /** A list or bytearray index: must be an int in [-size, size); a value computed at load time may be. */
+    private void checkIndex(Value key, long size, Value.Kind kind) throws PickleError {
+        if (!key.isBuiltin()) {
+            return;
+        }
+        BigInteger i = intValue(key);
+        String what = kind == Value.Kind.LIST ? "list" : "bytearray";
+        if (i == null) {
+            throw malformed(what + " indices must be integers or slices, not " + key.kind().name().toLowerCase());
+        }
+        if (i.compareTo(BigInteger.valueOf(-size)) < 0 || i.compareTo(BigInteger.valueOf(size)) >= 0) {
+            throw malformed(what + " assignment index out of range");
+        }
+    }
+
+    /** An item stored into a bytearray: an int in range(256), or a value computed at load time. */
+    private void checkByte(Value v) throws PickleError {
+        if (!v.isBuiltin()) {
+            return;
+        }
+        BigInteger i = intValue(v);
+        if (i == null) {
+            throw malformed("'" + v.kind().name().toLowerCase() + "' object cannot be interpreted as an integer");
+        }
+        if (i.signum() < 0 || i.compareTo(BigInteger.valueOf(255)) > 0) {
+            throw malformed("byte must be in range(0, 256)");
+        }
+    }
+
+    /** Length of a bytearray, which APPEND(S) may have grown since BYTEARRAY8 made it. */
+    private long byteArrayLength(Value.Bytes b) {
+        Long grown = byteArrayLengths.get(b);
+        return grown != null ? grown : b.length();
     }
 
     private void addItems() throws PickleError {

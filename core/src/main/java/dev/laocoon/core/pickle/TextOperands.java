@@ -97,6 +97,13 @@ final class TextOperands {
         return v.longValue();
     }
 
+    /**
+     * CPython's default limit on the digits of an int parsed in a base that is not a power of
+     * two (sys.int_info.default_max_str_digits, since 3.11 and 3.10.7). A process can change it
+     * (sys.set_int_max_str_digits, PYTHONINTMAXSTRDIGITS); loaders run with the default.
+     */
+    static final int MAX_STR_DIGITS = 4300;
+
     /** PyLong_FromString over the first n bytes (trailing whitespace allowed). */
     static BigInteger pyLong(byte[] s, int n, int base) {
         int i = 0;
@@ -173,13 +180,16 @@ final class TextOperands {
         if (decimalZeroRule && digits.charAt(0) == '0' && !digits.toString().matches("0+")) {
             return null; // int('012', 0) is an error
         }
+        if (Integer.bitCount(base) != 1 && digits.length() > MAX_STR_DIGITS) {
+            return null; // ValueError: Exceeds the limit (4300 digits) for integer string conversion
+        }
         BigInteger v = new BigInteger(digits.toString(), base);
         return neg ? v.negate() : v;
     }
 
+    /** Py_ISSPACE: the ASCII whitespace of C (not 0x1c..0x1f, which only str.isspace() accepts). */
     private static boolean isPySpace(int c) {
-        return c == ' ' || c == '\t' || c == '\n' || c == '\u000b' || c == '\f' || c == '\r'
-                || c == 0x1c || c == 0x1d || c == 0x1e || c == 0x1f;
+        return isCSpace(c);
     }
 
     private static int digit(int c, int base) {
