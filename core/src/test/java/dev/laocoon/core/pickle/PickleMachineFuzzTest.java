@@ -19,8 +19,11 @@ import java.util.List;
  *
  * <p>{@code mvn test} replays the seeds in {@code PickleMachineFuzzTestInputs/fuzzPickle/} (and
  * the empty input) as ordinary parameterized tests. To fuzz:
- * {@code JAZZER_FUZZ=1 mvn -pl core test -Dtest=PickleMachineFuzzTest -DargLine=-Xmx256m}; findings
- * are written next to the seeds as {@code crash-<sha1>} and then replayed by every later run.
+ * {@code JAZZER_FUZZ=1 mvn -pl core test -Dtest=PickleMachineFuzzTest -DargLine=-Xmx256m} (5 minutes,
+ * see maxDuration; add {@code -Djazzer.keep_going=20} to go on after a finding); findings are written
+ * next to the seeds as {@code crash-<sha1>} and then replayed by every later run. Jazzer's agent
+ * costs a few seconds even when only replaying; {@code -Djazzer.hooks=false} avoids that for a
+ * replay-only run (never when fuzzing: it also turns off coverage).
  *
  * <p>What must hold for any input: no exception escapes (a loader error is a {@link PickleError}
  * inside the trace, never thrown), the trace is consistent with the input (offsets inside it,
