@@ -83,6 +83,11 @@ public final class PickleMachine {
             if (start >= in.size()) {
                 break;
             }
+            if (System.nanoTime() > deadline) {
+                results.add(new PickleResult(results.size(), start, start, 0, 0, List.of(), null,
+                        new PickleError(Kind.LIMIT, start, "analysis took longer than " + limits.maxTime().toSeconds() + " s")));
+                break;
+            }
             if (results.size() >= limits.maxPickles()) {
                 results.add(new PickleResult(results.size(), start, start, 0, 0, List.of(), null,
                         new PickleError(Kind.LIMIT, start, "more than " + limits.maxPickles() + " pickles in one stream")));
@@ -637,6 +642,7 @@ public final class PickleMachine {
             if (ok && k < n) {
                 byte[] chunk = new byte[64 * 1024];
                 for (long p = start + k; ok && p < start + n; p += chunk.length) {
+                    checkBudget();
                     int c = (int) Math.min(chunk.length, start + n - p);
                     in.copy(p, chunk, 0, c);
                     ok = u.feed(chunk, 0, c);

@@ -53,8 +53,12 @@ final class TextOperands {
         }
         BigInteger v = BigInteger.ZERO;
         int j = digitsStart;
+        boolean overflow = false;
         while (j < n && digit(line[j], base) >= 0) {
-            v = v.multiply(BigInteger.valueOf(base)).add(BigInteger.valueOf(digit(line[j], base)));
+            if (!overflow) {
+                v = v.multiply(BigInteger.valueOf(base)).add(BigInteger.valueOf(digit(line[j], base)));
+                overflow = v.bitLength() > 64; // strtol's ERANGE; stop the arithmetic, keep scanning
+            }
             j++;
         }
         boolean converted = j > digitsStart;
@@ -183,7 +187,15 @@ final class TextOperands {
         if (Integer.bitCount(base) != 1 && digits.length() > MAX_STR_DIGITS) {
             return null; // ValueError: Exceeds the limit (4300 digits) for integer string conversion
         }
-        BigInteger v = new BigInteger(digits.toString(), base);
+        BigInteger v;
+        if (digits.length() > MAX_STR_DIGITS) {
+            // power-of-two base: CPython accepts any length; keep the magnitude without quadratic work
+            int bits = Integer.numberOfTrailingZeros(base);
+            v = new BigInteger(digits.substring(0, MAX_STR_DIGITS), base)
+                    .shiftLeft(bits * (digits.length() - MAX_STR_DIGITS));
+        } else {
+            v = new BigInteger(digits.toString(), base);
+        }
         return neg ? v.negate() : v;
     }
 
