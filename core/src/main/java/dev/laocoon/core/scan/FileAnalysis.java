@@ -8,6 +8,7 @@ import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.pickle.DataOnlyWalk;
 import dev.laocoon.core.pickle.PickleLimits;
 import dev.laocoon.core.pickle.PickleMachine;
 import dev.laocoon.core.pickle.PickleResult;
@@ -40,6 +41,8 @@ final class FileAnalysis {
     static final long MAX_INFLATED = 4L << 30;
     static final long MAX_IN_MEMORY = 256L << 20;
     static final long BOMB_RATIO = 1000;
+    /** Largest stream the data-only walk reads into memory. */
+    static final long WALK_MAX = 128L << 20;
     /** torch.save's legacy magic number (the first pickle of a legacy checkpoint). */
     static final BigInteger TORCH_LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
 
@@ -142,7 +145,17 @@ final class FileAnalysis {
     // ------------------------------------------------------------------ pickle streams
 
     /** Analyses the data as a pickle stream if a loader would treat it as one. */
-    private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1) {
+    private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1)
+            throws IOException {
+        if (ids == null && traces == null && src.size() > 0 && src.size() <= WALK_MAX) {
+            // Plain data is the bulk of large pickles: a value-free walk proves it quickly.
+            byte[] all = new byte[(int) src.size()];
+            int n = src.readFully(0, all, 0, all.length);
+            if (DataOnlyWalk.clean(all, n, System.nanoTime() + limits.maxTime().toNanos())) {
+                formats.add("pickle");
+                return true;
+            }
+        }
         PickleTrace trace = PickleMachine.run(src, 0, limits, JOBLIB);
         if (!trace.looksLikePickle(b0, b1)) {
             return false;

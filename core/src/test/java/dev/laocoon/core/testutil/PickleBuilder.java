@@ -34,6 +34,11 @@ public final class PickleBuilder {
         return this;
     }
 
+    public PickleBuilder raw(byte[] bs, int from, int to) {
+        out.write(bs, from, to - from);
+        return this;
+    }
+
     public PickleBuilder ascii(String s) {
         return raw(s.getBytes(StandardCharsets.ISO_8859_1));
     }
