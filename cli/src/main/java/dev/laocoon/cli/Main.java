@@ -274,14 +274,34 @@ public final class Main {
         Scanner scanner = new Scanner();
         List<FileReport> reports = List.of(
                 scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(evil), "selftest/evil.pkl", System.nanoTime()),
-                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(data), "selftest/data.pkl", System.nanoTime()));
+                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(data), "selftest/data.pkl", System.nanoTime()),
+                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(storedZip("archive/data.pkl", evil)),
+                        "selftest/model.pt", System.nanoTime()));
         ScanReport report = new ScanReport(reports, 0);
         Writer sink = Writer.nullWriter();
         JsonReport.write(report, Severity.SUSPICIOUS, version(), sink);
         new TextReport(false, true).write(report, Severity.SUSPICIOUS, new PrintWriter(sink));
-        boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE;
+        boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE
+                && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).format().equals("pytorch-zip");
         out.println(ok ? "selftest ok" : "selftest FAILED: " + reports);
         return ok ? OK : ERROR;
+    }
+
+    /** A one-member stored zip (as torch.save writes them). */
+    private static byte[] storedZip(String name, byte[] data) throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
+            java.util.zip.ZipEntry e = new java.util.zip.ZipEntry(name);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(data);
+            e.setMethod(java.util.zip.ZipEntry.STORED);
+            e.setSize(data.length);
+            e.setCrc(crc.getValue());
+            z.putNextEntry(e);
+            z.write(data);
+            z.closeEntry();
+        }
+        return bytes.toByteArray();
     }
 
     // ------------------------------------------------------------------ shared

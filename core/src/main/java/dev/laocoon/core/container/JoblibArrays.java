@@ -14,7 +14,10 @@ import java.util.regex.Pattern;
  * holds Python objects. The byte count comes from the wrapper's {@code shape} and {@code dtype}.
  */
 public final class JoblibArrays implements RawData {
-    private static final Pattern DESCR = Pattern.compile("[<>|=]?([a-zA-Z?])(\\d*)(?:\\[.*\\])?");
+    /** Compiled on first use: most scans never meet a joblib array. */
+    private static final class Descr {
+        static final Pattern PATTERN = Pattern.compile("[<>|=]?([a-zA-Z?])(\\d*)(?:\\[.*\\])?");
+    }
 
     @Override
     public Plan afterBuild(Value instance, Value state) {
@@ -35,7 +38,7 @@ public final class JoblibArrays implements RawData {
         if (descr == null) {
             return null;
         }
-        Matcher m = DESCR.matcher(descr);
+        Matcher m = Descr.PATTERN.matcher(descr);
         if (!m.matches()) {
             return null;
         }

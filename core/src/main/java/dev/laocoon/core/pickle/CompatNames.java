@@ -25,7 +25,7 @@ public final class CompatNames {
                 if (line.isBlank() || line.startsWith("#")) {
                     continue;
                 }
-                String[] f = line.trim().split("\\s+");
+                String[] f = fields(line.trim());
                 if (f[0].equals("N") && f.length == 5) {
                     NAMES.put(f[1] + "\u0000" + f[2], new String[] {f[3], f[4]});
                 } else if (f[0].equals("I") && f.length == 3) {
@@ -38,6 +38,22 @@ public final class CompatNames {
     }
 
     private CompatNames() {
+    }
+
+    private static String[] fields(String line) {
+        java.util.List<String> out = new java.util.ArrayList<>(5);
+        int i = 0;
+        while (i < line.length()) {
+            int j = line.indexOf(' ', i);
+            if (j < 0) {
+                j = line.length();
+            }
+            if (j > i) {
+                out.add(line.substring(i, j));
+            }
+            i = j + 1;
+        }
+        return out.toArray(new String[0]);
     }
 
     /** What find_class looks up for (module, name) under the given declared protocol. */

@@ -48,7 +48,8 @@ public final class TextReport {
         if (report.errors() > 0) {
             s.append(", ").append(report.errors()).append(" unreadable");
         }
-        s.append(String.format(" (%.2f s)", report.nanos() / 1e9));
+        long centis = Math.round(report.nanos() / 1e7);
+        s.append(" (").append(centis / 100).append('.').append(centis % 100 < 10 ? "0" : "").append(centis % 100).append(" s)");
         out.println(s);
         if (report.reaches(failOn)) {
             out.println(paint("FAIL", 31) + ": at least one file is " + failOn.label() + " or worse");
