@@ -352,6 +352,12 @@ final class FileAnalysis {
             if (member == null) {
                 continue;
             }
+            if (member.size() <= MAX_IN_MEMORY && crc(member) != e.crc()) {
+                // PyTorch's reader ignores CRCs; a mismatch means the archive was edited after writing.
+                findings.add(new Finding(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name()
+                        + "' does not match its CRC-32 (readers that check it reject the archive, PyTorch's does not)",
+                        loc, ""));
+            }
             boolean isPickleName = e.name().endsWith(".pkl");
             analyzeMember(member, loc, depth, prefix != null && isPickleName ? torchIds : null);
         }
@@ -367,6 +373,20 @@ final class FileAnalysis {
             }
         }
         analyze(member, loc, depth + 1);
+    }
+
+    private static long crc(ByteSource b) throws IOException {
+        java.util.zip.CRC32 c = new java.util.zip.CRC32();
+        byte[] chunk = new byte[65536];
+        for (long p = 0; p < b.size(); ) {
+            int n = b.read(p, chunk, 0, (int) Math.min(chunk.length, b.size() - p));
+            if (n <= 0) {
+                break;
+            }
+            c.update(chunk, 0, n);
+            p += n;
+        }
+        return c.getValue();
     }
 
     private static String torchStorage(Value pid, String prefix, Set<String> names) {

@@ -76,9 +76,13 @@ class ContainerScanTest {
         }
 
         @Test
-        void wrongCrcDoesNotStopTheReader() {
+        void wrongCrcIsReportedAndDoesNotStopTheReader() {
             byte[] z = new ZipBuilder().addTricky("archive/data.pkl", "archive/data.pkl", EVIL, 0, true).bytes();
-            assertThat(scan(z, "m.pt").verdict()).isEqualTo(Severity.MALICIOUS);
+            FileReport r = scan(z, "m.pt");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("CRC-32"));
+            byte[] honest = ZipBuilder.torchZip(ZipBuilder.torchStateDict("w", "0", 4), 4);
+            assertThat(scan(honest, "ok.pt").findings()).noneSatisfy(f -> assertThat(f.message()).contains("CRC-32"));
         }
 
         @Test
@@ -384,15 +388,18 @@ class ContainerScanTest {
 
         ZipLayout(byte[] pkl, long zeros) {
             ByteArrayOutputStream h = new ByteArrayOutputStream();
-            local(h, "archive/data.pkl", pkl.length);
+            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+            crc.update(pkl);
+            long pklCrc = crc.getValue();
+            local(h, "archive/data.pkl", pkl.length, pklCrc);
             h.writeBytes(pkl);
             long second = h.size();
-            local(h, "archive/data/0", zeros);
+            local(h, "archive/data/0", zeros, 0);
             head = h.toByteArray();
             long cdStart = head.length + zeros;
             ByteArrayOutputStream t = new ByteArrayOutputStream();
-            central(t, "archive/data.pkl", pkl.length, 0);
-            central(t, "archive/data/0", zeros, second);
+            central(t, "archive/data.pkl", pkl.length, 0, pklCrc);
+            central(t, "archive/data/0", zeros, second, 0);
             long cdSize = t.size();
             le(t, 0x06054b50, 4);
             le(t, 0, 2);
@@ -405,14 +412,14 @@ class ContainerScanTest {
             tail = t.toByteArray();
         }
 
-        static void local(ByteArrayOutputStream o, String name, long size) {
+        static void local(ByteArrayOutputStream o, String name, long size, long crc) {
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             le(o, 0x04034b50, 4);
             le(o, 20, 2);
             le(o, 0, 2);
             le(o, 0, 2);
             le(o, 0, 4);
-            le(o, 0, 4);
+            le(o, crc, 4);
             le(o, size, 4);
             le(o, size, 4);
             le(o, n.length, 2);
@@ -420,7 +427,7 @@ class ContainerScanTest {
             o.writeBytes(n);
         }
 
-        static void central(ByteArrayOutputStream o, String name, long size, long offset) {
+        static void central(ByteArrayOutputStream o, String name, long size, long offset, long crc) {
             byte[] n = name.getBytes(StandardCharsets.UTF_8);
             le(o, 0x02014b50, 4);
             le(o, 20, 2);
@@ -428,7 +435,7 @@ class ContainerScanTest {
             le(o, 0, 2);
             le(o, 0, 2);
             le(o, 0, 4);
-            le(o, 0, 4);
+            le(o, crc, 4);
             le(o, size, 4);
             le(o, size, 4);
             le(o, n.length, 2);
