@@ -107,8 +107,33 @@ public final class PickleMachine {
                 break;
             }
             in.endPickle();
+            if (rawData != null) {
+                RawData.Counted c = rawData.afterPickle(r.index(), r.result());
+                if (c != null && !skipCounted(c, results)) {
+                    break;
+                }
+            }
         }
         return new PickleTrace(List.copyOf(results), in.size(), trailing);
+    }
+
+    /** Skips the raw bytes a loader reads between pickles; false (with an error result) when they run out. */
+    private boolean skipCounted(RawData.Counted c, List<PickleResult> results) {
+        in.beginPickle();
+        long at = in.position();
+        try {
+            long count = in.littleEndian(in.readInto(c.countWidth(), at), c.countWidth());
+            java.math.BigInteger n = java.math.BigInteger.valueOf(count).multiply(java.math.BigInteger.valueOf(c.unit()))
+                    .add(java.math.BigInteger.valueOf(c.extra()));
+            if (count < 0 || n.bitLength() > 62 || n.longValue() > in.size()) {
+                throw new PickleError(Kind.TRUNCATED, at, c.what() + ": " + count + " items run past the end of the data");
+            }
+            in.readInto(n.longValue(), at);
+            return true;
+        } catch (PickleError e) {
+            results.add(new PickleResult(results.size(), at, at, 0, 0, List.of(), null, e));
+            return false;
+        }
     }
 
     private PickleResult runOne(int index, long start) {

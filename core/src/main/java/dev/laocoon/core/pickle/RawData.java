@@ -16,4 +16,16 @@ public interface RawData {
 
     /** The plan after BUILD set {@code state} on {@code instance}, or null when the loader reads nothing. */
     Plan afterBuild(Value instance, Value state);
+
+    /**
+     * Raw bytes a loader reads between two pickles of a stream: a little-endian count of
+     * {@code countWidth} bytes, then {@code count * unit + extra} bytes.
+     */
+    record Counted(int countWidth, long unit, long extra, String what) {
+    }
+
+    /** What the loader reads after pickle {@code index} returned {@code result}, or null for nothing. */
+    default Counted afterPickle(int index, Value result) {
+        return null;
+    }
 }

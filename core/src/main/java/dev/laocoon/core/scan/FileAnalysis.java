@@ -147,7 +147,12 @@ final class FileAnalysis {
     /** Analyses the data as a pickle stream if a loader would treat it as one. */
     private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1)
             throws IOException {
-        if (ids == null && traces == null && src.size() > 0 && src.size() <= WALK_MAX) {
+        return analyzePickleStream(src, where, ids, b0, b1, JOBLIB);
+    }
+
+    private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1,
+                                        dev.laocoon.core.pickle.RawData raw) throws IOException {
+        if (ids == null && raw == JOBLIB && traces == null && src.size() > 0 && src.size() <= WALK_MAX) {
             // Plain data is the bulk of large pickles: a value-free walk proves it quickly.
             byte[] all = new byte[(int) src.size()];
             int n = src.readFully(0, all, 0, all.length);
@@ -156,7 +161,7 @@ final class FileAnalysis {
                 return true;
             }
         }
-        PickleTrace trace = PickleMachine.run(src, 0, limits, JOBLIB);
+        PickleTrace trace = PickleMachine.run(src, 0, limits, raw);
         if (!trace.looksLikePickle(b0, b1)) {
             return false;
         }
@@ -459,6 +464,8 @@ final class FileAnalysis {
     }
 
     private void tar(ByteSource src, Location where, int depth) throws IOException {
+        boolean sysInfo = false;
+        legacyTar = false;
         try (org.apache.commons.compress.archivers.tar.TarArchiveInputStream t =
                      new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(new SourceInputStream(src))) {
             org.apache.commons.compress.archivers.tar.TarArchiveEntry e;
@@ -481,15 +488,27 @@ final class FileAnalysis {
                 if (member != null) {
                     insideArchive++;
                     try {
-                        analyze(member, loc, depth + 1);
+                        String name = e.getName();
+                        sysInfo |= name.equals("sys_info");
+                        if (sysInfo && (name.equals("storages") || name.equals("tensors") || name.equals("pickle"))) {
+                            // PyTorch's legacy tar format: records followed by raw bytes, ids resolved by key
+                            legacyTar = true;
+                            legacyTarMember(member, loc, name);
+                        } else {
+                            analyze(member, loc, depth + 1);
+                        }
                     } finally {
                         insideArchive--;
                     }
                 }
             }
         } catch (IOException e) {
+            legacyTar = false;
             findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
                     "tar archive is damaged (" + e.getMessage() + "); the rest was not analysed", where, ""));
+        }
+        if (legacyTar) {
+            formats.add("pytorch-legacy-tar");
         }
     }
 
@@ -521,6 +540,26 @@ final class FileAnalysis {
         } catch (IOException e) {
             findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
                     "7z archive could not be read (" + e.getMessage() + "); its content was not analysed", where, ""));
+        }
+    }
+
+    private boolean legacyTar;
+
+    private void legacyTarMember(ByteSource member, Location loc, String name) throws IOException {
+        dev.laocoon.core.pickle.RawData raw = switch (name) {
+            case "storages" -> dev.laocoon.core.container.LegacyTorchTar.STORAGES;
+            case "tensors" -> dev.laocoon.core.container.LegacyTorchTar.TENSORS;
+            default -> JOBLIB;
+        };
+        PickleAnalyzer.PersistentIds ids = pid -> pid instanceof Value.Str || pid instanceof Value.Int
+                || (pid instanceof Value.Container t && t.kind() == Value.Kind.TUPLE && t.keptCount() >= 2
+                && t.item(0) instanceof Value.Str s && s.text().equals("module") && t.item(1) instanceof Value.Global)
+                ? null : "persistent id is neither a storage key nor a saved module record";
+        byte[] h = new byte[2];
+        int n = member.readFully(0, h, 0, 2);
+        if (!analyzePickleStream(member, loc, ids, n > 0 ? h[0] & 0xff : -1, n > 1 ? h[1] : -1, raw)) {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    "legacy PyTorch member '" + name + "' is not a pickle stream", loc, ""));
         }
     }
 

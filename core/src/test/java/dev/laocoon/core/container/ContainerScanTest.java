@@ -175,6 +175,60 @@ class ContainerScanTest {
     }
 
     @Nested
+    class LegacyTorchTarFormat {
+        static byte[] tar(java.util.Map<String, byte[]> members) throws IOException {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+                for (var m : members.entrySet()) {
+                    var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry(m.getKey());
+                    e.setSize(m.getValue().length);
+                    t.putArchiveEntry(e);
+                    t.write(m.getValue());
+                    t.closeArchiveEntry();
+                }
+            }
+            return out.toByteArray();
+        }
+
+        static byte[] le(long v, int n) {
+            byte[] b = new byte[n];
+            for (int i = 0; i < n; i++) {
+                b[i] = (byte) (v >>> (8 * i));
+            }
+            return b;
+        }
+
+        static java.util.Map<String, byte[]> members(byte[] sysInfo) {
+            java.util.Map<String, byte[]> m = new java.util.LinkedHashMap<>();
+            m.put("sys_info", sysInfo);
+            m.put("pickle", PickleBuilder.create().proto(2).emptyDict().str("w").str("0").binpersid().setitem().stop().bytes());
+            m.put("tensors", PickleBuilder.create().proto(2).binint1(1).stop()
+                    .proto(2).str("0").str("1").global("torch", "FloatTensor").tuple3().stop()
+                    .raw(le(1, 4)).raw(new byte[4]).raw(le(4, 8)).raw(le(1, 8)).raw(le(0, 8)).bytes());
+            m.put("storages", PickleBuilder.create().proto(2).binint1(1).stop()
+                    .proto(2).str("1").str("cpu").global("torch", "FloatStorage").tuple3().stop()
+                    .raw(le(4, 8)).raw(new byte[] {(byte) 0xff, 0x63, 0x6f, 0x73, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0})
+                    .proto(2).emptyList().stop().bytes());
+            return m;
+        }
+
+        @Test
+        void legacyTarCheckpointIsSafe() throws IOException {
+            byte[] sys = PickleBuilder.create().proto(2).emptyDict().str("little_endian").newTrue().setitem().stop().bytes();
+            FileReport r = scan(tar(members(sys)), "old.tar");
+            assertThat(r.format()).contains("pytorch-legacy-tar");
+            assertThat(r.findings()).isEmpty();
+        }
+
+        @Test
+        void payloadInSysInfoIsFound() throws IOException {
+            FileReport r = scan(tar(members(EVIL)), "old.tar");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members()).containsExactly("sys_info"));
+        }
+    }
+
+    @Nested
     class Wrappers {
         static byte[] gzip(byte[] data) throws IOException {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
