@@ -340,9 +340,7 @@ final class FileAnalysis {
             if (e.directory()) {
                 continue;
             }
-            if (++members > MAX_MEMBERS) {
-                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
-                        "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+            if (!countMember(where)) {
                 return;
             }
             Location loc = where.withMember(e.name());
@@ -473,9 +471,7 @@ final class FileAnalysis {
                 if (!e.isFile()) {
                     continue;
                 }
-                if (++members > MAX_MEMBERS) {
-                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
-                            "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+                if (!countMember(where)) {
                     return;
                 }
                 Location loc = where.withMember(e.getName());
@@ -521,20 +517,13 @@ final class FileAnalysis {
                 if (e.isDirectory() || !e.hasStream()) {
                     continue;
                 }
-                if (++members > MAX_MEMBERS) {
-                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
-                            "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+                if (!countMember(where)) {
                     return;
                 }
                 Location loc = where.withMember(e.getName());
                 ByteSource member = inflate(z.getInputStream(e), src.size(), loc, in -> in);
                 if (member != null) {
-                    insideArchive++;
-                    try {
-                        analyze(member, loc, depth + 1);
-                    } finally {
-                        insideArchive--;
-                    }
+                    analyzeArchiveMember(member, loc, depth);
                 }
             }
         } catch (IOException e) {
@@ -560,6 +549,26 @@ final class FileAnalysis {
         if (!analyzePickleStream(member, loc, ids, n > 0 ? h[0] & 0xff : -1, n > 1 ? h[1] : -1, raw)) {
             findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
                     "legacy PyTorch member '" + name + "' is not a pickle stream", loc, ""));
+        }
+    }
+
+    /** Counts one more archive member; false (with a finding) once the limit is passed. */
+    private boolean countMember(Location where) {
+        if (++members > MAX_MEMBERS) {
+            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                    "more than " + MAX_MEMBERS + " members; the rest were not analysed", where, ""));
+            return false;
+        }
+        return true;
+    }
+
+    /** Analyses an archive member; its formats do not become the file's format. */
+    private void analyzeArchiveMember(ByteSource member, Location loc, int depth) throws IOException {
+        insideArchive++;
+        try {
+            analyze(member, loc, depth + 1);
+        } finally {
+            insideArchive--;
         }
     }
 
