@@ -1,7 +1,6 @@
 package dev.laocoon.cli;
 
 import dev.laocoon.core.explain.PickleExplainer;
-import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.pickle.PickleLimits;

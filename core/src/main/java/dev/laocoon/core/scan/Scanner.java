@@ -1,13 +1,10 @@
 package dev.laocoon.core.scan;
 
-import dev.laocoon.core.analysis.PickleAnalyzer;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Location;
-import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.pickle.PickleLimits;
-import dev.laocoon.core.pickle.PickleMachine;
 import dev.laocoon.core.pickle.PickleTrace;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
