@@ -196,10 +196,12 @@ final class FileAnalysis {
         List<PickleResult> ps = trace.pickles();
         for (int i = 0; i < Math.min(3, ps.size()); i++) {
             for (TraceEvent e : ps.get(i).events()) {
-                if (e instanceof TraceEvent.Import || e instanceof TraceEvent.Invoke) {
+                String what = e instanceof TraceEvent.Import imp ? "imports " + imp.name().display()
+                        : e instanceof TraceEvent.Invoke inv ? "calls " + PickleAnalyzer.describe(inv) : null;
+                if (what != null) {
                     findings.add(new Finding(Rule.TORCH_LEGACY_HEADER, Severity.MALICIOUS,
-                            "header pickle " + i + " of a legacy PyTorch file imports or calls something; it should hold a plain value",
-                            where.at(i, e.offset()), e.toString()));
+                            "header pickle " + i + " of a legacy PyTorch file " + what + "; it should hold a plain value",
+                            where.at(i, e.offset()), ""));
                     break;
                 }
             }
