@@ -174,14 +174,36 @@ final class FileAnalysis {
             legacyTorch(trace, where, analyzer);
             return true;
         }
-        boolean joblib = trace.pickles().stream().flatMap(p -> p.events().stream())
-                .anyMatch(e -> e instanceof TraceEvent.RawBytes);
-        formats.add(joblib ? "joblib" : "pickle");
+        List<TraceEvent.RawBytes> raws = trace.pickles().stream().flatMap(p -> p.events().stream())
+                .filter(e -> e instanceof TraceEvent.RawBytes).map(e -> (TraceEvent.RawBytes) e).toList();
+        formats.add(raws.isEmpty() ? "pickle" : "joblib");
         findings.addAll(analyzer.analyze(trace, where, ids));
+        if (!raws.isEmpty() && raw == JOBLIB) {
+            hiddenInArrays(src, where, ids, raws, analyzer);
+        }
         return true;
     }
 
     private static final dev.laocoon.core.container.JoblibArrays JOBLIB = new dev.laocoon.core.container.JoblibArrays();
+
+    /**
+     * A plain pickle.load of a joblib file reads the array bytes as opcodes. Whatever that
+     * interpretation imports or calls inside the array data is reported too.
+     */
+    private void hiddenInArrays(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids,
+                                List<TraceEvent.RawBytes> raws, PickleAnalyzer analyzer) {
+        PickleTrace plain = PickleMachine.run(src, 0, limits);
+        for (Finding f : analyzer.analyze(plain, where, ids)) {
+            long off = f.location().offset();
+            boolean inside = raws.stream().anyMatch(r -> off >= r.start() && off < r.start() + r.length());
+            if (inside && f.location().members().equals(where.members())
+                    && f.rule() != Rule.PICKLE_MALFORMED && f.rule() != Rule.PICKLE_TRUNCATED) {
+                findings.add(new Finding(f.rule(), f.severity(),
+                        "in joblib array data, read as pickle code by a plain pickle.load: " + f.message(),
+                        f.location(), f.evidence()));
+            }
+        }
+    }
 
     private static boolean isLegacyTorch(PickleTrace t) {
         return !t.pickles().isEmpty() && t.pickles().get(0).complete()

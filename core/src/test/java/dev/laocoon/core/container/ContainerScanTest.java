@@ -365,17 +365,22 @@ class ContainerScanTest {
     class Joblib {
         /** joblib layout: the wrapper's BUILD is followed by padding and the raw array bytes. */
         static byte[] joblib(byte[] arrayBytes, byte[] tail) {
-            return PickleBuilder.create().proto(4)
+            return joblib(arrayBytes, tail, true);
+        }
+
+        static byte[] joblib(byte[] arrayBytes, byte[] tail, boolean aligned) {
+            PickleBuilder b = PickleBuilder.create().proto(4)
                     .global("joblib.numpy_pickle", "NumpyArrayWrapper").emptyTuple().newobj()
                     .emptyDict()
                     .str("shape").binint1(2).tuple1().setitem()
-                    .str("dtype").global("numpy", "dtype").str("f8").newFalse().newTrue().tuple3().reduce().setitem()
-                    .str("numpy_array_alignment_bytes").binint1(16).setitem()
-                    .build()
-                    .raw(3, 0xff, 0xff, 0xff) // padding length 3, then padding
-                    .raw(arrayBytes)
-                    .raw(tail)
-                    .bytes();
+                    .str("dtype").global("numpy", "dtype").str("f8").newFalse().newTrue().tuple3().reduce().setitem();
+            if (aligned) {
+                b.str("numpy_array_alignment_bytes").binint1(16).setitem().build()
+                        .raw(3, 0xff, 0xff, 0xff); // padding length 3, then padding
+            } else {
+                b.build();
+            }
+            return b.raw(arrayBytes).raw(tail).bytes();
         }
 
         @Test
@@ -385,6 +390,26 @@ class ContainerScanTest {
             FileReport r = scan(joblib(data, PickleBuilder.create().pop().none().stop().bytes()), "m.joblib");
             assertThat(r.format()).isEqualTo("joblib");
             assertThat(r.findings()).noneSatisfy(f -> assertThat(f.severity()).isGreaterThanOrEqualTo(Severity.SUSPICIOUS));
+        }
+
+        @Test
+        void picklePayloadDisguisedAsArrayDataIsFound() {
+            // 16 "array" bytes that a plain pickle.load reads as: POP, then os.system(...)
+            byte[] hidden = PickleBuilder.create().pop().global("os", "system").str("x").bytes();
+            byte[] data = java.util.Arrays.copyOf(hidden, 16);
+            FileReport r = scan(joblib(Arrays16.of(data), PickleBuilder.create().pop().none().stop().bytes(), false),
+                    "m.joblib");
+            assertThat(r.findings()).anySatisfy(f -> {
+                assertThat(f.severity()).isEqualTo(Severity.MALICIOUS);
+                assertThat(f.message()).contains("joblib array data");
+            });
+        }
+
+        /** Exactly 16 bytes (2 float64 values). */
+        static final class Arrays16 {
+            static byte[] of(byte[] b) {
+                return java.util.Arrays.copyOf(b, 16);
+            }
         }
 
         @Test
