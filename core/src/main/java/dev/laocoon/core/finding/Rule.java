@@ -46,6 +46,8 @@ public enum Rule {
             "A global appears in the header pickles of a legacy PyTorch file, which hold only plain values."),
     TORCHSCRIPT_CODE("LAO205", "torchscript-code", Severity.NOTICE,
             "The archive contains TorchScript code, which torch.jit.load compiles and runs."),
+    SAFETENSORS_INVALID("LAO401", "safetensors-invalid", Severity.SUSPICIOUS,
+            "The safetensors file breaks the format's rules (header, dtypes, offsets, trailing bytes); loaders may disagree on it."),
     FILE_UNREADABLE("LAO001", "file-unreadable", Severity.SUSPICIOUS,
             "The file could not be read completely, so it was not analysed."),
     FORMAT_UNKNOWN("LAO002", "format-unrecognised", Severity.NOTICE,

@@ -124,6 +124,11 @@ final class FileAnalysis {
             formats.add("tar");
             tar(src, where, depth);
         }
+        if (dev.laocoon.core.formats.SafetensorsValidator.looksLike(src)) {
+            any = true;
+            safetensors(src, where, depth);
+            return;
+        }
         if (n >= 10 && (head[0] & 0xff) == 0x93 && head[1] == 'N' && head[2] == 'U' && head[3] == 'M' && head[4] == 'P'
                 && head[5] == 'Y') {
             any = true;
@@ -257,6 +262,22 @@ final class FileAnalysis {
         }
         return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
     };
+
+    // ------------------------------------------------------------------ safetensors
+
+    private void safetensors(ByteSource src, Location where, int depth) throws IOException {
+        formats.add("safetensors");
+        var r = dev.laocoon.core.formats.SafetensorsValidator.validate(src);
+        for (var p : r.problems()) {
+            findings.add(new Finding(Rule.SAFETENSORS_INVALID, Severity.SUSPICIOUS, p.where() + ": " + p.message(),
+                    where, ""));
+        }
+        // Bytes after the tensor data are not read by safetensors loaders; they may be another format.
+        if (r.dataEnd() >= 0 && r.dataEnd() < src.size()) {
+            ByteSource tail = new SliceByteSource(src, r.dataEnd(), src.size() - r.dataEnd());
+            analyzeArchiveMember(tail, where.withMember("<after tensor data@" + r.dataEnd() + ">"), depth);
+        }
+    }
 
     // ------------------------------------------------------------------ numpy
 
