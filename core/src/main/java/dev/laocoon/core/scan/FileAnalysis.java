@@ -124,6 +124,11 @@ final class FileAnalysis {
             formats.add("tar");
             tar(src, where, depth);
         }
+        if (dev.laocoon.core.formats.GgufReader.looksLike(src)) {
+            any = true;
+            gguf(src, where);
+            return;
+        }
         if (dev.laocoon.core.formats.SafetensorsValidator.looksLike(src)) {
             any = true;
             safetensors(src, where, depth);
@@ -262,6 +267,28 @@ final class FileAnalysis {
         }
         return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
     };
+
+    // ------------------------------------------------------------------ gguf
+
+    private void gguf(ByteSource src, Location where) throws IOException {
+        formats.add("gguf");
+        var g = dev.laocoon.core.formats.GgufReader.read(src);
+        for (String p : g.problems()) {
+            findings.add(new Finding(Rule.GGUF_MALFORMED, Severity.SUSPICIOUS, p, where, ""));
+        }
+        for (var kv : g.strings().entrySet()) {
+            if (!kv.getKey().equals("tokenizer.chat_template") && !kv.getKey().startsWith("tokenizer.chat_template.")) {
+                continue;
+            }
+            for (var p : dev.laocoon.core.formats.JinjaTemplateCheck.check(kv.getValue())) {
+                String t = kv.getValue();
+                int from = Math.max(0, p.offset() - 30);
+                String excerpt = t.substring(from, Math.min(t.length(), p.offset() + 50)).replace("\n", " ");
+                findings.add(new Finding(Rule.GGUF_TEMPLATE, p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS,
+                        kv.getKey() + " at character " + p.offset() + ": " + p.message(), where, excerpt));
+            }
+        }
+    }
 
     // ------------------------------------------------------------------ safetensors
 
