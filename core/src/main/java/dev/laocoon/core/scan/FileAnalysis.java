@@ -124,6 +124,12 @@ final class FileAnalysis {
             formats.add("tar");
             tar(src, where, depth);
         }
+        if (n >= 8 && (head[0] & 0xff) == 0x89 && head[1] == 'H' && head[2] == 'D' && head[3] == 'F' && head[4] == '\r'
+                && head[5] == '\n' && head[6] == 0x1a && head[7] == '\n') {
+            any = true;
+            hdf5(src, where);
+            return;
+        }
         if (dev.laocoon.core.formats.GgufReader.looksLike(src)) {
             any = true;
             gguf(src, where);
@@ -268,6 +274,58 @@ final class FileAnalysis {
         return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
     };
 
+    // ------------------------------------------------------------------ keras
+
+    private void hdf5(ByteSource src, Location where) {
+        formats.add("hdf5");
+        try {
+            io.jhdf.HdfFile h;
+            if (src instanceof dev.laocoon.core.source.FileByteSource f) {
+                h = new io.jhdf.HdfFile(f.path());
+            } else {
+                if (src.size() > MAX_IN_MEMORY) {
+                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                            "HDF5 member larger than " + MAX_IN_MEMORY + " bytes was not read", where, ""));
+                    return;
+                }
+                byte[] all = new byte[(int) src.size()];
+                src.readFully(0, all, 0, all.length);
+                h = io.jhdf.HdfFile.fromBytes(all);
+            }
+            try (h) {
+                for (String attr : new String[] {"model_config", "training_config"}) {
+                    io.jhdf.api.Attribute a = h.getAttribute(attr);
+                    if (a == null) {
+                        continue;
+                    }
+                    Object data = a.getData();
+                    String json = data instanceof String s ? s : data instanceof String[] arr && arr.length > 0 ? arr[0]
+                            : data instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8) : null;
+                    if (json == null) {
+                        findings.add(new Finding(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS,
+                                "attribute /" + attr + " is not a string", where, ""));
+                        continue;
+                    }
+                    formats.add("keras-h5");
+                    keras(json, where, "attribute /" + attr);
+                }
+            }
+        } catch (Exception e) {
+            findings.add(new Finding(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS,
+                    "HDF5 file could not be read completely (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")",
+                    where, ""));
+        }
+    }
+
+    private void keras(String json, Location where, String what) {
+        for (var p : dev.laocoon.core.formats.KerasConfigCheck.check(json, kb)) {
+            Rule rule = p.lambda() ? Rule.KERAS_LAMBDA : p.severity() == Severity.SUSPICIOUS && p.pointer().isEmpty()
+                    && p.message().contains("not valid JSON") ? Rule.KERAS_MALFORMED : Rule.KERAS_FOREIGN_OBJECT;
+            findings.add(new Finding(rule, p.severity(), what + " " + (p.pointer().isEmpty() ? "/" : p.pointer()) + ": "
+                    + p.message(), where, p.evidence()));
+        }
+    }
+
     // ------------------------------------------------------------------ gguf
 
     private void gguf(ByteSource src, Location where) throws IOException {
@@ -388,7 +446,10 @@ final class FileAnalysis {
             }
         }
         String prefix = dataPkl == null ? null : dataPkl.substring(0, dataPkl.length() - "data.pkl".length());
-        if (dataPkl != null) {
+        boolean kerasV3 = dataPkl == null && names.contains("config.json") && names.contains("metadata.json");
+        if (kerasV3) {
+            formats.add("keras-v3");
+        } else if (dataPkl != null) {
             formats.add(code ? "torchscript" : "pytorch-zip");
         } else {
             formats.add("zip");
@@ -400,14 +461,14 @@ final class FileAnalysis {
         PickleAnalyzer.PersistentIds torchIds = prefix == null ? null : pid -> torchStorage(pid, prefix, names);
         insideArchive++;
         try {
-            zipMembers(src, zip, where, depth, prefix, torchIds);
+            zipMembers(src, zip, where, depth, prefix, torchIds, kerasV3);
         } finally {
             insideArchive--;
         }
     }
 
     private void zipMembers(ByteSource src, ZipArchive zip, Location where, int depth, String prefix,
-                            PickleAnalyzer.PersistentIds torchIds) throws IOException {
+                            PickleAnalyzer.PersistentIds torchIds, boolean kerasV3) throws IOException {
         for (ZipEntry e : zip.entries()) {
             if (e.directory()) {
                 continue;
@@ -418,6 +479,17 @@ final class FileAnalysis {
             Location loc = where.withMember(e.name());
             // Tensor data is never read (storages are raw bytes named data/<key>), nor the small
             // metadata records PyTorch reads as text; TorchScript source is reported as a whole.
+            if (kerasV3 && (e.name().equals("config.json") || e.name().equals("metadata.json"))) {
+                if (e.name().equals("config.json")) {
+                    ByteSource m = memberSource(src, e, loc);
+                    if (m != null && m.size() <= MAX_IN_MEMORY) {
+                        byte[] all = new byte[(int) m.size()];
+                        m.readFully(0, all, 0, all.length);
+                        keras(new String(all, java.nio.charset.StandardCharsets.UTF_8), loc, "config.json");
+                    }
+                }
+                continue;
+            }
             if (prefix != null && (e.name().startsWith(prefix + "data/") && e.stored()
                     || TORCH_METADATA.contains(e.name().substring(prefix.length()))
                     || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {

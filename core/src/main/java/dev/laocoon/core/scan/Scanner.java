@@ -99,6 +99,11 @@ public final class Scanner {
             a.analyze(src, where, 0);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        } catch (RuntimeException | StackOverflowError | LinkageError e) {
+            // A reader failed on this input: the file is not fully analysed, so it cannot be safe.
+            a.findings.add(new dev.laocoon.core.finding.Finding(dev.laocoon.core.finding.Rule.ANALYSIS_INCOMPLETE,
+                    Severity.SUSPICIOUS, "analysis stopped by an internal error (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); please report it", where, ""));
         }
         Severity verdict = Severity.SAFE;
         for (Finding f : a.findings) {

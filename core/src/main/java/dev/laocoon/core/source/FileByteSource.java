@@ -10,10 +10,17 @@ import java.nio.file.StandardOpenOption;
 public final class FileByteSource implements ByteSource {
     private final FileChannel channel;
     private final long size;
+    private final Path path;
 
     public FileByteSource(Path path) throws IOException {
+        this.path = path;
         this.channel = FileChannel.open(path, StandardOpenOption.READ);
         this.size = channel.size();
+    }
+
+    /** The file read (for libraries that need a path). */
+    public Path path() {
+        return path;
     }
 
     @Override
