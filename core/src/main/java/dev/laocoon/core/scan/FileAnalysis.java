@@ -146,6 +146,9 @@ final class FileAnalysis {
             analyzeNpy(src, where);
             return;
         }
+        if (n >= 2 && head[0] == 0x08 && !any && src.size() <= MAX_IN_MEMORY && protobufModel(src, where)) {
+            return;
+        }
         long pickleEnd = zip != null && !zip.entries().isEmpty() ? Math.max(0, zip.firstLocalHeader()) : src.size();
         if (pickleEnd > 0 && !(zip != null && pickleEnd == 0)) {
             ByteSource region = pickleEnd == src.size() ? src : new SliceByteSource(src, 0, pickleEnd);
@@ -324,6 +327,33 @@ final class FileAnalysis {
             findings.add(new Finding(rule, p.severity(), what + " " + (p.pointer().isEmpty() ? "/" : p.pointer()) + ": "
                     + p.message(), where, p.evidence()));
         }
+    }
+
+    // ------------------------------------------------------------------ protobuf models
+
+    /** ONNX or TensorFlow SavedModel (both start with field 1 as a varint); true when one matched. */
+    private boolean protobufModel(ByteSource src, Location where) throws IOException {
+        byte[] all = new byte[(int) src.size()];
+        src.readFully(0, all, 0, all.length);
+        List<dev.laocoon.core.formats.ProtoModels.Problem> sm = dev.laocoon.core.formats.ProtoModels.savedModel(all);
+        if (sm != null) {
+            formats.add("tf-savedmodel");
+            for (var p : sm) {
+                findings.add(new Finding(Rule.TF_RISKY_OP, p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS,
+                        p.where() + ": " + p.message(), where, ""));
+            }
+            return true;
+        }
+        List<dev.laocoon.core.formats.ProtoModels.Problem> onnx = dev.laocoon.core.formats.ProtoModels.onnx(all);
+        if (onnx != null) {
+            formats.add("onnx");
+            for (var p : onnx) {
+                findings.add(new Finding(p.malicious() ? Rule.ONNX_EXTERNAL_DATA : Rule.ONNX_CUSTOM_DOMAIN,
+                        p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS, p.where() + ": " + p.message(), where, ""));
+            }
+            return true;
+        }
+        return false;
     }
 
     // ------------------------------------------------------------------ gguf

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  */
 class CorpusAcceptanceTest {
     static final Set<String> FORMATS = Set.of("pickle", "pickle-gzip", "pytorch-zip", "pytorch-legacy", "torchscript",
-            "npy", "npy-object", "npz", "joblib", "joblib-bz2", "joblib-xz", "joblib-zlib", "zip", "tar-gzip", "polyglot", "safetensors", "gguf", "keras-h5", "keras-v3");
+            "npy", "npy-object", "npz", "joblib", "joblib-bz2", "joblib-xz", "joblib-zlib", "zip", "tar-gzip", "polyglot", "safetensors", "gguf", "keras-h5", "keras-v3", "onnx", "tf-savedmodel", "raw");
 
     static Path corpus() {
         String env = System.getenv("LAOCOON_CORPUS");
