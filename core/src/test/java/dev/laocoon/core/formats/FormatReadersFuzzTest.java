@@ -1,0 +1,69 @@
+package dev.laocoon.core.formats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.scan.FileReport;
+import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.source.ArrayByteSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Fuzz targets for the GGUF, safetensors and protobuf readers and the template and Keras config
+ * checks: whatever the bytes, they return findings and never throw. Saved inputs under
+ * {@code FormatReadersFuzzTestInputs/} replay in every test run.
+ */
+class FormatReadersFuzzTest {
+
+    @FuzzTest(maxDuration = "2m")
+    void gguf(byte[] data) throws IOException {
+        byte[] b = withPrefix("GGUF", data);
+        GgufReader.Gguf g = GgufReader.read(new ArrayByteSource(b));
+        assertThat(g.problems()).isNotNull();
+        for (String t : g.strings().values()) {
+            assertThat(JinjaTemplateCheck.check(t)).isNotNull();
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void jinja(byte[] data) {
+        assertThat(JinjaTemplateCheck.check(new String(data, StandardCharsets.UTF_8))).isNotNull();
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void safetensors(byte[] data) throws IOException {
+        ArrayByteSource src = new ArrayByteSource(data);
+        if (data.length >= 8) {
+            SafetensorsValidator.Result r = SafetensorsValidator.validate(src);
+            assertThat(r.problems()).isNotNull();
+        }
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void protobuf(byte[] data) {
+        // null means "not this format"; anything else is a list of problems
+        ProtoModels.onnx(data);
+        ProtoModels.savedModel(data);
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void kerasConfig(byte[] data) {
+        assertThat(KerasConfigCheck.check(new String(data, StandardCharsets.UTF_8), KnowledgeBase.builtin())).isNotNull();
+    }
+
+    @FuzzTest(maxDuration = "2m")
+    void wholeScanner(byte[] data) {
+        FileReport r = new Scanner().scanSource(new ArrayByteSource(data), "fuzz", System.nanoTime());
+        assertThat(r.verdict()).isNotNull();
+    }
+
+    private static byte[] withPrefix(String magic, byte[] data) {
+        byte[] m = magic.getBytes(StandardCharsets.US_ASCII);
+        byte[] b = new byte[m.length + data.length];
+        System.arraycopy(m, 0, b, 0, m.length);
+        System.arraycopy(data, 0, b, m.length, data.length);
+        return b;
+    }
+}
