@@ -94,7 +94,7 @@ final class FileAnalysis {
                 && head[4] == 'Z' && head[5] == 0) {
             any = true;
             formats.add("xz");
-            decompressed(src, where, depth, "unxz", in -> new org.tukaani.xz.XZInputStream(in));
+            decompressed(src, where, depth, "unxz", in -> new org.tukaani.xz.XZInputStream(in, 64 * 1024) /* KiB */);
         } else if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
                 && (head[3] & 0xff) == 0xfd) {
             any = true;
@@ -107,7 +107,7 @@ final class FileAnalysis {
                     in -> new org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream(in, true));
         } else if (n >= 13 && (head[0] & 0xff) == 0x5d && head[1] == 0 && head[2] == 0) {
             // LZMA-alone: properties 0x5d and a dictionary size; only when it decodes
-            any |= decompressed(src, where, depth, "unlzma", in -> new org.tukaani.xz.LZMAInputStream(in, 1 << 20));
+            any |= decompressed(src, where, depth, "unlzma", in -> new org.tukaani.xz.LZMAInputStream(in, 64 * 1024) /* KiB */);
         } else if (n >= 2 && (head[0] & 0x0f) == 8 && ((head[0] & 0xff) << 8 | (head[1] & 0xff)) % 31 == 0
                 && (head[0] & 0xff) >> 4 <= 7 && (head[1] & 0x20) == 0) {
             // zlib header (CMF/FLG check); only treated as zlib when it inflates
