@@ -685,7 +685,7 @@ final class FileAnalysis {
     private void sevenZip(ByteSource src, Location where, int depth) throws IOException {
         try (org.apache.commons.compress.archivers.sevenz.SevenZFile z =
                      org.apache.commons.compress.archivers.sevenz.SevenZFile.builder()
-                             .setSeekableByteChannel(new SourceChannel(src)).get()) {
+                             .setSeekableByteChannel(new SourceChannel(src)).setMaxMemoryLimitKb(64 * 1024).get()) {
             org.apache.commons.compress.archivers.sevenz.SevenZArchiveEntry e;
             while ((e = z.getNextEntry()) != null) {
                 if (e.isDirectory() || !e.hasStream()) {
