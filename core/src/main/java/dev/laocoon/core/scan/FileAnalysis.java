@@ -593,8 +593,14 @@ final class FileAnalysis {
         }
         if (e.method() == 8) {
             ByteSource raw = new SliceByteSource(src, e.dataOffset(), e.compressedSize());
-            return inflate(new SourceInputStream(raw), e.compressedSize(), loc, in -> new InflaterInputStream(in,
-                    new Inflater(true), 65536));
+            try {
+                return inflate(new SourceInputStream(raw), e.compressedSize(), loc, in -> new InflaterInputStream(in,
+                        new Inflater(true), 65536));
+            } catch (java.util.zip.ZipException | java.io.EOFException damaged) {
+                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
+                        "deflated member is damaged (" + damaged.getMessage() + "); it was not analysed", loc, ""));
+                return null;
+            }
         }
         findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
                 "member uses compression method " + e.method() + ", which Laocoon does not read", loc, ""));
@@ -685,7 +691,7 @@ final class FileAnalysis {
     private void sevenZip(ByteSource src, Location where, int depth) throws IOException {
         try (org.apache.commons.compress.archivers.sevenz.SevenZFile z =
                      org.apache.commons.compress.archivers.sevenz.SevenZFile.builder()
-                             .setSeekableByteChannel(new SourceChannel(src)).setMaxMemoryLimitKb(64 * 1024).get()) {
+                             .setSeekableByteChannel(new SourceChannel(src)).setMaxMemoryLimitKb(64 * 1024 * 1024) /* the builder divides by 1024 */.get()) {
             org.apache.commons.compress.archivers.sevenz.SevenZArchiveEntry e;
             while ((e = z.getNextEntry()) != null) {
                 if (e.isDirectory() || !e.hasStream()) {
