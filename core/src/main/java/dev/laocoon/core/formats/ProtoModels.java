@@ -307,6 +307,42 @@ public final class ProtoModels {
         }
     }
 
+    // ------------------------------------------------------------------ keras_metadata.pb
+
+    /**
+     * The JSON metadata strings of a Keras SavedModel's {@code keras_metadata.pb}
+     * (SavedMetadata: repeated SavedObject nodes = 1, each with metadata = 5), or null when the
+     * bytes are not one.
+     */
+    public static List<String> kerasMetadata(byte[] b) {
+        List<String> out = new ArrayList<>();
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(b);
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                if (WireFormat.getTagFieldNumber(tag) != 1 || !isBytes(tag)) {
+                    return null;
+                }
+                CodedInputStream node = CodedInputStream.newInstance(in.readByteArray());
+                int t;
+                while ((t = node.readTag()) != 0) {
+                    if (WireFormat.getTagFieldNumber(t) == 5 && isBytes(t)) {
+                        String json = node.readStringRequireUtf8();
+                        if (!json.startsWith("{")) {
+                            return null;
+                        }
+                        out.add(json);
+                    } else {
+                        node.skipField(t);
+                    }
+                }
+            }
+            return out.isEmpty() ? null : out;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     private static boolean isBytes(int tag) {
         return WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
     }

@@ -149,6 +149,9 @@ final class FileAnalysis {
         if (n >= 2 && head[0] == 0x08 && !any && src.size() <= MAX_IN_MEMORY && protobufModel(src, where)) {
             return;
         }
+        if (n >= 2 && head[0] == 0x0a && !any && src.size() <= MAX_IN_MEMORY && kerasMetadata(src, where)) {
+            return;
+        }
         long pickleEnd = zip != null && !zip.entries().isEmpty() ? Math.max(0, zip.firstLocalHeader()) : src.size();
         if (pickleEnd > 0 && !(zip != null && pickleEnd == 0)) {
             ByteSource region = pickleEnd == src.size() ? src : new SliceByteSource(src, 0, pickleEnd);
@@ -330,6 +333,21 @@ final class FileAnalysis {
     }
 
     // ------------------------------------------------------------------ protobuf models
+
+    /** keras_metadata.pb beside a Keras SavedModel: each layer's JSON metadata is a Keras config. */
+    private boolean kerasMetadata(ByteSource src, Location where) throws IOException {
+        byte[] all = new byte[(int) src.size()];
+        src.readFully(0, all, 0, all.length);
+        List<String> metadata = dev.laocoon.core.formats.ProtoModels.kerasMetadata(all);
+        if (metadata == null) {
+            return false;
+        }
+        formats.add("keras-metadata");
+        for (int i = 0; i < metadata.size(); i++) {
+            keras(metadata.get(i), where, "node " + i + " metadata");
+        }
+        return true;
+    }
 
     /** ONNX or TensorFlow SavedModel (both start with field 1 as a varint); true when one matched. */
     private boolean protobufModel(ByteSource src, Location where) throws IOException {

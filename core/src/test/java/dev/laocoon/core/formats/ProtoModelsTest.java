@@ -122,6 +122,24 @@ class ProtoModelsTest {
         assertThat(scan(savedModel("MatchingFiles", false)).verdict()).isEqualTo(Severity.SUSPICIOUS);
     }
 
+    static byte[] kerasMetadata(String json) throws IOException {
+        byte[] node = msg(o -> {
+            o.writeInt32(2, 1);
+            o.writeString(3, "root.layer-0");
+            o.writeString(4, "_tf_keras_layer");
+            o.writeString(5, json);
+        });
+        return msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));
+    }
+
+    @Test
+    void kerasMetadataLayersAreCheckedAsKerasConfigs() throws IOException {
+        FileReport lambda = scan(kerasMetadata("{\"class_name\": \"Lambda\", \"config\": {\"function\": [\"4wE=\", null, null]}}"));
+        assertThat(lambda.format()).isEqualTo("keras-metadata");
+        assertThat(lambda.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(scan(kerasMetadata("{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}")).findings()).isEmpty();
+    }
+
     @Test
     void saveAndRestoreOpsOfEverySavedModelAreNotFlagged() throws IOException {
         for (String op : new String[] {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin",
