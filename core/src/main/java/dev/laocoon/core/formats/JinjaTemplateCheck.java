@@ -50,6 +50,11 @@ public final class JinjaTemplateCheck {
                     out.add(new Problem(true, "reads the attribute or key '" + s + "' by subscript", next.offset()));
                 }
             }
+            if (t.type() == T.STRING && (t.text().matches("_+") || t.text().contains("__")
+                    || t.text().contains("%c") || t.text().matches(".*\\\\x5[fF].*"))) {
+                // pieces of dunder names assembled at render time ('_' * 2 ~ 'class' ~ ...), or char formatting
+                out.add(new Problem(false, "string '" + t.text() + "' looks like a piece of a dunder name", t.offset()));
+            }
             if (t.type() == T.OP && t.text().equals("|") && next != null && next.type() == T.NAME
                     && next.text().equals("attr")) {
                 out.add(new Problem(true, "uses the attr filter to read attributes by name", next.offset()));

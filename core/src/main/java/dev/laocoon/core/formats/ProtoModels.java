@@ -63,6 +63,22 @@ public final class ProtoModels {
                     onnxGraph(in.readByteArray(), out, 0);
                 } else if (f == 25 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
                     onnxFunction(in.readByteArray(), out, 0);
+                } else if (f == 8 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    // opset_import: OperatorSetIdProto { domain = 1; version = 2 }
+                    CodedInputStream op = CodedInputStream.newInstance(in.readByteArray());
+                    String domain = "";
+                    int t;
+                    while ((t = op.readTag()) != 0) {
+                        if (WireFormat.getTagFieldNumber(t) == 1 && isBytes(t)) {
+                            domain = op.readStringRequireUtf8();
+                        } else {
+                            op.skipField(t);
+                        }
+                    }
+                    if (!ONNX_DOMAINS.contains(domain)) {
+                        out.add(new Problem(false, "opset_import", "imports operator set '" + domain
+                                + "', which needs a custom operator library"));
+                    }
                 } else if (!in.skipField(tag)) {
                     break;
                 }

@@ -136,6 +136,16 @@ class GgufTest {
         assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.GGUF_TEMPLATE));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% set u = '_' * 2 %}{{ x[u ~ 'class' ~ u] }}",
+        "{% set a = '__cla' %}{% set b = 'ss__' %}{{ x[a ~ b] }}",
+        "{{ x[('%c%c' % (95, 95)) ~ 'class__'] }}",
+    })
+    void dunderNamesBuiltAtRenderTimeAreAtLeastSuspicious(String template) {
+        assertThat(scan(gguf("tokenizer.chat_template", template)).verdict()).isGreaterThanOrEqualTo(Severity.SUSPICIOUS);
+    }
+
     @Test
     void aTemplateOutsideTheChatTemplateKeysIsNotJudged() {
         assertThat(scan(gguf("general.description", "{{ x.__class__ }}")).verdict()).isEqualTo(Severity.SAFE);
