@@ -41,7 +41,7 @@ public final class Main {
             new Args.Option(List.of("-h", "--help"), null, "Show this help and exit."));
 
     private static final List<Args.Option> SCAN = concat(List.of(
-            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text or json (default text)."),
+            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json or sarif (default text)."),
             new Args.Option(List.of("--fail-on"), "SEVERITY",
                     "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
@@ -153,8 +153,8 @@ public final class Main {
             return OK;
         }
         String format = a.value("--format", "text");
-        if (!format.equals("text") && !format.equals("json")) {
-            throw new Args.UsageException("--format: expected text or json, got '" + format + "'");
+        if (!format.equals("text") && !format.equals("json") && !format.equals("sarif")) {
+            throw new Args.UsageException("--format: expected text, json or sarif, got '" + format + "'");
         }
         Severity gate;
         try {
@@ -186,6 +186,9 @@ public final class Main {
         try {
             if (format.equals("json")) {
                 JsonReport.write(report, gate, version(), w);
+                w.write('\n');
+            } else if (format.equals("sarif")) {
+                dev.laocoon.core.report.SarifReport.write(report, paths, version(), w);
                 w.write('\n');
             } else {
                 boolean colour = output == null && out == System.out && !a.flag("--no-color")

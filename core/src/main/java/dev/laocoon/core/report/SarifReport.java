@@ -1,0 +1,219 @@
+package dev.laocoon.core.report;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.scan.FileReport;
+import dev.laocoon.core.scan.ScanReport;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * SARIF 2.1.0 for code-scanning services: one run, a rule for every rule id Laocoon can emit,
+ * and a result per finding with a relative artifact URI, the byte offset as a region, archive
+ * members in the message and as a logical location, and a partial fingerprint that does not
+ * depend on where the scanned tree lives.
+ */
+public final class SarifReport {
+    public static final String SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
+    /** Where the rules are documented; set LAOCOON_DOCS_URL to the project's published README. */
+    public static final String HELP_BASE = System.getenv().getOrDefault("LAOCOON_DOCS_URL",
+            "https://laocoon.invalid/README.md#rules");
+
+    private SarifReport() {
+    }
+
+    public static void write(ScanReport report, List<Path> roots, String version, Writer out) throws IOException {
+        Path cwd = Path.of("").toAbsolutePath();
+        Rule[] rules = Rule.values();
+        try (JsonGenerator g = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build()
+                .createGenerator(out)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("$schema", SCHEMA);
+            g.writeStringField("version", "2.1.0");
+            g.writeArrayFieldStart("runs");
+            g.writeStartObject();
+            g.writeObjectFieldStart("tool");
+            g.writeObjectFieldStart("driver");
+            g.writeStringField("name", "Laocoon");
+            g.writeStringField("version", version);
+            g.writeStringField("semanticVersion", version.replace("-SNAPSHOT", "").replace("-dev", ""));
+            g.writeStringField("informationUri", HELP_BASE.substring(0, HELP_BASE.indexOf('#')));
+            g.writeArrayFieldStart("rules");
+            for (Rule r : rules) {
+                g.writeStartObject();
+                g.writeStringField("id", r.id());
+                g.writeStringField("name", camel(r.slug()));
+                g.writeObjectFieldStart("shortDescription");
+                g.writeStringField("text", r.slug().replace('-', ' '));
+                g.writeEndObject();
+                g.writeObjectFieldStart("fullDescription");
+                g.writeStringField("text", r.summary());
+                g.writeEndObject();
+                g.writeObjectFieldStart("help");
+                g.writeStringField("text", r.summary() + " See " + HELP_BASE + " (" + r.id() + ").");
+                g.writeStringField("markdown", "**" + r.id() + " " + r.slug() + "**: " + r.summary()
+                        + " [Rules](" + HELP_BASE + ")");
+                g.writeEndObject();
+                g.writeStringField("helpUri", HELP_BASE);
+                g.writeObjectFieldStart("defaultConfiguration");
+                g.writeStringField("level", level(r.defaultSeverity()));
+                g.writeEndObject();
+                g.writeObjectFieldStart("properties");
+                g.writeStringField("security-severity", securitySeverity(r.defaultSeverity()));
+                g.writeStringField("precision", "high");
+                g.writeArrayFieldStart("tags");
+                g.writeString("security");
+                g.writeString("machine-learning");
+                g.writeString(r.slug().substring(0, r.slug().indexOf('-') < 0 ? r.slug().length() : r.slug().indexOf('-')));
+                g.writeEndArray();
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeArrayFieldStart("results");
+            for (FileReport f : report.files()) {
+                String rel = relativeToRoot(f.path(), roots);
+                String uri = uri(f.path(), cwd);
+                for (Finding x : f.findings()) {
+                    result(g, x, uri, rel);
+                }
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("properties");
+            g.writeNumberField("filesScanned", report.files().size());
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        }
+    }
+
+    private static void result(JsonGenerator g, Finding x, String uri, String rel) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("ruleId", x.rule().id());
+        g.writeNumberField("ruleIndex", x.rule().ordinal());
+        g.writeStringField("level", level(x.severity()));
+        String where = x.location().members().isEmpty() ? "" : " [in " + x.location().memberPath() + "]";
+        String evidence = x.evidence().isEmpty() ? "" : " Evidence: " + x.evidence();
+        g.writeObjectFieldStart("message");
+        g.writeStringField("text", x.message() + where + evidence);
+        g.writeEndObject();
+        g.writeArrayFieldStart("locations");
+        g.writeStartObject();
+        g.writeObjectFieldStart("physicalLocation");
+        g.writeObjectFieldStart("artifactLocation");
+        g.writeStringField("uri", uri);
+        g.writeEndObject();
+        g.writeObjectFieldStart("region");
+        g.writeNumberField("startLine", 1);
+        if (x.location().members().isEmpty() && x.location().offset() >= 0) {
+            g.writeNumberField("byteOffset", x.location().offset());
+            g.writeNumberField("byteLength", 1);
+        }
+        g.writeEndObject();
+        g.writeEndObject();
+        if (!x.location().members().isEmpty() || x.location().offset() >= 0) {
+            g.writeArrayFieldStart("logicalLocations");
+            g.writeStartObject();
+            g.writeStringField("fullyQualifiedName", x.location().render());
+            g.writeStringField("kind", x.location().members().isEmpty() ? "offset" : "member");
+            g.writeEndObject();
+            g.writeEndArray();
+        }
+        g.writeEndObject();
+        g.writeEndArray();
+        g.writeObjectFieldStart("partialFingerprints");
+        g.writeStringField("laocoonFindingHash/v1", fingerprint(x, rel));
+        g.writeEndObject();
+        g.writeObjectFieldStart("properties");
+        g.writeStringField("severity", x.severity().label());
+        g.writeEndObject();
+        g.writeEndObject();
+    }
+
+    /** Stable across runs and scan locations: rule, path within the scanned tree, member, pickle, offset, evidence. */
+    public static String fingerprint(Finding x, String relativePath) {
+        String key = x.rule().id() + "\n" + relativePath + "\n" + x.location().memberPath() + "\n"
+                + x.location().pickleIndex() + "\n" + x.location().offset() + "\n" + x.evidence();
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The file's path inside the scan argument it came from (a file argument: its name). */
+    static String relativeToRoot(String display, List<Path> roots) {
+        Path p = Path.of(display);
+        Path best = null;
+        for (Path r : roots) {
+            if (p.startsWith(r) && !p.equals(r) && (best == null || r.getNameCount() > best.getNameCount())) {
+                best = r;
+            }
+        }
+        Path rel = best == null ? p.getFileName() : best.relativize(p);
+        return rel == null ? display : rel.toString().replace('\\', '/');
+    }
+
+    /** A relative URI when the file is under the working directory (as code-scanning services expect). */
+    static String uri(String display, Path cwd) {
+        Path p = Path.of(display);
+        Path abs = p.toAbsolutePath().normalize();
+        String s;
+        if (abs.startsWith(cwd)) {
+            s = cwd.relativize(abs).toString().replace('\\', '/');
+        } else {
+            return abs.toUri().toString();
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String part : s.split("/")) {
+            if (sb.length() > 0) {
+                sb.append('/');
+            }
+            sb.append(java.net.URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20"));
+        }
+        return sb.toString();
+    }
+
+    static String level(Severity s) {
+        return switch (s) {
+            case MALICIOUS -> "error";
+            case SUSPICIOUS -> "warning";
+            default -> "note";
+        };
+    }
+
+    static String securitySeverity(Severity s) {
+        return switch (s) {
+            case MALICIOUS -> "9.0";
+            case SUSPICIOUS -> "6.0";
+            case NOTICE -> "2.0";
+            default -> "0.0";
+        };
+    }
+
+    private static String camel(String slug) {
+        StringBuilder sb = new StringBuilder();
+        for (String p : slug.split("-")) {
+            if (!p.isEmpty()) {
+                sb.append(Character.toUpperCase(p.charAt(0))).append(p.substring(1).toLowerCase(Locale.ROOT));
+            }
+        }
+        return sb.toString();
+    }
+}
