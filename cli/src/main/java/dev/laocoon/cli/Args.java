@@ -31,7 +31,7 @@ final class Args {
         }
     }
 
-    private final Map<String, String> values = new LinkedHashMap<>();
+    private final Map<String, List<String>> values = new LinkedHashMap<>();
     private final Set<String> flags = new java.util.HashSet<>();
     private final List<String> positionals = new ArrayList<>();
 
@@ -67,7 +67,7 @@ final class Args {
                     }
                     v = argv.get(++i);
                 }
-                a.values.put(opt.key(), v);
+                a.values.computeIfAbsent(opt.key(), k -> new ArrayList<>()).add(v);
             } else {
                 if (inline != null) {
                     throw new UsageException("option '" + name + "' takes no value");
@@ -87,8 +87,15 @@ final class Args {
         return null;
     }
 
+    /** The last value given for the option, or {@code fallback}. */
     String value(String key, String fallback) {
-        return values.getOrDefault(key, fallback);
+        List<String> v = values.get(key);
+        return v == null ? fallback : v.get(v.size() - 1);
+    }
+
+    /** Every value given for a repeatable option, in order. */
+    List<String> all(String key) {
+        return values.getOrDefault(key, List.of());
     }
 
     boolean flag(String key) {

@@ -46,6 +46,10 @@ public final class Main {
                     "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
             new Args.Option(List.of("-v", "--verbose"), null, "Text output: also list files with no findings."),
+            new Args.Option(List.of("--include"), "GLOB",
+                    "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
+            new Args.Option(List.of("--exclude"), "GLOB",
+                    "Skip files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--no-color"), null,
                     "Never colour text output (colour is used only on a terminal).")), COMMON);
 
@@ -174,7 +178,7 @@ public final class Main {
         }
         ScanReport report;
         try {
-            report = new Scanner(knowledgeBase(a), limits(a)).scan(paths);
+            report = new Scanner(knowledgeBase(a), limits(a)).scan(paths, a.all("--include"), a.all("--exclude"));
         } catch (NoSuchFileException e) {
             err.println("laocoon scan: " + e.getFile() + ": no such file or directory");
             return ERROR;

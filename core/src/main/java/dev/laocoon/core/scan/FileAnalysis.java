@@ -157,10 +157,65 @@ final class FileAnalysis {
             ByteSource region = pickleEnd == src.size() ? src : new SliceByteSource(src, 0, pickleEnd);
             any |= analyzePickleStream(region, where, null, n > 0 ? head[0] & 0xff : -1, n > 1 ? head[1] : -1);
         }
+        if (!any && textRepositoryFile(src, where)) {
+            return;
+        }
         if (!any) {
             findings.add(new Finding(Rule.FORMAT_UNKNOWN, Severity.NOTICE,
                     src.size() == 0 ? "empty file" : "content is not a format Laocoon analyses; nothing in it was judged",
                     where, ""));
+        }
+    }
+
+    // ------------------------------------------------------------------ repository files
+
+    private static final String LFS = "version https://git-lfs.github.com/spec/v1";
+
+    /** Git LFS pointers and JSON configs naming remote code (auto_map); true when recognised. */
+    private boolean textRepositoryFile(ByteSource src, Location where) throws IOException {
+        if (src.size() > (4 << 20) || src.size() < 2) {
+            return false;
+        }
+        byte[] all = new byte[(int) src.size()];
+        src.readFully(0, all, 0, all.length);
+        String text = new String(all, java.nio.charset.StandardCharsets.UTF_8);
+        if (text.startsWith(LFS)) {
+            formats.add("lfs-pointer");
+            findings.add(new Finding(Rule.REPO_LFS_POINTER, Severity.NOTICE,
+                    "Git LFS pointer: the file's content was never downloaded, so it was not scanned", where,
+                    text.lines().filter(l -> l.startsWith("oid ") || l.startsWith("size ")).reduce((a, b) -> a + ", " + b)
+                            .orElse("")));
+            return true;
+        }
+        String t = text.strip();
+        if (!t.startsWith("{") || !t.contains("\"auto_map\"")) {
+            return false;
+        }
+        try {
+            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(t);
+            com.fasterxml.jackson.databind.JsonNode map = root.get("auto_map");
+            if (map == null || !map.isObject()) {
+                return false;
+            }
+            java.util.Set<String> files = new java.util.TreeSet<>();
+            map.elements().forEachRemaining(v -> {
+                for (com.fasterxml.jackson.databind.JsonNode x : v.isArray() ? v : java.util.List.of(v)) {
+                    String ref = x.asText("");
+                    String mod = ref.contains("--") ? ref.substring(ref.indexOf("--") + 2) : ref;
+                    int dot = mod.lastIndexOf('.');
+                    if (dot > 0) {
+                        files.add(mod.substring(0, dot).replace('.', '/') + ".py"
+                                + (ref.contains("--") ? " (from " + ref.substring(0, ref.indexOf("--")) + ")" : ""));
+                    }
+                }
+            });
+            formats.add("json-config");
+            findings.add(new Finding(Rule.REPO_REMOTE_CODE, Severity.NOTICE,
+                    "auto_map makes loaders with trust_remote_code import this repository's code: " + String.join(", ", files),
+                    where, map.toString().length() > 200 ? map.toString().substring(0, 200) + "..." : map.toString()));
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

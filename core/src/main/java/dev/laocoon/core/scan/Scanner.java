@@ -37,31 +37,105 @@ public final class Scanner {
     }
 
     /**
-     * Scans each argument; directories recursively (symbolic links to directories are not
-     * followed). Throws NoSuchFileException for an argument that does not exist.
+     * Scans each argument; directories recursively, in parallel on all cores, in sorted order.
+     * Version-control folders are skipped; symbolic links to directories are not followed, and a
+     * link whose target leaves the scanned tree is reported instead of read. Throws
+     * NoSuchFileException for an argument that does not exist.
      */
     public ScanReport scan(List<Path> arguments) throws IOException {
+        return scan(arguments, List.of(), List.of());
+    }
+
+    /** As {@link #scan(List)}, keeping only files whose path inside the tree matches the include globs (if any) and none of the excludes. */
+    public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes) throws IOException {
         long t0 = System.nanoTime();
-        List<FileReport> out = new ArrayList<>();
+        List<java.nio.file.PathMatcher> inc = matchers(includes);
+        List<java.nio.file.PathMatcher> exc = matchers(excludes);
+        List<java.util.function.Supplier<FileReport>> work = new ArrayList<>();
         for (Path arg : arguments) {
-            if (!Files.exists(arg)) {
+            if (!Files.exists(arg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 throw new NoSuchFileException(arg.toString(), null, "no such file or directory");
             }
             if (Files.isDirectory(arg)) {
+                Path realRoot = arg.toRealPath();
                 List<Path> files;
                 try (Stream<Path> s = Files.walk(arg, new FileVisitOption[0])) {
-                    files = s.filter(p -> Files.isRegularFile(p)).sorted(Comparator.comparing(Path::toString)).toList();
+                    files = s.filter(p -> !inVcs(arg.relativize(p)))
+                            .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p))
+                            .filter(p -> selected(arg.relativize(p), inc, exc))
+                            .sorted(Comparator.comparing(Path::toString)).toList();
                 } catch (UncheckedIOException e) {
                     throw e.getCause();
                 }
                 for (Path f : files) {
-                    out.add(scanFile(f, arg.resolve(arg.relativize(f)).toString()));
+                    String display = arg.resolve(arg.relativize(f)).toString();
+                    work.add(() -> Files.isSymbolicLink(f) ? link(f, realRoot, display) : scanFile(f, display));
                 }
             } else {
-                out.add(scanFile(arg, arg.toString()));
+                work.add(() -> scanFile(arg, arg.toString()));
             }
         }
+        List<FileReport> out = work.size() > 1
+                ? work.parallelStream().map(java.util.function.Supplier::get).toList()
+                : work.stream().map(java.util.function.Supplier::get).toList();
         return new ScanReport(out, System.nanoTime() - t0);
+    }
+
+    private static List<java.nio.file.PathMatcher> matchers(List<String> globs) {
+        List<java.nio.file.PathMatcher> m = new ArrayList<>();
+        for (String g : globs) {
+            m.add(java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g));
+        }
+        return m;
+    }
+
+    private static boolean selected(Path rel, List<java.nio.file.PathMatcher> inc, List<java.nio.file.PathMatcher> exc) {
+        Path name = rel.getFileName();
+        for (java.nio.file.PathMatcher m : exc) {
+            if (m.matches(rel) || (name != null && m.matches(name))) {
+                return false;
+            }
+        }
+        if (inc.isEmpty()) {
+            return true;
+        }
+        for (java.nio.file.PathMatcher m : inc) {
+            if (m.matches(rel) || (name != null && m.matches(name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean inVcs(Path rel) {
+        for (Path part : rel) {
+            String n = part.toString();
+            if (n.equals(".git") || n.equals(".hg") || n.equals(".svn")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A symbolic link: scanned when it stays inside the tree, reported when it leaves it. */
+    private FileReport link(Path f, Path realRoot, String display) {
+        try {
+            Path target = f.toRealPath();
+            if (!target.startsWith(realRoot)) {
+                return new FileReport(display, "symlink", Severity.SUSPICIOUS, List.of(new dev.laocoon.core.finding.Finding(
+                        dev.laocoon.core.finding.Rule.REPO_SYMLINK_ESCAPE, Severity.SUSPICIOUS,
+                        "symbolic link to " + target + ", outside the scanned tree; not followed",
+                        Location.of(display), "")), null, -1, 0);
+            }
+            if (!Files.isRegularFile(target)) {
+                return scanFile(f, display);
+            }
+            return scanFile(target, display);
+        } catch (IOException e) {
+            return new FileReport(display, "symlink", Severity.SUSPICIOUS, List.of(new dev.laocoon.core.finding.Finding(
+                    dev.laocoon.core.finding.Rule.REPO_SYMLINK_ESCAPE, Severity.SUSPICIOUS,
+                    "broken symbolic link (" + e.getMessage() + ")", Location.of(display), "")), null, -1, 0);
+        }
     }
 
     /** Scans one regular file; read errors become an {@code error} entry, never a verdict. */
