@@ -46,6 +46,10 @@ public final class Main {
                     "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
             new Args.Option(List.of("-v", "--verbose"), null, "Text output: also list files with no findings."),
+            new Args.Option(List.of("--baseline"), "FILE",
+                    "Accept the findings listed in FILE (by fingerprint, each with a justification); fail only on new ones."),
+            new Args.Option(List.of("--write-baseline"), "FILE",
+                    "Write every finding of this scan to FILE as a baseline to review and commit."),
             new Args.Option(List.of("--include"), "GLOB",
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
@@ -178,10 +182,36 @@ public final class Main {
         }
         ScanReport report;
         try {
-            report = new Scanner(knowledgeBase(a), limits(a)).scan(paths, a.all("--include"), a.all("--exclude"));
+            // A progress line on stderr only when a person is watching a terminal.
+            boolean tty = System.console() != null && err == System.err && System.getenv("CI") == null;
+            Scanner.Progress progress = !tty ? null : (done, total) -> {
+                if (total > 1 && (done == total || done % 10 == 0)) {
+                    synchronized (err) {
+                        err.print("\rscanned " + done + "/" + total + " files" + (done == total ? "\n" : ""));
+                        err.flush();
+                    }
+                }
+            };
+            report = new Scanner(knowledgeBase(a), limits(a)).scan(paths, a.all("--include"), a.all("--exclude"), progress);
         } catch (NoSuchFileException e) {
             err.println("laocoon scan: " + e.getFile() + ": no such file or directory");
             return ERROR;
+        }
+        String writeBaseline = a.value("--write-baseline", null);
+        if (writeBaseline != null) {
+            int n = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline));
+            err.println("laocoon scan: wrote " + n + " findings to " + writeBaseline
+                    + "; review each justification before committing it");
+        }
+        String baselineFile = a.value("--baseline", null);
+        int acceptedByBaseline = 0;
+        if (baselineFile != null) {
+            if (!Files.isRegularFile(Path.of(baselineFile))) {
+                throw new IOException("baseline file not found: " + baselineFile);
+            }
+            var applied = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile)).apply(report, paths);
+            report = applied.report();
+            acceptedByBaseline = applied.accepted();
         }
         String output = a.value("--output", null);
         Writer w = output == null
@@ -210,6 +240,9 @@ public final class Main {
             if (f.error() != null) {
                 err.println("laocoon scan: " + f.path() + ": " + f.error());
             }
+        }
+        if (baselineFile != null) {
+            err.println("laocoon scan: " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile);
         }
         if (report.reaches(gate)) {
             return FOUND;

@@ -158,7 +158,7 @@ public final class SarifReport {
     }
 
     /** The file's path inside the scan argument it came from (a file argument: its name). */
-    static String relativeToRoot(String display, List<Path> roots) {
+    public static String relativeToRoot(String display, List<Path> roots) {
         Path p = Path.of(display);
         Path best = null;
         for (Path r : roots) {

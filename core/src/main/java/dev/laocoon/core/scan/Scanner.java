@@ -48,6 +48,17 @@ public final class Scanner {
 
     /** As {@link #scan(List)}, keeping only files whose path inside the tree matches the include globs (if any) and none of the excludes. */
     public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes) throws IOException {
+        return scan(arguments, includes, excludes, null);
+    }
+
+    /** Progress of a scan: files done so far and the total. */
+    public interface Progress {
+        void update(int done, int total);
+    }
+
+    /** As {@link #scan(List, List, List)}, reporting progress (from any thread) to {@code progress} when not null. */
+    public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes, Progress progress)
+            throws IOException {
         long t0 = System.nanoTime();
         List<java.nio.file.PathMatcher> inc = matchers(includes);
         List<java.nio.file.PathMatcher> exc = matchers(excludes);
@@ -75,9 +86,16 @@ public final class Scanner {
                 work.add(() -> scanFile(arg, arg.toString()));
             }
         }
-        List<FileReport> out = work.size() > 1
-                ? work.parallelStream().map(java.util.function.Supplier::get).toList()
-                : work.stream().map(java.util.function.Supplier::get).toList();
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        int total = work.size();
+        java.util.function.Function<java.util.function.Supplier<FileReport>, FileReport> run = w -> {
+            FileReport r = w.get();
+            if (progress != null) {
+                progress.update(done.incrementAndGet(), total);
+            }
+            return r;
+        };
+        List<FileReport> out = total > 1 ? work.parallelStream().map(run).toList() : work.stream().map(run).toList();
         return new ScanReport(out, System.nanoTime() - t0);
     }
 

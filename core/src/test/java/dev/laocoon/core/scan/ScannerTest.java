@@ -68,6 +68,23 @@ class ScannerTest {
     }
 
     @Test
+    void progressIsReportedForEveryFile() throws IOException {
+        for (int i = 0; i < 12; i++) {
+            write("p/f" + i + ".pkl", PickleBuilder.create().proto(2).none().stop().bytes());
+        }
+        java.util.concurrent.atomic.AtomicInteger last = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        ScanReport r = new Scanner().scan(List.of(dir.resolve("p")), List.of(), List.of(), (done, total) -> {
+            calls.incrementAndGet();
+            last.accumulateAndGet(done, Math::max);
+            assertThat(total).isEqualTo(12);
+        });
+        assertThat(r.files()).hasSize(12);
+        assertThat(calls.get()).isEqualTo(12);
+        assertThat(last.get()).isEqualTo(12);
+    }
+
+    @Test
     void missingArgumentIsAnError() {
         assertThatThrownBy(() -> new Scanner().scan(List.of(dir.resolve("nope"))))
                 .isInstanceOf(NoSuchFileException.class);
