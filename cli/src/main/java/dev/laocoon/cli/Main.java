@@ -271,10 +271,7 @@ public final class Main {
         if (x.traces().isEmpty()) {
             out.println("# " + file + ": no pickle inside (format " + report.format()
                     + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
-            for (var f : report.findings()) {
-                out.println("# " + f.severity().label().toUpperCase() + " " + f.rule().id() + " "
-                        + f.location().render() + ": " + f.message());
-            }
+            report.findings().forEach(this::printFindingComment);
             return OK;
         }
         List<dev.laocoon.core.finding.Finding> remaining = new ArrayList<>(report.findings());
@@ -291,12 +288,14 @@ public final class Main {
             out.print(PickleExplainer.explain(t.getValue(), mine, t.getKey()));
             out.println();
         }
-        for (var f : remaining) {
-            out.println("# " + f.severity().label().toUpperCase() + " " + f.rule().id() + " "
-                    + f.location().render() + ": " + f.message());
-        }
+        remaining.forEach(this::printFindingComment);
         out.println("# format: " + report.format() + ", verdict: " + report.verdictLabel());
         return OK;
+    }
+
+    private void printFindingComment(dev.laocoon.core.finding.Finding f) {
+        out.println("# " + f.severity().label().toUpperCase() + " " + f.rule().id() + " "
+                + f.location().render() + ": " + f.message());
     }
 
     // ------------------------------------------------------------------ selftest

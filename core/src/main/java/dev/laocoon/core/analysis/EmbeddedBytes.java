@@ -18,11 +18,8 @@ final class EmbeddedBytes {
     }
 
     static byte[] extract(Value v, KnowledgeBase kb) {
-        if (v instanceof Value.Bytes b) {
-            return b.complete() ? b.data() : null;
-        }
-        if (v instanceof Value.Str s) {
-            return s.complete() ? s.text().getBytes(StandardCharsets.ISO_8859_1) : null;
+        if (v instanceof Value.Bytes || v instanceof Value.Str) {
+            return constant(v);
         }
         if (v instanceof Value.Call call && call.callee() instanceof Value.Global g && g.name().known()
                 && call.args() instanceof Value.Container args && args.keptCount() >= 1) {

@@ -215,11 +215,13 @@ public final class ZipArchive {
         return -1;
     }
 
-    static int u16(byte[] b, int o) {
+    /** Little-endian unsigned 16-bit value at {@code o}. */
+    public static int u16(byte[] b, int o) {
         return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8;
     }
 
-    static long u32(byte[] b, int o) {
+    /** Little-endian unsigned 32-bit value at {@code o}. */
+    public static long u32(byte[] b, int o) {
         return (u16(b, o) | (long) u16(b, o + 2) << 16) & 0xffffffffL;
     }
 

@@ -13,7 +13,7 @@ import java.util.Set;
  */
 public final class JinjaTemplateCheck {
     private static final Set<String> GADGETS = Set.of("cycler", "joiner", "namespace", "lipsum", "self", "config",
-            "request", "url_for", "get_flashed_messages", "range", "dict", "loop");
+            "request", "url_for", "get_flashed_messages");
     private static final Set<String> LOADING = Set.of("import", "include", "extends", "from");
 
     /** A problem: its severity word ("malicious" or "suspicious"), message and offset in the template. */
@@ -61,17 +61,11 @@ public final class JinjaTemplateCheck {
             }
             if (t.type() == T.NAME && GADGETS.contains(t.text()) && next != null && next.type() == T.OP
                     && (next.text().equals(".") || next.text().equals("["))
-                    && (prev == null || !(prev.type() == T.OP && prev.text().equals(".")))
-                    && !(t.text().equals("loop") || t.text().equals("range") || t.text().equals("dict"))) {
+                    && (prev == null || !(prev.type() == T.OP && prev.text().equals(".")))) {
                 out.add(new Problem(true, "reaches into the template global '" + t.text() + "'", t.offset()));
             }
             if (t.type() == T.BLOCK_START && next != null && next.type() == T.NAME && LOADING.contains(next.text())) {
                 out.add(new Problem(true, "'" + next.text() + "' loads another template", next.offset()));
-            }
-            if (t.type() == T.NAME && next != null && next.type() == T.OP && next.text().equals(".")
-                    && prev != null && prev.type() == T.OP && prev.text().equals(")")) {
-                // e.g. ().__class__: handled by the dunder rule; nothing extra here
-                continue;
             }
         }
         return out;

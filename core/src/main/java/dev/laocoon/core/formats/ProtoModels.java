@@ -99,7 +99,7 @@ public final class ProtoModels {
         while ((tag = in.readTag()) != 0) {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 1 && isBytes(tag)) {
-                onnxNode(in.readByteArray(), out, depth, 1);
+                onnxNode(in.readByteArray(), out, depth);
             } else if ((f == 5 || f == 15) && isBytes(tag)) {
                 onnxTensor(in.readByteArray(), out);
             } else {
@@ -113,14 +113,14 @@ public final class ProtoModels {
         int tag;
         while ((tag = in.readTag()) != 0) {
             if (WireFormat.getTagFieldNumber(tag) == 7 && isBytes(tag)) {
-                onnxNode(in.readByteArray(), out, depth, 7);
+                onnxNode(in.readByteArray(), out, depth);
             } else {
                 in.skipField(tag);
             }
         }
     }
 
-    private static void onnxNode(byte[] b, List<Problem> out, int depth, int unused) throws IOException {
+    private static void onnxNode(byte[] b, List<Problem> out, int depth) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
         String name = "";
         String op = "";

@@ -43,8 +43,6 @@ public final class PickleInput {
     private long inLen;
     private long idx;
     private long prefetched;
-    /** The window was filled by read(n) rather than peek(): dropping its tail is possible. */
-    private boolean windowFromRead;
     /** End of the most recent FRAME as the C unpickler buffered it; -1 when none is open. */
     private long frameEnd = -1;
     /** Set when bytes of a read() window were skipped over; the machine reports and clears it. */
@@ -73,7 +71,6 @@ public final class PickleInput {
         inLen = 0;
         idx = 0;
         prefetched = 0;
-        windowFromRead = false;
         frameEnd = -1;
     }
 
@@ -184,7 +181,6 @@ public final class PickleInput {
         inLen = 0;
         idx = 0;
         prefetched = 0;
-        windowFromRead = false;
         return start >= 0 ? start : p;
     }
 
@@ -248,13 +244,13 @@ public final class PickleInput {
         if (n == -1) {
             long start = brPos;
             long len = brReadline();
-            setWindow(start, len, true);
+            setWindow(start, len);
             return len;
         }
         if (n < PREFETCH) {
             long start = brPos;
             long len = brPeek();
-            setWindow(start, len, false);
+            setWindow(start, len);
             prefetched = 0;
             if (n <= len) {
                 return n;
@@ -262,16 +258,15 @@ public final class PickleInput {
         }
         long start = brPos;
         long len = brRead(n);
-        setWindow(start, len, true);
+        setWindow(start, len);
         return len;
     }
 
-    private void setWindow(long start, long len, boolean fromRead) {
+    private void setWindow(long start, long len) {
         inStart = start;
         inLen = len;
         idx = 0;
         prefetched = len;
-        windowFromRead = fromRead;
     }
 
     // ---------------------------------------------------------------- io.BufferedReader model

@@ -291,7 +291,7 @@ public final class PickleMachine {
                 }
                 push(latin1(raw, raw.length));
             }
-            case 'T' -> binString(size(4, false));
+            case 'T' -> binString(size(4));
             case 'U' -> binString(in.byteAt(in.read(1, opOffset)));
             case 'V' -> {
                 byte[] l = lineAllowEmpty();
@@ -301,7 +301,7 @@ public final class PickleMachine {
                 }
                 push(new Value.Str(s));
             }
-            case 'X' -> binUnicode(size(4, false));
+            case 'X' -> binUnicode(size(4));
             case 'a' -> {
                 if (sp - 1 <= fence) {
                     throw underflow();
@@ -437,12 +437,12 @@ public final class PickleMachine {
                 }
                 countedLong(n);
             }
-            case 'B' -> binBytes(size(4, true), false);
+            case 'B' -> binBytes(size(4), false);
             case 'C' -> binBytes(in.byteAt(in.read(1, opOffset)), false);
-            case 0x8e -> binBytes(size(8, true), false);
-            case 0x96 -> binBytes(size(8, true), true);
+            case 0x8e -> binBytes(size(8), false);
+            case 0x96 -> binBytes(size(8), true);
             case 0x8c -> binUnicode(in.byteAt(in.read(1, opOffset)));
-            case 0x8d -> binUnicode(size(8, false));
+            case 0x8d -> binUnicode(size(8));
             case 0x8f -> push(container(Value.Kind.SET));
             case 0x90 -> addItems();
             case 0x91 -> {
@@ -463,7 +463,7 @@ public final class PickleMachine {
                 memoPut(memo.length(), stack[sp - 1]);
             }
             case 0x95 -> {
-                long len = size(8, false);
+                long len = size(8);
                 long fe = in.frameEnd();
                 if (fe >= 0 && opOffset < fe) {
                     event(new TraceEvent.FrameIssue(opOffset, Opcode.FRAME,
@@ -594,7 +594,7 @@ public final class PickleMachine {
         return in.bytes(r[0], (int) len);
     }
 
-    private long size(int nbytes, boolean overflowIsError) throws PickleError {
+    private long size(int nbytes) throws PickleError {
         long v = in.littleEndian(in.read(nbytes, opOffset), nbytes);
         if (nbytes == 8 && v < 0) {
             throw malformed("length exceeds the system's maximum size");
@@ -602,16 +602,12 @@ public final class PickleMachine {
         return v;
     }
 
-    private static long bigEndian8(PickleInput in, long pos) {
+    private long bigEndian8(long pos) {
         long v = 0;
         for (int i = 0; i < 8; i++) {
             v = (v << 8) | in.byteAt(pos + i);
         }
         return v;
-    }
-
-    private long bigEndian8(long pos) {
-        return bigEndian8(in, pos);
     }
 
     private String utf8Strict(byte[] b) throws PickleError {

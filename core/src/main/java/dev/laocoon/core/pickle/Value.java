@@ -281,10 +281,6 @@ public abstract class Value {
                 sb.append(')');
             }
         }
-
-        public String latin1() {
-            return new String(data, StandardCharsets.ISO_8859_1);
-        }
     }
 
     // ------------------------------------------------------------------ containers

@@ -9,7 +9,6 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.scan.FileReport;
 import dev.laocoon.core.scan.ScanReport;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -99,13 +98,5 @@ public final class Baseline {
 
     /** A filtered report. */
     public record Applied(ScanReport report, int accepted) {
-    }
-
-    public int size() {
-        return accepted.size();
-    }
-
-    static boolean exists(Path p) {
-        return Files.isRegularFile(p);
     }
 }

@@ -167,6 +167,25 @@ final class FileAnalysis {
         }
     }
 
+    // ------------------------------------------------------------------ whole reads
+
+    private ByteSource wholeOf;
+    private byte[] whole;
+
+    /**
+     * The whole content of a (bounded) source. Several checks of one file need it (protobuf
+     * models, the data-only walk, text repository files), so the last one read is kept.
+     */
+    private byte[] readAll(ByteSource src) throws IOException {
+        if (src != wholeOf) {
+            byte[] all = new byte[(int) src.size()];
+            int n = src.readFully(0, all, 0, all.length);
+            whole = n == all.length ? all : java.util.Arrays.copyOf(all, n);
+            wholeOf = src;
+        }
+        return whole;
+    }
+
     // ------------------------------------------------------------------ repository files
 
     private static final String LFS = "version https://git-lfs.github.com/spec/v1";
@@ -176,9 +195,7 @@ final class FileAnalysis {
         if (src.size() > (4 << 20) || src.size() < 2) {
             return false;
         }
-        byte[] all = new byte[(int) src.size()];
-        src.readFully(0, all, 0, all.length);
-        String text = new String(all, java.nio.charset.StandardCharsets.UTF_8);
+        String text = new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
         if (text.startsWith(LFS)) {
             formats.add("lfs-pointer");
             findings.add(new Finding(Rule.REPO_LFS_POINTER, Severity.NOTICE,
@@ -231,9 +248,8 @@ final class FileAnalysis {
                                         dev.laocoon.core.pickle.RawData raw) throws IOException {
         if (ids == null && raw == JOBLIB && traces == null && src.size() > 0 && src.size() <= WALK_MAX) {
             // Plain data is the bulk of large pickles: a value-free walk proves it quickly.
-            byte[] all = new byte[(int) src.size()];
-            int n = src.readFully(0, all, 0, all.length);
-            if (DataOnlyWalk.clean(all, n, System.nanoTime() + limits.maxTime().toNanos())) {
+            byte[] all = readAll(src);
+            if (DataOnlyWalk.clean(all, all.length, System.nanoTime() + limits.maxTime().toNanos())) {
                 formats.add("pickle");
                 return true;
             }
@@ -349,9 +365,7 @@ final class FileAnalysis {
                             "HDF5 member larger than " + MAX_IN_MEMORY + " bytes was not read", where, ""));
                     return;
                 }
-                byte[] all = new byte[(int) src.size()];
-                src.readFully(0, all, 0, all.length);
-                h = io.jhdf.HdfFile.fromBytes(all);
+                h = io.jhdf.HdfFile.fromBytes(readAll(src));
             }
             try (h) {
                 for (String attr : new String[] {"model_config", "training_config"}) {
@@ -391,9 +405,7 @@ final class FileAnalysis {
 
     /** keras_metadata.pb beside a Keras SavedModel: each layer's JSON metadata is a Keras config. */
     private boolean kerasMetadata(ByteSource src, Location where) throws IOException {
-        byte[] all = new byte[(int) src.size()];
-        src.readFully(0, all, 0, all.length);
-        List<String> metadata = dev.laocoon.core.formats.ProtoModels.kerasMetadata(all);
+        List<String> metadata = dev.laocoon.core.formats.ProtoModels.kerasMetadata(readAll(src));
         if (metadata == null) {
             return false;
         }
@@ -406,8 +418,7 @@ final class FileAnalysis {
 
     /** ONNX or TensorFlow SavedModel (both start with field 1 as a varint); true when one matched. */
     private boolean protobufModel(ByteSource src, Location where) throws IOException {
-        byte[] all = new byte[(int) src.size()];
-        src.readFully(0, all, 0, all.length);
+        byte[] all = readAll(src);
         List<dev.laocoon.core.formats.ProtoModels.Problem> sm = dev.laocoon.core.formats.ProtoModels.savedModel(all);
         if (sm != null) {
             formats.add("tf-savedmodel");
@@ -485,7 +496,7 @@ final class FileAnalysis {
             headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
             start = 10;
         } else if (major == 2 || major == 3) {
-            headerLen = ZipArchiveBytes.u32(h, 8);
+            headerLen = ZipArchive.u32(h, 8);
             start = 12;
         } else {
             findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
@@ -519,13 +530,6 @@ final class FileAnalysis {
         if (!analyzePickleStream(data, loc, null, -1, -1)) {
             findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
                     "object array whose data is not a pickle; numpy.load would fail", loc, ""));
-        }
-    }
-
-    /** Little-endian helpers shared with the zip reader. */
-    private static final class ZipArchiveBytes {
-        static long u32(byte[] b, int o) {
-            return ((b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (long) (b[o + 3] & 0xff) << 24);
         }
     }
 
@@ -586,9 +590,7 @@ final class FileAnalysis {
                 if (e.name().equals("config.json")) {
                     ByteSource m = memberSource(src, e, loc);
                     if (m != null && m.size() <= MAX_IN_MEMORY) {
-                        byte[] all = new byte[(int) m.size()];
-                        m.readFully(0, all, 0, all.length);
-                        keras(new String(all, java.nio.charset.StandardCharsets.UTF_8), loc, "config.json");
+                        keras(new String(readAll(m), java.nio.charset.StandardCharsets.UTF_8), loc, "config.json");
                     }
                 }
                 continue;

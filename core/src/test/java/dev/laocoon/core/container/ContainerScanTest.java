@@ -460,77 +460,25 @@ class ContainerScanTest {
         }
     }
 
-    /** Byte layout of {@link HugeTorchZip}. */
+    /** Byte layout of {@link HugeTorchZip}: the headers before and after the run of zeros. */
     static final class ZipLayout {
         final byte[] head;
         final byte[] tail;
 
         ZipLayout(byte[] pkl, long zeros) {
-            ByteArrayOutputStream h = new ByteArrayOutputStream();
             java.util.zip.CRC32 crc = new java.util.zip.CRC32();
             crc.update(pkl);
-            long pklCrc = crc.getValue();
-            local(h, "archive/data.pkl", pkl.length, pklCrc);
+            ByteArrayOutputStream h = new ByteArrayOutputStream();
+            ZipBuilder.localHeader(h, "archive/data.pkl", pkl.length, crc.getValue(), 0);
             h.writeBytes(pkl);
             long second = h.size();
-            local(h, "archive/data/0", zeros, 0);
+            ZipBuilder.localHeader(h, "archive/data/0", zeros, 0, 0);
             head = h.toByteArray();
-            long cdStart = head.length + zeros;
             ByteArrayOutputStream t = new ByteArrayOutputStream();
-            central(t, "archive/data.pkl", pkl.length, 0, pklCrc);
-            central(t, "archive/data/0", zeros, second, 0);
-            long cdSize = t.size();
-            le(t, 0x06054b50, 4);
-            le(t, 0, 2);
-            le(t, 0, 2);
-            le(t, 2, 2);
-            le(t, 2, 2);
-            le(t, cdSize, 4);
-            le(t, cdStart, 4);
-            le(t, 0, 2);
+            ZipBuilder.centralHeader(t, "archive/data.pkl", pkl.length, crc.getValue(), 0, 0);
+            ZipBuilder.centralHeader(t, "archive/data/0", zeros, 0, 0, second);
+            ZipBuilder.endOfCentralDirectory(t, 2, t.size(), head.length + zeros);
             tail = t.toByteArray();
-        }
-
-        static void local(ByteArrayOutputStream o, String name, long size, long crc) {
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            le(o, 0x04034b50, 4);
-            le(o, 20, 2);
-            le(o, 0, 2);
-            le(o, 0, 2);
-            le(o, 0, 4);
-            le(o, crc, 4);
-            le(o, size, 4);
-            le(o, size, 4);
-            le(o, n.length, 2);
-            le(o, 0, 2);
-            o.writeBytes(n);
-        }
-
-        static void central(ByteArrayOutputStream o, String name, long size, long offset, long crc) {
-            byte[] n = name.getBytes(StandardCharsets.UTF_8);
-            le(o, 0x02014b50, 4);
-            le(o, 20, 2);
-            le(o, 20, 2);
-            le(o, 0, 2);
-            le(o, 0, 2);
-            le(o, 0, 4);
-            le(o, crc, 4);
-            le(o, size, 4);
-            le(o, size, 4);
-            le(o, n.length, 2);
-            le(o, 0, 2);
-            le(o, 0, 2);
-            le(o, 0, 2);
-            le(o, 0, 2);
-            le(o, 0, 4);
-            le(o, offset, 4);
-            o.writeBytes(n);
-        }
-
-        static void le(ByteArrayOutputStream out, long v, int n) {
-            for (int i = 0; i < n; i++) {
-                out.write((int) (v >>> (8 * i)) & 0xff);
-            }
         }
     }
 }

@@ -36,56 +36,69 @@ public final class ZipBuilder {
     public byte[] bytes() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(prefix);
-        List<long[]> offsets = new ArrayList<>();
+        List<Long> offsets = new ArrayList<>();
         for (Member m : members) {
-            long off = out.size() - prefix.length;
-            offsets.add(new long[] {off});
-            byte[] ln = m.localName().getBytes(StandardCharsets.UTF_8);
-            le(out, 0x04034b50, 4);
-            le(out, 20, 2);
-            le(out, m.flags(), 2);
-            le(out, 0, 2);
-            le(out, 0, 4);
-            le(out, crc(m), 4);
-            le(out, m.data().length, 4);
-            le(out, m.data().length, 4);
-            le(out, ln.length, 2);
-            le(out, 0, 2);
-            out.writeBytes(ln);
+            offsets.add((long) out.size() - prefix.length);
+            localHeader(out, m.localName(), m.data().length, crc(m), m.flags());
             out.writeBytes(m.data());
         }
         long cdStart = out.size() - prefix.length;
         for (int i = 0; i < members.size(); i++) {
             Member m = members.get(i);
-            byte[] n = m.name().getBytes(StandardCharsets.UTF_8);
-            le(out, 0x02014b50, 4);
-            le(out, 20, 2);
-            le(out, 20, 2);
-            le(out, m.flags(), 2);
-            le(out, 0, 2);
-            le(out, 0, 4);
-            le(out, crc(m), 4);
-            le(out, m.data().length, 4);
-            le(out, m.data().length, 4);
-            le(out, n.length, 2);
-            le(out, 0, 2);
-            le(out, 0, 2);
-            le(out, 0, 2);
-            le(out, 0, 2);
-            le(out, 0, 4);
-            le(out, offsets.get(i)[0], 4);
-            out.writeBytes(n);
+            centralHeader(out, m.name(), m.data().length, crc(m), m.flags(), offsets.get(i));
         }
-        long cdSize = out.size() - prefix.length - cdStart;
+        endOfCentralDirectory(out, members.size(), out.size() - prefix.length - cdStart, cdStart);
+        return out.toByteArray();
+    }
+
+    /** A local file header of a stored member (the data follows). */
+    public static void localHeader(ByteArrayOutputStream out, String name, long size, long crc, int flags) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        le(out, 0x04034b50, 4);
+        le(out, 20, 2);
+        le(out, flags, 2);
+        le(out, 0, 2);
+        le(out, 0, 4);
+        le(out, crc, 4);
+        le(out, size, 4);
+        le(out, size, 4);
+        le(out, n.length, 2);
+        le(out, 0, 2);
+        out.writeBytes(n);
+    }
+
+    /** A central-directory entry of a stored member whose local header is at {@code offset}. */
+    public static void centralHeader(ByteArrayOutputStream out, String name, long size, long crc, int flags, long offset) {
+        byte[] n = name.getBytes(StandardCharsets.UTF_8);
+        le(out, 0x02014b50, 4);
+        le(out, 20, 2);
+        le(out, 20, 2);
+        le(out, flags, 2);
+        le(out, 0, 2);
+        le(out, 0, 4);
+        le(out, crc, 4);
+        le(out, size, 4);
+        le(out, size, 4);
+        le(out, n.length, 2);
+        le(out, 0, 2);
+        le(out, 0, 2);
+        le(out, 0, 2);
+        le(out, 0, 2);
+        le(out, 0, 4);
+        le(out, offset, 4);
+        out.writeBytes(n);
+    }
+
+    /** The end-of-central-directory record. */
+    public static void endOfCentralDirectory(ByteArrayOutputStream out, int entries, long cdSize, long cdStart) {
         le(out, 0x06054b50, 4);
         le(out, 0, 2);
         le(out, 0, 2);
-        le(out, members.size(), 2);
-        le(out, members.size(), 2);
+        le(out, entries, 2);
+        le(out, entries, 2);
         le(out, cdSize, 4);
         le(out, cdStart, 4);
         le(out, 0, 2);
-        return out.toByteArray();
     }
 
     private static long crc(Member m) {
