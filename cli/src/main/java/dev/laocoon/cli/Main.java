@@ -61,6 +61,9 @@ public final class Main {
             + "Commands:\n"
             + "  scan PATH...    Scan model files and directories (recursively) and judge each file.\n"
             + "  explain FILE    Show what a loader would do with FILE, as pseudo-Python.\n"
+            + "  convert FILE -o OUT.safetensors\n"
+            + "                  Convert a PyTorch checkpoint or NumPy arrays to safetensors without running it.\n"
+            + "  inspect FILE    List the tensors of a checkpoint, NumPy or safetensors file.\n"
             + "  selftest        Scan built-in samples and check the verdicts (verifies an installation).\n"
             + "  help [COMMAND]  Show help.\n\n"
             + "Options:\n  -h, --help      Show this help.\n  -V, --version   Show the version.\n\n"
@@ -99,6 +102,10 @@ public final class Main {
                     return scan(rest);
                 case "explain":
                     return explain(rest);
+                case "convert":
+                    return new ConvertCommands(out, err).convert(rest, scannerFor(rest));
+                case "inspect":
+                    return new ConvertCommands(out, err).inspect(rest);
                 case "help":
                     return help(rest);
                 case "selftest":
@@ -112,11 +119,12 @@ public final class Main {
                     out.println("laocoon " + version());
                     return OK;
                 default:
-                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan or explain)");
+                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, explain, convert or inspect)");
             }
         } catch (Args.UsageException e) {
             err.println("laocoon: " + e.getMessage());
-            err.println("Run 'laocoon " + (cmd.equals("scan") || cmd.equals("explain") ? cmd + " " : "") + "--help' for usage.");
+            err.println("Run 'laocoon " + (List.of("scan", "explain", "convert", "inspect").contains(cmd) ? cmd + " " : "")
+                    + "--help' for usage.");
             return ERROR;
         } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
             String m = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
@@ -132,6 +140,10 @@ public final class Main {
             out.print(scanUsage());
         } else if (rest.get(0).equals("explain")) {
             out.print(explainUsage());
+        } else if (rest.get(0).equals("convert")) {
+            out.print(ConvertCommands.convertUsage());
+        } else if (rest.get(0).equals("inspect")) {
+            out.print(ConvertCommands.inspectUsage());
         } else {
             err.println("laocoon: no help for '" + rest.get(0) + "'");
             return ERROR;
@@ -355,6 +367,11 @@ public final class Main {
             kb = kb.withPolicy(p);
         }
         return kb;
+    }
+
+    /** The scanner convert runs first, with the --policy given among its options. */
+    private static Scanner scannerFor(List<String> argv) throws Args.UsageException, IOException {
+        return new Scanner(knowledgeBase(Args.parse(ConvertCommands.CONVERT, argv)), PickleLimits.DEFAULT);
     }
 
     private static PickleLimits limits(Args a) throws Args.UsageException {

@@ -553,7 +553,7 @@ public final class PickleMachine {
         if (start < fence) {
             throw underflow();
         }
-        Value.Container t = new Value.Container(Value.Kind.TUPLE);
+        Value.Container t = new Value.Container(Value.Kind.TUPLE, Math.max(Value.PREVIEW_ITEMS, limits.containerItems()));
         for (int k = start; k < sp; k++) {
             t.add(stack[k]);
         }
@@ -809,6 +809,9 @@ public final class PickleMachine {
      * then grows with the memo alone. Tuples (call arguments) always keep their first items.
      */
     private Value.Container container(Value.Kind kind) {
+        if (limits.containerItems() > Value.PREVIEW_ITEMS) {
+            return new Value.Container(kind, limits.containerItems());
+        }
         return new Value.Container(kind, previewContainers++ < PREVIEW_CONTAINERS);
     }
 
@@ -1090,7 +1093,8 @@ public final class PickleMachine {
     }
 
     private void methodCall(Opcode op, Value target, String method, int from, int to, boolean pairs) {
-        Value.Container items = new Value.Container(pairs ? Value.Kind.DICT : Value.Kind.LIST);
+        Value.Container items = new Value.Container(pairs ? Value.Kind.DICT : Value.Kind.LIST,
+                Math.max(Value.PREVIEW_ITEMS, limits.containerItems()));
         for (int k = from; k < to; k += pairs ? 2 : 1) {
             if (pairs) {
                 items.put(stack[k], stack[k + 1]);

@@ -288,7 +288,8 @@ public abstract class Value {
     /** list, tuple, dict, set, frozenset: size plus the first few items (dict: keys and values alternate). */
     public static final class Container extends Value {
         private final Kind kind;
-        private final boolean keepItems;
+        /** Items (dict: entries) kept at most. */
+        private final int cap;
         private boolean unhashableItem;
         private int kept;
         private long size;
@@ -300,8 +301,18 @@ public abstract class Value {
 
         /** {@code keepItems} false: only the size is tracked (used when the preview budget is spent). */
         public Container(Kind kind, boolean keepItems) {
+            this(kind, keepItems ? PREVIEW_ITEMS : 0);
+        }
+
+        /** Keeps up to {@code cap} items (dict: entries); {@link #complete()} says whether all were kept. */
+        public Container(Kind kind, int cap) {
             this.kind = kind;
-            this.keepItems = keepItems;
+            this.cap = cap;
+        }
+
+        /** True when every item was kept. */
+        public boolean complete() {
+            return kept == (kind == Kind.DICT ? 2 * size : size);
         }
 
         @Override
@@ -347,21 +358,21 @@ public abstract class Value {
 
         void put(Value k, Value v) {
             size++;
-            if (kept + 2 <= PREVIEW_ITEMS * 2) {
+            if (kept + 2 <= (long) cap * 2) {
                 keep(k);
                 keep(v);
             }
         }
 
         private void keep(Value v) {
-            int cap = kind == Kind.DICT ? PREVIEW_ITEMS * 2 : PREVIEW_ITEMS;
-            if (kept >= cap || !keepItems) {
+            int max = kind == Kind.DICT ? (int) Math.min(Integer.MAX_VALUE - 8, cap * 2L) : cap;
+            if (kept >= max) {
                 return;
             }
             if (items == null) {
-                items = new Value[Math.min(cap, 4)];
+                items = new Value[Math.min(max, 4)];
             } else if (kept == items.length) {
-                items = java.util.Arrays.copyOf(items, Math.min(cap, kept * 2));
+                items = java.util.Arrays.copyOf(items, (int) Math.min(max, kept * 2L));
             }
             items[kept++] = v;
         }

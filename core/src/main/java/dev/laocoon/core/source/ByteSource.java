@@ -31,6 +31,18 @@ public interface ByteSource extends Closeable {
         return total;
     }
 
+    /**
+     * The file channel and the offset in it where this source's bytes are, when they are a plain
+     * region of a file (then bulk copies can go file to file); null otherwise.
+     */
+    default FileRegion region() {
+        return null;
+    }
+
+    /** Bytes that are a region of an open file: {@code channel} from {@code offset}. */
+    record FileRegion(java.nio.channels.FileChannel channel, long offset) {
+    }
+
     @Override
     default void close() throws IOException {
     }

@@ -38,6 +38,11 @@ public final class FileByteSource implements ByteSource {
     }
 
     @Override
+    public FileRegion region() {
+        return new FileRegion(channel, 0);
+    }
+
+    @Override
     public void close() throws IOException {
         channel.close();
     }

@@ -27,4 +27,10 @@ public final class SliceByteSource implements ByteSource {
         int n = (int) Math.min(len, length - position);
         return parent.read(start + position, dst, off, n);
     }
+
+    @Override
+    public FileRegion region() {
+        FileRegion r = parent.region();
+        return r == null ? null : new FileRegion(r.channel(), r.offset() + start);
+    }
 }

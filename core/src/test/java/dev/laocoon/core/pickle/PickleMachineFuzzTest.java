@@ -35,7 +35,7 @@ class PickleMachineFuzzTest {
     static final PickleLimits LIMITS = new PickleLimits(
             100_000, 5_000, 5_000, 500, 500,
             4096, 4096, 64 * 1024, 50,
-            PickleInput.DEFAULT_BUFFER_SIZE, Duration.ofSeconds(2));
+            PickleInput.DEFAULT_BUFFER_SIZE, Duration.ofSeconds(2), Value.PREVIEW_ITEMS);
 
     /** A tiny read buffer makes short inputs cross io.BufferedReader blocks, as large files do. */
     static final PickleLimits SMALL_BUFFER = LIMITS.withBufferSize(7);

@@ -1,0 +1,136 @@
+package dev.laocoon.core.convert;
+
+import dev.laocoon.core.container.ZipArchive;
+import dev.laocoon.core.container.ZipEntry;
+import dev.laocoon.core.source.ByteSource;
+import dev.laocoon.core.source.SliceByteSource;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * NumPy {@code .npy} arrays and {@code .npz} archives of them, read from their headers: numeric
+ * arrays become tensors (Fortran order and big-endian data included); object arrays, which
+ * hold pickles, and structured arrays are left out.
+ */
+public final class NumpyArrays {
+    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*(?:'([^']*)'|\"([^\"]*)\"|(\\[))");
+    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
+    private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
+
+    private NumpyArrays() {
+    }
+
+    public static boolean isNpy(ByteSource src) throws IOException {
+        byte[] h = new byte[6];
+        return src.readFully(0, h, 0, 6) == 6 && java.util.Arrays.equals(h, MAGIC);
+    }
+
+    /** One array named {@code name}. */
+    public static Node.Mapping readNpy(ByteSource src, String name) throws IOException, ConvertException {
+        LinkedHashMap<String, Node> m = new LinkedHashMap<>();
+        m.put(name, array(src, name));
+        return new Node.Mapping("npy", m);
+    }
+
+    /** Every {@code .npy} member of an {@code .npz}, named without the extension. */
+    public static Node.Mapping readNpz(ByteSource src, ZipArchive zip, TempFiles temps) throws IOException, ConvertException {
+        LinkedHashMap<String, Node> m = new LinkedHashMap<>();
+        for (ZipEntry e : zip.entries()) {
+            if (e.directory()) {
+                continue;
+            }
+            String name = e.name().endsWith(".npy") ? e.name().substring(0, e.name().length() - 4) : e.name();
+            if (m.containsKey(name)) {
+                throw new ConvertException("the archive holds '" + e.name() + "' twice");
+            }
+            ByteSource member = ZipMembers.open(src, e, temps, Long.MAX_VALUE);
+            m.put(name, isNpy(member) ? array(member, name) : Node.Other.of("a member that is not a .npy array"));
+        }
+        return new Node.Mapping("npz", m);
+    }
+
+    private static Node array(ByteSource src, String name) throws IOException, ConvertException {
+        byte[] h = new byte[12];
+        if (src.readFully(0, h, 0, 12) < 10 || !isNpy(src)) {
+            throw new ConvertException("'" + name + "' is not a .npy array");
+        }
+        int major = h[6] & 0xff;
+        long headerLen;
+        int start;
+        if (major == 1) {
+            headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
+            start = 10;
+        } else if (major == 2 || major == 3) {
+            headerLen = ZipArchive.u32(h, 8);
+            start = 12;
+        } else {
+            throw new ConvertException("'" + name + "' has the unknown .npy version " + major);
+        }
+        if (headerLen > (1 << 20) || start + headerLen > src.size()) {
+            throw new ConvertException("the header of '" + name + "' runs past the end of the data");
+        }
+        byte[] hb = new byte[(int) headerLen];
+        src.readFully(start, hb, 0, hb.length);
+        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Matcher d = DESCR.matcher(header);
+        Matcher f = FORTRAN.matcher(header);
+        Matcher s = SHAPE.matcher(header);
+        if (!d.find() || !f.find() || !s.find()) {
+            throw new ConvertException("the header of '" + name + "' lacks descr, fortran_order or shape: " + header.strip());
+        }
+        if (d.group(3) != null) {
+            return new Node.Other("a structured array", "structured dtypes have no safetensors equivalent");
+        }
+        String descr = d.group(1) != null ? d.group(1) : d.group(2);
+        if (descr.contains("O")) {
+            return Node.Other.of("an object array (its items are pickled objects; not converted)");
+        }
+        DType type = DType.ofNumpy(descr);
+        if (type == null) {
+            return new Node.Other("an array of " + descr, "NumPy type '" + descr + "' has no safetensors dtype");
+        }
+        String dims = s.group(1).strip();
+        String[] parts = dims.isEmpty() ? new String[0] : dims.split(",");
+        int rank = 0;
+        long[] shape = new long[parts.length];
+        for (String p : parts) {
+            if (p.isBlank()) {
+                continue;
+            }
+            try {
+                shape[rank++] = Long.parseLong(p.strip().replace("L", ""));
+            } catch (NumberFormatException bad) {
+                throw new ConvertException("shape (" + dims + ") of '" + name + "' is not a tuple of integers");
+            }
+        }
+        shape = java.util.Arrays.copyOf(shape, rank);
+        long numel = 1;
+        for (long x : shape) {
+            if (x < 0) {
+                throw new ConvertException("shape (" + dims + ") of '" + name + "' is negative");
+            }
+            numel = Math.multiplyExact(numel, x);
+        }
+        long nbytes = Math.multiplyExact(numel, type.size());
+        long dataStart = start + headerLen;
+        if (dataStart + nbytes > src.size()) {
+            throw new ConvertException("'" + name + "' declares " + nbytes + " bytes of data but has "
+                    + (src.size() - dataStart));
+        }
+        long[] stride = new long[rank];
+        boolean fortran = f.group(1).equals("True");
+        long step = 1;
+        for (int i = 0; i < rank; i++) {
+            int dim = fortran ? i : rank - 1 - i;
+            stride[dim] = step;
+            step *= Math.max(1, shape[dim]);
+        }
+        Storage storage = new Storage(name, type, new SliceByteSource(src, dataStart, nbytes), DType.numpyBigEndian(descr)
+                && type.size() > 1);
+        return new Node.Tensor(new TensorRef(type, shape, stride, 0, storage));
+    }
+}

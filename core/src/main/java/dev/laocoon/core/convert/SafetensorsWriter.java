@@ -1,0 +1,177 @@
+package dev.laocoon.core.convert;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes safetensors files byte for byte as the reference implementation does: tensors sorted by
+ * dtype (the reference enum's order, largest alignment first) then by name, a compact JSON header
+ * with {@code __metadata__} first, padded with spaces to a multiple of 8, then the data in header
+ * order with no gaps.
+ */
+public final class SafetensorsWriter {
+    /** A tensor to write under {@code name}. */
+    public record Entry(String name, TensorRef tensor) {
+    }
+
+    private SafetensorsWriter() {
+    }
+
+    /** The reference writer's order: dtype descending, then name (by UTF-8 bytes). */
+    public static List<Entry> order(List<Entry> entries) {
+        List<Entry> sorted = new ArrayList<>(entries);
+        sorted.sort(Comparator.comparing((Entry e) -> e.tensor().dtype()).reversed()
+                .thenComparing((a, b) -> Arrays.compareUnsigned(utf8(a.name()), utf8(b.name()))));
+        return sorted;
+    }
+
+    /** The 8-byte little-endian header length followed by the padded JSON header, for entries already in order. */
+    public static byte[] header(List<Entry> ordered, Map<String, String> metadata) {
+        StringBuilder j = new StringBuilder("{");
+        if (metadata != null && !metadata.isEmpty()) {
+            string(j, "__metadata__");
+            j.append(":{");
+            boolean first = true;
+            for (var m : metadata.entrySet()) {
+                if (!first) {
+                    j.append(',');
+                }
+                first = false;
+                string(j, m.getKey());
+                j.append(':');
+                string(j, m.getValue());
+            }
+            j.append('}');
+            if (!ordered.isEmpty()) {
+                j.append(',');
+            }
+        }
+        long offset = 0;
+        for (int i = 0; i < ordered.size(); i++) {
+            Entry e = ordered.get(i);
+            if (i > 0) {
+                j.append(',');
+            }
+            string(j, e.name());
+            j.append(":{\"dtype\":\"").append(e.tensor().dtype().name()).append("\",\"shape\":[");
+            long[] shape = e.tensor().shape();
+            for (int d = 0; d < shape.length; d++) {
+                if (d > 0) {
+                    j.append(',');
+                }
+                j.append(shape[d]);
+            }
+            long end = offset + e.tensor().nbytes();
+            j.append("],\"data_offsets\":[").append(offset).append(',').append(end).append("]}");
+            offset = end;
+        }
+        j.append('}');
+        byte[] json = j.toString().getBytes(StandardCharsets.UTF_8);
+        int padded = (json.length + 7) / 8 * 8;
+        ByteBuffer out = ByteBuffer.allocate(8 + padded).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.putLong(padded).put(json);
+        while (out.hasRemaining()) {
+            out.put((byte) ' ');
+        }
+        return out.array();
+    }
+
+    /** Bytes the file will have. */
+    public static long fileSize(List<Entry> ordered, Map<String, String> metadata) {
+        long data = 0;
+        for (Entry e : ordered) {
+            data += e.tensor().nbytes();
+        }
+        return header(ordered, metadata).length + data;
+    }
+
+    /** Writes {@code ordered} (see {@link #order}) with {@code metadata} to {@code file}, which must not exist. */
+    public static void write(Path file, List<Entry> ordered, Map<String, String> metadata, byte[] buf)
+            throws IOException, ConvertException {
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer h = ByteBuffer.wrap(header(ordered, metadata));
+            while (h.hasRemaining()) {
+                out.write(h);
+            }
+            TensorBytes.Sink sink = new TensorBytes.Sink() {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+                    while (bb.hasRemaining()) {
+                        out.write(bb);
+                    }
+                }
+
+                @Override
+                public void copy(dev.laocoon.core.source.ByteSource src, long pos, long len, byte[] buffer)
+                        throws IOException {
+                    var region = src.region();
+                    if (region == null || pos + len > src.size()) {
+                        TensorBytes.Sink.super.copy(src, pos, len, buffer);
+                        return;
+                    }
+                    long at = region.offset() + pos;
+                    long end = at + len;
+                    while (at < end) {
+                        long n = region.channel().transferTo(at, end - at, out);
+                        if (n <= 0) {
+                            // transferTo may stop early on some file systems; finish with plain reads
+                            TensorBytes.Sink.super.copy(src, at - region.offset(), end - at, buffer);
+                            return;
+                        }
+                        at += n;
+                    }
+                }
+            };
+            for (Entry e : ordered) {
+                TensorBytes.emit(e.tensor(), sink, buf);
+            }
+        }
+    }
+
+    /** JSON string as serde_json writes it: short escapes for common controls, lower-case \\u00xx for others. */
+    static void string(StringBuilder j, String s) {
+        j.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> j.append("\\\"");
+                case '\\' -> j.append("\\\\");
+                case '\n' -> j.append("\\n");
+                case '\r' -> j.append("\\r");
+                case '\t' -> j.append("\\t");
+                case '\b' -> j.append("\\b");
+                case '\f' -> j.append("\\f");
+                default -> {
+                    if (c < 0x20) {
+                        j.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+                    } else {
+                        j.append(c);
+                    }
+                }
+            }
+        }
+        j.append('"');
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The JSON text of a header made by {@link #header}, without its length and padding. */
+    static String headerJson(byte[] header) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.write(header, 8, header.length - 8);
+        return o.toString(StandardCharsets.UTF_8).stripTrailing();
+    }
+}
