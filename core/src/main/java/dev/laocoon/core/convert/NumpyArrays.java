@@ -109,13 +109,18 @@ public final class NumpyArrays {
         }
         shape = java.util.Arrays.copyOf(shape, rank);
         long numel = 1;
-        for (long x : shape) {
-            if (x < 0) {
-                throw new ConvertException("shape (" + dims + ") of '" + name + "' is negative");
+        long nbytes;
+        try {
+            for (long x : shape) {
+                if (x < 0) {
+                    throw new ConvertException("shape (" + dims + ") of '" + name + "' is negative");
+                }
+                numel = Math.multiplyExact(numel, x);
             }
-            numel = Math.multiplyExact(numel, x);
+            nbytes = Math.multiplyExact(numel, type.size());
+        } catch (ArithmeticException overflow) {
+            throw new ConvertException("shape (" + dims + ") of '" + name + "' overflows");
         }
-        long nbytes = Math.multiplyExact(numel, type.size());
         long dataStart = start + headerLen;
         if (dataStart + nbytes > src.size()) {
             throw new ConvertException("'" + name + "' declares " + nbytes + " bytes of data but has "

@@ -129,7 +129,7 @@ public final class TorchCheckpoint {
                 throw new ConvertException("storage '" + key + "' has no record " + prefix + "data/" + key);
             }
             ByteSource bytes = ZipMembers.open(src, e, temps, Long.MAX_VALUE);
-            long expected = Math.multiplyExact(numel, type.size());
+            long expected = numel < 0 || numel > bytes.size() ? -1 : numel * type.size();
             if (bytes.size() != expected) {
                 throw new ConvertException("storage '" + key + "' should hold " + expected + " bytes (" + numel + " "
                         + type + " elements) but its record has " + bytes.size());
@@ -222,6 +222,9 @@ public final class TorchCheckpoint {
             }
             long n = littleEndian(count);
             long expected = sizes.get(key);
+            if (expected < 0) {
+                throw new ConvertException("storage '" + key + "' declares " + expected + " elements");
+            }
             if (n != expected && Long.reverseBytes(n) == expected) {
                 n = expected; // count written in the writer's byte order
             }
@@ -229,8 +232,8 @@ public final class TorchCheckpoint {
                 throw new ConvertException("storage '" + key + "' has " + n + " elements in the file but "
                         + expected + " in its persistent id");
             }
-            long bytes = Math.multiplyExact(n, elementSize.longValue());
-            if (at + 8 + bytes > src.size()) {
+            long bytes = n > src.size() ? Long.MAX_VALUE : n * elementSize;
+            if (bytes > src.size() - at - 8) {
                 throw new ConvertException("legacy checkpoint ends inside the data of storage '" + key + "'");
             }
             if (type == null) {
@@ -327,6 +330,8 @@ public final class TorchCheckpoint {
     private void put(LinkedHashMap<String, Node> m, Value key, Value value, int depth) throws ConvertException, IOException {
         if (key instanceof Value.Str s && s.complete()) {
             m.put(s.text(), resolve(value, depth + 1));
+        } else if (key instanceof Value.Int i) {
+            m.put(i.value().toString(), resolve(value, depth + 1)); // e.g. optimizer state by parameter index
         } else {
             m.put("<key " + key.render(40) + ">", Node.Other.of("an entry whose key is not a string"));
         }
@@ -346,7 +351,6 @@ public final class TorchCheckpoint {
                 throw new ConvertException("an OrderedDict has more entries than Laocoon keeps");
             }
             for (int i = 0; i + 1 < items.keptCount(); i += 2) {
-                m.remove(items.item(i) instanceof Value.Str s ? s.text() : "");
                 put(m, items.item(i), items.item(i + 1), depth);
             }
         }
@@ -424,6 +428,12 @@ public final class TorchCheckpoint {
                 return new Node.Other("a tensor", "shape " + t.shapeText() + " with stride "
                         + java.util.Arrays.toString(t.stride()) + " and offset " + t.offset()
                         + " reads past the end of storage '" + t.storage().key() + "' (" + storageBytes + " bytes)");
+            }
+            if (Math.multiplyExact(elements, es) > storageBytes) {
+                // only overlapping strides (an expanded view, stride 0) read more bytes than the storage has
+                return new Node.Other("a tensor", "shape " + t.shapeText() + " with stride "
+                        + java.util.Arrays.toString(t.stride()) + " repeats elements of its " + storageBytes
+                        + "-byte storage; written out it would take " + elements * es + " bytes");
             }
             if (elements == 0 && Math.multiplyExact(t.offset(), es) > storageBytes) {
                 return new Node.Other("a tensor", "storage offset " + t.offset() + " lies past the end of its storage");

@@ -370,6 +370,14 @@ class ConvertTest {
         assertThat(r.notes()).anyMatch(n -> n.contains("'z'"));
     }
 
+    @Test
+    void expandedViewsThatWouldMultiplyTheDataAreNotConverted() throws Exception {
+        Path in = file("expanded.pt", new CheckpointBuilder().storage("0", "FloatStorage", 4, floats(1))
+                .tensor("e", "0", 0, new long[] {1 << 30, 1 << 20}, new long[] {0, 0}).zip(null));
+        assertThatThrownBy(() -> converter.convert(in, dir.resolve("e.safetensors"), options()))
+                .hasMessageContaining("repeats elements");
+    }
+
     // ------------------------------------------------------------------ choosing the state dict
 
     static byte[] checkpointDict() {

@@ -19,11 +19,11 @@ import org.junit.jupiter.api.Test;
  * malicious entries are flagged, safe entries are exactly safe, benign entries at most notice.
  * Only formats this build analyses are checked. Skipped when the corpus is absent.
  */
-class CorpusAcceptanceTest {
+public class CorpusAcceptanceTest {
     static final Set<String> FORMATS = Set.of("pickle", "pickle-gzip", "pytorch-zip", "pytorch-legacy", "torchscript",
             "npy", "npy-object", "npz", "joblib", "joblib-bz2", "joblib-xz", "joblib-zlib", "zip", "tar-gzip", "polyglot", "safetensors", "gguf", "keras-h5", "keras-v3", "onnx", "tf-savedmodel", "raw");
 
-    static Path corpus() {
+    public static Path corpus() {
         String env = System.getenv("LAOCOON_CORPUS");
         if (env != null) {
             return Path.of(env);

@@ -1,0 +1,96 @@
+package dev.laocoon.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.laocoon.core.testutil.PickleBuilder;
+import dev.laocoon.core.testutil.ZipBuilder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConvertCliTest {
+    @TempDir
+    Path dir;
+
+    /** A zip checkpoint {name: float tensor [n]} plus, when {@code payload}, an entry that runs os.system. */
+    static byte[] checkpoint(boolean payload) {
+        PickleBuilder p = PickleBuilder.create().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().mark()
+                .str("fc.weight").global("torch._utils", "_rebuild_tensor_v2").mark()
+                .mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").binint(6).tuple().binpersid()
+                .binint(0).mark().binint(2).binint(3).tuple().mark().binint(3).binint(1).tuple().newFalse()
+                .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
+        if (payload) {
+            p.str("x").global("os", "system").str("id").tuple1().reduce();
+        }
+        ByteBuffer data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 6; i++) {
+            data.putFloat(i);
+        }
+        return new ZipBuilder().add("archive/data.pkl", p.setitems().stop().bytes()).add("archive/data/0", data.array())
+                .bytes();
+    }
+
+    @Test
+    void convertWritesAValidFileThatScansSafeAndInspectListsIt() throws IOException {
+        Path in = dir.resolve("model.pt");
+        Files.write(in, checkpoint(false));
+        Path out = dir.resolve("model.safetensors");
+        CliTest.Run r = CliTest.run("convert", in.toString(), "-o", out.toString(), "--verify");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("converted 1 tensors").contains("verified");
+        assertThat(CliTest.run("scan", out.toString()).code()).isZero();
+
+        CliTest.Run text = CliTest.run("inspect", out.toString());
+        assertThat(text.code()).isZero();
+        assertThat(text.out()).contains("safetensors, 1 tensors").containsPattern("fc\\.weight\\s+F32\\s+\\[2, 3]\\s+24");
+        CliTest.Run source = CliTest.run("inspect", "-f", "json", in.toString());
+        JsonNode j = new ObjectMapper().readTree(source.out());
+        assertThat(j.get("format").asText()).isEqualTo("pytorch-zip");
+        assertThat(j.get("tensors").get(0).get("name").asText()).isEqualTo("fc.weight");
+        assertThat(j.get("tensors").get(0).get("shape").toString()).isEqualTo("[2,3]");
+    }
+
+    @Test
+    void maliciousInputIsRefusedWithExitOneAndNoOutput() throws IOException {
+        Path in = dir.resolve("evil.pt");
+        Files.write(in, checkpoint(true));
+        Path out = dir.resolve("evil.safetensors");
+        CliTest.Run r = CliTest.run("convert", in.toString(), "--output", out.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("malicious").contains("os.system").contains("nothing was written");
+        try (Stream<Path> files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("evil.pt");
+        }
+        CliTest.Run forced = CliTest.run("convert", in.toString(), "--output", out.toString(), "--force");
+        assertThat(forced.code()).isZero();
+        assertThat(forced.err()).contains("left out 'x'");
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws IOException {
+        Path in = dir.resolve("m.pt");
+        Files.write(in, checkpoint(false));
+        assertThat(CliTest.run("convert", in.toString()).err()).contains("--output");
+        assertThat(CliTest.run("convert", in.toString(), "-o", dir.resolve("x.safetensors").toString(),
+                "--max-shard-size", "lots").code()).isEqualTo(2);
+        assertThat(CliTest.run("convert", dir.resolve("missing.pt").toString(), "-o", "x.safetensors").code()).isEqualTo(2);
+        assertThat(CliTest.run("inspect").code()).isEqualTo(2);
+        assertThat(CliTest.run("convert", "--help").out()).contains("--max-shard-size").contains("--keep-shared-copies");
+    }
+
+    @Test
+    void notACheckpointIsExplained() throws IOException {
+        Path in = dir.resolve("notes.txt");
+        Files.writeString(in, "hello");
+        CliTest.Run r = CliTest.run("inspect", in.toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("not a PyTorch checkpoint");
+    }
+}
