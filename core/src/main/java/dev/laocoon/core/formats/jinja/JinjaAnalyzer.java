@@ -71,7 +71,7 @@ public final class JinjaAnalyzer {
     private static final int MAX_STEPS = 300_000;
     private static final int MAX_UNROLL = 32;
     private static final int MAX_MACRO_DEPTH = 4;
-    private static final int FIXPOINT_ROUNDS = 4;
+    private static final int FIXPOINT_ROUNDS = 3;
 
     /** A problem: malicious or suspicious, what, and the character offset in the template. */
     public record Problem(boolean malicious, String message, int offset) {
@@ -84,6 +84,8 @@ public final class JinjaAnalyzer {
     private int macroDepth;
     private int nsCounter;
     private final List<JinjaValue> holes = new ArrayList<>();
+    /** Results of macro calls without side effects, by macro and arguments (their problems are already reported). */
+    private final Map<List<Object>, JinjaValue> macroResults = new HashMap<>();
 
     private JinjaAnalyzer() {
     }
@@ -1353,6 +1355,55 @@ public final class JinjaAnalyzer {
         if (macroDepth >= MAX_MACRO_DEPTH) {
             return JinjaValue.opaque(Kind.STR, false, args.all());
         }
+        boolean pure = !sideEffects(m.body());
+        List<Object> key = List.of(System.identityHashCode(m), m.offset(), args);
+        if (pure) {
+            JinjaValue known = macroResults.get(key);
+            if (known != null) {
+                return known;
+            }
+            JinjaValue r = callMacro1(m, args);
+            macroResults.put(key, r);
+            return r;
+        }
+        return callMacro1(m, args);
+    }
+
+    /** Whether statements may change state outside their own scope: namespace attributes, {@code do}, calls in tags. */
+    private static boolean sideEffects(List<Stmt> body) {
+        for (Stmt s : body) {
+            if (s instanceof Set set && !(set.target() instanceof Name) || s instanceof Do
+                    || s instanceof SetBlock sb && !(sb.target() instanceof Name)) {
+                return true;
+            }
+            List<List<Stmt>> inner = new ArrayList<>();
+            if (s instanceof If i) {
+                inner.addAll(i.bodies());
+                inner.add(i.orElse());
+            } else if (s instanceof For f) {
+                inner.add(f.body());
+                inner.add(f.orElse());
+            } else if (s instanceof With w) {
+                inner.add(w.body());
+            } else if (s instanceof Scoped sc) {
+                inner.add(sc.body());
+            } else if (s instanceof SetBlock sb) {
+                inner.add(sb.body());
+            } else if (s instanceof FilterBlock fb) {
+                inner.add(fb.body());
+            } else if (s instanceof CallBlock cb) {
+                inner.add(cb.body());
+            }
+            for (List<Stmt> b : inner) {
+                if (sideEffects(b)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private JinjaValue callMacro1(Macro m, Evaluated args) {
         macroDepth++;
         st.push();
         try {

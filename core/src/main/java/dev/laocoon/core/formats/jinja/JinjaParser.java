@@ -144,7 +144,8 @@ public final class JinjaParser {
             switch (t.kind()) {
                 case EOF -> {
                     if (!ends.isEmpty()) {
-                        throw new JinjaSyntaxError("missing '" + ends.get(0) + "' (end of template reached)", t.offset());
+                        throw new JinjaSyntaxError("missing '" + ends.get(ends.size() - 1)
+                                + "' (end of template reached)", t.offset());
                     }
                     depth--;
                     return body;
