@@ -4,13 +4,36 @@ import java.util.List;
 
 /**
  * Where a finding is: a file, an optional chain of members inside containers
- * (archive members, nested pickles), the index of the pickle in its stream and a byte offset.
- * Rendered as {@code model.pt!archive/data.pkl#1@812}.
+ * (archive members, nested pickles), the index of the pickle in its stream, a byte offset, and
+ * optionally a place inside the format's own structure ({@link Within}: a GGUF key with line and
+ * column of its template, a JSON pointer in a Keras config, a graph node, a tensor).
+ * Rendered as {@code model.pt!archive/data.pkl#1@812} or {@code model.gguf[tokenizer.chat_template:3:14]}.
  */
-public record Location(String file, List<String> members, int pickleIndex, long offset) {
+public record Location(String file, List<String> members, int pickleIndex, long offset, Within within) {
+
+    /**
+     * A place inside a format's structure. {@code kind}: {@code gguf-key}, {@code json-pointer},
+     * {@code hdf5-attribute}, {@code node}, {@code tensor} or {@code element}; {@code path}: the key,
+     * pointer or name; {@code line}/{@code column}: 1-based position in a text value (0 when none).
+     */
+    public record Within(String kind, String path, int line, int column) {
+
+        public static Within of(String kind, String path) {
+            return new Within(kind, path, 0, 0);
+        }
+
+        /** {@code path}, or {@code path:line:column} when there is a position. */
+        public String render() {
+            return line > 0 ? path + ":" + line + ":" + column : path;
+        }
+    }
 
     public Location {
         members = List.copyOf(members);
+    }
+
+    public Location(String file, List<String> members, int pickleIndex, long offset) {
+        this(file, members, pickleIndex, offset, null);
     }
 
     public static Location of(String file) {
@@ -24,7 +47,12 @@ public record Location(String file, List<String> members, int pickleIndex, long 
     }
 
     public Location at(int pickle, long off) {
-        return new Location(file, members, pickle, off);
+        return new Location(file, members, pickle, off, within);
+    }
+
+    /** The same location with a place inside the format's structure. */
+    public Location within(Within w) {
+        return new Location(file, members, pickleIndex, offset, w);
     }
 
     /** Member path without the file, e.g. {@code archive/data.pkl}; empty when the finding is in the file itself. */
@@ -42,6 +70,9 @@ public record Location(String file, List<String> members, int pickleIndex, long 
         }
         if (offset >= 0) {
             sb.append('@').append(offset);
+        }
+        if (within != null) {
+            sb.append('[').append(within.render()).append(']');
         }
         return sb.toString();
     }

@@ -60,6 +60,18 @@ public final class JsonReport {
                     if (x.location().offset() >= 0) {
                         g.writeNumberField("offset", x.location().offset());
                     }
+                    var w = x.location().within();
+                    if (w != null) {
+                        g.writeObjectFieldStart("within");
+                        g.writeStringField("kind", w.kind());
+                        g.writeStringField("path", w.path());
+                        if (w.line() > 0) {
+                            g.writeNumberField("line", w.line());
+                            g.writeNumberField("column", w.column());
+                        }
+                        g.writeStringField("display", w.render());
+                        g.writeEndObject();
+                    }
                     g.writeStringField("display", x.location().render());
                     g.writeEndObject();
                     g.writeStringField("evidence", x.evidence());

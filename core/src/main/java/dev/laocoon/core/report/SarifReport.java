@@ -126,12 +126,30 @@ public final class SarifReport {
         }
         g.writeEndObject();
         g.writeEndObject();
-        if (!x.location().members().isEmpty() || x.location().offset() >= 0) {
+        var w = x.location().within();
+        if (!x.location().members().isEmpty() || x.location().offset() >= 0 || w != null) {
             g.writeArrayFieldStart("logicalLocations");
-            g.writeStartObject();
-            g.writeStringField("fullyQualifiedName", x.location().render());
-            g.writeStringField("kind", x.location().members().isEmpty() ? "offset" : "member");
-            g.writeEndObject();
+            if (!x.location().members().isEmpty() || x.location().offset() >= 0) {
+                g.writeStartObject();
+                g.writeStringField("fullyQualifiedName", x.location().render());
+                g.writeStringField("kind", x.location().members().isEmpty() ? "offset" : "member");
+                g.writeEndObject();
+            }
+            if (w != null) {
+                // the place inside the format: a template key with line and column, a pointer, a node
+                g.writeStartObject();
+                g.writeStringField("name", w.path());
+                g.writeStringField("fullyQualifiedName", (x.location().members().isEmpty() ? ""
+                        : x.location().memberPath() + "!") + w.render());
+                g.writeStringField("kind", w.kind());
+                if (w.line() > 0) {
+                    g.writeObjectFieldStart("properties");
+                    g.writeNumberField("line", w.line());
+                    g.writeNumberField("column", w.column());
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+            }
             g.writeEndArray();
         }
         g.writeEndObject();
@@ -145,10 +163,15 @@ public final class SarifReport {
         g.writeEndObject();
     }
 
-    /** Stable across runs and scan locations: rule, path within the scanned tree, member, pickle, offset, evidence. */
+    /**
+     * Stable across runs and scan locations: rule, path within the scanned tree, member, pickle,
+     * offset, evidence, and the place inside the format when there is one (appended only then, so
+     * findings without one keep the fingerprints they had before that part existed).
+     */
     public static String fingerprint(Finding x, String relativePath) {
         String key = x.rule().id() + "\n" + relativePath + "\n" + x.location().memberPath() + "\n"
-                + x.location().pickleIndex() + "\n" + x.location().offset() + "\n" + x.evidence();
+                + x.location().pickleIndex() + "\n" + x.location().offset() + "\n" + x.evidence()
+                + (x.location().within() == null ? "" : "\n" + x.location().within().render());
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h, 0, 16);

@@ -396,8 +396,15 @@ final class FileAnalysis {
         for (var p : dev.laocoon.core.formats.KerasConfigCheck.check(json, kb)) {
             Rule rule = p.lambda() ? Rule.KERAS_LAMBDA : p.severity() == Severity.SUSPICIOUS && p.pointer().isEmpty()
                     && p.message().contains("not valid JSON") ? Rule.KERAS_MALFORMED : Rule.KERAS_FOREIGN_OBJECT;
-            findings.add(new Finding(rule, p.severity(), what + " " + (p.pointer().isEmpty() ? "/" : p.pointer()) + ": "
-                    + p.message(), where, p.evidence()));
+            String pointer = p.pointer().isEmpty() ? "/" : p.pointer();
+            // an HDF5 attribute or a metadata node holds the JSON: it prefixes the pointer as "holder#pointer"
+            Location.Within w = what.startsWith("attribute /")
+                    ? Location.Within.of("hdf5-attribute", what.substring("attribute ".length()) + "#" + pointer)
+                    : what.startsWith("node ") ? Location.Within.of("json-pointer",
+                            "node[" + what.substring(5, what.indexOf(' ', 5)) + "]#" + pointer)
+                    : Location.Within.of("json-pointer", pointer);
+            findings.add(new Finding(rule, p.severity(), what + " " + pointer + ": " + p.message(), where.within(w),
+                    p.evidence()));
         }
     }
 
@@ -424,7 +431,7 @@ final class FileAnalysis {
             formats.add("tf-savedmodel");
             for (var p : sm) {
                 findings.add(new Finding(Rule.TF_RISKY_OP, p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS,
-                        p.where() + ": " + p.message(), where, ""));
+                        p.where() + ": " + p.message(), where.within(protoWithin(p.where())), ""));
             }
             return true;
         }
@@ -433,11 +440,18 @@ final class FileAnalysis {
             formats.add("onnx");
             for (var p : onnx) {
                 findings.add(new Finding(p.malicious() ? Rule.ONNX_EXTERNAL_DATA : Rule.ONNX_CUSTOM_DOMAIN,
-                        p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS, p.where() + ": " + p.message(), where, ""));
+                        p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS, p.where() + ": " + p.message(),
+                        where.within(protoWithin(p.where())), ""));
             }
             return true;
         }
         return false;
+    }
+
+    /** {@code node 'x'}, {@code function 'f' node 'x'}, {@code tensor 't'}, {@code graph}, ... as a structured place. */
+    private static Location.Within protoWithin(String where) {
+        String kind = where.startsWith("tensor ") ? "tensor" : where.contains("node '") ? "node" : "element";
+        return Location.Within.of(kind, where);
     }
 
     // ------------------------------------------------------------------ gguf
@@ -456,8 +470,9 @@ final class FileAnalysis {
                 String t = kv.getValue();
                 int from = Math.max(0, p.offset() - 30);
                 String excerpt = t.substring(from, Math.min(t.length(), p.offset() + 50)).replace("\n", " ");
+                Location at = where.within(new Location.Within("gguf-key", kv.getKey(), p.line(), p.column()));
                 findings.add(new Finding(Rule.GGUF_TEMPLATE, p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS,
-                        kv.getKey() + " at character " + p.offset() + ": " + p.message(), where, excerpt));
+                        kv.getKey() + " line " + p.line() + ", column " + p.column() + ": " + p.message(), at, excerpt));
             }
         }
     }
@@ -468,8 +483,10 @@ final class FileAnalysis {
         formats.add("safetensors");
         var r = dev.laocoon.core.formats.SafetensorsValidator.validate(src);
         for (var p : r.problems()) {
+            Location.Within w = Location.Within.of(p.where().equals("header")
+                    || p.where().startsWith("__metadata__") ? "element" : "tensor", p.where());
             findings.add(new Finding(Rule.SAFETENSORS_INVALID, Severity.SUSPICIOUS, p.where() + ": " + p.message(),
-                    where, ""));
+                    where.within(w), ""));
         }
         // Bytes after the tensor data are not read by safetensors loaders; they may be another format.
         if (r.dataEnd() >= 0 && r.dataEnd() < src.size()) {

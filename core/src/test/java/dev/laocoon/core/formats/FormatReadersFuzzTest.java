@@ -32,6 +32,22 @@ class FormatReadersFuzzTest {
         assertThat(JinjaTemplateCheck.check(new String(data, StandardCharsets.UTF_8))).isNotNull();
     }
 
+    /** The parser on its own: a syntax tree or a {@link JinjaSyntaxError}, nothing else (no stack overflow). */
+    @FuzzTest(maxDuration = "2m")
+    void jinjaParser(com.code_intelligence.jazzer.api.FuzzedDataProvider data) {
+        // a real template prefix steers the fuzzer into statement and expression code quickly
+        String t = (data.consumeBoolean() ? "{% for m in messages %}{{ m['role'] ~ " : "") + data.consumeRemainingAsString();
+        try {
+            assertThat(dev.laocoon.core.formats.jinja.JinjaParser.parse(t)).isNotNull();
+        } catch (dev.laocoon.core.formats.jinja.JinjaSyntaxError e) {
+            assertThat(e.offset()).isBetween(0, t.length());
+        }
+        for (JinjaTemplateCheck.Problem p : JinjaTemplateCheck.check(t)) {
+            assertThat(p.line()).isPositive();
+            assertThat(p.column()).isPositive();
+        }
+    }
+
     @FuzzTest(maxDuration = "2m")
     void safetensors(byte[] data) throws IOException {
         ArrayByteSource src = new ArrayByteSource(data);

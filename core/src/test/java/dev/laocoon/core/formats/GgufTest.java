@@ -129,6 +129,9 @@ class GgufTest {
         "{% include 'other' %}",
         "{% extends 'base' %}",
         "{{ joiner.__init__ }}",
+        "{% set u = '_' * 2 %}{{ x[u ~ 'class' ~ u] }}",
+        "{% set a = '__cla' %}{% set b = 'ss__' %}{{ x[a ~ b] }}",
+        "{{ x[('%c%c' % (95, 95)) ~ 'class__'] }}",
     })
     void templateInjectionsAreMalicious(String template) {
         FileReport r = scan(gguf("tokenizer.chat_template.tool_use", template));
@@ -138,12 +141,57 @@ class GgufTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-        "{% set u = '_' * 2 %}{{ x[u ~ 'class' ~ u] }}",
-        "{% set a = '__cla' %}{% set b = 'ss__' %}{{ x[a ~ b] }}",
-        "{{ x[('%c%c' % (95, 95)) ~ 'class__'] }}",
+        "{{ x[y ~ '_' ~ 'class'] }}",
+        "{{ x['%c' % n ~ '_class__'] }}",
+        "{{ x|attr(name) }}",
     })
-    void dunderNamesBuiltAtRenderTimeAreAtLeastSuspicious(String template) {
+    void namesBuiltFromUnknownPiecesAreAtLeastSuspicious(String template) {
         assertThat(scan(gguf("tokenizer.chat_template", template)).verdict()).isGreaterThanOrEqualTo(Severity.SUSPICIOUS);
+    }
+
+    @Test
+    void findingsCarryTheKeyLineAndColumnAsAStructuredPlace() {
+        FileReport r = scan(gguf("tokenizer.chat_template.tool_use", "{% for m in messages %}\n  {{ m.__class__ }}\n{% endfor %}"));
+        assertThat(r.findings()).singleElement().satisfies(f -> {
+            assertThat(f.severity()).isEqualTo(Severity.MALICIOUS);
+            assertThat(f.location().within()).isNotNull();
+            assertThat(f.location().within().kind()).isEqualTo("gguf-key");
+            assertThat(f.location().within().path()).isEqualTo("tokenizer.chat_template.tool_use");
+            assertThat(f.location().within().line()).isEqualTo(2);
+            assertThat(f.location().within().column()).isEqualTo(8);
+            assertThat(f.location().render()).isEqualTo("m.gguf[tokenizer.chat_template.tool_use:2:8]");
+            assertThat(f.evidence()).contains("m.__class__");
+        });
+    }
+
+    @Test
+    void reportsExposeThePlace() throws Exception {
+        FileReport r = scan(gguf("tokenizer.chat_template", "{{ x.__class__ }}"));
+        var report = new dev.laocoon.core.scan.ScanReport(java.util.List.of(r), 1);
+        java.io.StringWriter json = new java.io.StringWriter();
+        dev.laocoon.core.report.JsonReport.write(report, Severity.SUSPICIOUS, "test", json);
+        var tree = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.toString());
+        var within = tree.at("/files/0/findings/0/location/within");
+        assertThat(within.path("kind").asText()).isEqualTo("gguf-key");
+        assertThat(within.path("path").asText()).isEqualTo("tokenizer.chat_template");
+        assertThat(within.path("line").asInt()).isEqualTo(1);
+        assertThat(within.path("column").asInt()).isEqualTo(6);
+        assertThat(tree.at("/files/0/findings/0/location/display").asText()).isEqualTo("m.gguf[tokenizer.chat_template:1:6]");
+        java.io.StringWriter sarif = new java.io.StringWriter();
+        dev.laocoon.core.report.SarifReport.write(report, java.util.List.of(), "0.1.0", sarif);
+        var logical = new com.fasterxml.jackson.databind.ObjectMapper().readTree(sarif.toString())
+                .at("/runs/0/results/0/locations/0/logicalLocations/0");
+        assertThat(logical.path("fullyQualifiedName").asText()).isEqualTo("tokenizer.chat_template:1:6");
+        assertThat(logical.path("kind").asText()).isEqualTo("gguf-key");
+        assertThat(logical.at("/properties/line").asInt()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnparseableTemplateIsSuspicious() {
+        FileReport r = scan(gguf("tokenizer.chat_template", "{% for m in messages %}{{ m.content }}"));
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("cannot be parsed")
+                .contains("missing 'endfor'"));
     }
 
     @Test

@@ -1,0 +1,229 @@
+package dev.laocoon.core.formats;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laocoon.core.formats.JinjaTemplateCheck.Problem;
+import dev.laocoon.core.formats.jinja.JinjaParser;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The template check on its own: real templates, injections, folding, positions, bounds. */
+class JinjaTemplateCheckTest {
+
+    static String resource(String name) throws IOException {
+        try (InputStream in = JinjaTemplateCheckTest.class.getResourceAsStream("chat-templates/" + name)) {
+            assertThat(in).as(name).isNotNull();
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    static boolean malicious(String t) {
+        return JinjaTemplateCheck.check(t).stream().anyMatch(Problem::malicious);
+    }
+
+    static boolean clean(String t) {
+        return JinjaTemplateCheck.check(t).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chatml.jinja", "llama2.jinja", "llama3.jinja", "llama3.1-tools.jinja",
+        "mistral-instruct.jinja", "mistral-v0.3-tools.jinja", "gemma.jinja", "phi3.jinja", "qwen2.5-tools.jinja",
+        "deepseek-r1.jinja", "hermes2pro-tools.jinja", "smollm-generation.jinja"})
+    void realTemplatesParseAndPassClean(String name) throws Exception {
+        String t = resource(name);
+        assertThat(JinjaParser.parse(t)).isNotEmpty();
+        assertThat(JinjaTemplateCheck.check(t)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ ().__class__.__base__.__subclasses__() }}",
+        "{{ cycler.__init__.__globals__.os.popen('id').read() }}",
+        "{{ lipsum.__globals__['os'].popen('id').read() }}",
+        "{{ self._TemplateReference__context }}",
+        "{{ x|attr('__class__') }}",
+        "{{ x['__cl' ~ 'ass__'] }}",
+        "{% set u = '_' * 2 %}{{ x[u ~ 'class' ~ u] }}",
+        "{{ x['%c%c' % (95, 95) ~ 'class__'] }}",
+        "{{ x['%c%cclass%c%c'|format(95, 95, 95, 95)] }}",
+        "{{ x[\"__ssalc__\"[::-1]] }}",
+        "{{ x[\"__ssalc__\"|reverse] }}",
+        "{{ x[['_', '_', 'class', '_', '_']|join] }}",
+        "{{ x['{}{}class{}{}'.format('_', '_', '_', '_')] }}",
+        "{{ request|attr('application') }}",
+        "{{ users|map(attribute='__class__')|list }}",
+        "{{ users|map('attr', '__class__')|list }}",
+        "{{ users|selectattr('__class__')|list }}",
+        "{{ users|sort(attribute='name.__class__') }}",
+        "{{ users|groupby('_private') }}",
+        "{{ users|sum(attribute='__len__') }}",
+        "{{ x['\\x5f\\x5fclass\\x5f\\x5f'] }}",
+        "{{ x['\\u005f\\u005fclass__'] }}",
+        "{{ x['\\137\\137class\\137\\137'] }}",
+        "{{ x['\\N{LOW LINE}_class__'] }}",
+        "{% set ns = namespace(a='__cla') %}{% set ns.b = ns.a ~ 'ss__' %}{{ x[ns.b] }}",
+        "{% set ns = namespace(k='') %}{% for c in ['_', '_', 'class', '_', '_'] %}{% set ns.k = ns.k ~ c %}{% endfor %}"
+            + "{{ x[ns.k] }}",
+        "{{ x[dict(__class__=1)|list|first] }}",
+        "{{ x[(lipsum|string)[18] * 2 ~ 'class' ~ (lipsum|string)[18] * 2] }}",
+        "{% macro k() %}__class__{% endmacro %}{{ x[k()] }}",
+        "{% macro get(o, n) %}{{ o[n] }}{% endmacro %}{{ get(x, '__globals__') }}",
+        "{% set k %}__class__{% endset %}{{ x[k] }}",
+        "{% set k | replace('X', '_') %}XXclassXX{% endset %}{{ x[k] }}",
+        "{% set a, b = '__cla', 'ss__' %}{{ x[a ~ b] }}",
+        "{% with k = '__class__' %}{{ x[k] }}{% endwith %}",
+        "{{ x['_' + y] }}",
+        "{{ x['__CLASS__'|lower] }}",
+        "{{ x['..class..'|replace('.', '_')] }}",
+        "{{ '{0.__class__}'.format(x) }}",
+        "{{ x[('a', '__class__')|last] }}",
+        "{% if y %}{% set k = 'role' %}{% else %}{% set k = '__class__' %}{% endif %}{{ x[k] }}",
+        "{% for k in ['role', '__class__'] if k %}{{ x[k] }}{% endfor %}",
+        "{{ namespace.__init__ }}",
+        "{{ joiner['__init__'] }}",
+        "{% set c = cycler %}{{ c.next }}",
+        "{{ config.items() }}",
+        "{% import 'evil.j2' as e %}",
+        "{% from 'evil.j2' import x %}",
+        "{% include 'other' %}",
+        "{% extends 'base' %}",
+        "{% if false %}{{ x.__class__ }}{% endif %}",
+    })
+    void injectionsAreMalicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    /** Each rule's harmless twin: the same shape with a name that is not private. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x.role }}",
+        "{{ x|attr('role') }}",
+        "{{ x['ro' ~ 'le'] }}",
+        "{% set u = 'a' * 2 %}{{ x[u ~ 'b'] }}",
+        "{{ x['%c%c' % (97, 98)] }}",
+        "{{ x[\"elor\"[::-1]] }}",
+        "{{ x[['r', 'o', 'l', 'e']|join] }}",
+        "{{ x['{}le'.format('ro')] }}",
+        "{{ users|map(attribute='name')|join(', ') }}",
+        "{{ users|selectattr('active')|list }}",
+        "{{ users|sort(attribute='name') }}",
+        "{% set ns = namespace(a='ro') %}{% set ns.b = ns.a ~ 'le' %}{{ x[ns.b] }}",
+        "{% set ns = namespace(items=[]) %}{{ ns.items }}",
+        "{% set c = cycler('odd', 'even') %}{% for m in messages %}{{ c.next() }}{% endfor %}",
+        "{% set j = joiner(', ') %}{% for m in messages %}{{ j() }}{{ m.content }}{% endfor %}",
+        "{{ lipsum(2) }}",
+        "{% for i in range(3) %}{{ i }}{% endfor %}",
+        "{{ x[dict(role=1)|list|first] }}",
+        "{% macro get(o, n) %}{{ o[n] }}{% endmacro %}{{ get(x, 'role') }}",
+        "{{ x[y] }}",
+        "{{ messages[loop.index0 - 1] }}",
+        "{{ message.content.split('</think>')[-1] }}",
+        "{{ '__init__ is a word in this text' }}",
+        "{{ 'a {0} b'.format(x) }}",
+        "{% raw %}{{ x.__class__ }}{% endraw %}",
+        "{# {{ x.__class__ }} #}",
+        "{{ strftime_now('%d %b %Y') }}{{ raise_exception('bad') }}{{ tools|tojson(indent=4) }}",
+    })
+    void harmlessTwinsPass(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x[y ~ '_' ~ z] }}",
+        "{% set l = [] %}{% do l.append('__class__') %}{{ x[l|join] }}",
+        "{{ x[(messages|string)[3]] }}",
+        "{{ x|attr(y) }}",
+        "{{ users|map(y) }}",
+        "{{ x['\\N{BULLET}'] }}",
+        "{{ x['%c' % n ~ 'class'] }}",
+        "{% set ns = namespace(k='') %}{% for m in messages %}{% set ns.k = ns.k ~ '_' %}{% endfor %}{{ x[ns.k ~ 'class'] }}",
+    })
+    void namesThatCannotBeFoldedButCouldBePrivateAreSuspicious(String template) {
+        List<Problem> ps = JinjaTemplateCheck.check(template);
+        assertThat(ps).as(template).isNotEmpty();
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "{% if x %}{{ y }}|missing 'endif'",
+        "{{ x.__class__ }}{% if %}|expected an expression",
+        "{% for %}{% endfor %}|expected a name",
+        "{{ 'unterminated }}|unterminated string",
+        "{% frobnicate %}|unknown tag 'frobnicate'",
+        "{{ x ]] }}|unexpected ']'",
+        "{{ '\\x5' }}|truncated",
+    })
+    void unparseableTemplatesAreSuspiciousWithAPosition(String template, String why) {
+        List<Problem> ps = JinjaTemplateCheck.check(template);
+        assertThat(ps).anySatisfy(p -> {
+            assertThat(p.malicious()).isFalse();
+            assertThat(p.message()).startsWith("template cannot be parsed").contains(why);
+            assertThat(p.line()).isEqualTo(1);
+            assertThat(p.column()).isPositive();
+        });
+    }
+
+    @Test
+    void aPayloadInATemplateJinjaRejectsIsStillReported() {
+        assertThat(malicious("{{ x.__class__ }}{% if %}")).isTrue();
+    }
+
+    @Test
+    void problemsCarryLineAndColumn() {
+        String t = "{% for m in messages %}\n  {{ m.content }}\n  {{ m.__class__ }}\n{% endfor %}";
+        List<Problem> ps = JinjaTemplateCheck.check(t);
+        assertThat(ps).singleElement().satisfies(p -> {
+            assertThat(p.line()).isEqualTo(3);
+            assertThat(p.column()).isEqualTo(8);
+            assertThat(t.substring(p.offset())).startsWith("__class__");
+        });
+    }
+
+    @Test
+    void nestingIsBoundedWithoutStackOverflow() {
+        String deep = "{{ " + "(".repeat(100_000) + "1" + ")".repeat(100_000) + " }}";
+        assertThat(JinjaTemplateCheck.check(deep)).anySatisfy(p -> assertThat(p.message()).contains("nested deeper"));
+        String blocks = "{% if a %}".repeat(20_000) + "{% endif %}".repeat(20_000);
+        assertThat(JinjaTemplateCheck.check(blocks)).anySatisfy(p -> assertThat(p.message()).contains("nested deeper"));
+        String unary = "{{ " + "-".repeat(50_000) + "1 }}";
+        assertThat(JinjaTemplateCheck.check(unary)).isNotEmpty();
+        String nots = "{{ " + "not ".repeat(50_000) + "x }}";
+        assertThat(JinjaTemplateCheck.check(nots)).isNotEmpty();
+    }
+
+    @Test
+    void workIsBoundedOnLoopsAndMacros() {
+        String loops = "{% for a in range(30) %}{% for b in range(30) %}{% for c in range(30) %}{% for d in range(30) %}"
+                + "{{ a ~ b ~ c ~ d }}{% endfor %}{% endfor %}{% endfor %}{% endfor %}";
+        assertThat(JinjaTemplateCheck.check(loops)).allSatisfy(p -> assertThat(p.malicious()).isFalse());
+        String macros = "{% macro f(x) %}{{ f(x ~ 'a') }}{{ f(x ~ 'b') }}{{ f(x ~ 'c') }}{% endmacro %}{{ f('') }}";
+        assertThat(JinjaTemplateCheck.check(macros)).allSatisfy(p -> assertThat(p.malicious()).isFalse());
+        String big = "{{ x.role }}".repeat(20_000);
+        assertThat(JinjaTemplateCheck.check(big)).isEmpty();
+    }
+
+    @Test
+    void foldingFollowsPythonStringRules() {
+        assertThat(malicious("{{ x[('%-3s' % '_')[0] ~ '_class__'] }}")).isTrue();
+        assertThat(malicious("{{ x['abc__'[3:] ~ 'class__'] }}")).isTrue();
+        assertThat(malicious("{{ x['__class__xyz'[:-3]] }}")).isTrue();
+        assertThat(malicious("{{ x['_a_b_c'[::2] ~ 'x'] }}")).isTrue(); // '___x'
+        assertThat(clean("{{ x['a_b_c'[::2]] }}")).isTrue(); // 'abc'
+        assertThat(malicious("{{ x[('_',)|first * 2 ~ 'class__'] }}")).isTrue();
+        assertThat(malicious("{{ x[' __class__ '|trim] }}")).isTrue();
+        assertThat(malicious("{{ x[{'k': '__class__'}['k']] }}")).isTrue();
+        assertThat(malicious("{{ x[{'k': '__class__'}.k] }}")).isTrue();
+        assertThat(malicious("{{ x[{'__class__': 1}|list|first] }}")).isTrue();
+        assertThat(malicious("{{ x[{'__class__': 1}.keys()|first] }}")).isTrue();
+        assertThat(malicious("{{ x['-'.join(['', ''])|replace('-', '__') ~ 'class__'] }}")).isTrue();
+        assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isFalse(); // not folded: suspicious only
+        assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isNotEmpty();
+    }
+}
