@@ -369,11 +369,23 @@ public final class Converter {
                 Files.write(indexTmp, indexJson(shards, targets, total).getBytes(StandardCharsets.UTF_8),
                         StandardOpenOption.CREATE_NEW);
             }
-            for (int i = 0; i < targets.size(); i++) {
-                move(temps.get(i), targets.get(i));
-            }
-            if (indexTmp != null) {
-                move(indexTmp, index);
+            List<Path> moved = new ArrayList<>();
+            try {
+                for (int i = 0; i < targets.size(); i++) {
+                    boolean existed = Files.exists(targets.get(i), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                    move(temps.get(i), targets.get(i));
+                    if (!existed) {
+                        moved.add(targets.get(i));
+                    }
+                }
+                if (indexTmp != null) {
+                    move(indexTmp, index);
+                }
+            } catch (IOException e) {
+                for (Path m : moved) {
+                    Files.deleteIfExists(m); // no half-sharded model left behind
+                }
+                throw e;
             }
             done = true;
             return new Outcome(targets, index, count, total, notes, aliases, o.verify(), verdict);

@@ -24,7 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  * python3-torch): each converted tensor must equal, in dtype, shape and bytes, what
  * {@code torch.load(weights_only=True)} returns. Inputs are checkpoints torch itself writes
  * (every dtype, views, tied weights, zip, protocol 4 and legacy layouts) and every {@code safe}
- * PyTorch file of ../shared/corpus. Skipped when no such Python exists.
+ * PyTorch file of ../shared/corpus. Where that Python also has the {@code safetensors} package,
+ * each output must be byte-identical to {@code safetensors.torch.save_file}'s. Skipped when no
+ * Python with torch exists ({@code LAOCOON_TORCH_PYTHON} names one explicitly).
  */
 class TorchOracleTest {
     private static String python;
@@ -34,7 +36,8 @@ class TorchOracleTest {
 
     @BeforeAll
     static void findTorch() {
-        for (String candidate : List.of("python3", "/usr/bin/python3")) {
+        String env = System.getenv("LAOCOON_TORCH_PYTHON");
+        for (String candidate : env != null ? List.of(env) : List.of("python3", "/usr/bin/python3")) {
             try {
                 Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
                 p.getInputStream().readAllBytes();
@@ -85,6 +88,9 @@ class TorchOracleTest {
             assertThat(convertAndCompare(in, f + ".safetensors", Converter.Options.defaults())).startsWith("OK 19");
             assertThat(convertAndCompare(in, f + ".copies.safetensors",
                     new Converter.Options(null, 0, true, true, false, false, false))).startsWith("OK 19");
+            // byte for byte what safetensors.torch.save_file writes, where that package is installed
+            assertThat(run("reference", in.toString(), dir.resolve(f + ".copies.safetensors").toString()))
+                    .containsAnyOf("IDENTICAL", "SKIP");
         }
         // the same state dict written three ways converts to the same bytes
         assertThat(Files.readAllBytes(dir.resolve("zip_p4.pt.safetensors")))
@@ -108,6 +114,8 @@ class TorchOracleTest {
             String out = convertAndCompare(in, "corpus-" + compared + ".safetensors",
                     new Converter.Options(null, 0, false, true, false, false, false));
             assertThat(out).as(in.toString()).startsWith("OK ");
+            assertThat(run("reference", in.toString(), dir.resolve("corpus-" + compared + ".safetensors").toString()))
+                    .containsAnyOf("IDENTICAL", "SKIP");
             compared++;
         }
         assertThat(compared).isPositive();

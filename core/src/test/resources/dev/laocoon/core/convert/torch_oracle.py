@@ -1,6 +1,10 @@
 """Test oracle for `laocoon convert` (needs PyTorch; used only by tests, never at run time).
 
   torch_oracle.py make DIR            writes checkpoints with many dtypes, views and shared storages
+  torch_oracle.py reference CKPT OUT.safetensors
+                                      when the safetensors package is installed: writes the same
+                                      tensors with safetensors.torch.save_file (metadata taken
+                                      from OUT) and checks the two files are byte-identical
   torch_oracle.py compare CKPT OUT.safetensors [KEY]
                                       loads CKPT with torch.load(weights_only=True) and checks that
                                       every tensor of the state dict is in OUT (by name, or as an
@@ -130,8 +134,33 @@ def compare(ckpt, out, key=None):
     print(f"OK {count}")
 
 
+def reference(ckpt, out):
+    try:
+        from safetensors.torch import save_file
+    except ImportError:
+        print("SKIP no safetensors package")
+        return
+    header, _ = read_safetensors(out)
+    meta = header.get("__metadata__", {})
+    aliases = {k for k in meta if k != "format"}
+    if len(aliases) > 1:
+        print("SKIP metadata order of several aliases is not deterministic in the reference writer")
+        return
+    sd = load_weights_only(ckpt)
+    sd = {k: v.contiguous().clone() for k, v in sd.items() if isinstance(v, torch.Tensor) and k not in aliases}
+    ref = out + ".reference"
+    save_file(sd, ref, metadata=meta)
+    with open(ref, "rb") as a, open(out, "rb") as b:
+        if a.read() != b.read():
+            print("reference writer output differs")
+            sys.exit(1)
+    print("IDENTICAL")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "reference":
+        reference(sys.argv[2], sys.argv[3])
     else:
         compare(sys.argv[2], sys.argv[3], sys.argv[4] if len(sys.argv) > 4 else None)
