@@ -34,6 +34,8 @@ import java.util.function.Consumer;
 public final class Converter {
     /** Copy buffer; also the most a tensor copy holds in memory besides small strided views. */
     static final int BUFFER = 1 << 20;
+    /** Threads copying tensor bytes: the copy is kernel work that two cores do faster than one. */
+    static final int WRITERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     /**
      * {@code key}: path (keys joined by '/') of the state dict inside a checkpoint dict, null to
@@ -351,7 +353,7 @@ public final class Converter {
                 Files.deleteIfExists(tmp);
                 temps.add(tmp);
                 progress.accept("writing " + targets.get(i).getFileName() + " (" + ordered.size() + " tensors)");
-                SafetensorsWriter.write(tmp, ordered, metadata, buf);
+                SafetensorsWriter.write(tmp, ordered, metadata, WRITERS);
                 if (o.verify()) {
                     progress.accept("verifying " + targets.get(i).getFileName());
                     verify(tmp, ordered, metadata, buf);

@@ -95,46 +95,136 @@ public final class SafetensorsWriter {
         return header(ordered, metadata).length + data;
     }
 
-    /** Writes {@code ordered} (see {@link #order}) with {@code metadata} to {@code file}, which must not exist. */
-    public static void write(Path file, List<Entry> ordered, Map<String, String> metadata, byte[] buf)
-            throws IOException, ConvertException {
-        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            ByteBuffer h = ByteBuffer.wrap(header(ordered, metadata));
-            while (h.hasRemaining()) {
-                out.write(h);
-            }
-            TensorBytes.Sink sink = new TensorBytes.Sink() {
-                @Override
-                public void write(byte[] b, int off, int len) throws IOException {
-                    ByteBuffer bb = ByteBuffer.wrap(b, off, len);
-                    while (bb.hasRemaining()) {
-                        out.write(bb);
-                    }
-                }
+    /** Contiguous tensors larger than this are copied in pieces of this size, by several threads. */
+    static final long PIECE = 64L << 20;
 
-                @Override
-                public void copy(dev.laocoon.core.source.ByteSource src, long pos, long len, byte[] buffer)
-                        throws IOException {
-                    var region = src.region();
-                    if (region == null || pos + len > src.size()) {
-                        TensorBytes.Sink.super.copy(src, pos, len, buffer);
-                        return;
-                    }
-                    long at = region.offset() + pos;
-                    long end = at + len;
-                    while (at < end) {
-                        long n = region.channel().transferTo(at, end - at, out);
-                        if (n <= 0) {
-                            // transferTo may stop early on some file systems; finish with plain reads
-                            TensorBytes.Sink.super.copy(src, at - region.offset(), end - at, buffer);
+    /** One unit of copying: a whole tensor, or a piece of a large contiguous one. */
+    private record Work(TensorRef tensor, long outAt, long from, long length, boolean whole) {
+    }
+
+    /**
+     * Writes {@code ordered} (see {@link #order}) with {@code metadata} to {@code file}, which must
+     * not exist. Tensors (and pieces of large ones) are copied by up to {@code threads} threads,
+     * each writing its own positions of the file, file to file where the source is a file region.
+     */
+    public static void write(Path file, List<Entry> ordered, Map<String, String> metadata, int threads)
+            throws IOException, ConvertException {
+        byte[] header = header(ordered, metadata);
+        List<Work> work = new ArrayList<>();
+        long at = header.length;
+        for (Entry e : ordered) {
+            TensorRef t = e.tensor();
+            long n = t.nbytes();
+            boolean plain = t.contiguous() && !(t.storage().bigEndian() && t.dtype().size() > 1);
+            if (plain && n > PIECE) {
+                for (long k = 0; k < n; k += PIECE) {
+                    work.add(new Work(t, at + k, t.byteOffset() + k, Math.min(PIECE, n - k), false));
+                }
+            } else if (n > 0) {
+                work.add(new Work(t, at, 0, n, true));
+            }
+            at += n;
+        }
+        try (FileChannel out = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer h = ByteBuffer.wrap(header);
+            while (h.hasRemaining()) {
+                out.write(h, h.position());
+            }
+        }
+        int workers = Math.max(1, Math.min(threads, work.size()));
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        Exception[] failure = new Exception[1];
+        Runnable worker = () -> {
+            byte[] buf = new byte[Converter.BUFFER];
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                for (int i = next.getAndIncrement(); i < work.size(); i = next.getAndIncrement()) {
+                    synchronized (failure) {
+                        if (failure[0] != null) {
                             return;
                         }
-                        at += n;
+                    }
+                    Work w = work.get(i);
+                    Positioned sink = new Positioned(ch, w.outAt());
+                    if (w.whole()) {
+                        TensorBytes.emit(w.tensor(), sink, buf);
+                    } else {
+                        sink.copy(w.tensor().storage().bytes(), w.from(), w.length(), buf);
+                    }
+                    if (sink.pos != w.outAt() + w.length()) {
+                        throw new IOException("wrote " + (sink.pos - w.outAt()) + " bytes instead of " + w.length());
                     }
                 }
-            };
-            for (Entry e : ordered) {
-                TensorBytes.emit(e.tensor(), sink, buf);
+            } catch (IOException | ConvertException | RuntimeException e) {
+                synchronized (failure) {
+                    if (failure[0] == null) {
+                        failure[0] = e;
+                    }
+                }
+            }
+        };
+        List<Thread> running = new ArrayList<>();
+        for (int i = 1; i < workers; i++) {
+            Thread t = new Thread(worker, "laocoon-convert-" + i);
+            t.start();
+            running.add(t);
+        }
+        worker.run();
+        for (Thread t : running) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while writing " + file);
+            }
+        }
+        if (failure[0] instanceof IOException e) {
+            throw e;
+        }
+        if (failure[0] instanceof ConvertException e) {
+            throw e;
+        }
+        if (failure[0] instanceof RuntimeException e) {
+            throw e;
+        }
+    }
+
+    /** Writes at explicit positions of a channel that only this thread uses. */
+    private static final class Positioned implements TensorBytes.Sink {
+        private final FileChannel ch;
+        long pos;
+
+        Positioned(FileChannel ch, long pos) {
+            this.ch = ch;
+            this.pos = pos;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            ByteBuffer bb = ByteBuffer.wrap(b, off, len);
+            while (bb.hasRemaining()) {
+                pos += ch.write(bb, pos);
+            }
+        }
+
+        @Override
+        public void copy(dev.laocoon.core.source.ByteSource src, long from, long len, byte[] buffer) throws IOException {
+            var region = src.region();
+            if (region == null || from + len > src.size()) {
+                TensorBytes.Sink.super.copy(src, from, len, buffer);
+                return;
+            }
+            long at = region.offset() + from;
+            long end = at + len;
+            ch.position(pos);
+            while (at < end) {
+                long n = region.channel().transferTo(at, end - at, ch);
+                if (n <= 0) {
+                    // transferTo may stop early on some file systems; finish with plain reads
+                    TensorBytes.Sink.super.copy(src, at - region.offset(), end - at, buffer);
+                    return;
+                }
+                at += n;
+                pos += n;
             }
         }
     }
