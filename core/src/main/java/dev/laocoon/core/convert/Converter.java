@@ -83,6 +83,10 @@ public final class Converter {
                 torch |= e.name().equals("data.pkl") || e.name().endsWith("/data.pkl");
                 arrays &= e.name().endsWith(".npy");
             }
+            if (torch && zip.entries().stream().anyMatch(e -> e.name().contains("code/") || e.name().endsWith("constants.pkl"))) {
+                throw new ConvertException("a TorchScript archive (torch.jit.save): it holds a scripted module, not a state"
+                        + " dict; save model.state_dict() with torch.save and convert that");
+            }
             if (torch) {
                 var r = TorchCheckpoint.read(src, temps);
                 return new Loaded(r.root(), r.format());
@@ -95,6 +99,9 @@ public final class Converter {
         if (TorchCheckpoint.recognises(src)) {
             var r = TorchCheckpoint.read(src, temps);
             return new Loaded(r.root(), r.format());
+        }
+        if (dev.laocoon.core.formats.SafetensorsValidator.looksLike(src)) {
+            throw new ConvertException("already a safetensors file (laocoon inspect lists its tensors)");
         }
         throw new ConvertException("not a PyTorch checkpoint (zip or legacy) or a NumPy .npy/.npz file");
     }
@@ -167,7 +174,14 @@ public final class Converter {
             return select(root, only, notes);
         }
         if (candidates.isEmpty()) {
-            throw new ConvertException("the checkpoint holds no tensors that can be converted; top-level keys: " + keys(top));
+            List<String> what = new ArrayList<>();
+            for (var e : top.entries().entrySet()) {
+                if (what.size() < 10) {
+                    what.add("'" + e.getKey() + "': " + describe(e.getValue()));
+                }
+            }
+            throw new ConvertException("no tensors that can be converted; the file holds "
+                    + (what.isEmpty() ? "an empty dict" : String.join(", ", what)));
         }
         throw new ConvertException("the checkpoint holds several dicts of tensors; choose one with --key"
                 + " ('/' is the top level):\n  " + String.join("\n  ", candidates.stream()
