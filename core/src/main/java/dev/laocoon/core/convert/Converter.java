@@ -494,27 +494,7 @@ public final class Converter {
 
     /** A string as Python's json.dumps writes it with ensure_ascii. */
     private static void pythonString(StringBuilder j, String s) {
-        j.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> j.append("\\\"");
-                case '\\' -> j.append("\\\\");
-                case '\n' -> j.append("\\n");
-                case '\r' -> j.append("\\r");
-                case '\t' -> j.append("\\t");
-                case '\b' -> j.append("\\b");
-                case '\f' -> j.append("\\f");
-                default -> {
-                    if (c < 0x20 || c > 0x7e) {
-                        j.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        j.append(c);
-                    }
-                }
-            }
-        }
-        j.append('"');
+        SafetensorsWriter.jsonString(j, s, true);
     }
 
     // ------------------------------------------------------------------ verification

@@ -24,6 +24,37 @@ public final class NumpyArrays {
     private NumpyArrays() {
     }
 
+    /** A .npy header: its format version, its text (a Python dict literal) and where the data starts. */
+    public record Header(int major, String text, long dataStart) {
+    }
+
+    /** Reads the header of a .npy (versions 1 to 3); the exception says what is wrong with it. */
+    public static Header header(ByteSource src) throws IOException, ConvertException {
+        byte[] h = new byte[12];
+        if (src.readFully(0, h, 0, 12) < 10) {
+            throw new ConvertException(".npy data ends inside its header");
+        }
+        int major = h[6] & 0xff;
+        long headerLen;
+        int start;
+        if (major == 1) {
+            headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
+            start = 10;
+        } else if (major == 2 || major == 3) {
+            headerLen = ZipArchive.u32(h, 8);
+            start = 12;
+        } else {
+            throw new ConvertException("unknown .npy format version " + major);
+        }
+        if (headerLen > (1 << 20) || start + headerLen > src.size()) {
+            throw new ConvertException(".npy header length " + headerLen + " runs past the end of the data");
+        }
+        byte[] hb = new byte[(int) headerLen];
+        src.readFully(start, hb, 0, hb.length);
+        return new Header(major, new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1),
+                start + headerLen);
+    }
+
     public static boolean isNpy(ByteSource src) throws IOException {
         byte[] h = new byte[6];
         return src.readFully(0, h, 0, 6) == 6 && java.util.Arrays.equals(h, MAGIC);
@@ -54,28 +85,11 @@ public final class NumpyArrays {
     }
 
     private static Node array(ByteSource src, String name) throws IOException, ConvertException {
-        byte[] h = new byte[12];
-        if (src.readFully(0, h, 0, 12) < 10 || !isNpy(src)) {
+        if (!isNpy(src)) {
             throw new ConvertException("'" + name + "' is not a .npy array");
         }
-        int major = h[6] & 0xff;
-        long headerLen;
-        int start;
-        if (major == 1) {
-            headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
-            start = 10;
-        } else if (major == 2 || major == 3) {
-            headerLen = ZipArchive.u32(h, 8);
-            start = 12;
-        } else {
-            throw new ConvertException("'" + name + "' has the unknown .npy version " + major);
-        }
-        if (headerLen > (1 << 20) || start + headerLen > src.size()) {
-            throw new ConvertException("the header of '" + name + "' runs past the end of the data");
-        }
-        byte[] hb = new byte[(int) headerLen];
-        src.readFully(start, hb, 0, hb.length);
-        String header = new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        Header hd = header(src);
+        String header = hd.text();
         Matcher d = DESCR.matcher(header);
         Matcher f = FORTRAN.matcher(header);
         Matcher s = SHAPE.matcher(header);
@@ -121,7 +135,7 @@ public final class NumpyArrays {
         } catch (ArithmeticException overflow) {
             throw new ConvertException("shape (" + dims + ") of '" + name + "' overflows");
         }
-        long dataStart = start + headerLen;
+        long dataStart = hd.dataStart();
         if (dataStart + nbytes > src.size()) {
             throw new ConvertException("'" + name + "' declares " + nbytes + " bytes of data but has "
                     + (src.size() - dataStart));

@@ -229,8 +229,18 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** JSON string as serde_json writes it: short escapes for common controls, lower-case \\u00xx for others. */
+    /** A JSON string as serde_json writes it (UTF-8 as is); see {@link #jsonString}. */
     static void string(StringBuilder j, String s) {
+        jsonString(j, s, false);
+    }
+
+    /**
+     * A JSON string with the escapes serde_json and Python's json module share: backslash escapes
+     * for quote, backslash, newline, return, tab, backspace and form feed; a lower-case
+     * backslash-u escape for other control characters and, when {@code ascii} (Python's
+     * {@code ensure_ascii}), for everything outside printable ASCII.
+     */
+    static void jsonString(StringBuilder j, String s, boolean ascii) {
         j.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -243,8 +253,8 @@ public final class SafetensorsWriter {
                 case '\b' -> j.append("\\b");
                 case '\f' -> j.append("\\f");
                 default -> {
-                    if (c < 0x20) {
-                        j.append("\\u00").append(Character.forDigit(c >> 4, 16)).append(Character.forDigit(c & 15, 16));
+                    if (c < 0x20 || ascii && c > 0x7e) {
+                        j.append(String.format("\\u%04x", (int) c));
                     } else {
                         j.append(c);
                     }

@@ -1,8 +1,15 @@
 package dev.laocoon.core.pickle;
 
 /** Python repr() of str and bytes, shortened to a budget. */
-final class Repr {
+public final class Repr {
     private Repr() {
+    }
+
+    /** Python's {@code repr} of a whole str. */
+    public static String of(String s) {
+        StringBuilder sb = new StringBuilder();
+        str(sb, s, Integer.MAX_VALUE, -1);
+        return sb.toString();
     }
 
     static void str(StringBuilder sb, String s, int budget, long fullLength) {

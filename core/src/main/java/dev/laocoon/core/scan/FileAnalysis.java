@@ -504,31 +504,14 @@ final class FileAnalysis {
      */
     private void analyzeNpy(ByteSource src, Location where) throws IOException {
         formats.add("npy");
-        byte[] h = new byte[12];
-        src.readFully(0, h, 0, 12);
-        int major = h[6] & 0xff;
-        long headerLen;
-        int start;
-        if (major == 1) {
-            headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
-            start = 10;
-        } else if (major == 2 || major == 3) {
-            headerLen = ZipArchive.u32(h, 8);
-            start = 12;
-        } else {
-            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
-                    "unknown .npy format version " + major, where, ""));
+        dev.laocoon.core.convert.NumpyArrays.Header hd;
+        try {
+            hd = dev.laocoon.core.convert.NumpyArrays.header(src);
+        } catch (dev.laocoon.core.convert.ConvertException e) {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS, e.getMessage(), where, ""));
             return;
         }
-        if (headerLen > (1 << 20) || start + headerLen > src.size()) {
-            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
-                    ".npy header length " + headerLen + " runs past the end of the file", where, ""));
-            return;
-        }
-        byte[] hb = new byte[(int) headerLen];
-        src.readFully(start, hb, 0, hb.length);
-        String header = new String(hb, major == 3 ? java.nio.charset.StandardCharsets.UTF_8
-                : java.nio.charset.StandardCharsets.ISO_8859_1);
+        String header = hd.text();
         java.util.regex.Matcher m = java.util.regex.Pattern.compile("'descr'\\s*:\\s*(['\"])([^'\"]*)\\1").matcher(header);
         boolean structured = header.contains("'descr': [") || header.contains("'descr':[");
         if (!m.find() && !structured) {
@@ -541,7 +524,7 @@ final class FileAnalysis {
             return; // numeric data: numpy.load reads raw bytes
         }
         formats.add("npy-object");
-        long dataStart = start + headerLen;
+        long dataStart = hd.dataStart();
         ByteSource data = new SliceByteSource(src, dataStart, src.size() - dataStart);
         Location loc = where.withMember("<object data@" + dataStart + ">");
         if (!analyzePickleStream(data, loc, null, -1, -1)) {
