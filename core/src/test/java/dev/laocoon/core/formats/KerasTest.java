@@ -65,6 +65,9 @@ class KerasTest {
             assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA);
             assertThat(f.message()).contains("/config/layers/0/config/layers/0");
             assertThat(f.evidence()).contains("os").contains("system").contains("__import__");
+            // structured place: the HDF5 attribute and the JSON pointer inside it
+            assertThat(f.location().within().kind()).isEqualTo("hdf5-attribute");
+            assertThat(f.location().within().path()).isEqualTo("/model_config#/config/layers/0/config/layers/0");
         });
     }
 
@@ -76,7 +79,12 @@ class KerasTest {
         FileReport r = keras(cfg);
         assertThat(r.format()).isEqualTo("keras-v3");
         assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
-        assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members()).containsExactly("config.json"));
+        assertThat(r.findings()).anySatisfy(f -> {
+            assertThat(f.location().members()).containsExactly("config.json");
+            assertThat(f.location().within().kind()).isEqualTo("json-pointer");
+            assertThat(f.location().within().path()).isEqualTo("/config/layers/0");
+            assertThat(f.location().render()).isEqualTo("m.keras!config.json[/config/layers/0]");
+        });
     }
 
     @Test

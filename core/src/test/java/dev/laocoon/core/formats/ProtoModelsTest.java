@@ -100,7 +100,10 @@ class ProtoModelsTest {
         for (String loc : new String[] {"../../etc/passwd", "/etc/passwd", "a/../../x", "C:\\Windows\\win.ini"}) {
             FileReport r = scan(onnx(onnxNode("MatMul", ""), loc));
             assertThat(r.verdict()).as(loc).isEqualTo(Severity.MALICIOUS);
-            assertThat(r.findings()).as(loc).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.ONNX_EXTERNAL_DATA));
+            assertThat(r.findings()).as(loc).anySatisfy(f -> {
+                assertThat(f.rule()).isEqualTo(Rule.ONNX_EXTERNAL_DATA);
+                assertThat(f.location().within().kind()).isEqualTo("tensor");
+            });
         }
         assertThat(scan(onnx(onnxNode("MatMul", ""), "sub/../w.bin")).findings()).isEmpty();
     }
@@ -109,7 +112,10 @@ class ProtoModelsTest {
     void customDomainIsSuspicious() throws IOException {
         FileReport r = scan(onnx(onnxNode("MyOp", "com.example"), null));
         assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
-        assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.ONNX_CUSTOM_DOMAIN));
+        assertThat(r.findings()).anySatisfy(f -> {
+            assertThat(f.rule()).isEqualTo(Rule.ONNX_CUSTOM_DOMAIN);
+            assertThat(f.location().within().kind()).isEqualTo("node");
+        });
         assertThat(scan(onnx(onnxNode("TreeEnsembleClassifier", "ai.onnx.ml"), null)).findings()).isEmpty();
     }
 

@@ -61,7 +61,15 @@ class SafetensorsTest {
         assertThat(r.findings()).as(name).anySatisfy(f -> {
             assertThat(f.rule()).isEqualTo(Rule.SAFETENSORS_INVALID);
             assertThat(f.message()).contains(expected);
+            assertThat(f.location().within()).isNotNull();
         });
+        if (!name.startsWith("metadata") && !name.equals("past the buffer") && !name.equals("trailing bytes")) {
+            // the tensor concerned is named in the structured place
+            assertThat(r.findings()).as(name).anySatisfy(f -> {
+                assertThat(f.location().within().kind()).isEqualTo("tensor");
+                assertThat(f.location().within().path()).isIn("a", "b");
+            });
+        }
     }
 
     @Test
