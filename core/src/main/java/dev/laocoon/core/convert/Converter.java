@@ -34,6 +34,8 @@ import java.util.function.Consumer;
 public final class Converter {
     /** Copy buffer; also the most a tensor copy holds in memory besides small strided views. */
     static final int BUFFER = 1 << 20;
+    /** Output larger than this many times the input (plus 64 MB) is refused: a file cannot amplify itself. */
+    static final long MAX_GROWTH = 4;
     /** Threads copying tensor bytes: the copy is kernel work that two cores do faster than one. */
     static final int WRITERS = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
@@ -325,6 +327,15 @@ public final class Converter {
 
     private Outcome write(List<SafetensorsWriter.Entry> entries, List<Alias> aliases, Path output, Options o,
                           List<String> notes, Severity verdict, ByteSource src) throws IOException, ConvertException {
+        long planned = 0;
+        for (var e : entries) {
+            planned += e.tensor().nbytes();
+        }
+        if (planned > MAX_GROWTH * src.size() + (64L << 20)) {
+            // only copies of shared storages can make the output much larger than the input
+            throw new ConvertException("the output would hold " + planned + " bytes of tensors from a file of "
+                    + src.size() + " bytes (storages copied many times over); refusing to write it");
+        }
         List<List<SafetensorsWriter.Entry>> shards = shards(entries, o.maxShardSize());
         String fileName = output.getFileName().toString();
         String stem = fileName.endsWith(".safetensors") ? fileName.substring(0, fileName.length() - 12) : fileName;

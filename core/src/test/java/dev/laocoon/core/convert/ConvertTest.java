@@ -382,6 +382,20 @@ class ConvertTest {
                 .hasMessageContaining("repeats elements");
     }
 
+    @Test
+    void manyCopiesOfOneStorageAreNotWritten() throws Exception {
+        CheckpointBuilder b = new CheckpointBuilder().storage("0", "ByteStorage", 1, new byte[1 << 20]);
+        for (int k = 0; k < 400; k++) {
+            b.whole("t" + k, "0", 1 << 20);
+        }
+        Path in = file("amplify.pt", b.zip(null));
+        // as aliases it is one tensor; as copies it would be 400 MB from a 1 MB file
+        assertThat(converter.convert(in, dir.resolve("a.safetensors"), options()).aliases()).hasSize(399);
+        assertThatThrownBy(() -> converter.convert(in, dir.resolve("c.safetensors"), keepCopies()))
+                .hasMessageContaining("refusing");
+        assertThat(dir.resolve("c.safetensors")).doesNotExist();
+    }
+
     // ------------------------------------------------------------------ choosing the state dict
 
     static byte[] checkpointDict() {
