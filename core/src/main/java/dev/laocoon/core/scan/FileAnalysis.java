@@ -192,8 +192,11 @@ final class FileAnalysis {
 
     /** Git LFS pointers and JSON configs naming remote code (auto_map); true when recognised. */
     private boolean textRepositoryFile(ByteSource src, Location where) throws IOException {
-        if (src.size() > (4 << 20) || src.size() < 2) {
+        if (src.size() < 2) {
             return false;
+        }
+        if (src.size() > (4 << 20)) {
+            return src.size() <= MAX_JSON && json(src, where);
         }
         String text = new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
         if (text.startsWith(LFS)) {
@@ -206,7 +209,7 @@ final class FileAnalysis {
         }
         String t = text.strip();
         if (!t.startsWith("{") || !t.contains("\"auto_map\"")) {
-            return false;
+            return json(src, where);
         }
         try {
             com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(t);
@@ -350,6 +353,58 @@ final class FileAnalysis {
         }
         return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
     };
+
+    /** JSON files up to this size are read (tokenizer.json files reach tens of megabytes). */
+    static final long MAX_JSON = 128L << 20;
+
+    /**
+     * A file that is one whole JSON value is data: {@code json}, no finding. One that is a Keras
+     * model config ({@code model.to_json()}: {@code class_name} and {@code config} at the top, which
+     * {@code model_from_json} deserializes, Lambda layers included) is checked as a Keras config.
+     */
+    private boolean json(ByteSource src, Location where) throws IOException {
+        byte[] h = new byte[1];
+        long start = 0;
+        while (start < src.size() && src.readFully(start, h, 0, 1) == 1 && Character.isWhitespace(h[0])) {
+            start++;
+        }
+        if (h[0] != '{' && h[0] != '[') {
+            return false;
+        }
+        boolean className = false;
+        boolean config = false;
+        try (com.fasterxml.jackson.core.JsonParser parser = new com.fasterxml.jackson.core.JsonFactory()
+                .createParser(new SourceInputStream(src))) {
+            int depth = 0;
+            com.fasterxml.jackson.core.JsonToken tok;
+            while ((tok = parser.nextToken()) != null) {
+                if (tok == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && depth == 1) {
+                    className |= parser.currentName().equals("class_name");
+                    config |= parser.currentName().equals("config");
+                }
+                if (tok.isStructStart()) {
+                    depth++;
+                } else if (tok.isStructEnd()) {
+                    depth--;
+                    if (depth == 0) {
+                        break;
+                    }
+                }
+            }
+            if (depth != 0 || parser.nextToken() != null) {
+                return false; // truncated, or something after the value: not one JSON document
+            }
+        } catch (com.fasterxml.jackson.core.JacksonException notJson) {
+            return false;
+        }
+        if (className && config && src.size() <= MAX_IN_MEMORY) {
+            formats.add("keras-json");
+            keras(new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8), where, "model JSON");
+        } else {
+            formats.add("json");
+        }
+        return true;
+    }
 
     // ------------------------------------------------------------------ keras
 

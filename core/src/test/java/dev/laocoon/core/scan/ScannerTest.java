@@ -89,4 +89,41 @@ class ScannerTest {
         assertThatThrownBy(() -> new Scanner().scan(List.of(dir.resolve("nope"))))
                 .isInstanceOf(NoSuchFileException.class);
     }
+
+    FileReport scanText(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return new Scanner().scanFile(f, name);
+    }
+
+    @Test
+    void wholeJsonDocumentsAreDataAndKerasModelJsonIsChecked() throws IOException {
+        FileReport index = scanText("model.safetensors.index.json",
+                "{\"metadata\": {\"total_size\": 8}, \"weight_map\": {\"w\": \"model-00001-of-00002.safetensors\"}}\n");
+        assertThat(index.format()).isEqualTo("json");
+        assertThat(index.verdict()).isEqualTo(Severity.SAFE);
+        assertThat(scanText("list.json", " [1, 2, null, {}] ").verdict()).isEqualTo(Severity.SAFE);
+        // not one whole JSON value: still unknown, a notice
+        assertThat(scanText("broken.json", "{\"a\": 1} trailing").verdict()).isEqualTo(Severity.NOTICE);
+        assertThat(scanText("cut.json", "{\"a\": [1, 2").verdict()).isEqualTo(Severity.NOTICE);
+        // model.to_json(): model_from_json deserializes it, Lambda layers included
+        FileReport keras = scanText("model.json", "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
+                + "\"Lambda\", \"config\": {\"function\": [\"4wAAAA==\", null, null], \"function_type\": \"lambda\"}}]}}");
+        assertThat(keras.format()).isEqualTo("keras-json");
+        assertThat(keras.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(keras.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
+    }
+
+    @Test
+    void largeJsonIsReadAsAStream() throws IOException {
+        StringBuilder big = new StringBuilder("{\"vocab\": {");
+        for (int i = 0; i < 400_000; i++) {
+            big.append(i == 0 ? "" : ",").append("\"token").append(i).append("\": ").append(i);
+        }
+        big.append("}}");
+        FileReport r = scanText("tokenizer.json", big.toString());
+        assertThat(r.size()).isGreaterThan(4 << 20);
+        assertThat(r.format()).isEqualTo("json");
+        assertThat(r.verdict()).isEqualTo(Severity.SAFE);
+    }
 }
