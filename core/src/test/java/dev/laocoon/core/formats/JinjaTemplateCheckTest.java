@@ -196,6 +196,16 @@ class JinjaTemplateCheckTest {
         assertThat(JinjaTemplateCheck.check(unary)).isNotEmpty();
         String nots = "{{ " + "not ".repeat(50_000) + "x }}";
         assertThat(JinjaTemplateCheck.check(nots)).isNotEmpty();
+        // left-deep chains are as deep as nesting: operators, attribute/call chains and filters
+        for (String chain : new String[] {"x ~ ".repeat(20_000) + "x", "x + ".repeat(20_000) + "x",
+            "a or ".repeat(20_000) + "a", "2 ** ".repeat(20_000) + "2", "x" + ".a".repeat(20_000),
+            "x" + "()".repeat(20_000), "x" + "[0]".repeat(20_000), "x" + "|trim".repeat(20_000),
+            "(" + "x ~ ".repeat(150) + "(" + "x ~ ".repeat(150) + "x))"}) {
+            assertThat(JinjaTemplateCheck.check("{{ " + chain + " }}")).as(chain.substring(0, 12))
+                    .anySatisfy(p -> assertThat(p.message()).contains("nested deeper"));
+        }
+        // a long but ordinary concatenation is fine
+        assertThat(JinjaTemplateCheck.check("{{ " + "m.role ~ ".repeat(100) + "'' }}")).isEmpty();
     }
 
     @Test

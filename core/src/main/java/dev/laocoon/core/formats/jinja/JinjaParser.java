@@ -486,19 +486,27 @@ public final class JinjaParser {
 
     private Expr or() throws JinjaSyntaxError {
         Expr e = and();
+        int links = 0;
         while (peek().isName("or")) {
+            enter();
+            links++;
             int off = next().offset();
             e = new Binary(off, "or", e, and());
         }
+        depth -= links;
         return e;
     }
 
     private Expr and() throws JinjaSyntaxError {
         Expr e = not();
+        int links = 0;
         while (peek().isName("and")) {
+            enter();
+            links++;
             int off = next().offset();
             e = new Binary(off, "and", e, not());
         }
+        depth -= links;
         return e;
     }
 
@@ -553,37 +561,53 @@ public final class JinjaParser {
 
     private Expr add() throws JinjaSyntaxError {
         Expr e = concat();
+        int links = 0;
         while (peek().isOp("+") || peek().isOp("-")) {
+            enter();
+            links++;
             JinjaToken t = next();
             e = new Binary(t.offset(), t.text(), e, concat());
         }
+        depth -= links;
         return e;
     }
 
     private Expr concat() throws JinjaSyntaxError {
         Expr e = mul();
+        int links = 0;
         while (peek().isOp("~")) {
+            enter();
+            links++;
             JinjaToken t = next();
             e = new Binary(t.offset(), "~", e, mul());
         }
+        depth -= links;
         return e;
     }
 
     private Expr mul() throws JinjaSyntaxError {
         Expr e = pow();
+        int links = 0;
         while (peek().isOp("*") || peek().isOp("/") || peek().isOp("//") || peek().isOp("%")) {
+            enter();
+            links++;
             JinjaToken t = next();
             e = new Binary(t.offset(), t.text(), e, pow());
         }
+        depth -= links;
         return e;
     }
 
     private Expr pow() throws JinjaSyntaxError {
         Expr e = unary(true);
+        int links = 0;
         while (peek().isOp("**")) {
+            enter();
+            links++;
             JinjaToken t = next();
             e = new Binary(t.offset(), "**", e, unary(true));
         }
+        depth -= links;
         return e;
     }
 
@@ -675,12 +699,14 @@ public final class JinjaParser {
     }
 
     private Expr postfix(Expr e) throws JinjaSyntaxError {
-        int steps = 0;
+        // each link makes the tree one level deeper, so it counts against the nesting limit
+        int links = 0;
         while (true) {
-            if (++steps > MAX_DEPTH) {
-                throw new JinjaSyntaxError("more than " + MAX_DEPTH + " chained accesses", peek().offset());
-            }
             JinjaToken t = peek();
+            if (t.isOp(".") || t.isOp("[") || t.isOp("(")) {
+                enter();
+                links++;
+            }
             if (t.isOp(".")) {
                 next();
                 JinjaToken a = next();
@@ -698,6 +724,7 @@ public final class JinjaParser {
             } else if (t.isOp("(")) {
                 e = new Call(t.offset(), e, args());
             } else {
+                depth -= links;
                 return e;
             }
         }
@@ -775,10 +802,11 @@ public final class JinjaParser {
     }
 
     private Expr filterExpr(Expr e) throws JinjaSyntaxError {
-        int steps = 0;
+        int links = 0;
         while (true) {
-            if (++steps > MAX_DEPTH) {
-                throw new JinjaSyntaxError("more than " + MAX_DEPTH + " chained filters", peek().offset());
+            if (peek().isOp("|") || peek().isName("is") || peek().isOp("(")) {
+                enter(); // each link makes the tree one level deeper
+                links++;
             }
             if (peek().isOp("|")) {
                 e = filter(e);
@@ -787,6 +815,7 @@ public final class JinjaParser {
             } else if (peek().isOp("(")) {
                 e = new Call(peek().offset(), e, args());
             } else {
+                depth -= links;
                 return e;
             }
         }
