@@ -67,7 +67,8 @@ public final class Main {
             + "  selftest        Scan built-in samples and check the verdicts (verifies an installation).\n"
             + "  help [COMMAND]  Show help.\n\n"
             + "Options:\n  -h, --help      Show this help.\n  -V, --version   Show the version.\n\n"
-            + "Exit codes:\n  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
+            + "Exit codes of scan (convert and inspect: see 'laocoon help convert'):\n"
+            + "  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
             + "  2  usage or I/O error (and nothing reached --fail-on)\n";
 
     private final PrintStream out;
