@@ -236,4 +236,57 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isFalse(); // not folded: suspicious only
         assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isNotEmpty();
     }
+
+    /**
+     * Python internals reachable without an underscore: frame, code and function attributes (the
+     * names Jinja's sandbox refuses besides private ones). In a plain jinja2.Environment the first
+     * runs a shell command: a generator's frame leads to a module's globals and on to os.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ (x|map('string')).gi_frame.f_globals.t.sys.modules.os.popen('id').read() }}",
+        "{{ (x|map('string'))['gi_frame'] }}",
+        "{{ (x|map('string'))|attr('gi_' ~ 'frame') }}",
+        "{{ y.gi_code }}", "{{ y.cr_frame }}", "{{ y.ag_frame }}", "{{ y.tb_frame.f_back }}",
+        "{{ y.f_locals }}", "{{ y.f_builtins }}", "{{ y.func_globals }}", "{{ y.im_func }}",
+        "{{ dict.mro() }}",
+        "{{ users|map(attribute='gi_frame.f_globals')|list }}",
+    })
+    void internalsWithoutUnderscoresAreMalicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    /** str.format pads with any fill character: '{:_^9}' centres 'class' between underscores. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['{:_^9}'.format('class')] }}",
+        "{{ x['{:_>7}'.format('class') ~ '__'] }}",
+        "{{ x['{0:_<7}'.format('__class')] }}",
+        "{{ x['{:_^9.5}'.format('classroom')] }}",
+        "{{ x['{:{}^9}'.format('class', '_')] }}",
+        "{{ x['{:{f}^9}'.format('class', f='_')] }}",
+    })
+    void formatSpecFillCharactersAreFolded(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+        if (!template.contains("{}^") && !template.contains("{f}")) {
+            assertThat(malicious(template)).as(template).isTrue();
+        }
+    }
+
+    @Test
+    void formatSpecsOfHarmlessNamesStayClean() {
+        assertThat(clean("{{ x['{:>4}'.format('role')] }}")).isTrue();
+        assertThat(clean("{{ x['{:.4}'.format('roles')] }}")).isTrue();
+        assertThat(clean("{{ '{:-^20}'.format(title) }}")).isTrue();
+        assertThat(malicious("{{ '{:{0.__class__}}'.format(x) }}")).isTrue();
+    }
+
+    /** sort(attribute='a,b') sorts by several attributes (Jinja 3.1): each is checked. */
+    @Test
+    void sortByCommaSeparatedAttributesChecksEachOne() {
+        assertThat(malicious("{{ users|sort(attribute='name,__class__') }}")).isTrue();
+        assertThat(malicious("{{ users|sort(attribute='name, __class__') }}")
+                || !JinjaTemplateCheck.check("{{ users|sort(attribute='name, __class__') }}").isEmpty()).isTrue();
+        assertThat(clean("{{ users|sort(attribute='age,name') }}")).isTrue();
+    }
 }

@@ -66,6 +66,16 @@ public final class JinjaAnalyzer {
     /** Template globals that lead to Python internals when reached into. */
     public static final java.util.Set<String> GADGETS = java.util.Set.of("cycler", "joiner", "namespace", "lipsum",
             "self", "config", "request", "url_for", "get_flashed_messages", "session", "g");
+    /**
+     * Attribute names without a leading underscore that lead to Python internals: those Jinja's
+     * sandbox refuses (function, method, generator, coroutine attributes and {@code mro}) and the
+     * frame, traceback and code attributes they lead on to. A generator's {@code gi_frame.f_globals}
+     * reaches a module's globals and from there {@code os}.
+     */
+    public static final java.util.Set<String> INTERNAL_ATTRIBUTES = java.util.Set.of("func_closure", "func_code",
+            "func_dict", "func_defaults", "func_globals", "im_class", "im_func", "im_self", "gi_frame", "gi_code",
+            "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code", "ag_await", "mro", "f_globals",
+            "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code");
     private static final java.util.Set<String> MUTATORS = java.util.Set.of("append", "extend", "insert", "pop",
             "remove", "clear", "update", "setdefault", "popitem", "add", "discard", "sort", "reverse");
     private static final int MAX_STEPS = 300_000;
@@ -480,8 +490,13 @@ public final class JinjaAnalyzer {
 
     // ------------------------------------------------------------------ rules
 
+    /** A private or dunder name, or one of {@link #INTERNAL_ATTRIBUTES}. */
+    public static boolean internal(String name) {
+        return name.startsWith("_") || INTERNAL_ATTRIBUTES.contains(name);
+    }
+
     private void checkAttributeName(String name, int offset) {
-        if (name.startsWith("_")) {
+        if (internal(name)) {
             report(true, "reads the attribute '" + name + "'", offset);
         }
     }
@@ -491,12 +506,12 @@ public final class JinjaAnalyzer {
         for (JinjaValue k : JinjaValue.options(key)) {
             if (k instanceof Str s) {
                 String name = s.s();
-                if (name.startsWith("_")) {
+                if (internal(name)) {
                     report(true, "reads the attribute '" + name + "' " + how, offset);
                 } else if (name.indexOf('\ufffd') >= 0) {
                     report(false, "reads an attribute " + how + " whose name has an escape the analysis cannot decode",
                             offset);
-                } else if (name.strip().startsWith("_")) {
+                } else if (internal(name.strip())) {
                     report(false, "reads the attribute '" + name.strip() + "' " + how
                             + " if the renderer trims whitespace", offset);
                 }
@@ -530,7 +545,8 @@ public final class JinjaAnalyzer {
     private void checkAttributePath(JinjaValue path, int offset, String how) {
         for (JinjaValue k : JinjaValue.options(path)) {
             if (k instanceof Str s) {
-                for (String part : s.s().split("\\.", -1)) {
+                // sort(attribute='a,b') sorts by several attributes (Jinja 3.1)
+                for (String part : s.s().split("[.,]", -1)) {
                     checkName(new Str(part), offset, how, false);
                 }
             } else {
@@ -1032,7 +1048,16 @@ public final class JinjaAnalyzer {
                 i++;
                 continue;
             }
-            int close = fmt.indexOf('}', i);
+            // a format spec may hold nested fields, '{:{}^9}': the field ends at its matching brace
+            int close = -1;
+            for (int k = i + 1, depth = 1; k < fmt.length(); k++) {
+                char ch = fmt.charAt(k);
+                depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+                if (depth == 0) {
+                    close = k;
+                    break;
+                }
+            }
             if (close < 0) {
                 return JinjaValue.opaque(Kind.STR, true, new Str(fmt));
             }
@@ -1078,9 +1103,60 @@ public final class JinjaAnalyzer {
             }
             out = concat(out, new Str(lit.toString()));
             lit.setLength(0);
-            out = concat(out, cut == field.length() ? toStr(arg) : JinjaValue.opaque(Kind.STR, false, arg));
+            String spec = field.indexOf(':', cut) >= 0 ? field.substring(field.indexOf(':', cut) + 1) : "";
+            if (spec.indexOf('{') >= 0) {
+                // nested fields take arguments of their own and make the spec (fill character included):
+                // the result can hold any character of any argument
+                List<JinjaValue> all = new ArrayList<>(positional);
+                all.addAll(named.values());
+                all.add(arg);
+                all.add(new Str(spec));
+                out = concat(out, JinjaValue.opaque(Kind.STR, true, all.toArray(new JinjaValue[0])));
+                java.util.regex.Matcher inner = java.util.regex.Pattern.compile("\\{([^{}]*)\\}").matcher(spec);
+                while (inner.find()) {
+                    String[] parts = inner.group(1).split("[.\\[\\]]+");
+                    for (int k = 1; k < parts.length; k++) {
+                        checkName(new Str(parts[k]), offset, "through a str.format field", false);
+                    }
+                }
+                auto = positional.size();
+            } else if (cut == field.length()) {
+                out = concat(out, toStr(arg));
+            } else {
+                out = concat(out, field.charAt(cut) == ':' ? formatSpec(arg, spec)
+                        : JinjaValue.opaque(Kind.STR, false, arg, new Str(spec)));
+            }
         }
         return concat(out, new Str(lit.toString()));
+    }
+
+    /** Python's [[fill]align][width][.precision][s] spec applied to a string; other specs are opaque. */
+    private static final java.util.regex.Pattern STR_SPEC =
+            java.util.regex.Pattern.compile("(?s)(?:(.)?([<>^]))?([0-9]{0,4})(?:\\.([0-9]{1,4}))?s?");
+
+    private static JinjaValue formatSpec(JinjaValue arg, String spec) {
+        java.util.regex.Matcher m = STR_SPEC.matcher(spec);
+        List<JinjaValue> outs = new ArrayList<>();
+        for (JinjaValue o : JinjaValue.options(arg)) {
+            if (!(o instanceof Str str) || !m.matches() || m.group(3).startsWith("0")) {
+                // the fill character, or '_' grouping of a number, may be an underscore
+                return JinjaValue.opaque(Kind.STR, false, arg, new Str(spec));
+            }
+            String v = str.s();
+            if (m.group(4) != null) {
+                int p = Integer.parseInt(m.group(4));
+                if (v.codePointCount(0, v.length()) > p) {
+                    v = v.substring(0, v.offsetByCodePoints(0, p));
+                }
+            }
+            int width = m.group(3).isEmpty() ? 0 : Integer.parseInt(m.group(3));
+            int pad = Math.max(0, width - v.codePointCount(0, v.length()));
+            String fill = m.group(1) == null ? " " : m.group(1);
+            String align = m.group(2) == null ? "<" : m.group(2);
+            int left = align.equals(">") ? pad : align.equals("^") ? pad / 2 : 0;
+            outs.add(new Str(fill.repeat(left) + v + fill.repeat(pad - left)));
+        }
+        return JinjaValue.alt(outs);
     }
 
     // ------------------------------------------------------------------ access
