@@ -219,6 +219,20 @@ class JinjaTemplateCheckTest {
         assertThat(JinjaTemplateCheck.check(big)).isEmpty();
     }
 
+    /** Copies of the variables at each branch and loop round count against the budget (this took 40 s). */
+    @Test
+    void manyVariablesUnderNestedLoopsStayWithinTheBudget() {
+        StringBuilder vars = new StringBuilder("{% set ns = namespace() %}");
+        for (int i = 0; i < 3000; i++) {
+            vars.append("{% set v").append(i).append(" = 'x' %}{% set ns.v").append(i).append(" = 'x' %}");
+        }
+        for (String inner : new String[] {"{% set k = m %}", "{% set ns.k = m %}"}) {
+            String t = vars + "{% for m in messages %}".repeat(60) + inner + "{% endfor %}".repeat(60) + "{{ x.__class__ }}";
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () ->
+                    assertThat(JinjaTemplateCheck.check(t)).isNotEmpty());
+        }
+    }
+
     @Test
     void foldingFollowsPythonStringRules() {
         assertThat(malicious("{{ x[('%-3s' % '_')[0] ~ '_class__'] }}")).isTrue();
@@ -273,8 +287,26 @@ class JinjaTemplateCheckTest {
         }
     }
 
+    /** Characters from numbers: str.format's 'c' type, and '*' widths that take an argument of their own. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['{:c}{:c}class{:c}{:c}'.format(95, 95, 95, 95)] }}",
+        "{{ x['{0:c}{0:c}class{0:c}{0:c}'.format(95)] }}",
+        "{{ x['{:>1c}'.format(95) * 2 ~ 'class__'] }}",
+        "{{ x['%*c' % (1, 95) * 2 ~ 'class__'] }}",
+        "{{ x['%*c%*c' % (1, 95, 1, 95) ~ 'class__'] }}",
+        "{{ x['%.*s' % (2, '__x') ~ 'class__'] }}",
+        "{{ x['%*.*s' % (1, 1, '_') * 2 ~ 'class__'] }}",
+    })
+    void charactersMadeFromNumbersAreFolded(String template) {
+        assertThat(malicious(template)).as(template).isTrue();
+    }
+
     @Test
     void formatSpecsOfHarmlessNamesStayClean() {
+        assertThat(clean("{{ x['{:c}{:c}'.format(114, 111) ~ 'le'] }}")).isTrue();
+        assertThat(clean("{{ x['%*c' % (1, 114) ~ 'ole'] }}")).isTrue();
+        assertThat(JinjaTemplateCheck.check("{{ x['{:c}'.format(n) ~ 'class'] }}")).isNotEmpty();
         assertThat(clean("{{ x['{:>4}'.format('role')] }}")).isTrue();
         assertThat(clean("{{ x['{:.4}'.format('roles')] }}")).isTrue();
         assertThat(clean("{{ '{:-^20}'.format(title) }}")).isTrue();
