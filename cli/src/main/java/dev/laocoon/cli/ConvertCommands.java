@@ -183,7 +183,8 @@ final class ConvertCommands {
         List<Row> rows = new ArrayList<>();
         List<String> others = new ArrayList<>();
         String kind;
-        try (ByteSource src = new FileByteSource(file); TempFiles temps = new TempFiles(null)) {
+        try (ByteSource src = new FileByteSource(file); TempFiles temps = new TempFiles(null,
+                Converter.maxOutput(Files.size(file)))) {
             if (SafetensorsValidator.looksLike(src)) {
                 kind = "safetensors";
                 SafetensorsFile sf = SafetensorsFile.read(src);
@@ -195,7 +196,7 @@ final class ConvertCommands {
             } else {
                 Converter.Loaded l = Converter.load(src, file.getFileName().toString(), temps);
                 kind = l.format();
-                walk(l.root(), "", rows, others, 0);
+                walk(l.root(), "", rows, others, 0, new java.util.IdentityHashMap<>());
             }
         } catch (ConvertException e) {
             err.println("laocoon inspect: " + file + ": " + e.getMessage());
@@ -209,7 +210,9 @@ final class ConvertCommands {
         return Main.OK;
     }
 
-    private static void walk(Node n, String path, List<Row> rows, List<String> others, int depth) {
+    /** Lists tensors and other values; a dict the pickle holds several times is listed once, then named. */
+    private static void walk(Node n, String path, List<Row> rows, List<String> others, int depth,
+                             java.util.Map<Node, String> seen) {
         if (n instanceof Node.Tensor t) {
             TensorRef r = t.ref();
             StringBuilder st = new StringBuilder(r.storage().key());
@@ -225,8 +228,13 @@ final class ConvertCommands {
             }
             rows.add(new Row(path.isEmpty() ? "(root)" : path, r.dtype().name(), r.shape(), r.nbytes(), st.toString()));
         } else if (n instanceof Node.Mapping m && depth < 8) {
+            String first = seen.putIfAbsent(m, path.isEmpty() ? "(root)" : path);
+            if (first != null) {
+                others.add(path + ": the same " + m.type() + " as " + first);
+                return;
+            }
             for (var e : m.entries().entrySet()) {
-                walk(e.getValue(), path.isEmpty() ? e.getKey() : path + "/" + e.getKey(), rows, others, depth + 1);
+                walk(e.getValue(), path.isEmpty() ? e.getKey() : path + "/" + e.getKey(), rows, others, depth + 1, seen);
             }
         } else if (n instanceof Node.Other o) {
             others.add((path.isEmpty() ? "(root)" : path) + ": " + o.description()

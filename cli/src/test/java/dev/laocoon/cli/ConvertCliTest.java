@@ -21,14 +21,17 @@ class ConvertCliTest {
 
     /** A zip checkpoint {name: float tensor [n]} plus, when {@code payload}, an entry that runs os.system. */
     static byte[] checkpoint(boolean payload) {
+        return checkpoint(payload ? p -> p.str("x").global("os", "system").str("id").tuple1().reduce() : p -> { });
+    }
+
+    /** The checkpoint with more entries written by {@code extra} (key and value each). */
+    static byte[] checkpoint(java.util.function.Consumer<PickleBuilder> extra) {
         PickleBuilder p = PickleBuilder.create().proto(2).global("collections", "OrderedDict").emptyTuple().reduce().mark()
                 .str("fc.weight").global("torch._utils", "_rebuild_tensor_v2").mark()
                 .mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").binint(6).tuple().binpersid()
                 .binint(0).mark().binint(2).binint(3).tuple().mark().binint(3).binint(1).tuple().newFalse()
                 .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce();
-        if (payload) {
-            p.str("x").global("os", "system").str("id").tuple1().reduce();
-        }
+        extra.accept(p);
         ByteBuffer data = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < 6; i++) {
             data.putFloat(i);
@@ -71,6 +74,34 @@ class ConvertCliTest {
         CliTest.Run forced = CliTest.run("convert", in.toString(), "--output", out.toString(), "--force");
         assertThat(forced.code()).isZero();
         assertThat(forced.err()).contains("left out 'x'");
+    }
+
+    /** Six levels of dicts, each holding the one below under 60 keys (by memo): 60^6 paths in a few kB. */
+    @Test
+    void dictsThePickleHoldsManyTimesOverAreWalkedOnce() throws IOException {
+        Path in = dir.resolve("wide.pt");
+        Files.write(in, checkpoint(p -> {
+            p.str("wide").emptyDict().mark().str("x").binint(1).setitems().put(0).pop();
+            for (int level = 1; level <= 6; level++) {
+                p.emptyDict().mark();
+                for (int k = 0; k < 60; k++) {
+                    p.str("k" + k).get(level - 1);
+                }
+                p.setitems().put(level);
+                if (level < 6) {
+                    p.pop();
+                }
+            }
+        }));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+            CliTest.Run r = CliTest.run("inspect", in.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.out()).contains("1 tensors").contains("wide/k0/k0/k0/k0/k0/k1: the same dict as wide/k0/k0/k0/k0/k0/k0");
+            assertThat(r.out().length()).isLessThan(100_000);
+            Path out = dir.resolve("wide.safetensors");
+            CliTest.Run c = CliTest.run("convert", in.toString(), "-o", out.toString());
+            assertThat(c.code()).as(c.err()).isZero();
+        });
     }
 
     @Test

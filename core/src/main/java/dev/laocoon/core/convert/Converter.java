@@ -130,7 +130,7 @@ public final class Converter {
             notes.add("scan verdict " + report.verdict().label() + "; only tensor data is copied" + why);
         }
         Path dir = output.toAbsolutePath().getParent();
-        try (ByteSource src = new FileByteSource(input); TempFiles temps = new TempFiles(dir)) {
+        try (ByteSource src = new FileByteSource(input); TempFiles temps = new TempFiles(dir, maxOutput(src.size()))) {
             progress.accept("reading the structure of " + input);
             Loaded loaded = load(src, input.getFileName().toString(), temps);
             Node.Mapping selected = select(loaded.root(), o.key(), notes);
@@ -167,7 +167,7 @@ public final class Converter {
         if (top.tensorCount() > 0) {
             candidates.add("/");
         }
-        candidates(top, "", candidates, 0);
+        candidates(top, "", candidates, 0, java.util.Collections.newSetFromMap(new IdentityHashMap<>()));
         if (candidates.size() == 1) {
             String only = candidates.get(0);
             if (!only.equals("/")) {
@@ -190,8 +190,9 @@ public final class Converter {
                         .map(c -> c + " (" + tensorsAt(top, c) + " tensors)").toList()));
     }
 
-    private static void candidates(Node.Mapping m, String prefix, List<String> out, int depth) {
-        if (depth > 4) {
+    /** Dicts of tensors up to 5 levels down; a dict the pickle holds several times is looked into once. */
+    private static void candidates(Node.Mapping m, String prefix, List<String> out, int depth, java.util.Set<Node> seen) {
+        if (depth > 4 || !seen.add(m)) {
             return;
         }
         for (var e : m.entries().entrySet()) {
@@ -200,7 +201,7 @@ public final class Converter {
                 if (child.tensorCount() > 0) {
                     out.add(path);
                 } else {
-                    candidates(child, path + "/", out, depth + 1);
+                    candidates(child, path + "/", out, depth + 1, seen);
                 }
             }
         }
@@ -325,13 +326,18 @@ public final class Converter {
 
     // ------------------------------------------------------------------ writing
 
+    /** The most tensor bytes a file of {@code inputSize} bytes may convert to; also its scratch space for inflating. */
+    public static long maxOutput(long inputSize) {
+        return MAX_GROWTH * inputSize + (64L << 20);
+    }
+
     private Outcome write(List<SafetensorsWriter.Entry> entries, List<Alias> aliases, Path output, Options o,
                           List<String> notes, Severity verdict, ByteSource src) throws IOException, ConvertException {
         long planned = 0;
         for (var e : entries) {
             planned += e.tensor().nbytes();
         }
-        if (planned > MAX_GROWTH * src.size() + (64L << 20)) {
+        if (planned > maxOutput(src.size())) {
             // only copies of shared storages can make the output much larger than the input
             throw new ConvertException("the output would hold " + planned + " bytes of tensors from a file of "
                     + src.size() + " bytes (storages copied many times over); refusing to write it");

@@ -12,12 +12,24 @@ import java.util.List;
 /** Scratch files (inflated members) that live as long as one conversion and are always deleted. */
 public final class TempFiles implements AutoCloseable {
     private final Path dir;
+    private final long budget;
+    private long used;
     private final List<Path> files = new ArrayList<>();
     private final List<ByteSource> open = new ArrayList<>();
 
-    /** Scratch files go to {@code dir} (null: the system temporary directory). */
+    /** Scratch files go to {@code dir} (null: the system temporary directory), with no bound on their total size. */
     public TempFiles(Path dir) {
+        this(dir, Long.MAX_VALUE);
+    }
+
+    /**
+     * Scratch files go to {@code dir} (null: the system temporary directory) and hold at most
+     * {@code budget} bytes together: a deflated member can inflate a thousandfold, and an archive
+     * can have many.
+     */
+    public TempFiles(Path dir, long budget) {
         this.dir = dir;
+        this.budget = budget;
     }
 
     /** Copies at most {@code max} bytes of {@code in} to a new scratch file; fails when there are more. */
@@ -32,6 +44,11 @@ public final class TempFiles implements AutoCloseable {
                 total += n;
                 if (total > max) {
                     throw new ConvertException(what + " inflates to more than its declared " + max + " bytes");
+                }
+                used += n;
+                if (used > budget) {
+                    throw new ConvertException(what + " inflates past " + budget + " bytes of scratch space, more"
+                            + " than any output converted from this file may hold");
                 }
                 out.write(buf, 0, n);
             }

@@ -34,6 +34,10 @@ public final class TorchCheckpoint {
     /** Structure of real checkpoints needs a few dozen opcodes per tensor; this keeps memory bounded. */
     static final PickleLimits LIMITS = PickleLimits.DEFAULT.withMaxOpcodes(20_000_000L).withContainerItems(1 << 22);
     private static final int MAX_DEPTH = 100;
+    /** Distinct containers and calls resolved; real checkpoints have a few per tensor. */
+    static final long MAX_VALUES = 1 << 22;
+    /** What an object that holds itself (through the memo) is when reached again inside itself. */
+    private static final Node CYCLE = Node.Other.of("the object that holds it (a reference cycle)");
     /** Element sizes of storage types safetensors cannot hold (their bytes are skipped in legacy files). */
     private static final Map<String, Integer> OTHER_STORAGE_SIZES = Map.of("ComplexFloatStorage", 8,
             "ComplexDoubleStorage", 16, "ComplexHalfStorage", 4, "QInt8Storage", 1, "QUInt8Storage", 1,
@@ -50,6 +54,13 @@ public final class TorchCheckpoint {
     private final Map<Value, List<TraceEvent.Invoke>> methodCalls = new IdentityHashMap<>();
     private final Map<String, Storage> storages = new HashMap<>();
     private final StorageLookup lookup;
+    private long resolved;
+    /**
+     * Containers and calls already resolved, by identity. The memo lets a pickle hold one object
+     * many times (a dict holding the dict below twice, sixty levels deep, is 2^60 entries in a
+     * few hundred bytes): each is resolved once and its node shared, as torch shares the object.
+     */
+    private final Map<Value, Node> nodes = new IdentityHashMap<>();
 
     private interface StorageLookup {
         /** The storage a persistent id names, or throws with the reason it cannot be used. */
@@ -266,7 +277,11 @@ public final class TorchCheckpoint {
             long off = integer(view.item(1), "view offset");
             long n = integer(view.item(2), "view size");
             long es = root.dtype().size();
-            if (off < 0 || n < 0 || (off + n) * es > root.bytes().size()) {
+            try {
+                if (off < 0 || n < 0 || Math.multiplyExact(off + n, es) > root.bytes().size()) {
+                    throw new ConvertException("storage view of '" + key + "' lies outside its storage");
+                }
+            } catch (ArithmeticException overflow) {
                 throw new ConvertException("storage view of '" + key + "' lies outside its storage");
             }
             return new Storage(text(view.item(0), "view key"), root.dtype(),
@@ -287,6 +302,23 @@ public final class TorchCheckpoint {
     }
 
     private Node resolve(Value v, int depth) throws ConvertException, IOException {
+        if (!(v instanceof Value.Container) && !(v instanceof Value.Call)) {
+            return resolveNew(v, depth);
+        }
+        Node known = nodes.get(v);
+        if (known != null) {
+            return known;
+        }
+        if (++resolved > MAX_VALUES) {
+            throw new ConvertException("the checkpoint holds more than " + MAX_VALUES + " objects; not a state dict");
+        }
+        nodes.put(v, CYCLE);
+        Node n = resolveNew(v, depth);
+        nodes.put(v, n);
+        return n;
+    }
+
+    private Node resolveNew(Value v, int depth) throws ConvertException, IOException {
         if (depth > MAX_DEPTH) {
             return new Node.Other("objects nested more than " + MAX_DEPTH + " deep", "nested too deeply");
         }
@@ -451,15 +483,23 @@ public final class TorchCheckpoint {
         }
     }
 
+    /**
+     * As torch's loaders do: a storage is made once per key, and (legacy layout) a view once per
+     * view key, in the same table, whatever offset a later id with that view key gives.
+     */
     private Storage storage(Value.Container pid, DType requested) throws ConvertException, IOException {
         String key = pid.size() > 2 && pid.item(2) instanceof Value.Str s ? s.text() : null;
-        Storage known = key == null ? null : storages.get(key + "/" + (pid.size() > 5 ? pid.item(5).render(80) : ""));
+        if (pid.size() > 5 && pid.item(5) != Value.NONE) {
+            key = pid.item(5) instanceof Value.Container view && view.size() == 3 && view.complete()
+                    && view.item(0) instanceof Value.Str vk ? vk.text() : null;
+        }
+        Storage known = key == null ? null : storages.get(key);
         if (known != null) {
             return known;
         }
         Storage s = lookup.storage(pid, requested);
         if (key != null) {
-            storages.put(key + "/" + (pid.size() > 5 ? pid.item(5).render(80) : ""), s);
+            storages.put(key, s);
         }
         return s;
     }

@@ -63,7 +63,7 @@ public final class JinjaTemplateCheck {
         for (int i = 0; i + 1 < toks.size(); i++) {
             JinjaToken t = toks.get(i);
             JinjaToken next = toks.get(i + 1);
-            if (t.isOp(".") && next.kind() == JinjaToken.Kind.NAME && next.text().startsWith("_")) {
+            if (t.isOp(".") && next.kind() == JinjaToken.Kind.NAME && JinjaAnalyzer.internal(next.text())) {
                 out.add(at(template, true, "reads the attribute '" + next.text() + "'", next.offset()));
             } else if (t.isOp("[") && next.kind() == JinjaToken.Kind.STRING && next.text().startsWith("_")) {
                 out.add(at(template, true, "reads the attribute '" + next.text() + "' by subscript", next.offset()));

@@ -71,8 +71,10 @@ final class CheckpointBuilder {
                 if (t.view() == null) {
                     p.none();
                 } else {
-                    p.mark().str((String) t.view()[0]).binint((int) (long) (Long) t.view()[1])
-                            .binint((int) (long) (Long) t.view()[2]).tuple();
+                    p.mark().str((String) t.view()[0]);
+                    integer(p, (Long) t.view()[1]);
+                    integer(p, (Long) t.view()[2]);
+                    p.tuple();
                 }
             }
             p.tuple().binpersid();
@@ -85,6 +87,20 @@ final class CheckpointBuilder {
             x.accept(p);
         }
         return p.setitems().stop().bytes();
+    }
+
+    /** BININT when the value fits, else LONG1. */
+    private static void integer(PickleBuilder p, long v) {
+        if (v == (int) v) {
+            p.binint((int) v);
+        } else {
+            byte[] be = java.math.BigInteger.valueOf(v).toByteArray();
+            byte[] le = new byte[be.length];
+            for (int i = 0; i < be.length; i++) {
+                le[i] = be[be.length - 1 - i];
+            }
+            p.long1(le);
+        }
     }
 
     private static void ints(PickleBuilder p, long[] v) {

@@ -471,4 +471,97 @@ class ConvertTest {
         assertThat((long[]) got.get("b")[1]).isEmpty();
         assertThat(r.notes()).anyMatch(n -> n.contains("'o'") && n.contains("object array"));
     }
+
+    // ------------------------------------------------------------------ hostile structure
+
+    /** Each level is a dict holding the level below twice (by memo): 60 levels unfold to 2^60 entries. */
+    static CheckpointBuilder sharedDicts(CheckpointBuilder b, int levels) {
+        return b.extra(p -> {
+            p.str("nested").emptyDict().put(0).pop();
+            for (int i = 1; i <= levels; i++) {
+                p.emptyDict().mark().str("a").get(i - 1).str("b").get(i - 1).setitems().put(i);
+                if (i < levels) {
+                    p.pop();
+                }
+            }
+        });
+    }
+
+    @Test
+    void objectsSharedByMemoAreResolvedOnceAndCyclesEnd() throws Exception {
+        CheckpointBuilder b = sharedDicts(new CheckpointBuilder().storage("0", "FloatStorage", 4, floats(1, 2))
+                .whole("w", "0", 2), 60).extra(p -> p.str("cycle").emptyDict().put(100).mark()
+                        .str("a").get(100).str("b").get(100).setitems());
+        Path zip = file("dag.pt", b.zip(null));
+        Path legacy = file("dag-legacy.pt", b.legacy(false));
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> {
+            for (Path in : List.of(zip, legacy)) {
+                Path out = dir.resolve(in.getFileName() + ".safetensors");
+                var r = converter.convert(in, out, options());
+                assertThat(read(out)).containsOnlyKeys("w");
+                assertThat(r.notes()).anyMatch(n -> n.contains("'nested'")).anyMatch(n -> n.contains("'cycle'"));
+                try (FileByteSource src = new FileByteSource(in); TempFiles temps = new TempFiles(dir)) {
+                    Node.Mapping root = (Node.Mapping) Converter.load(src, "dag.pt", temps).root();
+                    Node.Mapping cycle = (Node.Mapping) root.entries().get("cycle");
+                    assertThat(cycle.entries().get("a")).isInstanceOf(Node.Other.class);
+                    Node.Mapping nested = (Node.Mapping) root.entries().get("nested");
+                    assertThat(nested.entries().get("a")).isSameAs(nested.entries().get("b"));
+                }
+            }
+        });
+    }
+
+    /**
+     * torch's legacy loader keeps a storage view under its view key: views whose keys differ only
+     * after many characters are different views, and a view key seen again gives the first view.
+     */
+    @Test
+    void legacyViewsAreKeptByTheirFullViewKeyAsTorchDoes() throws Exception {
+        String k = "9".repeat(100);
+        CheckpointBuilder b = new CheckpointBuilder().storage("100", "FloatStorage", 4, floats(0, 1, 2, 3, 4, 5))
+                .viewTensor("a", "100", k + "1", 0L, 2L, 0, new long[] {2}, new long[] {1})
+                .viewTensor("b", "100", k + "2", 2L, 2L, 0, new long[] {2}, new long[] {1})
+                .viewTensor("c", "100", k + "1", 4L, 2L, 0, new long[] {2}, new long[] {1});
+        Path in = file("views.bin", b.legacy(false));
+        Path out = dir.resolve("views.safetensors");
+        converter.convert(in, out, keepCopies());
+        Map<String, Object[]> got = read(out);
+        assertThat((byte[]) got.get("a")[2]).isEqualTo(floats(0, 1));
+        assertThat((byte[]) got.get("b")[2]).isEqualTo(floats(2, 3));
+        assertThat((byte[]) got.get("c")[2]).isEqualTo(floats(0, 1)); // torch: deserialized_objects[view_key]
+    }
+
+    @Test
+    void legacyViewWhoseByteRangeOverflowsIsRefused() throws Exception {
+        // (2^61 - 1 + 1) * 8 bytes wraps to 0 in 64 bits; the view would start 8 bytes before its storage
+        CheckpointBuilder b = new CheckpointBuilder().storage("100", "DoubleStorage", 8, random(32, 5))
+                .viewTensor("v", "100", "101", (1L << 61) - 1, 1L, 0, new long[] {1}, new long[] {1});
+        Path in = file("overflow.bin", b.legacy(false));
+        assertThatThrownBy(() -> converter.convert(in, dir.resolve("o.safetensors"), keepCopies()))
+                .isInstanceOf(ConvertException.class).hasMessageContaining("outside its storage");
+    }
+
+    /** A deflated member that inflates far beyond what any output may hold is not spooled to disk. */
+    @Test
+    void deflatedMembersInflatingBeyondTheOutputBoundAreStoppedEarly() throws Exception {
+        byte[] header = npy("|u1", false, "(100000000,)", new byte[0]);
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (var z = new java.util.zip.ZipOutputStream(bytes)) {
+            z.putNextEntry(new java.util.zip.ZipEntry("big.npy"));
+            z.write(header);
+            byte[] zeros = new byte[1 << 20];
+            for (int i = 0; i < 100_000_000 / zeros.length; i++) {
+                z.write(zeros);
+            }
+            z.write(zeros, 0, 100_000_000 % zeros.length);
+            z.closeEntry();
+        }
+        Path in = file("bomb.npz", bytes.toByteArray());
+        assertThat(Files.size(in)).isLessThan(1 << 20);
+        assertThatThrownBy(() -> converter.convert(in, dir.resolve("bomb.safetensors"), options()))
+                .isInstanceOf(ConvertException.class).hasMessageContaining("scratch");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).containsExactly(in);
+        }
+    }
 }

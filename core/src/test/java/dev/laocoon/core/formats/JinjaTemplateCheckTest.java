@@ -219,6 +219,20 @@ class JinjaTemplateCheckTest {
         assertThat(JinjaTemplateCheck.check(big)).isEmpty();
     }
 
+    /** Copies of the variables at each branch and loop round count against the budget (this took 40 s). */
+    @Test
+    void manyVariablesUnderNestedLoopsStayWithinTheBudget() {
+        StringBuilder vars = new StringBuilder("{% set ns = namespace() %}");
+        for (int i = 0; i < 3000; i++) {
+            vars.append("{% set v").append(i).append(" = 'x' %}{% set ns.v").append(i).append(" = 'x' %}");
+        }
+        for (String inner : new String[] {"{% set k = m %}", "{% set ns.k = m %}"}) {
+            String t = vars + "{% for m in messages %}".repeat(60) + inner + "{% endfor %}".repeat(60) + "{{ x.__class__ }}";
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5), () ->
+                    assertThat(JinjaTemplateCheck.check(t)).isNotEmpty());
+        }
+    }
+
     @Test
     void foldingFollowsPythonStringRules() {
         assertThat(malicious("{{ x[('%-3s' % '_')[0] ~ '_class__'] }}")).isTrue();
@@ -235,5 +249,76 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ x['-'.join(['', ''])|replace('-', '__') ~ 'class__'] }}")).isTrue();
         assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isFalse(); // not folded: suspicious only
         assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isNotEmpty();
+    }
+
+    /**
+     * Python internals reachable without an underscore: frame, code and function attributes (the
+     * names Jinja's sandbox refuses besides private ones). In a plain jinja2.Environment the first
+     * runs a shell command: a generator's frame leads to a module's globals and on to os.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ (x|map('string')).gi_frame.f_globals.t.sys.modules.os.popen('id').read() }}",
+        "{{ (x|map('string'))['gi_frame'] }}",
+        "{{ (x|map('string'))|attr('gi_' ~ 'frame') }}",
+        "{{ y.gi_code }}", "{{ y.cr_frame }}", "{{ y.ag_frame }}", "{{ y.tb_frame.f_back }}",
+        "{{ y.f_locals }}", "{{ y.f_builtins }}", "{{ y.func_globals }}", "{{ y.im_func }}",
+        "{{ dict.mro() }}",
+        "{{ users|map(attribute='gi_frame.f_globals')|list }}",
+    })
+    void internalsWithoutUnderscoresAreMalicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    /** str.format pads with any fill character: '{:_^9}' centres 'class' between underscores. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['{:_^9}'.format('class')] }}",
+        "{{ x['{:_>7}'.format('class') ~ '__'] }}",
+        "{{ x['{0:_<7}'.format('__class')] }}",
+        "{{ x['{:_^9.5}'.format('classroom')] }}",
+        "{{ x['{:{}^9}'.format('class', '_')] }}",
+        "{{ x['{:{f}^9}'.format('class', f='_')] }}",
+    })
+    void formatSpecFillCharactersAreFolded(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+        if (!template.contains("{}^") && !template.contains("{f}")) {
+            assertThat(malicious(template)).as(template).isTrue();
+        }
+    }
+
+    /** Characters from numbers: str.format's 'c' type, and '*' widths that take an argument of their own. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['{:c}{:c}class{:c}{:c}'.format(95, 95, 95, 95)] }}",
+        "{{ x['{0:c}{0:c}class{0:c}{0:c}'.format(95)] }}",
+        "{{ x['{:>1c}'.format(95) * 2 ~ 'class__'] }}",
+        "{{ x['%*c' % (1, 95) * 2 ~ 'class__'] }}",
+        "{{ x['%*c%*c' % (1, 95, 1, 95) ~ 'class__'] }}",
+        "{{ x['%.*s' % (2, '__x') ~ 'class__'] }}",
+        "{{ x['%*.*s' % (1, 1, '_') * 2 ~ 'class__'] }}",
+    })
+    void charactersMadeFromNumbersAreFolded(String template) {
+        assertThat(malicious(template)).as(template).isTrue();
+    }
+
+    @Test
+    void formatSpecsOfHarmlessNamesStayClean() {
+        assertThat(clean("{{ x['{:c}{:c}'.format(114, 111) ~ 'le'] }}")).isTrue();
+        assertThat(clean("{{ x['%*c' % (1, 114) ~ 'ole'] }}")).isTrue();
+        assertThat(JinjaTemplateCheck.check("{{ x['{:c}'.format(n) ~ 'class'] }}")).isNotEmpty();
+        assertThat(clean("{{ x['{:>4}'.format('role')] }}")).isTrue();
+        assertThat(clean("{{ x['{:.4}'.format('roles')] }}")).isTrue();
+        assertThat(clean("{{ '{:-^20}'.format(title) }}")).isTrue();
+        assertThat(malicious("{{ '{:{0.__class__}}'.format(x) }}")).isTrue();
+    }
+
+    /** sort(attribute='a,b') sorts by several attributes (Jinja 3.1): each is checked. */
+    @Test
+    void sortByCommaSeparatedAttributesChecksEachOne() {
+        assertThat(malicious("{{ users|sort(attribute='name,__class__') }}")).isTrue();
+        assertThat(malicious("{{ users|sort(attribute='name, __class__') }}")
+                || !JinjaTemplateCheck.check("{{ users|sort(attribute='name, __class__') }}").isEmpty()).isTrue();
+        assertThat(clean("{{ users|sort(attribute='age,name') }}")).isTrue();
     }
 }

@@ -66,6 +66,16 @@ public final class JinjaAnalyzer {
     /** Template globals that lead to Python internals when reached into. */
     public static final java.util.Set<String> GADGETS = java.util.Set.of("cycler", "joiner", "namespace", "lipsum",
             "self", "config", "request", "url_for", "get_flashed_messages", "session", "g");
+    /**
+     * Attribute names without a leading underscore that lead to Python internals: those Jinja's
+     * sandbox refuses (function, method, generator, coroutine attributes and {@code mro}) and the
+     * frame, traceback and code attributes they lead on to. A generator's {@code gi_frame.f_globals}
+     * reaches a module's globals and from there {@code os}.
+     */
+    public static final java.util.Set<String> INTERNAL_ATTRIBUTES = java.util.Set.of("func_closure", "func_code",
+            "func_dict", "func_defaults", "func_globals", "im_class", "im_func", "im_self", "gi_frame", "gi_code",
+            "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code", "ag_await", "mro", "f_globals",
+            "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code");
     private static final java.util.Set<String> MUTATORS = java.util.Set.of("append", "extend", "insert", "pop",
             "remove", "clear", "update", "setdefault", "popitem", "add", "discard", "sort", "reverse");
     private static final int MAX_STEPS = 300_000;
@@ -117,6 +127,28 @@ public final class JinjaAnalyzer {
         }
     }
 
+    /**
+     * Copying or joining a state costs a step per variable it holds: with thousands of variables
+     * and nested loops, the copies alone would otherwise take minutes within the step budget.
+     */
+    private State copy(State s, int offset) {
+        charge(s.size(), offset);
+        return s.copy();
+    }
+
+    private boolean join(State into, State from, boolean widen, int offset) {
+        charge(into.size() + from.size(), offset);
+        return into.joinFrom(from, widen);
+    }
+
+    private void charge(long n, int offset) {
+        steps += n;
+        if (steps > MAX_STEPS) {
+            outOfBudget = true;
+            throw new OutOfBudget(offset);
+        }
+    }
+
     private void report(boolean malicious, String message, int offset) {
         problems.putIfAbsent(offset + "\n" + message, new Problem(malicious, message, offset));
     }
@@ -142,6 +174,17 @@ public final class JinjaAnalyzer {
                 c.ns.put(e.getKey(), new HashMap<>(e.getValue()));
             }
             return c;
+        }
+
+        int size() {
+            int n = 0;
+            for (HashMap<String, JinjaValue> s : scopes) {
+                n += s.size();
+            }
+            for (HashMap<String, JinjaValue> m : ns.values()) {
+                n += m.size();
+            }
+            return n;
         }
 
         JinjaValue lookup(String name) {
@@ -243,7 +286,7 @@ public final class JinjaAnalyzer {
             st.scopes.get(st.scopes.size() - 1).put(m.name(), new MacroV(m));
             // Analysed once with unknown arguments, on a copy: uncalled macros are judged too.
             State saved = st;
-            st = st.copy();
+            st = copy(st, m.offset());
             st.push();
             for (int k = 0; k < m.params().size(); k++) {
                 Expr d = m.defaults().get(k);
@@ -255,7 +298,7 @@ public final class JinjaAnalyzer {
         }
         if (s instanceof CallBlock cb) {
             State saved = st;
-            st = st.copy();
+            st = copy(st, cb.offset());
             st.push();
             for (String p : cb.params()) {
                 st.scopes.get(st.scopes.size() - 1).put(p, JinjaValue.UNKNOWN);
@@ -321,7 +364,7 @@ public final class JinjaAnalyzer {
         State merged = null;
         List<JinjaValue> outs = new ArrayList<>();
         for (int k = 0; k <= i.tests().size(); k++) {
-            st = before.copy();
+            st = copy(before, i.offset());
             if (k < i.tests().size()) {
                 // the tests of earlier branches run before later branches
                 for (int t = 0; t <= k; t++) {
@@ -337,7 +380,7 @@ public final class JinjaAnalyzer {
             if (merged == null) {
                 merged = st;
             } else {
-                merged.joinFrom(st, false);
+                join(merged, st, false, i.offset());
             }
         }
         st = merged;
@@ -348,7 +391,7 @@ public final class JinjaAnalyzer {
         JinjaValue iter = eval(f.iter());
         List<JinjaValue> elems = elements(iter);
         boolean unroll = elems != null && elems.size() <= MAX_UNROLL && f.filter() == null && !hasLoopControl(f.body());
-        State before = st.copy();
+        State before = copy(st, f.offset());
         st.push();
         JinjaValue out;
         if (unroll) {
@@ -361,7 +404,7 @@ public final class JinjaAnalyzer {
             JinjaValue elem = elems == null ? element(iter) : JinjaValue.alt(elems);
             List<JinjaValue> outs = new ArrayList<>();
             for (int round = 0; ; round++) {
-                State start = st.copy();
+                State start = copy(st, f.offset());
                 bindLoop(f, elem);
                 if (f.filter() != null) {
                     eval(f.filter());
@@ -369,7 +412,7 @@ public final class JinjaAnalyzer {
                 outs.add(exec(f.body()));
                 State end = st;
                 st = start;
-                boolean changed = st.joinFrom(end, round >= FIXPOINT_ROUNDS - 1);
+                boolean changed = join(st, end, round >= FIXPOINT_ROUNDS - 1, f.offset());
                 if (!changed || round >= FIXPOINT_ROUNDS) {
                     break;
                 }
@@ -382,7 +425,7 @@ public final class JinjaAnalyzer {
             State looped = st;
             st = before;
             JinjaValue other = exec(f.orElse());
-            st.joinFrom(looped, false);
+            join(st, looped, false, f.offset());
             out = JinjaValue.join(out, other);
         }
         return out;
@@ -480,8 +523,13 @@ public final class JinjaAnalyzer {
 
     // ------------------------------------------------------------------ rules
 
+    /** A private or dunder name, or one of {@link #INTERNAL_ATTRIBUTES}. */
+    public static boolean internal(String name) {
+        return name.startsWith("_") || INTERNAL_ATTRIBUTES.contains(name);
+    }
+
     private void checkAttributeName(String name, int offset) {
-        if (name.startsWith("_")) {
+        if (internal(name)) {
             report(true, "reads the attribute '" + name + "'", offset);
         }
     }
@@ -491,12 +539,12 @@ public final class JinjaAnalyzer {
         for (JinjaValue k : JinjaValue.options(key)) {
             if (k instanceof Str s) {
                 String name = s.s();
-                if (name.startsWith("_")) {
+                if (internal(name)) {
                     report(true, "reads the attribute '" + name + "' " + how, offset);
                 } else if (name.indexOf('\ufffd') >= 0) {
                     report(false, "reads an attribute " + how + " whose name has an escape the analysis cannot decode",
                             offset);
-                } else if (name.strip().startsWith("_")) {
+                } else if (internal(name.strip())) {
                     report(false, "reads the attribute '" + name.strip() + "' " + how
                             + " if the renderer trims whitespace", offset);
                 }
@@ -530,7 +578,8 @@ public final class JinjaAnalyzer {
     private void checkAttributePath(JinjaValue path, int offset, String how) {
         for (JinjaValue k : JinjaValue.options(path)) {
             if (k instanceof Str s) {
-                for (String part : s.s().split("\\.", -1)) {
+                // sort(attribute='a,b') sorts by several attributes (Jinja 3.1)
+                for (String part : s.s().split("[.,]", -1)) {
                     checkName(new Str(part), offset, how, false);
                 }
             } else {
@@ -960,6 +1009,25 @@ public final class JinjaAnalyzer {
                 lit.append('%');
                 continue;
             }
+            boolean unknownStar = false;
+            if (key == null && spec.indexOf('*') >= 0) {
+                // each '*' takes the width or precision from the next argument: '%*c' % (1, 95) is '_'
+                StringBuilder sp = new StringBuilder();
+                for (char ch : spec.toCharArray()) {
+                    if (ch != '*') {
+                        sp.append(ch);
+                        continue;
+                    }
+                    JinjaValue w = next < positional.size() ? positional.get(next) : JinjaValue.UNKNOWN;
+                    next++;
+                    if (w instanceof Num n && n.n() instanceof BigInteger b && b.bitLength() < 16) {
+                        sp.append(b);
+                    } else {
+                        unknownStar = true;
+                    }
+                }
+                spec = sp.toString();
+            }
             JinjaValue arg;
             if (key != null) {
                 arg = named.getOrDefault(key, JinjaValue.UNKNOWN);
@@ -969,7 +1037,7 @@ public final class JinjaAnalyzer {
             }
             out = concat(out, new Str(lit.toString()));
             lit.setLength(0);
-            out = concat(out, conversion(conv, spec, arg));
+            out = concat(out, unknownStar ? JinjaValue.opaque(Kind.STR, true, arg) : conversion(conv, spec, arg));
         }
         return concat(out, new Str(lit.toString()));
     }
@@ -1032,7 +1100,16 @@ public final class JinjaAnalyzer {
                 i++;
                 continue;
             }
-            int close = fmt.indexOf('}', i);
+            // a format spec may hold nested fields, '{:{}^9}': the field ends at its matching brace
+            int close = -1;
+            for (int k = i + 1, depth = 1; k < fmt.length(); k++) {
+                char ch = fmt.charAt(k);
+                depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
+                if (depth == 0) {
+                    close = k;
+                    break;
+                }
+            }
             if (close < 0) {
                 return JinjaValue.opaque(Kind.STR, true, new Str(fmt));
             }
@@ -1078,9 +1155,75 @@ public final class JinjaAnalyzer {
             }
             out = concat(out, new Str(lit.toString()));
             lit.setLength(0);
-            out = concat(out, cut == field.length() ? toStr(arg) : JinjaValue.opaque(Kind.STR, false, arg));
+            String spec = field.indexOf(':', cut) >= 0 ? field.substring(field.indexOf(':', cut) + 1) : "";
+            if (spec.indexOf('{') >= 0) {
+                // nested fields take arguments of their own and make the spec (fill character included):
+                // the result can hold any character of any argument
+                List<JinjaValue> all = new ArrayList<>(positional);
+                all.addAll(named.values());
+                all.add(arg);
+                all.add(new Str(spec));
+                out = concat(out, JinjaValue.opaque(Kind.STR, true, all.toArray(new JinjaValue[0])));
+                java.util.regex.Matcher inner = java.util.regex.Pattern.compile("\\{([^{}]*)\\}").matcher(spec);
+                while (inner.find()) {
+                    String[] parts = inner.group(1).split("[.\\[\\]]+");
+                    for (int k = 1; k < parts.length; k++) {
+                        checkName(new Str(parts[k]), offset, "through a str.format field", false);
+                    }
+                }
+                auto = positional.size();
+            } else if (cut == field.length()) {
+                out = concat(out, toStr(arg));
+            } else {
+                out = concat(out, field.charAt(cut) == ':' ? formatSpec(arg, spec)
+                        : JinjaValue.opaque(Kind.STR, false, arg, new Str(spec)));
+            }
         }
         return concat(out, new Str(lit.toString()));
+    }
+
+    /**
+     * Python's [[fill]align][width][.precision][s] spec applied to a string, and [[fill]align][width]c
+     * to an integer (the character with that code); other specs are opaque.
+     */
+    private static final java.util.regex.Pattern STR_SPEC =
+            java.util.regex.Pattern.compile("(?s)(?:(.)?([<>^]))?([0-9]{0,4})(?:\\.([0-9]{1,4}))?s?");
+    private static final java.util.regex.Pattern CHAR_SPEC =
+            java.util.regex.Pattern.compile("(?s)(?:(.)?([<>^]))?([0-9]{0,4})()c");
+
+    private static JinjaValue formatSpec(JinjaValue arg, String spec) {
+        java.util.regex.Matcher str = STR_SPEC.matcher(spec);
+        java.util.regex.Matcher chr = CHAR_SPEC.matcher(spec);
+        List<JinjaValue> outs = new ArrayList<>();
+        for (JinjaValue o : JinjaValue.options(arg)) {
+            String v;
+            java.util.regex.Matcher m;
+            if (o instanceof Str s && str.matches() && !str.group(3).startsWith("0")) {
+                v = s.s();
+                m = str;
+            } else if (o instanceof Num n && n.n() instanceof BigInteger b && b.signum() >= 0
+                    && b.compareTo(BigInteger.valueOf(Character.MAX_CODE_POINT)) <= 0 && chr.matches()
+                    && !chr.group(3).startsWith("0")) {
+                v = new String(Character.toChars(b.intValue()));
+                m = chr;
+            } else {
+                // the fill character, '_' grouping of a number, or a 'c' character may be an underscore
+                return JinjaValue.opaque(Kind.STR, spec.endsWith("c"), arg, new Str(spec));
+            }
+            if (m.group(4) != null && !m.group(4).isEmpty()) {
+                int p = Integer.parseInt(m.group(4));
+                if (v.codePointCount(0, v.length()) > p) {
+                    v = v.substring(0, v.offsetByCodePoints(0, p));
+                }
+            }
+            int width = m.group(3).isEmpty() ? 0 : Integer.parseInt(m.group(3));
+            int pad = Math.max(0, width - v.codePointCount(0, v.length()));
+            String fill = m.group(1) == null ? " " : m.group(1);
+            String align = m.group(2) != null ? m.group(2) : m == chr ? ">" : "<";
+            int left = align.equals(">") ? pad : align.equals("^") ? pad / 2 : 0;
+            outs.add(new Str(fill.repeat(left) + v + fill.repeat(pad - left)));
+        }
+        return JinjaValue.alt(outs);
     }
 
     // ------------------------------------------------------------------ access
