@@ -327,8 +327,9 @@ public final class TorchCheckpoint {
                 throw new ConvertException("a dict has more entries than Laocoon keeps (" + c.size() + ")");
             }
             LinkedHashMap<String, Node> m = new LinkedHashMap<>();
+            java.util.Set<String> fromInts = new java.util.HashSet<>();
             for (int i = 0; i + 1 < c.keptCount(); i += 2) {
-                put(m, c.item(i), c.item(i + 1), depth);
+                put(m, fromInts, c.item(i), c.item(i + 1), depth);
             }
             return new Node.Mapping("dict", m);
         }
@@ -359,11 +360,22 @@ public final class TorchCheckpoint {
         return Node.Other.of(describe(v));
     }
 
-    private void put(LinkedHashMap<String, Node> m, Value key, Value value, int depth) throws ConvertException, IOException {
+    private void put(LinkedHashMap<String, Node> m, java.util.Set<String> fromInts, Value key, Value value, int depth)
+            throws ConvertException, IOException {
         if (key instanceof Value.Str s && s.complete()) {
+            if (fromInts.contains(s.text())) {
+                throw new ConvertException("a dict has both the int key " + s.text() + " and the string key '" + s.text()
+                        + "'; their tensors would take the same name");
+            }
             m.put(s.text(), resolve(value, depth + 1));
         } else if (key instanceof Value.Int i) {
-            m.put(i.value().toString(), resolve(value, depth + 1)); // e.g. optimizer state by parameter index
+            String name = i.value().toString(); // e.g. optimizer state by parameter index
+            if (m.containsKey(name) && !fromInts.contains(name)) {
+                throw new ConvertException("a dict has both the string key '" + name + "' and the int key " + name
+                        + "; their tensors would take the same name");
+            }
+            fromInts.add(name);
+            m.put(name, resolve(value, depth + 1));
         } else {
             m.put("<key " + key.render(40) + ">", Node.Other.of("an entry whose key is not a string"));
         }
@@ -375,6 +387,7 @@ public final class TorchCheckpoint {
             return Node.Other.of("an OrderedDict built from arguments");
         }
         LinkedHashMap<String, Node> m = new LinkedHashMap<>();
+        java.util.Set<String> fromInts = new java.util.HashSet<>();
         for (TraceEvent.Invoke inv : methodCalls.getOrDefault(call, List.of())) {
             if (!inv.method().equals("__setitem__") || !(inv.args() instanceof Value.Container items)) {
                 return Node.Other.of("an OrderedDict changed with " + inv.method());
@@ -383,7 +396,7 @@ public final class TorchCheckpoint {
                 throw new ConvertException("an OrderedDict has more entries than Laocoon keeps");
             }
             for (int i = 0; i + 1 < items.keptCount(); i += 2) {
-                put(m, items.item(i), items.item(i + 1), depth);
+                put(m, fromInts, items.item(i), items.item(i + 1), depth);
             }
         }
         return new Node.Mapping("OrderedDict", m);

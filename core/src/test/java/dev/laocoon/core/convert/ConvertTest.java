@@ -396,6 +396,14 @@ class ConvertTest {
         assertThat(dir.resolve("c.safetensors")).doesNotExist();
     }
 
+    @Test
+    void intAndStringKeysThatWouldShareANameAreRefused() throws Exception {
+        Path in = file("keys.pt", new CheckpointBuilder().storage("0", "FloatStorage", 4, floats(1)).whole("1", "0", 1)
+                .extra(p -> p.binint(1).none()).zip(null));
+        assertThatThrownBy(() -> converter.convert(in, dir.resolve("k.safetensors"), options()))
+                .hasMessageContaining("int key 1").hasMessageContaining("string key '1'");
+    }
+
     // ------------------------------------------------------------------ choosing the state dict
 
     static byte[] checkpointDict() {
