@@ -22,7 +22,9 @@ import java.util.Set;
  * knowledge base; custom registered objects are notices. Locations are JSON pointers.
  */
 public final class KerasConfigCheck {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Python's json module (which Keras uses) also accepts NaN, Infinity and -Infinity. */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build());
 
     /** A problem at a JSON pointer. */
     public record Problem(Severity severity, boolean lambda, String pointer, String message, String evidence) {

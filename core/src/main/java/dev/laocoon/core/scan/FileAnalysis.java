@@ -212,7 +212,7 @@ final class FileAnalysis {
             return json(src, where);
         }
         try {
-            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(t);
+            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper(JSON_FACTORY).readTree(t);
             com.fasterxml.jackson.databind.JsonNode map = root.get("auto_map");
             if (map == null || !map.isObject()) {
                 return false;
@@ -229,10 +229,13 @@ final class FileAnalysis {
                     }
                 }
             });
-            formats.add("json-config");
             findings.add(new Finding(Rule.REPO_REMOTE_CODE, Severity.NOTICE,
                     "auto_map makes loaders with trust_remote_code import this repository's code: " + String.join(", ", files),
                     where, map.toString().length() > 200 ? map.toString().substring(0, 200) + "..." : map.toString()));
+            // the same document may also be a Keras model config (model_from_json ignores auto_map)
+            json(src, where);
+            formats.remove("json");
+            formats.add("json-config");
             return true;
         } catch (IOException e) {
             return false;
@@ -357,33 +360,49 @@ final class FileAnalysis {
     /** JSON files up to this size are read (tokenizer.json files reach tens of megabytes). */
     static final long MAX_JSON = 128L << 20;
 
+    /** Reads JSON as Python's json module does, which also accepts NaN, Infinity and -Infinity. */
+    static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY = com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
     /**
      * A file that is one whole JSON value is data: {@code json}, no finding. One that is a Keras
      * model config ({@code model.to_json()}: {@code class_name} and {@code config} at the top, which
      * {@code model_from_json} deserializes, Lambda layers included) is checked as a Keras config.
      */
     private boolean json(ByteSource src, Location where) throws IOException {
-        byte[] h = new byte[1];
+        byte[] h = new byte[2];
         long start = 0;
         while (start < src.size() && src.readFully(start, h, 0, 1) == 1 && Character.isWhitespace(h[0])) {
             start++;
         }
-        if (h[0] != '{' && h[0] != '[') {
+        // Python's json.loads(bytes) also reads UTF-8 with a BOM and UTF-16/32 (with or without a BOM);
+        // Jackson detects the same encodings from the first bytes
+        boolean unicode = start == 0 && src.readFully(0, h, 0, 2) == 2
+                && (h[0] == 0 || h[1] == 0 || (h[0] & 0xff) == 0xef || (h[0] & 0xff) == 0xfe || (h[0] & 0xff) == 0xff);
+        if (h[0] != '{' && h[0] != '[' && !unicode) {
             return false;
         }
-        boolean className = false;
-        boolean config = false;
-        try (com.fasterxml.jackson.core.JsonParser parser = new com.fasterxml.jackson.core.JsonFactory()
-                .createParser(new SourceInputStream(src))) {
+        // Keras 3's model_from_json (deserialize_keras_object) also walks lists and dicts without
+        // class_name/config at the top, so a class_name+config object anywhere is a Keras config
+        boolean kerasObject = false;
+        java.util.BitSet className = new java.util.BitSet();
+        java.util.BitSet config = new java.util.BitSet();
+        try (com.fasterxml.jackson.core.JsonParser parser = JSON_FACTORY.createParser(new SourceInputStream(src))) {
             int depth = 0;
             com.fasterxml.jackson.core.JsonToken tok;
             while ((tok = parser.nextToken()) != null) {
-                if (tok == com.fasterxml.jackson.core.JsonToken.FIELD_NAME && depth == 1) {
-                    className |= parser.currentName().equals("class_name");
-                    config |= parser.currentName().equals("config");
+                if (tok == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    if (parser.currentName().equals("class_name")) {
+                        className.set(depth);
+                    } else if (parser.currentName().equals("config")) {
+                        config.set(depth);
+                    }
+                    kerasObject |= className.get(depth) && config.get(depth);
                 }
                 if (tok.isStructStart()) {
                     depth++;
+                    className.clear(depth);
+                    config.clear(depth);
                 } else if (tok.isStructEnd()) {
                     depth--;
                     if (depth == 0) {
@@ -397,9 +416,12 @@ final class FileAnalysis {
         } catch (com.fasterxml.jackson.core.JacksonException notJson) {
             return false;
         }
-        if (className && config && src.size() <= MAX_IN_MEMORY) {
+        if (kerasObject && src.size() <= MAX_IN_MEMORY) {
             formats.add("keras-json");
-            keras(new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8), where, "model JSON");
+            String text = unicode
+                    ? new com.fasterxml.jackson.databind.ObjectMapper(JSON_FACTORY).readTree(new SourceInputStream(src)).toString()
+                    : new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
+            keras(text, where, "model JSON");
         } else {
             formats.add("json");
         }

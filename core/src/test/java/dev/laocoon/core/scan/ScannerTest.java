@@ -114,6 +114,36 @@ class ScannerTest {
         assertThat(keras.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
     }
 
+    static final String LAMBDA = "{\"class_name\": \"Lambda\", \"config\": {\"function\": [\"4wAAAA==\", null, null], "
+            + "\"function_type\": \"lambda\"}}";
+    static final String MODEL = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [" + LAMBDA + "]}}";
+
+    @Test
+    void kerasModelJsonIsCheckedWhereverModelFromJsonFindsIt() throws IOException {
+        // Keras 3's deserialize_keras_object walks lists and dicts without class_name/config at the top
+        List<String> docs = List.of("[" + MODEL + "]", "{\"model_config\": " + MODEL + "}",
+                // model_from_json ignores extra top-level keys such as auto_map
+                MODEL.substring(0, MODEL.length() - 1) + ", \"auto_map\": {\"AutoModel\": \"m.M\"}}",
+                // Python's json module accepts NaN and Infinity
+                MODEL.replace("\"layers\"", "\"epsilon\": NaN, \"scale\": -Infinity, \"layers\""));
+        for (int i = 0; i < docs.size(); i++) {
+            FileReport r = scanText("m" + i + ".json", docs.get(i));
+            assertThat(r.verdict()).as(docs.get(i)).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
+        }
+        // json.loads(bytes) decodes a UTF-8 BOM and UTF-16
+        byte[] bom = ("\ufeff" + MODEL).getBytes(StandardCharsets.UTF_8);
+        byte[] utf16 = ("\ufeff" + MODEL).getBytes(StandardCharsets.UTF_16LE);
+        for (byte[] b : List.of(bom, utf16, MODEL.getBytes(StandardCharsets.UTF_16BE))) {
+            FileReport r = new Scanner().scanFile(write("u" + b.length + b[0] + ".json", b), "u.json");
+            assertThat(r.format()).isEqualTo("keras-json");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+        // a plain document with class_name in one object and config in another is still data
+        assertThat(scanText("plain.json", "{\"a\": {\"class_name\": \"x\"}, \"b\": {\"config\": 1}}").format())
+                .isEqualTo("json");
+    }
+
     @Test
     void largeJsonIsReadAsAStream() throws IOException {
         StringBuilder big = new StringBuilder("{\"vocab\": {");
