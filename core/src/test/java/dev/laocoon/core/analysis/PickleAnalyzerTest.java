@@ -72,6 +72,20 @@ class PickleAnalyzerTest {
             assertThat(verdict(analyze(importOnly(module, name)))).isEqualTo(Severity.MALICIOUS);
         }
 
+        /** Members of library namespaces (otherwise a notice) that run code or unpickle files. */
+        @ParameterizedTest(name = "{0}.{1}")
+        @CsvSource({"fastcore.basics,exec_local", "sympy.core.singleton,S", "sympy,simplify", "sympy,N",
+                "sympy.printing.preview,preview", "keras.models,model_from_json", "keras.saving,deserialize_keras_object",
+                "tf_keras.models,load_model", "tf_keras.src.utils.generic_utils,func_load",
+                "numpy.lib._format_impl,read_array", "jax.numpy,load", "sklearn.utils._joblib,load",
+                "pytorch_lightning,LightningModule.load_from_checkpoint", "stable_baselines3,PPO.load",
+                "gensim.models,Word2Vec.load", "shap,Explainer.load", "nltk.internals,java", "timm.models,load_state_dict",
+                "open_clip,create_model_and_transforms", "accelerate.utils,load", "transformers,load_tool"})
+        void libraryMembersThatRunCodeAreMalicious(String module, String name) {
+            byte[] p = PickleBuilder.create().proto(4).binunicode(module).binunicode(name).stackGlobal().stop().bytes();
+            assertThat(verdict(analyze(p))).isEqualTo(Severity.MALICIOUS);
+        }
+
         @ParameterizedTest(name = "{0}.{1}")
         @CsvSource({"builtins,getattr", "builtins,__import__", "importlib,import_module", "pkgutil,resolve_name",
                 "pydoc,locate", "operator,attrgetter", "operator,methodcaller", "operator,itemgetter",
