@@ -579,6 +579,13 @@ final class FileAnalysis {
      * 'descr', 'fortran_order' and 'shape'. With an object dtype ('O'), numpy.load unpickles the
      * data that follows, so it is analysed as a pickle stream.
      */
+    /** The descr of a .npy header when it is one plain string literal (no prefix, escape or concatenation). */
+    private static final java.util.regex.Pattern NPY_DESCR =
+            java.util.regex.Pattern.compile("(['\"])descr\\1\\s*:\\s*(['\"])([^'\"\\\\]*)\\2\\s*[,}]");
+    /** Type strings numpy reads as raw bytes (no objects). */
+    private static final java.util.regex.Pattern NPY_PLAIN = java.util.regex.Pattern.compile(
+            "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
+
     private void analyzeNpy(ByteSource src, Location where) throws IOException {
         formats.add("npy");
         dev.laocoon.core.convert.NumpyArrays.Header hd;
@@ -589,16 +596,33 @@ final class FileAnalysis {
             return;
         }
         String header = hd.text();
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("'descr'\\s*:\\s*(['\"])([^'\"]*)\\1").matcher(header);
-        boolean structured = header.contains("'descr': [") || header.contains("'descr':[");
-        if (!m.find() && !structured) {
-            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
-                    ".npy header has no readable 'descr'", where, header.strip()));
-            return;
-        }
-        boolean object = structured ? header.contains("'O'") || header.contains("|O") : m.group(2).contains("O");
+        // numpy reads the header with ast.literal_eval: any quotes, string prefixes, escapes, implicit
+        // concatenation and parentheses are possible. Only a plain string descr is read here; anything
+        // else is "unknown", and its data is analysed whenever it looks like a pickle.
+        java.util.regex.Matcher m = NPY_DESCR.matcher(header);
+        String descr = m.find() ? m.group(3) : null;
+        boolean object = descr != null ? descr.contains("O") || descr.toLowerCase(java.util.Locale.ROOT).contains("object")
+                : header.contains("O") || header.toLowerCase(java.util.Locale.ROOT).contains("object");
         if (!object) {
-            return; // numeric data: numpy.load reads raw bytes
+            if (descr != null && NPY_PLAIN.matcher(descr).matches()) {
+                return; // numeric data: numpy.load reads raw bytes
+            }
+            long dataStart = hd.dataStart();
+            byte[] b = new byte[2];
+            int got = src.readFully(dataStart, b, 0, 2);
+            if (got < 2 || !analyzePickleStream(new SliceByteSource(src, dataStart, src.size() - dataStart),
+                    where.withMember("<data@" + dataStart + ">"), null, b[0] & 0xff, b[1])) {
+                if (descr == null && !header.contains("descr")) {
+                    findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                            ".npy header has no readable 'descr'", where, header.strip()));
+                }
+                return;
+            }
+            formats.add("npy-object");
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    ".npy descr is not a plain data type and the data is a pickle, which numpy.load unpickles for object dtypes",
+                    where, header.strip()));
+            return;
         }
         formats.add("npy-object");
         long dataStart = hd.dataStart();

@@ -18,6 +18,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Containers: benign and hostile fixtures built in this file. */
 class ContainerScanTest {
@@ -322,7 +324,12 @@ class ContainerScanTest {
     @Nested
     class NumPy {
         static byte[] npy(String descr, String shape, byte[] data) {
-            String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
+            return npyRaw("'" + descr + "'", shape, data);
+        }
+
+        /** descrLiteral is the Python literal numpy's literal_eval reads. */
+        static byte[] npyRaw(String descrLiteral, String shape, byte[] data) {
+            String header = "{'descr': " + descrLiteral + ", 'fortran_order': False, 'shape': " + shape + ", }";
             int total = 10 + header.length() + 1;
             int pad = (64 - total % 64) % 64;
             header = header + " ".repeat(pad) + "\n";
@@ -347,6 +354,22 @@ class ContainerScanTest {
             FileReport r = scan(npy("|O", "(1,)", EVIL), "o.npy");
             assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
             assertThat(r.format()).contains("npy-object");
+        }
+
+        /** numpy reads the header with ast.literal_eval and np.dtype: all of these are object arrays. */
+        @ParameterizedTest
+        @ValueSource(strings = {"'object'", "'object_'", "'|' 'O'", "'\\117'", "u'|O'", "('|O')", "\"|O\"",
+                "[('a', 'object')]", "[('a', '<i4'), ('b', '\\117')]"})
+        void objectDtypeSpelledOtherwiseIsStillAPickle(String descr) {
+            FileReport r = scan(npyRaw(descr, "(1,)", EVIL), "o.npy");
+            assertThat(r.verdict()).as(descr).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void plainAndStructuredNumericArraysStaySafe() {
+            assertThat(scan(npy("<U3", "(1,)", new byte[12]), "s.npy").verdict()).isEqualTo(Severity.SAFE);
+            assertThat(scan(npyRaw("[('a', '<i4'), ('b', '<f8')]", "(1,)", new byte[12]), "t.npy").verdict())
+                    .isEqualTo(Severity.SAFE);
         }
 
         @Test
