@@ -112,6 +112,19 @@ final class FileAnalysis {
                 && (head[0] & 0xff) >> 4 <= 7 && (head[1] & 0x20) == 0) {
             // zlib header (CMF/FLG check); only treated as zlib when it inflates
             any |= decompressed(src, where, depth, "zlib", in -> new InflaterInputStream(in, new Inflater(), 65536));
+        } else if (n >= 4 && head[0] == 'Z' && head[1] == 'F' && src.size() > 21) {
+            // joblib < 0.10 "Z-file", still read by joblib.load (numpy_pickle_compat.read_zfile): "ZF", the
+            // pickle's length as int(..., 16) text in 19 characters, an optional space, then zlib data
+            byte[] len = new byte[20];
+            src.readFully(2, len, 0, 20);
+            String hex = new String(len, 0, 19, java.nio.charset.StandardCharsets.ISO_8859_1).strip().replace("_", "");
+            if (hex.matches("[+-]?(0[xX])?[0-9a-fA-F]+")) {
+                long off = len[19] == ' ' ? 22 : 21;
+                any = true;
+                formats.add("joblib-zfile");
+                decompressed(new SliceByteSource(src, off, src.size() - off), where, depth, "joblib-zfile",
+                        in -> new InflaterInputStream(in, new Inflater(), 65536));
+            }
         }
         if (n >= 6 && head[0] == '7' && head[1] == 'z' && (head[2] & 0xff) == 0xbc && (head[3] & 0xff) == 0xaf
                 && head[4] == 0x27 && head[5] == 0x1c) {

@@ -386,6 +386,26 @@ class ContainerScanTest {
 
     @Nested
     class Joblib {
+        /** joblib < 0.10 Z-file, which joblib.load still reads: "ZF", hex length in 19 characters, zlib data. */
+        @Test
+        void oldCompressedZfileIsAnalysed() throws IOException {
+            for (String sep : new String[] {"", " "}) {
+                ByteArrayOutputStream z = new ByteArrayOutputStream();
+                try (java.util.zip.DeflaterOutputStream d = new java.util.zip.DeflaterOutputStream(z)) {
+                    d.write(EVIL);
+                }
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                out.writeBytes(("ZF" + String.format("%-19s", "0x" + Integer.toHexString(EVIL.length)) + sep)
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                out.writeBytes(z.toByteArray());
+                FileReport r = scan(out.toByteArray(), "model.joblib");
+                assertThat(r.format()).contains("joblib-zfile");
+                assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            }
+            assertThat(scan("ZF is not a joblib file\n".getBytes(StandardCharsets.ISO_8859_1), "notes.txt").verdict())
+                    .isEqualTo(Severity.NOTICE);
+        }
+
         /** joblib layout: the wrapper's BUILD is followed by padding and the raw array bytes. */
         static byte[] joblib(byte[] arrayBytes, byte[] tail) {
             return joblib(arrayBytes, tail, true);
