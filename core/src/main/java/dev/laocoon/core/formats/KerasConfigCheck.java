@@ -37,7 +37,8 @@ public final class KerasConfigCheck {
         List<Problem> out = new ArrayList<>();
         JsonNode root;
         try {
-            root = JSON.readTree(configJson);
+            // json.loads(bytes), as Keras reads config.json from the archive, skips a UTF-8 BOM
+            root = JSON.readTree(configJson.startsWith("\ufeff") ? configJson.substring(1) : configJson);
         } catch (IOException e) {
             out.add(new Problem(Severity.SUSPICIOUS, false, "", "model config is not valid JSON", ""));
             return out;

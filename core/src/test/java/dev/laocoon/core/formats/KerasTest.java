@@ -87,6 +87,18 @@ class KerasTest {
         });
     }
 
+    /** Keras reads config.json as bytes with json.loads, which accepts a UTF-8 BOM and NaN. */
+    @Test
+    void kerasV3ConfigWithBomOrNanIsStillChecked() throws Exception {
+        String cfg = "{\"class_name\": \"Sequential\", \"config\": {\"eps\": NaN, \"layers\": [{\"class_name\": \"Lambda\", "
+                + "\"config\": {\"function\": {\"class_name\": \"__lambda__\", \"config\": {\"code\": \"" + CODE + "\"}}}}]}}";
+        for (String c : new String[] {cfg, "\ufeff" + cfg}) {
+            FileReport r = keras(c);
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
+        }
+    }
+
     @Test
     void kerasV3DenseIsSafe() throws Exception {
         String cfg = "{\"module\": \"keras\", \"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"module\": "
