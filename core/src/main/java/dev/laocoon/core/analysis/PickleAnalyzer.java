@@ -205,6 +205,13 @@ public final class PickleAnalyzer {
         return found;
     }
 
+    /**
+     * Methods that load a model, checkpoint or pickle by path or name. Reached as {@code Class.method}
+     * (a protocol-4 dotted name) they are judged malicious whatever library the class is from.
+     */
+    static final Set<String> LOADER_METHODS = Set.of("from_pretrained", "load", "loads", "load_model",
+            "load_from_checkpoint", "from_disk", "load_params", "read_pickle", "load_pickle");
+
     /** Judges one global path (canonicalised), without context. */
     public Judgement judge(GlobalName name) {
         if (!name.known()) {
@@ -245,6 +252,13 @@ public final class PickleAnalyzer {
                     return new Judgement(Rule.PICKLE_DANGEROUS_GLOBAL, t.severity(), t.category(),
                             "Reaches " + tail + " through the attribute chain: " + t.explanation());
                 }
+            }
+            String method = comps[comps.length - 1];
+            if (base.severity().compareTo(Severity.MALICIOUS) < 0 && LOADER_METHODS.contains(method)) {
+                // Class.from_pretrained, Model.load, ...: inherited loaders no name list can keep up with
+                return new Judgement(Rule.PICKLE_DANGEROUS_GLOBAL, Severity.MALICIOUS, "loader-method",
+                        "The method " + method + " loads another model or file, which can unpickle or import "
+                                + "whatever that names");
             }
             if (entry != null && entry.pattern().endsWith(".*") && base.severity() == Severity.SAFE) {
                 // Only exact names are data; a component below a data namespace is not.

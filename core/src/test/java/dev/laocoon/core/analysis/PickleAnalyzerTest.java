@@ -87,6 +87,19 @@ class PickleAnalyzerTest {
         }
 
         @ParameterizedTest(name = "{0}.{1}")
+        @CsvSource({"transformers.models.bert.modeling_bert,BertModel.from_pretrained", "gensim.models,Doc2Vec.load",
+                "xgboost,Booster.load_model", "skorch,NeuralNet.load_params", "thinc.api,Model.from_disk",
+                "lightning.pytorch,LightningModule.load_from_checkpoint", "pandas,DataFrame.read_pickle"})
+        void inheritedLoaderMethodsReachedAsDottedNamesAreMalicious(String module, String name) {
+            byte[] p = PickleBuilder.create().proto(4).binunicode(module).binunicode(name).stackGlobal().stop().bytes();
+            assertThat(verdict(analyze(p))).isEqualTo(Severity.MALICIOUS);
+            // the class itself, or another member of it, stays what the knowledge base says
+            String cls = name.substring(0, name.indexOf('.'));
+            byte[] q = PickleBuilder.create().proto(4).binunicode(module).binunicode(cls).stackGlobal().stop().bytes();
+            assertThat(verdict(analyze(q))).isLessThan(Severity.MALICIOUS);
+        }
+
+        @ParameterizedTest(name = "{0}.{1}")
         @CsvSource({"builtins,getattr", "builtins,__import__", "importlib,import_module", "pkgutil,resolve_name",
                 "pydoc,locate", "operator,attrgetter", "operator,methodcaller", "operator,itemgetter",
                 "_operator,attrgetter", "functools,partial", "functools,reduce", "copyreg,add_extension",
