@@ -426,14 +426,23 @@ final class FileAnalysis {
             if (depth != 0 || parser.nextToken() != null) {
                 return false; // truncated, or something after the value: not one JSON document
             }
-        } catch (com.fasterxml.jackson.core.JacksonException notJson) {
+        } catch (IOException | RuntimeException notJson) {
+            // Jackson's errors, and the decoders' CharConversionException for broken UTF-16/32: not
+            // one JSON document, so the file stays unrecognised (a notice, never safe)
             return false;
         }
         if (kerasObject && src.size() <= MAX_IN_MEMORY) {
             formats.add("keras-json");
-            String text = unicode
-                    ? new com.fasterxml.jackson.databind.ObjectMapper(JSON_FACTORY).readTree(new SourceInputStream(src)).toString()
-                    : new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
+            String text;
+            try {
+                text = unicode
+                        ? new com.fasterxml.jackson.databind.ObjectMapper(JSON_FACTORY).readTree(new SourceInputStream(src)).toString()
+                        : new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
+            } catch (IOException | RuntimeException unreadable) {
+                findings.add(new Finding(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS,
+                        "Keras model JSON that cannot be read a second time: " + unreadable.getMessage(), where, ""));
+                return true;
+            }
             keras(text, where, "model JSON");
         } else {
             formats.add("json");
