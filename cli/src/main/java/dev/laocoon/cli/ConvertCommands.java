@@ -9,6 +9,7 @@ import dev.laocoon.core.convert.SafetensorsFile;
 import dev.laocoon.core.convert.TempFiles;
 import dev.laocoon.core.convert.TensorRef;
 import dev.laocoon.core.formats.SafetensorsValidator;
+import dev.laocoon.core.report.Printable;
 import dev.laocoon.core.scan.Scanner;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
@@ -101,18 +102,19 @@ final class ConvertCommands {
         try {
             r = new Converter(scanner, null).convert(input, target, o);
         } catch (ConvertException e) {
-            err.println("laocoon convert: " + input + ": " + e.getMessage());
+            err.println("laocoon convert: " + Printable.of(input.toString()) + ": " + Printable.lines(e.getMessage()));
             err.println("laocoon convert: nothing was written");
             return Main.FOUND;
         }
         for (String n : r.notes()) {
-            err.println("note: " + n);
+            err.println("note: " + Printable.lines(n));
         }
         for (var al : r.aliases()) {
-            err.println("note: '" + al.name() + "' shares its storage with '" + al.keptAs()
-                    + "'; written once as '" + al.keptAs() + "' (listed in __metadata__)");
+            err.println("note: '" + Printable.of(al.name()) + "' shares its storage with '" + Printable.of(al.keptAs())
+                    + "'; written once as '" + Printable.of(al.keptAs()) + "' (listed in __metadata__)");
         }
-        out.println("converted " + r.tensors() + " tensors (" + human(r.dataBytes()) + ") from " + input + " to "
+        out.println("converted " + r.tensors() + " tensors (" + human(r.dataBytes()) + ") from "
+                + Printable.of(input.toString()) + " to "
                 + (r.files().size() == 1 ? r.files().get(0) : r.files().size() + " files and " + r.index())
                 + (r.verified() ? "; verified byte for byte" : ""));
         return Main.OK;
@@ -199,7 +201,7 @@ final class ConvertCommands {
                 walk(l.root(), "", rows, others, 0, new java.util.IdentityHashMap<>());
             }
         } catch (ConvertException e) {
-            err.println("laocoon inspect: " + file + ": " + e.getMessage());
+            err.println("laocoon inspect: " + Printable.of(file.toString()) + ": " + Printable.lines(e.getMessage()));
             return Main.FOUND;
         }
         if (format.equals("json")) {
@@ -244,20 +246,20 @@ final class ConvertCommands {
 
     private void text(Path file, String kind, List<Row> rows, List<String> others) {
         long total = rows.stream().mapToLong(Row::bytes).sum();
-        out.println(file + ": " + kind + ", " + rows.size() + " tensors, " + human(total));
+        out.println(Printable.of(file.toString()) + ": " + kind + ", " + rows.size() + " tensors, " + human(total));
         if (!rows.isEmpty()) {
             int w = Math.min(60, Math.max(4, rows.stream().mapToInt(r -> r.name().length()).max().orElse(4)));
             int sw = Math.max(5, rows.stream().mapToInt(r -> java.util.Arrays.toString(r.shape()).length()).max().orElse(5));
             out.println(String.format("%-" + w + "s  %-7s  %-" + sw + "s  %12s  %s", "NAME", "DTYPE", "SHAPE", "BYTES", "STORAGE"));
             for (Row r : rows) {
-                out.println(String.format("%-" + w + "s  %-7s  %-" + sw + "s  %12d  %s", r.name(), r.dtype(),
-                        java.util.Arrays.toString(r.shape()), r.bytes(), r.storage()));
+                out.println(String.format("%-" + w + "s  %-7s  %-" + sw + "s  %12d  %s", Printable.of(r.name()),
+                        Printable.of(r.dtype()), java.util.Arrays.toString(r.shape()), r.bytes(), Printable.of(r.storage())));
             }
         }
         if (!others.isEmpty()) {
             out.println("not tensors (" + others.size() + "):");
             for (String o : others.subList(0, Math.min(50, others.size()))) {
-                out.println("  " + o);
+                out.println("  " + Printable.of(o));
             }
             if (others.size() > 50) {
                 out.println("  ... " + (others.size() - 50) + " more");

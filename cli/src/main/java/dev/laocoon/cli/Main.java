@@ -5,6 +5,7 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.pickle.PickleLimits;
 import dev.laocoon.core.report.JsonReport;
+import dev.laocoon.core.report.Printable;
 import dev.laocoon.core.report.TextReport;
 import dev.laocoon.core.scan.FileReport;
 import dev.laocoon.core.scan.ScanReport;
@@ -251,7 +252,7 @@ public final class Main {
         }
         for (FileReport f : report.files()) {
             if (f.error() != null) {
-                err.println("laocoon scan: " + f.path() + ": " + f.error());
+                err.println("laocoon scan: " + Printable.of(f.path()) + ": " + Printable.of(f.error()));
             }
         }
         if (baselineFile != null) {
@@ -282,7 +283,7 @@ public final class Main {
         Scanner.Explained x = new Scanner(knowledgeBase(a), limits(a)).explain(file, file.toString());
         FileReport report = x.report();
         if (x.traces().isEmpty()) {
-            out.println("# " + file + ": no pickle inside (format " + report.format()
+            out.println("# " + Printable.of(file.toString()) + ": no pickle inside (format " + report.format()
                     + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
             report.findings().forEach(this::printFindingComment);
             return OK;
@@ -298,7 +299,7 @@ public final class Main {
                 }
                 return m;
             });
-            out.print(PickleExplainer.explain(t.getValue(), mine, t.getKey()));
+            out.print(Printable.lines(PickleExplainer.explain(t.getValue(), mine, t.getKey())));
             out.println();
         }
         remaining.forEach(this::printFindingComment);
@@ -308,7 +309,7 @@ public final class Main {
 
     private void printFindingComment(dev.laocoon.core.finding.Finding f) {
         out.println("# " + f.severity().label().toUpperCase() + " " + f.rule().id() + " "
-                + f.location().render() + ": " + f.message());
+                + Printable.of(f.location().render()) + ": " + Printable.of(f.message()));
     }
 
     // ------------------------------------------------------------------ selftest

@@ -117,6 +117,18 @@ class ConvertCliTest {
     }
 
     @Test
+    void tensorNamesCannotDriveTheTerminal() throws IOException {
+        Path in = dir.resolve("esc.pt");
+        Files.write(in, checkpoint(false, "w\u001b[2K\rSAFE"));
+        CliTest.Run r = CliTest.run("inspect", in.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).doesNotContain("\u001b").contains("w\\x1b[2K\\rSAFE");
+        CliTest.Run c = CliTest.run("convert", in.toString(), "-o", dir.resolve("esc.safetensors").toString(), "--verify");
+        assertThat(c.code()).isZero();
+        assertThat(CliTest.run("inspect", dir.resolve("esc.safetensors").toString()).out()).doesNotContain("\u001b");
+    }
+
+    @Test
     void notACheckpointIsExplained() throws IOException {
         Path in = dir.resolve("notes.txt");
         Files.writeString(in, "hello");

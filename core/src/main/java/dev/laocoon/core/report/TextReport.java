@@ -20,20 +20,20 @@ public final class TextReport {
     public void write(ScanReport report, Severity failOn, PrintWriter out) {
         for (FileReport f : report.files()) {
             if (f.error() != null) {
-                out.println(paint("ERROR", 31) + "  " + f.path() + ": " + f.error());
+                out.println(paint("ERROR", 31) + "  " + Printable.of(f.path()) + ": " + Printable.of(f.error()));
                 continue;
             }
             if (verbose || f.verdict() != Severity.SAFE) {
-                out.println(paint(f.verdictLabel().toUpperCase(), colourOf(f.verdict())) + "  " + f.path()
+                out.println(paint(f.verdictLabel().toUpperCase(), colourOf(f.verdict())) + "  " + Printable.of(f.path())
                         + (f.format().equals("unknown") ? "" : "  (" + f.format() + ")"));
             }
             for (Finding x : f.findings()) {
                 StringBuilder sb = new StringBuilder("  ");
                 sb.append(paint(pad(x.severity().label(), 10), colourOf(x.severity())))
                         .append(' ').append(x.rule().id()).append(' ')
-                        .append(x.location().render()).append("  ").append(x.message());
+                        .append(Printable.of(x.location().render())).append("  ").append(Printable.of(x.message()));
                 if (!x.evidence().isEmpty()) {
-                    sb.append("  [").append(x.evidence()).append(']');
+                    sb.append("  [").append(Printable.of(x.evidence())).append(']');
                 }
                 out.println(sb);
             }
