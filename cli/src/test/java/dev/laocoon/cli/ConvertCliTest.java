@@ -119,12 +119,20 @@ class ConvertCliTest {
     @Test
     void tensorNamesCannotDriveTheTerminal() throws IOException {
         Path in = dir.resolve("esc.pt");
-        Files.write(in, checkpoint(false, "w\u001b[2K\rSAFE"));
+        // a second tensor over the same storage, and a plain entry, both named with escape sequences
+        Files.write(in, checkpoint(p -> p.str("w\u001b[2K\rSAFE").global("torch._utils", "_rebuild_tensor_v2").mark()
+                .mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").binint(6).tuple().binpersid()
+                .binint(0).mark().binint(6).tuple().mark().binint(1).tuple().newFalse()
+                .global("collections", "OrderedDict").emptyTuple().reduce().tuple().reduce()
+                .str("n\u001b]0;x\u0007").binint(1)));
         CliTest.Run r = CliTest.run("inspect", in.toString());
         assertThat(r.code()).isZero();
         assertThat(r.out()).doesNotContain("\u001b").contains("w\\x1b[2K\\rSAFE");
-        CliTest.Run c = CliTest.run("convert", in.toString(), "-o", dir.resolve("esc.safetensors").toString(), "--verify");
-        assertThat(c.code()).isZero();
+        assertThat(r.out()).contains("n\\x1b]0;x\\x07");
+        CliTest.Run c = CliTest.run("convert", in.toString(), "-o", dir.resolve("esc.safetensors").toString(), "--verify",
+                "--keep-shared-copies");
+        assertThat(c.code()).as(c.err()).isZero();
+        assertThat(c.err()).doesNotContain("\u001b").doesNotContain("\u0007");
         assertThat(CliTest.run("inspect", dir.resolve("esc.safetensors").toString()).out()).doesNotContain("\u001b");
     }
 
