@@ -247,6 +247,11 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ x[{'__class__': 1}|list|first] }}")).isTrue();
         assertThat(malicious("{{ x[{'__class__': 1}.keys()|first] }}")).isTrue();
         assertThat(malicious("{{ x['-'.join(['', ''])|replace('-', '__') ~ 'class__'] }}")).isTrue();
+        assertThat(malicious("{{ x['class'.center(9, '_')] }}")).isTrue();
+        assertThat(malicious("{{ x['class__'.rjust(9, '_')] }}")).isTrue();
+        assertThat(malicious("{{ x['__class'.ljust(9, '_')] }}")).isTrue();
+        assertThat(malicious("{{ x['ab'.center(5, '_')[1:] ~ 'x'] }}")).isTrue(); // '_ab_' + 'x': padded as Python pads
+        assertThat(JinjaTemplateCheck.check("{{ x['role'.center(4, '_')] }}{{ x['ro'.ljust(4, 'l')] }}")).isEmpty();
         assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isFalse(); // not folded: suspicious only
         assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isNotEmpty();
     }

@@ -1621,7 +1621,23 @@ public final class JinjaAnalyzer {
                         }
                     }
                     break;
-                case "title", "capitalize", "swapcase", "center", "ljust", "rjust", "zfill", "expandtabs", "casefold":
+                case "center", "ljust", "rjust":
+                    if (a0 instanceof Num n && n.n() instanceof BigInteger width && args.positional().size() <= 2
+                            && (args.positional().size() < 2 || a1 instanceof Str f && f.s().codePointCount(0, f.s().length()) == 1)) {
+                        // 'class'.center(9, '_') is '__class__': padded as Python pads
+                        String fill = args.positional().size() < 2 ? " " : ((Str) a1).s();
+                        long len = t.codePointCount(0, t.length());
+                        long w = width.min(BigInteger.valueOf(JinjaValue.MAX_STRING + 1L)).longValue();
+                        long margin = w - len;
+                        if (margin <= 0) {
+                            return new Str(t);
+                        }
+                        long left = name.equals("ljust") ? 0 : name.equals("rjust") ? margin : margin / 2 + (margin & w & 1);
+                        return JinjaValue.str(fill.repeat((int) left) + t + fill.repeat((int) (margin - left)));
+                    }
+                    return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
+                            ? JinjaValue.EMPTY : a1), false);
+                case "title", "capitalize", "swapcase", "zfill", "expandtabs", "casefold":
                     return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
                             ? JinjaValue.EMPTY : a1), false);
                 case "startswith", "endswith", "isdigit", "isalpha", "find", "index", "count", "rfind":
