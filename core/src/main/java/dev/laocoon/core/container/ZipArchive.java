@@ -38,6 +38,21 @@ public final class ZipArchive {
         return anomalies;
     }
 
+    /**
+     * The {@code data.pkl} record of a torch.save archive ({@code data.pkl} or {@code PREFIX/data.pkl},
+     * the shortest name when there are several), or null when the archive has none.
+     */
+    public ZipEntry torchDataPkl() {
+        ZipEntry best = null;
+        for (ZipEntry e : entries) {
+            if ((e.name().equals("data.pkl") || e.name().endsWith("/data.pkl"))
+                    && (best == null || e.name().length() < best.name().length())) {
+                best = e;
+            }
+        }
+        return best;
+    }
+
     /** Offset of the first local header; bytes before it are a prefix. */
     public long firstLocalHeader() {
         return firstLocalHeader;

@@ -1,7 +1,6 @@
 package dev.laocoon.core.convert;
 
 import dev.laocoon.core.container.ZipArchive;
-import dev.laocoon.core.container.ZipEntry;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.scan.FileReport;
@@ -9,8 +8,6 @@ import dev.laocoon.core.scan.Scanner;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -79,18 +76,14 @@ public final class Converter {
         }
         ZipArchive zip = ZipArchive.looksLikeZip(src) ? ZipArchive.read(src, 100_000) : null;
         if (zip != null) {
-            boolean torch = false;
-            boolean arrays = !zip.entries().isEmpty();
-            for (ZipEntry e : zip.entries()) {
-                torch |= e.name().equals("data.pkl") || e.name().endsWith("/data.pkl");
-                arrays &= e.name().endsWith(".npy");
-            }
+            boolean torch = zip.torchDataPkl() != null;
+            boolean arrays = !zip.entries().isEmpty() && zip.entries().stream().allMatch(e -> e.name().endsWith(".npy"));
             if (torch && zip.entries().stream().anyMatch(e -> e.name().contains("code/") || e.name().endsWith("constants.pkl"))) {
                 throw new ConvertException("a TorchScript archive (torch.jit.save): it holds a scripted module, not a state"
                         + " dict; save model.state_dict() with torch.save and convert that");
             }
             if (torch) {
-                var r = TorchCheckpoint.read(src, temps);
+                var r = TorchCheckpoint.readZip(src, zip, temps);
                 return new Loaded(r.root(), r.format());
             }
             if (arrays) {
@@ -98,9 +91,9 @@ public final class Converter {
             }
             throw new ConvertException("a zip archive that is neither a PyTorch checkpoint nor a NumPy .npz");
         }
-        if (TorchCheckpoint.recognises(src)) {
-            var r = TorchCheckpoint.read(src, temps);
-            return new Loaded(r.root(), r.format());
+        var legacy = TorchCheckpoint.readLegacy(src);
+        if (legacy != null) {
+            return new Loaded(legacy.root(), legacy.format());
         }
         if (dev.laocoon.core.formats.SafetensorsValidator.looksLike(src)) {
             throw new ConvertException("already a safetensors file (laocoon inspect lists its tensors)");
@@ -519,46 +512,40 @@ public final class Converter {
     /** Re-reads a written file: it must validate, list exactly the planned tensors, and hold their bytes. */
     static void verify(Path file, List<SafetensorsWriter.Entry> ordered, Map<String, String> metadata, byte[] buf)
             throws IOException, ConvertException {
+        /** A difference found while streaming (the sink can only throw IOException). */
+        final class Mismatch extends IOException {
+            Mismatch(String message) {
+                super(message);
+            }
+        }
+        byte[] written = new byte[buf.length];
         try (FileByteSource out = new FileByteSource(file)) {
             SafetensorsFile sf = SafetensorsFile.read(out);
             if (sf.tensors().size() != ordered.size() || !sf.metadata().equals(metadata)) {
                 throw new ConvertException("verification failed: " + file + " does not list the tensors written");
             }
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
-            try (ch) {
-                for (int i = 0; i < ordered.size(); i++) {
-                    var want = ordered.get(i);
-                    var got = sf.tensors().get(i);
-                    if (!got.name().equals(want.name()) || !got.dtype().equals(want.tensor().dtype().name())
-                            || !java.util.Arrays.equals(got.shape(), want.tensor().shape())
-                            || got.end() - got.begin() != want.tensor().nbytes()) {
-                        throw new ConvertException("verification failed: header entry of '" + want.name() + "' differs");
-                    }
-                    long[] pos = {sf.dataStart() + got.begin()};
-                    byte[] mine = new byte[BUFFER];
-                    TensorBytes.emit(want.tensor(), new TensorBytes.Sink() {
-                        @Override
-                        public void write(byte[] b, int off, int len) throws IOException {
-                            ByteBuffer bb = ByteBuffer.wrap(mine, 0, len);
-                            while (bb.hasRemaining()) {
-                                if (ch.read(bb, pos[0] + bb.position()) < 0) {
-                                    throw new IOException("output ends early");
-                                }
-                            }
-                            if (!java.util.Arrays.equals(b, off, off + len, mine, 0, len)) {
-                                throw new IOException("verification failed: bytes of '" + want.name()
-                                        + "' differ from the source near output offset " + pos[0]);
-                            }
-                            pos[0] += len;
-                        }
-                    }, buf);
+            for (int i = 0; i < ordered.size(); i++) {
+                var want = ordered.get(i);
+                var got = sf.tensors().get(i);
+                if (!got.name().equals(want.name()) || !got.dtype().equals(want.tensor().dtype().name())
+                        || !java.util.Arrays.equals(got.shape(), want.tensor().shape())
+                        || got.end() - got.begin() != want.tensor().nbytes()) {
+                    throw new ConvertException("verification failed: header entry of '" + want.name() + "' differs");
                 }
+                long[] pos = {sf.dataStart() + got.begin()};
+                TensorBytes.emit(want.tensor(), (b, off, len) -> {
+                    if (out.readFully(pos[0], written, 0, len) != len) {
+                        throw new Mismatch("verification failed: " + file + " ends inside '" + want.name() + "'");
+                    }
+                    if (!java.util.Arrays.equals(b, off, off + len, written, 0, len)) {
+                        throw new Mismatch("verification failed: bytes of '" + want.name()
+                                + "' differ from the source near output offset " + pos[0]);
+                    }
+                    pos[0] += len;
+                }, buf);
             }
-        } catch (IOException e) {
-            if (e.getMessage() != null && e.getMessage().startsWith("verification failed")) {
-                throw new ConvertException(e.getMessage());
-            }
-            throw e;
+        } catch (Mismatch m) {
+            throw new ConvertException(m.getMessage());
         }
     }
 }

@@ -1,7 +1,5 @@
 package dev.laocoon.core.convert;
 
-import java.util.Locale;
-
 /**
  * Element types a safetensors file can hold, declared in the order of the reference
  * implementation's {@code Dtype} enum (increasing alignment): its writer sorts tensors by this
@@ -108,8 +106,4 @@ public enum DType {
         return !descr.isEmpty() && descr.charAt(0) == '>';
     }
 
-    /** Lower-case name for messages. */
-    public String display() {
-        return name().toLowerCase(Locale.ROOT);
-    }
 }

@@ -86,15 +86,6 @@ public final class SafetensorsWriter {
         return out.array();
     }
 
-    /** Bytes the file will have. */
-    public static long fileSize(List<Entry> ordered, Map<String, String> metadata) {
-        long data = 0;
-        for (Entry e : ordered) {
-            data += e.tensor().nbytes();
-        }
-        return header(ordered, metadata).length + data;
-    }
-
     /** Contiguous tensors larger than this are copied in pieces of this size, by several threads. */
     static final long PIECE = 64L << 20;
 

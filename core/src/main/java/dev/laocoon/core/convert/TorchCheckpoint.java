@@ -9,7 +9,6 @@ import dev.laocoon.core.pickle.PickleResult;
 import dev.laocoon.core.pickle.PickleTrace;
 import dev.laocoon.core.pickle.TraceEvent;
 import dev.laocoon.core.pickle.Value;
-import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;
@@ -64,46 +63,18 @@ public final class TorchCheckpoint {
 
     private interface StorageLookup {
         /** The storage a persistent id names, or throws with the reason it cannot be used. */
-        Storage storage(Value.Container pid, DType requested) throws ConvertException, IOException;
+        Storage storage(Value.Container pid) throws ConvertException, IOException;
     }
 
     private TorchCheckpoint(StorageLookup lookup) {
         this.lookup = lookup;
     }
 
-    /** True when the data looks like a checkpoint this class reads (zip with data.pkl, or legacy magic). */
-    public static boolean recognises(ByteSource src) throws IOException {
-        ZipArchive zip = ZipArchive.looksLikeZip(src) ? ZipArchive.read(src, 100_000) : null;
-        if (zip != null) {
-            return dataPkl(zip) != null;
-        }
-        PickleTrace t = PickleMachine.run(src, 0, PickleLimits.DEFAULT.withMaxPickles(1));
-        return isLegacy(t);
-    }
-
-    public static Result read(ByteSource src, TempFiles temps) throws IOException, ConvertException {
-        ZipArchive zip = ZipArchive.looksLikeZip(src) ? ZipArchive.read(src, 100_000) : null;
-        if (zip != null) {
-            return readZip(src, zip, temps);
-        }
-        return readLegacy(src);
-    }
-
     // ------------------------------------------------------------------ zip layout
 
-    private static ZipEntry dataPkl(ZipArchive zip) {
-        ZipEntry best = null;
-        for (ZipEntry e : zip.entries()) {
-            if ((e.name().equals("data.pkl") || e.name().endsWith("/data.pkl"))
-                    && (best == null || e.name().length() < best.name().length())) {
-                best = e;
-            }
-        }
-        return best;
-    }
-
-    private static Result readZip(ByteSource src, ZipArchive zip, TempFiles temps) throws IOException, ConvertException {
-        ZipEntry pkl = dataPkl(zip);
+    /** A checkpoint in the zip layout, whose directory the caller has read. */
+    static Result readZip(ByteSource src, ZipArchive zip, TempFiles temps) throws IOException, ConvertException {
+        ZipEntry pkl = zip.torchDataPkl();
         if (pkl == null) {
             throw new ConvertException("zip archive without a data.pkl record: not a PyTorch checkpoint");
         }
@@ -127,12 +98,12 @@ public final class TorchCheckpoint {
         }
         ByteSource pickle = ZipMembers.open(src, pkl, temps, 256L << 20);
         boolean big = bigEndian;
-        TorchCheckpoint reader = new TorchCheckpoint((pid, requested) -> {
+        TorchCheckpoint reader = new TorchCheckpoint(pid -> {
             // ('storage', storage_type, key, location, numel)
             if (pid.size() != 5) {
                 throw new ConvertException("persistent id " + pid.render(80) + " is not ('storage', type, key, location, numel)");
             }
-            DType type = storageType(pid.item(1), requested);
+            DType type = storageType(pid.item(1));
             String key = text(pid.item(2), "storage key");
             long numel = integer(pid.item(4), "storage size");
             ZipEntry e = byName.get(prefix + "data/" + key);
@@ -165,14 +136,17 @@ public final class TorchCheckpoint {
     }
 
     /**
-     * Magic number, protocol version and sys-info pickles, the object pickle, the list of storage
-     * keys, then for each key an 8-byte element count and the elements.
+     * A checkpoint in the legacy layout, or null when the data does not start with its magic
+     * number: magic number, protocol version and sys-info pickles, the object pickle, the list of
+     * storage keys, then for each key an 8-byte element count and the elements.
      */
-    private static Result readLegacy(ByteSource src) throws IOException, ConvertException {
-        PickleTrace t = PickleMachine.run(src, 0, LIMITS.withMaxPickles(5));
-        if (!isLegacy(t)) {
-            throw new ConvertException("neither a PyTorch zip checkpoint nor a legacy torch.save file");
+    static Result readLegacy(ByteSource src) throws IOException, ConvertException {
+        // the magic-number pickle is three opcodes: a bounded look first, so that other files are
+        // not walked with whole containers kept
+        if (!isLegacy(PickleMachine.run(src, 0, PickleLimits.DEFAULT.withMaxPickles(1).withMaxOpcodes(16)))) {
+            return null;
         }
+        PickleTrace t = PickleMachine.run(src, 0, LIMITS.withMaxPickles(5));
         List<PickleResult> ps = t.pickles();
         if (ps.size() < 5 || !ps.get(3).complete() || !ps.get(4).complete()) {
             PickleResult bad = ps.stream().filter(p -> !p.complete()).findFirst().orElse(null);
@@ -254,7 +228,7 @@ public final class TorchCheckpoint {
             }
             at += 8 + bytes;
         }
-        TorchCheckpoint reader = new TorchCheckpoint((pid, requested) -> {
+        TorchCheckpoint reader = new TorchCheckpoint(pid -> {
             // ('storage', storage_type, root_key, location, numel, view_metadata)
             if (pid.size() != 6) {
                 throw new ConvertException("persistent id " + pid.render(80)
@@ -433,7 +407,7 @@ public final class TorchCheckpoint {
         }
         Storage storage;
         try {
-            storage = storage(pid, dtype);
+            storage = storage(pid);
         } catch (Unsupported u) {
             return new Node.Other("a tensor", u.getMessage());
         }
@@ -500,7 +474,7 @@ public final class TorchCheckpoint {
      * As torch's loaders do: a storage is made once per key, and (legacy layout) a view once per
      * view key, in the same table, whatever offset a later id with that view key gives.
      */
-    private Storage storage(Value.Container pid, DType requested) throws ConvertException, IOException {
+    private Storage storage(Value.Container pid) throws ConvertException, IOException {
         String key = pid.size() > 2 && pid.item(2) instanceof Value.Str s ? s.text() : null;
         if (pid.size() > 5 && pid.item(5) != Value.NONE) {
             key = pid.item(5) instanceof Value.Container view && view.size() == 3 && view.complete()
@@ -510,15 +484,15 @@ public final class TorchCheckpoint {
         if (known != null) {
             return known;
         }
-        Storage s = lookup.storage(pid, requested);
+        Storage s = lookup.storage(pid);
         if (key != null) {
             storages.put(key, s);
         }
         return s;
     }
 
-    /** The element type of a {@code torch.<Type>Storage} global (an untyped storage takes {@code requested}). */
-    private static DType storageType(Value v, DType requested) throws ConvertException {
+    /** The element type of a {@code torch.<Type>Storage} global ({@code U8} for an untyped storage). */
+    private static DType storageType(Value v) throws ConvertException {
         if (!(v instanceof Value.Global g) || !g.name().known()) {
             throw new ConvertException("storage type " + v.render(60) + " is not a global");
         }
@@ -590,10 +564,5 @@ public final class TorchCheckpoint {
             v = v << 8 | (b[i] & 0xff);
         }
         return v;
-    }
-
-    /** For tests and inspect: an in-memory source. */
-    static ByteSource of(byte[] data) {
-        return new ArrayByteSource(data);
     }
 }

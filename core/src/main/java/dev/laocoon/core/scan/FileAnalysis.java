@@ -400,7 +400,9 @@ final class FileAnalysis {
         boolean kerasObject = false;
         java.util.BitSet className = new java.util.BitSet();
         java.util.BitSet config = new java.util.BitSet();
-        try (com.fasterxml.jackson.core.JsonParser parser = JSON_FACTORY.createParser(new SourceInputStream(src))) {
+        // small files were already read whole (textRepositoryFile); large ones are streamed
+        try (com.fasterxml.jackson.core.JsonParser parser = src == wholeOf
+                ? JSON_FACTORY.createParser(whole) : JSON_FACTORY.createParser(new SourceInputStream(src))) {
             int depth = 0;
             com.fasterxml.jackson.core.JsonToken tok;
             while ((tok = parser.nextToken()) != null) {
@@ -663,14 +665,11 @@ final class FileAnalysis {
             findings.add(new Finding(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, a, where, ""));
         }
         Set<String> names = new HashSet<>();
-        String dataPkl = null;
+        ZipEntry pkl = zip.torchDataPkl();
+        String dataPkl = pkl == null ? null : pkl.name();
         boolean code = false;
         for (ZipEntry e : zip.entries()) {
             names.add(e.name());
-            if (e.name().endsWith("data.pkl") && (e.name().equals("data.pkl") || e.name().endsWith("/data.pkl"))
-                    && (dataPkl == null || e.name().length() < dataPkl.length())) {
-                dataPkl = e.name();
-            }
             if (e.name().contains("/code/") || e.name().startsWith("code/")) {
                 code = true;
             }

@@ -485,26 +485,31 @@ public final class JinjaParser {
     }
 
     private Expr or() throws JinjaSyntaxError {
-        Expr e = and();
-        int links = 0;
-        while (peek().isName("or")) {
-            enter();
-            links++;
-            int off = next().offset();
-            e = new Binary(off, "or", e, and());
-        }
-        depth -= links;
-        return e;
+        return chain(this::and, Kind.NAME, List.of("or"));
     }
 
     private Expr and() throws JinjaSyntaxError {
-        Expr e = not();
+        return chain(this::not, Kind.NAME, List.of("and"));
+    }
+
+    /** The parser of the operands of one precedence level. */
+    private interface Operand {
+        Expr parse() throws JinjaSyntaxError;
+    }
+
+    /**
+     * A left-associative chain {@code operand (op operand)*}, {@code op} being one of {@code ops}
+     * (tokens of {@code kind}: operators, or the keywords and/or). Each link makes the tree one
+     * level deeper, so it counts against the nesting limit like brackets do.
+     */
+    private Expr chain(Operand operand, Kind kind, List<String> ops) throws JinjaSyntaxError {
+        Expr e = operand.parse();
         int links = 0;
-        while (peek().isName("and")) {
+        while (peek().kind() == kind && ops.contains(peek().text())) {
             enter();
             links++;
-            int off = next().offset();
-            e = new Binary(off, "and", e, not());
+            JinjaToken t = next();
+            e = new Binary(t.offset(), t.text(), e, operand.parse());
         }
         depth -= links;
         return e;
@@ -560,55 +565,19 @@ public final class JinjaParser {
     }
 
     private Expr add() throws JinjaSyntaxError {
-        Expr e = concat();
-        int links = 0;
-        while (peek().isOp("+") || peek().isOp("-")) {
-            enter();
-            links++;
-            JinjaToken t = next();
-            e = new Binary(t.offset(), t.text(), e, concat());
-        }
-        depth -= links;
-        return e;
+        return chain(this::concat, Kind.OP, List.of("+", "-"));
     }
 
     private Expr concat() throws JinjaSyntaxError {
-        Expr e = mul();
-        int links = 0;
-        while (peek().isOp("~")) {
-            enter();
-            links++;
-            JinjaToken t = next();
-            e = new Binary(t.offset(), "~", e, mul());
-        }
-        depth -= links;
-        return e;
+        return chain(this::mul, Kind.OP, List.of("~"));
     }
 
     private Expr mul() throws JinjaSyntaxError {
-        Expr e = pow();
-        int links = 0;
-        while (peek().isOp("*") || peek().isOp("/") || peek().isOp("//") || peek().isOp("%")) {
-            enter();
-            links++;
-            JinjaToken t = next();
-            e = new Binary(t.offset(), t.text(), e, pow());
-        }
-        depth -= links;
-        return e;
+        return chain(this::pow, Kind.OP, List.of("*", "/", "//", "%"));
     }
 
     private Expr pow() throws JinjaSyntaxError {
-        Expr e = unary(true);
-        int links = 0;
-        while (peek().isOp("**")) {
-            enter();
-            links++;
-            JinjaToken t = next();
-            e = new Binary(t.offset(), "**", e, unary(true));
-        }
-        depth -= links;
-        return e;
+        return chain(() -> unary(true), Kind.OP, List.of("**"));
     }
 
     private Expr unary(boolean withFilter) throws JinjaSyntaxError {
