@@ -71,7 +71,7 @@ final class ConvertCommands {
 
     // ------------------------------------------------------------------ convert
 
-    int convert(List<String> argv, Scanner scanner) throws Args.UsageException, IOException {
+    int convert(List<String> argv) throws Args.UsageException, IOException {
         Args a = Args.parse(CONVERT, argv);
         if (a.flag("--help")) {
             out.print(convertUsage());
@@ -100,6 +100,8 @@ final class ConvertCommands {
                 a.flag("--verify"), a.flag("--force"), a.flag("--overwrite"), a.flag("--skip-unsupported"));
         Converter.Outcome r;
         try {
+            // the scan that precedes conversion uses the --policy given here
+            Scanner scanner = new Scanner(Main.knowledgeBase(a), dev.laocoon.core.pickle.PickleLimits.DEFAULT);
             r = new Converter(scanner, null).convert(input, target, o);
         } catch (ConvertException e) {
             err.println("laocoon convert: " + Printable.of(input.toString()) + ": " + Printable.lines(e.getMessage()));

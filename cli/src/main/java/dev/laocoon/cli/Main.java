@@ -105,7 +105,7 @@ public final class Main {
                 case "explain":
                     return explain(rest);
                 case "convert":
-                    return new ConvertCommands(out, err).convert(rest, scannerFor(rest));
+                    return new ConvertCommands(out, err).convert(rest);
                 case "inspect":
                     return new ConvertCommands(out, err).inspect(rest);
                 case "help":
@@ -358,7 +358,7 @@ public final class Main {
 
     // ------------------------------------------------------------------ shared
 
-    private static KnowledgeBase knowledgeBase(Args a) throws IOException {
+    static KnowledgeBase knowledgeBase(Args a) throws IOException {
         KnowledgeBase kb = KnowledgeBase.builtin();
         String policy = a.value("--policy", null);
         if (policy != null) {
@@ -369,11 +369,6 @@ public final class Main {
             kb = kb.withPolicy(p);
         }
         return kb;
-    }
-
-    /** The scanner convert runs first, with the --policy given among its options. */
-    private static Scanner scannerFor(List<String> argv) throws Args.UsageException, IOException {
-        return new Scanner(knowledgeBase(Args.parse(ConvertCommands.CONVERT, argv)), PickleLimits.DEFAULT);
     }
 
     private static PickleLimits limits(Args a) throws Args.UsageException {
