@@ -22,14 +22,93 @@ public final class DataOnlyWalk {
     private static final byte BYTEARRAY = 9;
     private static final long MAX_DENSE_MEMO = 1L << 26;
     private static final int MAX_MARKS = 100_000;
+    private static final int SEGMENT = 1 << 16;
 
-    private byte[] stack = new byte[256];
-    private int sp;
-    private int[] marks = new int[32];
-    private int nmarks;
-    private int fence;
-    private byte[] memo = new byte[1024];
-    private int memoLen;
+
+    /*
+     * Opcode classes, numbered by how often they occur in real pickles: the client compiler turns
+     * a switch into a chain of comparisons in key order, so the common opcodes must come first.
+     */
+    private static final int C_BINGET = 0;
+    private static final int C_MEMOIZE_PUT = 1;
+    private static final int C_MARK = 2;
+    private static final int C_SHORT_BINUNICODE = 3;
+    private static final int C_BININT1 = 4;
+    private static final int C_BININT = 5;
+    private static final int C_BININT2 = 6;
+    private static final int C_BINFLOAT = 7;
+    private static final int C_EMPTY_LIST = 8;
+    private static final int C_EMPTY_DICT = 9;
+    private static final int C_APPENDS = 10;
+    private static final int C_SETITEMS = 11;
+    private static final int C_APPEND = 12;
+    private static final int C_SETITEM = 13;
+    private static final int C_BOOL = 14;
+    private static final int C_NONE = 15;
+    private static final int C_EMPTY_TUPLE = 16;
+    private static final int C_TUPLE_N = 17;
+    private static final int C_TUPLE = 18;
+    private static final int C_LONG_BINGET = 19;
+    private static final int C_BINUNICODE = 20;
+    private static final int C_SHORT_BYTES = 21;
+    private static final int C_BYTES = 22;
+    private static final int C_LONG1 = 23;
+    private static final int C_FRAME = 24;
+    private static final int C_PROTO = 25;
+    private static final int C_STOP = 26;
+    private static final int C_LIST = 27;
+    private static final int C_DICT = 28;
+    private static final int C_POP = 29;
+    private static final int C_DUP = 30;
+    private static final int C_EMPTY_SET = 31;
+    private static final int C_ADDITEMS = 32;
+    private static final int C_FROZENSET = 33;
+    private static final int C_OTHER = 255;
+    private static final byte[] CLASS = new byte[256];
+
+    static {
+        Arrays.fill(CLASS, (byte) C_OTHER);
+        k(C_BINGET, 'h');
+        k(C_MEMOIZE_PUT, 'q', 'r', 0x94);
+        k(C_MARK, '(');
+        k(C_SHORT_BINUNICODE, 0x8c);
+        k(C_BININT1, 'K');
+        k(C_BININT, 'J');
+        k(C_BININT2, 'M');
+        k(C_BINFLOAT, 'G');
+        k(C_EMPTY_LIST, ']');
+        k(C_EMPTY_DICT, '}');
+        k(C_APPENDS, 'e');
+        k(C_SETITEMS, 'u');
+        k(C_APPEND, 'a');
+        k(C_SETITEM, 's');
+        k(C_BOOL, 0x88, 0x89);
+        k(C_NONE, 'N');
+        k(C_EMPTY_TUPLE, ')');
+        k(C_TUPLE_N, 0x85, 0x86, 0x87);
+        k(C_TUPLE, 't');
+        k(C_LONG_BINGET, 'j');
+        k(C_BINUNICODE, 'X');
+        k(C_SHORT_BYTES, 'U', 'C');
+        k(C_BYTES, 'T', 'B');
+        k(C_LONG1, 0x8a);
+        k(C_FRAME, 0x95);
+        k(C_PROTO, 0x80);
+        k(C_STOP, '.');
+        k(C_LIST, 'l');
+        k(C_DICT, 'd');
+        k(C_POP, '0');
+        k(C_DUP, '2');
+        k(C_EMPTY_SET, 0x8f);
+        k(C_ADDITEMS, 0x90);
+        k(C_FROZENSET, 0x91);
+    }
+
+    private static void k(int cls, int... ops) {
+        for (int op : ops) {
+            CLASS[op] = (byte) cls;
+        }
+    }
 
     private DataOnlyWalk() {
     }
@@ -37,308 +116,356 @@ public final class DataOnlyWalk {
     /**
      * True when {@code data[0..length)} is one or more complete data-only pickles, back to back,
      * with honest frames, and nothing else; {@code deadlineNanos} bounds the time spent.
+     *
+     * <p>The whole walk is one method with its state in local variables and no calls on the
+     * common path: the launcher runs the client compiler only (short runs), which keeps locals
+     * in registers but neither inlines larger helpers nor keeps fields out of memory.
      */
-    public static boolean clean(byte[] data, int length, long deadlineNanos) {
-        DataOnlyWalk w = new DataOnlyWalk();
+    public static boolean clean(byte[] b, int n, long deadlineNanos) {
+        if (n <= 0 || n > b.length) {
+            return false;
+        }
+        byte[] st = new byte[256];
+        int[] marks = new int[32];
+        byte[] memo = new byte[1024];
         int p = 0;
-        long ops = 0;
-        while (p < length) {
-            p = w.pickle(data, p, length, deadlineNanos);
-            if (p < 0) {
-                return false;
-            }
-            ops++;
-        }
-        return ops > 0;
-    }
-
-    /** Walks one pickle from {@code p}; returns the offset after its STOP, or -1 to give up. */
-    private int pickle(byte[] b, int p, int n, long deadline) {
-        sp = 0;
-        nmarks = 0;
-        fence = 0;
-        memoLen = 0;
-        Arrays.fill(memo, (byte) 0);
-        long frameEnd = -1;
-        int count = 0;
-        while (true) {
-            if (frameEnd >= 0 && p >= frameEnd) {
-                if (p != frameEnd) {
-                    return -1; // an opcode crossed the end of its frame
-                }
-                frameEnd = -1;
-            }
-            if (p >= n) {
-                return -1;
-            }
-            if ((++count & 0xffff) == 0 && System.nanoTime() > deadline) {
-                return -1;
-            }
-            int op = b[p++] & 0xff;
-            switch (op) {
-                case 0x80 -> { // PROTO
-                    if (p >= n || (b[p] & 0xff) > 5) {
-                        return -1;
+        while (p < n) {
+            // one pickle: a fresh stack, marks and memo, as each pickle.load call has
+            int sp = 0;
+            int nmarks = 0;
+            int fence = 0;
+            int memoLen = 0;
+            Arrays.fill(memo, (byte) 0);
+            int frameEnd = -1;
+            int lim = n; // no opcode or operand may reach past this: the frame's end or the data's
+            pickle:
+            while (true) {
+                if (p >= lim) {
+                    if (p != frameEnd) {
+                        return false; // an operand ran past the frame or the data, or no STOP
                     }
-                    p++;
-                }
-                case 0x95 -> { // FRAME
-                    if (p + 8 > n || frameEnd >= 0) {
-                        return -1;
-                    }
-                    long len = le(b, p, 8);
-                    p += 8;
-                    if (len < 0 || len > n - p) {
-                        return -1;
-                    }
-                    frameEnd = p + len;
-                }
-                case '.' -> { // STOP
-                    if (sp <= fence) {
-                        return -1;
-                    }
-                    return frameEnd >= 0 && p != frameEnd ? -1 : p;
-                }
-                case 'N' -> push(NONE);
-                case 0x88, 0x89 -> push(SCALAR);
-                case 'K' -> {
-                    p += 1;
-                    push(SCALAR);
-                }
-                case 'M' -> {
-                    p += 2;
-                    push(SCALAR);
-                }
-                case 'J' -> {
-                    p += 4;
-                    push(SCALAR);
-                }
-                case 'G' -> {
-                    p += 8;
-                    push(SCALAR);
-                }
-                case 0x8a -> { // LONG1
+                    frameEnd = -1; // the frame ended exactly on an opcode boundary
+                    lim = n;
                     if (p >= n) {
-                        return -1;
-                    }
-                    p += 1 + (b[p] & 0xff);
-                    push(SCALAR);
-                }
-                case 0x8c -> { // SHORT_BINUNICODE
-                    if (p >= n) {
-                        return -1;
-                    }
-                    int len = b[p] & 0xff;
-                    p += 1;
-                    if (len > n - p || !utf8(b, p, len)) {
-                        return -1;
-                    }
-                    p += len;
-                    push(SCALAR);
-                }
-                case 'X' -> { // BINUNICODE
-                    if (p + 4 > n) {
-                        return -1;
-                    }
-                    long len = le(b, p, 4);
-                    p += 4;
-                    if (len > n - p || !utf8(b, p, (int) len)) {
-                        return -1;
-                    }
-                    p += (int) len;
-                    push(SCALAR);
-                }
-                case 'U', 'C' -> { // SHORT_BINSTRING, SHORT_BINBYTES
-                    if (p >= n) {
-                        return -1;
-                    }
-                    p += 1 + (b[p] & 0xff);
-                    push(SCALAR);
-                }
-                case 'T', 'B' -> { // BINSTRING, BINBYTES
-                    if (p + 4 > n) {
-                        return -1;
-                    }
-                    long len = le(b, p, 4);
-                    p += 4;
-                    if (len > n - p) {
-                        return -1;
-                    }
-                    p += (int) len;
-                    push(SCALAR);
-                }
-                case '(' -> {
-                    if (nmarks >= MAX_MARKS) {
-                        return -1;
-                    }
-                    if (nmarks == marks.length) {
-                        marks = Arrays.copyOf(marks, nmarks * 2);
-                    }
-                    marks[nmarks++] = sp;
-                    fence = sp;
-                }
-                case '0' -> { // POP: a MARK on top is popped instead
-                    if (nmarks > 0 && marks[nmarks - 1] == sp) {
-                        nmarks--;
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                    } else if (sp <= fence) {
-                        return -1;
-                    } else {
-                        sp--;
+                        return false;
                     }
                 }
-                case '2' -> { // DUP
-                    if (sp <= fence) {
-                        return -1;
-                    }
-                    push(stack[sp - 1]);
+                if (System.nanoTime() > deadlineNanos) {
+                    return false;
                 }
-                case ']' -> push(LIST);
-                case '}' -> push(DICT);
-                case ')' -> push(TUPLE);
-                case 0x8f -> push(SET);
-                case 'l' -> { // LIST
-                    int m = marker();
-                    if (m < 0) {
-                        return -1;
-                    }
-                    sp = m;
-                    push(LIST);
+                // A segment of at most SEGMENT bytes holds at most SEGMENT opcodes, each pushing at
+                // most one item: checks made once per segment instead of once per opcode.
+                int seg = lim - p > SEGMENT ? p + SEGMENT : lim;
+                if (sp + SEGMENT + 1 > st.length) {
+                    st = Arrays.copyOf(st, Math.max(st.length * 2, sp + SEGMENT + 1));
                 }
-                case 't' -> { // TUPLE
-                    int m = marker();
-                    if (m < 0) {
-                        return -1;
-                    }
-                    byte k = tupleKind(m, sp);
-                    sp = m;
-                    push(k);
-                }
-                case 0x85, 0x86, 0x87 -> { // TUPLE1..3
-                    int k = op - 0x84;
-                    if (sp - k < fence) {
-                        return -1;
-                    }
-                    byte kind = tupleKind(sp - k, sp);
-                    sp -= k;
-                    push(kind);
-                }
-                case 'd' -> { // DICT
-                    int m = marker();
-                    if (m < 0 || ((sp - m) & 1) != 0 || !hashable(m, sp, 2)) {
-                        return -1;
-                    }
-                    sp = m;
-                    push(DICT);
-                }
-                case 0x91 -> { // FROZENSET
-                    int m = marker();
-                    if (m < 0 || !hashable(m, sp, 1)) {
-                        return -1;
-                    }
-                    sp = m;
-                    push(FROZENSET);
-                }
-                case 'a' -> { // APPEND
-                    if (sp - 1 <= fence || stack[sp - 2] != LIST) {
-                        return -1;
-                    }
-                    sp--;
-                }
-                case 'e' -> { // APPENDS
-                    int m = marker();
-                    if (m < 0 || m <= fence || stack[m - 1] != LIST) {
-                        return -1;
-                    }
-                    sp = m;
-                }
-                case 's' -> { // SETITEM
-                    int x = sp - 2;
-                    if (x <= fence || stack[x - 1] != DICT || !hashable(x, x + 1, 1)) {
-                        return -1;
-                    }
-                    sp = x;
-                }
-                case 'u' -> { // SETITEMS
-                    int m = marker();
-                    if (m < 0 || m <= fence || ((sp - m) & 1) != 0 || (sp > m && stack[m - 1] != DICT)
-                            || !hashable(m, sp, 2)) {
-                        return -1;
-                    }
-                    sp = m;
-                }
-                case 0x90 -> { // ADDITEMS
-                    int m = marker();
-                    if (m < 0 || m <= fence || (sp > m && stack[m - 1] != SET) || !hashable(m, sp, 1)) {
-                        return -1;
-                    }
-                    sp = m;
-                }
-                case 'h', 'j' -> { // BINGET, LONG_BINGET
-                    int w = op == 'h' ? 1 : 4;
-                    if (p + w > n) {
-                        return -1;
-                    }
-                    long idx = le(b, p, w);
-                    p += w;
-                    if (idx >= memo.length || memo[(int) idx] == 0) {
-                        return -1;
-                    }
-                    push(memo[(int) idx]);
-                }
-                case 'q', 'r', 0x94 -> { // BINPUT, LONG_BINPUT, MEMOIZE
-                    long idx;
-                    if (op == 0x94) {
-                        idx = memoLen;
-                    } else {
-                        int w = op == 'q' ? 1 : 4;
-                        if (p + w > n) {
-                            return -1;
+                while (p < seg) {
+                    int op = b[p++] & 0xff;
+                    int cls = CLASS[op] & 0xff;
+                    switch (cls) {
+                        case C_PROTO -> { // PROTO
+                            if (p >= lim || (b[p] & 0xff) > 5) {
+                                return false;
+                            }
+                            p++;
                         }
-                        idx = le(b, p, w);
-                        p += w;
+                        case C_FRAME -> { // FRAME
+                            if (p + 8 > lim || frameEnd >= 0) {
+                                return false;
+                            }
+                            long len = le(b, p, 8);
+                            p += 8;
+                            if (len < 0 || len > n - p) {
+                                return false;
+                            }
+                            frameEnd = p + (int) len;
+                            lim = frameEnd;
+                            if (seg > lim) {
+                                seg = lim;
+                            }
+                        }
+                        case C_STOP -> { // STOP
+                            if (sp <= fence || (frameEnd >= 0 && p != frameEnd)) {
+                                return false;
+                            }
+                            break pickle; // the pickle is complete
+                        }
+                        case C_NONE -> st[sp++] = NONE;
+                        case C_BOOL -> st[sp++] = SCALAR;
+                        case C_BININT1 -> {
+                            p += 1;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_BININT2 -> {
+                            p += 2;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_BININT -> {
+                            p += 4;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_BINFLOAT -> {
+                            p += 8;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_LONG1 -> { // LONG1
+                            if (p >= lim) {
+                                return false;
+                            }
+                            p += 1 + (b[p] & 0xff);
+                            st[sp++] = SCALAR;
+                        }
+                        case C_SHORT_BINUNICODE -> { // SHORT_BINUNICODE
+                            if (p >= lim) {
+                                return false;
+                            }
+                            int len = b[p] & 0xff;
+                            p += 1;
+                            if (len > lim - p) {
+                                return false;
+                            }
+                            for (int i = p, e = p + len; i < e; i++) {
+                                if (b[i] < 0) {
+                                    if (!utf8(b, p, len)) {
+                                        return false;
+                                    }
+                                    break;
+                                }
+                            }
+                            p += len;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_BINUNICODE -> { // BINUNICODE
+                            if (p + 4 > lim) {
+                                return false;
+                            }
+                            long len = le(b, p, 4);
+                            p += 4;
+                            if (len > lim - p || !utf8(b, p, (int) len)) {
+                                return false;
+                            }
+                            p += (int) len;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
+                            if (p >= lim) {
+                                return false;
+                            }
+                            p += 1 + (b[p] & 0xff);
+                            st[sp++] = SCALAR;
+                        }
+                        case C_BYTES -> { // BINSTRING, BINBYTES
+                            if (p + 4 > lim) {
+                                return false;
+                            }
+                            long len = le(b, p, 4);
+                            p += 4;
+                            if (len > lim - p) {
+                                return false;
+                            }
+                            p += (int) len;
+                            st[sp++] = SCALAR;
+                        }
+                        case C_MARK -> { // MARK
+                            if (nmarks == marks.length) {
+                                if (nmarks >= MAX_MARKS) {
+                                    return false;
+                                }
+                                marks = Arrays.copyOf(marks, nmarks * 2);
+                            }
+                            marks[nmarks++] = sp;
+                            fence = sp;
+                        }
+                        case C_POP -> { // POP: a MARK on top is popped instead
+                            if (nmarks > 0 && marks[nmarks - 1] == sp) {
+                                nmarks--;
+                                fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            } else if (sp <= fence) {
+                                return false;
+                            } else {
+                                sp--;
+                            }
+                        }
+                        case C_DUP -> { // DUP
+                            if (sp <= fence) {
+                                return false;
+                            }
+                            st[sp] = st[sp - 1];
+                            sp++;
+                        }
+                        case C_EMPTY_LIST -> st[sp++] = LIST;
+                        case C_EMPTY_DICT -> st[sp++] = DICT;
+                        case C_EMPTY_TUPLE -> st[sp++] = TUPLE;
+                        case C_EMPTY_SET -> st[sp++] = SET;
+                        case C_LIST -> { // LIST
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            sp = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            st[sp++] = LIST;
+                        }
+                        case C_TUPLE -> { // TUPLE
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            int m = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            byte k = tupleKind(st, m, sp);
+                            sp = m;
+                            st[sp++] = k;
+                        }
+                        case C_TUPLE_N -> { // TUPLE1..3
+                            int k = op - 0x84;
+                            if (sp - k < fence) {
+                                return false;
+                            }
+                            byte kind = tupleKind(st, sp - k, sp);
+                            sp -= k;
+                            st[sp++] = kind;
+                        }
+                        case C_DICT -> { // DICT
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            int m = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            if (((sp - m) & 1) != 0 || !hashable(st, m, sp, 2)) {
+                                return false;
+                            }
+                            sp = m;
+                            st[sp++] = DICT;
+                        }
+                        case C_FROZENSET -> { // FROZENSET
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            int m = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            if (!hashable(st, m, sp, 1)) {
+                                return false;
+                            }
+                            sp = m;
+                            st[sp++] = FROZENSET;
+                        }
+                        case C_APPEND -> { // APPEND
+                            if (sp - 1 <= fence || st[sp - 2] != LIST) {
+                                return false;
+                            }
+                            sp--;
+                        }
+                        case C_APPENDS -> { // APPENDS
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            int m = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            if (m <= fence || st[m - 1] != LIST) {
+                                return false;
+                            }
+                            sp = m;
+                        }
+                        case C_SETITEM -> { // SETITEM
+                            int x = sp - 2;
+                            if (x <= fence || st[x - 1] != DICT || unhashable(st[x])) {
+                                return false;
+                            }
+                            sp = x;
+                        }
+                        case C_SETITEMS -> { // SETITEMS
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            int m = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            if (m <= fence || ((sp - m) & 1) != 0 || (sp > m && st[m - 1] != DICT)) {
+                                return false;
+                            }
+                            for (int i = m; i < sp; i += 2) {
+                                byte k = st[i];
+                                if (k == LIST || k == DICT || k == SET || k == UNHASHABLE_TUPLE || k == BYTEARRAY) {
+                                    return false;
+                                }
+                            }
+                            sp = m;
+                        }
+                        case C_ADDITEMS -> { // ADDITEMS
+                            if (nmarks < 1) {
+                                return false;
+                            }
+                            int m = marks[--nmarks];
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                            if (m <= fence || (sp > m && st[m - 1] != SET) || !hashable(st, m, sp, 1)) {
+                                return false;
+                            }
+                            sp = m;
+                        }
+                        case C_BINGET -> { // BINGET
+                            if (p >= lim) {
+                                return false;
+                            }
+                            int idx = b[p++] & 0xff;
+                            byte k;
+                            if (idx >= memo.length || (k = memo[idx]) == 0) {
+                                return false;
+                            }
+                            st[sp++] = k;
+                        }
+                        case C_LONG_BINGET -> { // LONG_BINGET
+                            if (p + 4 > lim) {
+                                return false;
+                            }
+                            long idx = le(b, p, 4);
+                            p += 4;
+                            byte k;
+                            if (idx >= memo.length || (k = memo[(int) idx]) == 0) {
+                                return false;
+                            }
+                            st[sp++] = k;
+                        }
+                        case C_MEMOIZE_PUT -> { // BINPUT, LONG_BINPUT, MEMOIZE
+                            long idx;
+                            if (op == 0x94) {
+                                idx = memoLen;
+                            } else if (op == 'q') {
+                                if (p >= lim) {
+                                    return false;
+                                }
+                                idx = b[p++] & 0xff;
+                            } else {
+                                if (p + 4 > lim) {
+                                    return false;
+                                }
+                                idx = le(b, p, 4);
+                                p += 4;
+                            }
+                            if (sp <= fence) {
+                                return false;
+                            }
+                            if (idx >= memo.length) {
+                                if (idx > MAX_DENSE_MEMO || idx > 2L * memoLen + 1024) {
+                                    return false;
+                                }
+                                memo = Arrays.copyOf(memo, (int) Math.max(idx + 1, memo.length * 2L));
+                            }
+                            if (memo[(int) idx] == 0) {
+                                memoLen++;
+                            }
+                            memo[(int) idx] = st[sp - 1];
+                        }
+                        default -> {
+                            return false; // imports, calls, text opcodes and the rest: the full machine decides
+                        }
                     }
-                    if (sp <= fence || idx > MAX_DENSE_MEMO || (idx >= memo.length && idx > 2L * memoLen + 1024)) {
-                        return -1;
-                    }
-                    if (idx >= memo.length) {
-                        memo = Arrays.copyOf(memo, (int) Math.max(idx + 1, memo.length * 2L));
-                    }
-                    if (memo[(int) idx] == 0) {
-                        memoLen++;
-                    }
-                    memo[(int) idx] = stack[sp - 1];
-                }
-                default -> {
-                    return -1; // imports, calls, text opcodes and the rest: the full machine decides
                 }
             }
-            if (p > n) {
-                return -1;
-            }
         }
+        return true;
     }
 
-    private void push(byte k) {
-        if (sp == stack.length) {
-            stack = Arrays.copyOf(stack, sp * 2);
-        }
-        stack[sp++] = k;
-    }
-
-    /** Pops the top MARK and returns its stack position, or -1 when there is none. */
-    private int marker() {
-        if (nmarks < 1) {
-            return -1;
-        }
-        int m = marks[--nmarks];
-        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-        return m;
-    }
-
-    private byte tupleKind(int from, int to) {
+    private static byte tupleKind(byte[] st, int from, int to) {
         for (int i = from; i < to; i++) {
-            if (unhashable(stack[i])) {
+            if (unhashable(st[i])) {
                 return UNHASHABLE_TUPLE;
             }
         }
@@ -346,9 +473,9 @@ public final class DataOnlyWalk {
     }
 
     /** Items (every {@code step}-th, from {@code from}) that must be hashable are. */
-    private boolean hashable(int from, int to, int step) {
+    private static boolean hashable(byte[] st, int from, int to, int step) {
         for (int i = from; i < to; i += step) {
-            if (unhashable(stack[i])) {
+            if (unhashable(st[i])) {
                 return false;
             }
         }
@@ -360,13 +487,8 @@ public final class DataOnlyWalk {
     }
 
     private static boolean utf8(byte[] b, int p, int len) {
-        for (int i = p; i < p + len; i++) {
-            if (b[i] < 0) {
-                Utf8 u = new Utf8(true);
-                return u.feed(b, p, len) && u.finish();
-            }
-        }
-        return true;
+        Utf8 u = new Utf8(true);
+        return u.feed(b, p, len) && u.finish();
     }
 
     private static long le(byte[] b, int p, int w) {

@@ -8,6 +8,7 @@ import java.nio.file.StandardOpenOption;
 
 /** A regular file read with positional reads; nothing is mapped or read ahead. */
 public final class FileByteSource implements ByteSource {
+    private static final int PIECE = 1 << 18;
     private final FileChannel channel;
     private final long size;
     private final Path path;
@@ -33,7 +34,9 @@ public final class FileByteSource implements ByteSource {
         if (position >= size) {
             return 0;
         }
-        int n = channel.read(ByteBuffer.wrap(dst, off, len), position);
+        // NIO reads a heap buffer through a temporary direct buffer of the same size: large reads in
+        // one call would allocate (and page-fault) a second copy of the data; pieces reuse one.
+        int n = channel.read(ByteBuffer.wrap(dst, off, Math.min(len, PIECE)), position);
         return Math.max(n, 0);
     }
 
