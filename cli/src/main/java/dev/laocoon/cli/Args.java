@@ -67,7 +67,12 @@ final class Args {
                     }
                     v = argv.get(++i);
                 }
-                a.values.computeIfAbsent(opt.key(), k -> new ArrayList<>()).add(v);
+                List<String> vs = a.values.get(opt.key());
+                if (vs == null) {
+                    vs = new ArrayList<>();
+                    a.values.put(opt.key(), vs);
+                }
+                vs.add(v);
             } else {
                 if (inline != null) {
                     throw new UsageException("option '" + name + "' takes no value");

@@ -1,5 +1,8 @@
 package dev.laocoon.core.pickle;
 
+import dev.laocoon.core.source.ArrayByteSource;
+import dev.laocoon.core.source.ByteSource;
+import java.io.IOException;
 import java.util.Arrays;
 
 /**
@@ -9,6 +12,12 @@ import java.util.Arrays;
  * CPython makes is certainly satisfied; at the first import or call opcode, text opcode, doubtful
  * operand or error it gives up, and the full {@link PickleMachine} analyses the data instead.
  * "Clean" therefore means exactly: the machine would record no event and no error for this data.
+ * It also gives up before any of the machine's limits (opcodes, stack, memo, marks, pickles)
+ * could be reached, so the machine's limit findings are never skipped.
+ *
+ * <p>The data streams through a window of about a megabyte: memory does not grow with the file,
+ * and no copy of a large file is allocated (zeroing and faulting in a 20 MB array costs more
+ * than reading it).
  */
 public final class DataOnlyWalk {
     private static final byte NONE = 1;
@@ -21,8 +30,13 @@ public final class DataOnlyWalk {
     private static final byte FROZENSET = 8;
     private static final byte BYTEARRAY = 9;
     private static final long MAX_DENSE_MEMO = 1L << 26;
-    private static final int MAX_MARKS = 100_000;
-    private static final int SEGMENT = 1 << 16;
+    /** Checks made per segment instead of per opcode: a segment of N bytes holds at most N opcodes. */
+    static final int SEGMENT = 1 << 16;
+    /** Bytes kept in the window beyond a segment: the longest operand read in place (1 + 255) fits. */
+    private static final int SLACK = 512;
+    static final int WINDOW = 1 << 20;
+    /** Positions relative to the window stay below this; a longer frame or operand gives up. */
+    private static final int FAR = 1 << 30;
 
 
     /*
@@ -116,28 +130,62 @@ public final class DataOnlyWalk {
     /**
      * True when {@code data[0..length)} is one or more complete data-only pickles, back to back,
      * with honest frames, and nothing else; {@code deadlineNanos} bounds the time spent.
-     *
-     * <p>The whole walk is one method with its state in local variables and no calls on the
-     * common path: the launcher runs the client compiler only (short runs), which keeps locals
-     * in registers but neither inlines larger helpers nor keeps fields out of memory.
      */
-    public static boolean clean(byte[] b, int n, long deadlineNanos) {
-        if (n <= 0 || n > b.length) {
+    public static boolean clean(byte[] data, int length, long deadlineNanos) {
+        try {
+            return clean(new ArrayByteSource(data, 0, length), PickleLimits.DEFAULT, deadlineNanos);
+        } catch (IOException e) {
             return false;
         }
-        byte[] st = new byte[256];
+    }
+
+    /** As {@link #clean(byte[], int, long)}, for a whole source read through a window. */
+    public static boolean clean(ByteSource src, PickleLimits limits, long deadlineNanos) throws IOException {
+        return clean(src, limits, deadlineNanos, SEGMENT, WINDOW);
+    }
+
+    /**
+     * The walk. It is one method with its state in local variables and no calls on the common
+     * path: the launcher runs the client compiler only (short runs), which keeps locals in
+     * registers but neither inlines larger helpers nor keeps fields out of memory. Positions
+     * {@code p}, {@code lim}, {@code seg} and {@code frameEnd} are relative to the window start
+     * {@code base}. Tests pass a small {@code segment} and {@code window} so that the window slides
+     * often.
+     */
+    static boolean clean(ByteSource src, PickleLimits limits, long deadlineNanos, int segment, int window)
+            throws IOException {
+        long size = src.size();
+        if (size <= 0) {
+            return false;
+        }
+        byte[] b = new byte[(int) Math.min(size, window + (long) SLACK)];
+        long base = 0;
+        int end = src.readFully(0, b, 0, b.length);
+        if (end != b.length) {
+            return false; // the source is shorter than it says
+        }
+        // Give up early enough that no limit of the machine can be reached within one segment.
+        long maxBytes = limits.maxOpcodes();
+        int maxStack = limits.maxStack() - segment;
+        int maxMemo = limits.maxMemo() - segment;
+        int maxMarks = limits.maxMarks();
+        byte[] st = new byte[Math.max(256, segment + 2)];
         int[] marks = new int[32];
         byte[] memo = new byte[1024];
+        int pickles = 0;
         int p = 0;
-        while (p < n) {
+        while (base + p < size) {
             // one pickle: a fresh stack, marks and memo, as each pickle.load call has
+            if (++pickles > limits.maxPickles()) {
+                return false;
+            }
             int sp = 0;
             int nmarks = 0;
             int fence = 0;
             int memoLen = 0;
             Arrays.fill(memo, (byte) 0);
             int frameEnd = -1;
-            int lim = n; // no opcode or operand may reach past this: the frame's end or the data's
+            int lim = (int) Math.min(size - base, FAR); // no opcode or operand may reach past this
             pickle:
             while (true) {
                 if (p >= lim) {
@@ -145,19 +193,45 @@ public final class DataOnlyWalk {
                         return false; // an operand ran past the frame or the data, or no STOP
                     }
                     frameEnd = -1; // the frame ended exactly on an opcode boundary
-                    lim = n;
-                    if (p >= n) {
+                    lim = (int) Math.min(size - base, FAR);
+                    if (p >= lim) {
                         return false;
                     }
                 }
-                if (System.nanoTime() > deadlineNanos) {
+                if (end - p < segment + SLACK && base + end < size) {
+                    // Slide the window: keep the unread bytes, read what follows.
+                    int shift = Math.min(p, end);
+                    System.arraycopy(b, shift, b, 0, end - shift);
+                    end -= shift;
+                    base += shift;
+                    p -= shift;
+                    if (frameEnd >= 0) {
+                        frameEnd -= shift;
+                    }
+                    if (p > 0) {
+                        // an operand skipped past the window: continue after it
+                        base += p;
+                        if (frameEnd >= 0) {
+                            frameEnd -= p;
+                        }
+                        p = 0;
+                        end = 0;
+                    }
+                    int want = (int) Math.min(b.length - end, size - base - end);
+                    if (src.readFully(base + end, b, end, want) != want) {
+                        return false;
+                    }
+                    end += want;
+                    lim = frameEnd >= 0 ? frameEnd : (int) Math.min(size - base, FAR);
+                }
+                if (base + p > maxBytes || sp > maxStack || memoLen > maxMemo || System.nanoTime() > deadlineNanos) {
                     return false;
                 }
-                // A segment of at most SEGMENT bytes holds at most SEGMENT opcodes, each pushing at
-                // most one item: checks made once per segment instead of once per opcode.
-                int seg = lim - p > SEGMENT ? p + SEGMENT : lim;
-                if (sp + SEGMENT + 1 > st.length) {
-                    st = Arrays.copyOf(st, Math.max(st.length * 2, sp + SEGMENT + 1));
+                // A segment of at most `segment` bytes holds at most that many opcodes, each pushing
+                // at most one item; every opcode starting in it has its short operands in the window.
+                int seg = lim - p > segment ? p + segment : lim;
+                if (sp + segment + 1 > st.length) {
+                    st = Arrays.copyOf(st, Math.max(st.length * 2, sp + segment + 1));
                 }
                 while (p < seg) {
                     int op = b[p++] & 0xff;
@@ -175,7 +249,7 @@ public final class DataOnlyWalk {
                             }
                             long len = le(b, p, 8);
                             p += 8;
-                            if (len < 0 || len > n - p) {
+                            if (len < 0 || len > lim - p) {
                                 return false;
                             }
                             frameEnd = p + (int) len;
@@ -234,6 +308,10 @@ public final class DataOnlyWalk {
                             }
                             p += len;
                             st[sp++] = SCALAR;
+                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                                memo[memoLen++] = SCALAR; // the MEMOIZE that follows nearly every such push
+                                p++;
+                            }
                         }
                         case C_BINUNICODE -> { // BINUNICODE
                             if (p + 4 > lim) {
@@ -241,10 +319,13 @@ public final class DataOnlyWalk {
                             }
                             long len = le(b, p, 4);
                             p += 4;
-                            if (len > lim - p || !utf8(b, p, (int) len)) {
+                            if (len > lim - p) {
                                 return false;
                             }
-                            p += (int) len;
+                            if (p + len <= end ? !utf8(b, p, (int) len) : !utf8(src, base + p, len)) {
+                                return false;
+                            }
+                            p += (int) len; // past the window when long: the window slides
                             st[sp++] = SCALAR;
                         }
                         case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
@@ -267,10 +348,10 @@ public final class DataOnlyWalk {
                             st[sp++] = SCALAR;
                         }
                         case C_MARK -> { // MARK
+                            if (nmarks >= maxMarks) {
+                                return false;
+                            }
                             if (nmarks == marks.length) {
-                                if (nmarks >= MAX_MARKS) {
-                                    return false;
-                                }
                                 marks = Arrays.copyOf(marks, nmarks * 2);
                             }
                             marks[nmarks++] = sp;
@@ -293,8 +374,20 @@ public final class DataOnlyWalk {
                             st[sp] = st[sp - 1];
                             sp++;
                         }
-                        case C_EMPTY_LIST -> st[sp++] = LIST;
-                        case C_EMPTY_DICT -> st[sp++] = DICT;
+                        case C_EMPTY_LIST -> {
+                            st[sp++] = LIST;
+                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                                memo[memoLen++] = LIST; // the MEMOIZE that follows nearly every such push
+                                p++;
+                            }
+                        }
+                        case C_EMPTY_DICT -> {
+                            st[sp++] = DICT;
+                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                                memo[memoLen++] = DICT; // the MEMOIZE that follows nearly every such push
+                                p++;
+                            }
+                        }
                         case C_EMPTY_TUPLE -> st[sp++] = TUPLE;
                         case C_EMPTY_SET -> st[sp++] = SET;
                         case C_LIST -> { // LIST
@@ -323,6 +416,10 @@ public final class DataOnlyWalk {
                             byte kind = tupleKind(st, sp - k, sp);
                             sp -= k;
                             st[sp++] = kind;
+                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                                memo[memoLen++] = kind; // the MEMOIZE that follows nearly every such push
+                                p++;
+                            }
                         }
                         case C_DICT -> { // DICT
                             if (nmarks < 1) {
@@ -484,6 +581,20 @@ public final class DataOnlyWalk {
 
     private static boolean unhashable(byte k) {
         return k == LIST || k == DICT || k == SET || k == UNHASHABLE_TUPLE || k == BYTEARRAY;
+    }
+
+    /** UTF-8 validity of a string too long for the window, read in pieces from the source. */
+    private static boolean utf8(ByteSource src, long at, long len) throws IOException {
+        Utf8 u = new Utf8(true);
+        byte[] piece = new byte[(int) Math.min(len, 1 << 16)];
+        for (long done = 0; done < len; ) {
+            int n = (int) Math.min(piece.length, len - done);
+            if (src.readFully(at + done, piece, 0, n) != n || !u.feed(piece, 0, n)) {
+                return false;
+            }
+            done += n;
+        }
+        return u.finish();
     }
 
     private static boolean utf8(byte[] b, int p, int len) {

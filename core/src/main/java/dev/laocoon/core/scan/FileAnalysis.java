@@ -41,8 +41,6 @@ final class FileAnalysis {
     static final long MAX_INFLATED = 4L << 30;
     static final long MAX_IN_MEMORY = 256L << 20;
     static final long BOMB_RATIO = 1000;
-    /** Largest stream the data-only walk reads into memory. */
-    static final long WALK_MAX = 128L << 20;
     /** torch.save's legacy magic number (the first pickle of a legacy checkpoint). */
     static final BigInteger TORCH_LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
 
@@ -225,7 +223,7 @@ final class FileAnalysis {
             return json(src, where);
         }
         try {
-            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper(JSON_FACTORY).readTree(t);
+            com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper(Json.FACTORY).readTree(t);
             com.fasterxml.jackson.databind.JsonNode map = root.get("auto_map");
             if (map == null || !map.isObject()) {
                 return false;
@@ -265,10 +263,9 @@ final class FileAnalysis {
 
     private boolean analyzePickleStream(ByteSource src, Location where, PickleAnalyzer.PersistentIds ids, int b0, int b1,
                                         dev.laocoon.core.pickle.RawData raw) throws IOException {
-        if (ids == null && raw == JOBLIB && traces == null && src.size() > 0 && src.size() <= WALK_MAX) {
+        if (ids == null && raw == JOBLIB && traces == null && src.size() > 0) {
             // Plain data is the bulk of large pickles: a value-free walk proves it quickly.
-            byte[] all = readAll(src);
-            if (DataOnlyWalk.clean(all, all.length, System.nanoTime() + limits.maxTime().toNanos())) {
+            if (DataOnlyWalk.clean(src, limits, System.nanoTime() + limits.maxTime().toNanos())) {
                 formats.add("pickle");
                 return true;
             }
@@ -357,7 +354,18 @@ final class FileAnalysis {
     private static final Set<String> TORCH_METADATA = Set.of("version", ".data/version", "byteorder",
             ".data/serialization_id", ".format_version", ".storage_alignment", "extra/producer_info.json");
 
-    private static final PickleAnalyzer.PersistentIds LEGACY_IDS = pid -> {
+    /**
+     * An anonymous class, not a lambda: a lambda in a static initialiser would start the
+     * method-handle machinery (milliseconds) in every run, legacy checkpoint or not.
+     */
+    private static final PickleAnalyzer.PersistentIds LEGACY_IDS = new PickleAnalyzer.PersistentIds() {
+        @Override
+        public String check(Value pid) {
+            return legacyId(pid);
+        }
+    };
+
+    private static String legacyId(Value pid) {
         if (pid instanceof Value.Container t && t.kind() == Value.Kind.TUPLE && t.keptCount() >= 5
                 && t.item(0) instanceof Value.Str s && s.text().equals("storage")
                 && t.item(1) instanceof Value.Global && t.item(2) instanceof Value.Str) {
@@ -368,14 +376,22 @@ final class FileAnalysis {
             return null; // legacy source-code records of saved modules
         }
         return "persistent id is not a legacy storage reference ('storage', type, key, location, size, view)";
-    };
+    }
 
     /** JSON files up to this size are read (tokenizer.json files reach tens of megabytes). */
     static final long MAX_JSON = 128L << 20;
 
-    /** Reads JSON as Python's json module does, which also accepts NaN, Infinity and -Infinity. */
-    static final com.fasterxml.jackson.core.JsonFactory JSON_FACTORY = com.fasterxml.jackson.core.JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+    /**
+     * Reads JSON as Python's json module does, which also accepts NaN, Infinity and -Infinity.
+     * Built on first use (a holder class): most files are not JSON, and start-up time counts.
+     */
+    static final class Json {
+        static final com.fasterxml.jackson.core.JsonFactory FACTORY = com.fasterxml.jackson.core.JsonFactory.builder()
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+        private Json() {
+        }
+    }
 
     /**
      * A file that is one whole JSON value is data: {@code json}, no finding. One that is a Keras
@@ -402,7 +418,7 @@ final class FileAnalysis {
         java.util.BitSet config = new java.util.BitSet();
         // small files were already read whole (textRepositoryFile); large ones are streamed
         try (com.fasterxml.jackson.core.JsonParser parser = src == wholeOf
-                ? JSON_FACTORY.createParser(whole) : JSON_FACTORY.createParser(new SourceInputStream(src))) {
+                ? Json.FACTORY.createParser(whole) : Json.FACTORY.createParser(new SourceInputStream(src))) {
             int depth = 0;
             com.fasterxml.jackson.core.JsonToken tok;
             while ((tok = parser.nextToken()) != null) {
@@ -438,7 +454,7 @@ final class FileAnalysis {
             String text;
             try {
                 text = unicode
-                        ? new com.fasterxml.jackson.databind.ObjectMapper(JSON_FACTORY).readTree(new SourceInputStream(src)).toString()
+                        ? new com.fasterxml.jackson.databind.ObjectMapper(Json.FACTORY).readTree(new SourceInputStream(src)).toString()
                         : new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
             } catch (IOException | RuntimeException unreadable) {
                 findings.add(new Finding(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS,
@@ -603,12 +619,18 @@ final class FileAnalysis {
      * 'descr', 'fortran_order' and 'shape'. With an object dtype ('O'), numpy.load unpickles the
      * data that follows, so it is analysed as a pickle stream.
      */
-    /** The descr of a .npy header when it is one plain string literal (no prefix, escape or concatenation). */
-    private static final java.util.regex.Pattern NPY_DESCR =
-            java.util.regex.Pattern.compile("(['\"])descr\\1\\s*:\\s*(['\"])([^'\"\\\\]*)\\2\\s*[,}]");
-    /** Type strings numpy reads as raw bytes (no objects). */
-    private static final java.util.regex.Pattern NPY_PLAIN = java.util.regex.Pattern.compile(
-            "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
+    /** Compiled on first use (a holder class): most files are not .npy. */
+    private static final class Npy {
+        /** The descr of a .npy header when it is one plain string literal (no prefix, escape or concatenation). */
+        static final java.util.regex.Pattern DESCR =
+                java.util.regex.Pattern.compile("(['\"])descr\\1\\s*:\\s*(['\"])([^'\"\\\\]*)\\2\\s*[,}]");
+        /** Type strings numpy reads as raw bytes (no objects). */
+        static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
+                "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
+
+        private Npy() {
+        }
+    }
 
     private void analyzeNpy(ByteSource src, Location where) throws IOException {
         formats.add("npy");
@@ -623,12 +645,12 @@ final class FileAnalysis {
         // numpy reads the header with ast.literal_eval: any quotes, string prefixes, escapes, implicit
         // concatenation and parentheses are possible. Only a plain string descr is read here; anything
         // else is "unknown", and its data is analysed whenever it looks like a pickle.
-        java.util.regex.Matcher m = NPY_DESCR.matcher(header);
+        java.util.regex.Matcher m = Npy.DESCR.matcher(header);
         String descr = m.find() ? m.group(3) : null;
         boolean object = descr != null ? descr.contains("O") || descr.toLowerCase(java.util.Locale.ROOT).contains("object")
                 : header.contains("O") || header.toLowerCase(java.util.Locale.ROOT).contains("object");
         if (!object) {
-            if (descr != null && NPY_PLAIN.matcher(descr).matches()) {
+            if (descr != null && Npy.PLAIN.matcher(descr).matches()) {
                 return; // numeric data: numpy.load reads raw bytes
             }
             long dataStart = hd.dataStart();

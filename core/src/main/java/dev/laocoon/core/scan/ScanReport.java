@@ -19,22 +19,40 @@ public record ScanReport(List<FileReport> files, long nanos) {
         }
         for (FileReport f : files) {
             if (f.verdict() != null) {
-                m.merge(f.verdict(), 1, Integer::sum);
+                m.put(f.verdict(), m.get(f.verdict()) + 1);
             }
         }
         return m;
     }
 
+    // Plain loops rather than streams here: these run in every scan, and the first lambda of a
+    // run costs milliseconds of start-up.
+
     public int errors() {
-        return (int) files.stream().filter(f -> f.verdict() == null).count();
+        int n = 0;
+        for (FileReport f : files) {
+            if (f.verdict() == null) {
+                n++;
+            }
+        }
+        return n;
     }
 
     public int findings() {
-        return files.stream().mapToInt(f -> f.findings().size()).sum();
+        int n = 0;
+        for (FileReport f : files) {
+            n += f.findings().size();
+        }
+        return n;
     }
 
     /** True when some file's verdict is at least {@code failOn}. */
     public boolean reaches(Severity failOn) {
-        return files.stream().anyMatch(f -> f.verdict() != null && f.verdict().atLeast(failOn));
+        for (FileReport f : files) {
+            if (f.verdict() != null && f.verdict().atLeast(failOn)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -62,7 +62,7 @@ public final class Scanner {
         long t0 = System.nanoTime();
         List<java.nio.file.PathMatcher> inc = matchers(includes);
         List<java.nio.file.PathMatcher> exc = matchers(excludes);
-        List<java.util.function.Supplier<FileReport>> work = new ArrayList<>();
+        List<Work> work = new ArrayList<>();
         for (Path arg : arguments) {
             if (!Files.exists(arg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 throw new NoSuchFileException(arg.toString(), null, "no such file or directory");
@@ -79,24 +79,42 @@ public final class Scanner {
                     throw e.getCause();
                 }
                 for (Path f : files) {
-                    String display = arg.resolve(arg.relativize(f)).toString();
-                    work.add(() -> Files.isSymbolicLink(f) ? link(f, realRoot, display) : scanFile(f, display));
+                    work.add(new Work(f, arg.resolve(arg.relativize(f)).toString(), Files.isSymbolicLink(f) ? realRoot : null));
                 }
             } else {
-                work.add(() -> scanFile(arg, arg.toString()));
+                work.add(new Work(arg, arg.toString(), null));
             }
         }
-        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
         int total = work.size();
-        java.util.function.Function<java.util.function.Supplier<FileReport>, FileReport> run = w -> {
-            FileReport r = w.get();
-            if (progress != null) {
-                progress.update(done.incrementAndGet(), total);
+        List<FileReport> out;
+        if (total > 1) {
+            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+            out = work.parallelStream().map(w -> {
+                FileReport r = run(w);
+                if (progress != null) {
+                    progress.update(done.incrementAndGet(), total);
+                }
+                return r;
+            }).toList();
+        } else {
+            // One file: no streams or lambdas, whose first use costs milliseconds of start-up.
+            out = new ArrayList<>(total);
+            for (Work w : work) {
+                out.add(run(w));
+                if (progress != null) {
+                    progress.update(out.size(), total);
+                }
             }
-            return r;
-        };
-        List<FileReport> out = total > 1 ? work.parallelStream().map(run).toList() : work.stream().map(run).toList();
+        }
         return new ScanReport(out, System.nanoTime() - t0);
+    }
+
+    /** One file to scan; {@code linkRoot} is set for a symbolic link found in the tree under it. */
+    private record Work(Path file, String display, Path linkRoot) {
+    }
+
+    private FileReport run(Work w) {
+        return w.linkRoot() != null ? link(w.file(), w.linkRoot(), w.display()) : scanFile(w.file(), w.display());
     }
 
     private static List<java.nio.file.PathMatcher> matchers(List<String> globs) {

@@ -19,8 +19,19 @@ class DataOnlyWalkTest {
         return DataOnlyWalk.clean(b, b.length, System.nanoTime() + 10_000_000_000L);
     }
 
+    /** The same walk through a window that slides every few dozen bytes. */
+    static boolean walkSliding(byte[] b, PickleLimits limits) {
+        try {
+            return DataOnlyWalk.clean(new ArrayByteSource(b), limits, System.nanoTime() + 10_000_000_000L, 16, 16);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static void assertSound(byte[] b, String what) {
-        if (!walk(b)) {
+        boolean whole = walk(b);
+        assertThat(walkSliding(b, PickleLimits.DEFAULT)).as("sliding window agrees for %s", what).isEqualTo(whole);
+        if (!whole) {
             return;
         }
         PickleTrace t = PickleMachine.run(new ArrayByteSource(b));
@@ -170,6 +181,117 @@ class DataOnlyWalkTest {
                 assertSound(s, "oracle stream " + seed + "/" + i);
             }
         }
+    }
+
+    /** A large data pickle as pickle.dump writes it at protocol 4: a list in batches, in frames. */
+    static byte[] framedList(Random r, int items) {
+        PickleBuilder body = PickleBuilder.create().emptyList().memoize();
+        int[] memo = {1};
+        for (int i = 0; i < items; i += 7) {
+            body.mark();
+            for (int j = i; j < Math.min(items, i + 7); j++) {
+                value(body, r, 3, 4, memo);
+            }
+            body.appends();
+        }
+        byte[] ops = body.stop().bytes();
+        PickleBuilder out = PickleBuilder.create().proto(4);
+        for (int at = 0; at < ops.length; ) {
+            // frames end on opcode boundaries only by luck here, so cut where the walk can check:
+            // one frame for everything, or none
+            int len = ops.length - at;
+            if (r.nextBoolean()) {
+                out.frame(len);
+            }
+            out.raw(Arrays.copyOfRange(ops, at, at + len));
+            at += len;
+        }
+        return out.bytes();
+    }
+
+    @Test
+    void aSlidingWindowGivesTheSameAnswerOnLargePickles() {
+        Random r = new Random(11);
+        int clean = 0;
+        for (int i = 0; i < 300; i++) {
+            byte[] p = framedList(r, 50 + r.nextInt(400));
+            if (walk(p)) {
+                clean++;
+            }
+            assertSound(p, "large #" + i);
+            byte[] m = p.clone();
+            m[r.nextInt(m.length)] = (byte) r.nextInt(256);
+            assertSound(m, "large mutated #" + i);
+            assertSound(Arrays.copyOf(p, r.nextInt(p.length)), "large cut #" + i);
+        }
+        assertThat(clean).isGreaterThan(100);
+    }
+
+    @Test
+    void longOperandsPastTheWindowAreSkippedOrValidatedInPieces() {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 3000; i++) {
+            text.append(i % 3 == 0 ? "\u00e9" : i % 3 == 1 ? "\u4e2d" : "x");
+        }
+        byte[] good = PickleBuilder.create().proto(4).emptyList().mark().binunicode(text.toString())
+                .bytes(new byte[70_000]).binint1(1).appends().stop().bytes();
+        assertThat(walk(good)).isTrue();
+        assertThat(walkSliding(good, PickleLimits.DEFAULT)).isTrue();
+        assertSound(good, "long operands");
+
+        // an invalid UTF-8 byte deep inside the long string: CPython cannot decode it
+        byte[] bad = good.clone();
+        int at = indexOf(bad, (byte) 0xe4, 4000);
+        bad[at] = (byte) 0xff;
+        assertThat(walk(bad)).isFalse();
+        assertThat(walkSliding(bad, PickleLimits.DEFAULT)).isFalse();
+        assertThat(PickleMachine.run(new ArrayByteSource(bad)).clean()).isFalse();
+
+        // a long bytes operand that runs past the end of the data
+        byte[] cut = PickleBuilder.create().proto(4).bytes(new byte[70_000]).stop().bytes();
+        cut = Arrays.copyOf(cut, cut.length - 100);
+        assertThat(walk(cut)).isFalse();
+        assertThat(walkSliding(cut, PickleLimits.DEFAULT)).isFalse();
+    }
+
+    private static int indexOf(byte[] b, byte x, int from) {
+        for (int i = from; i < b.length; i++) {
+            if (b[i] == x) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
+    }
+
+    @Test
+    void theWalkGivesUpBeforeAnyLimitOfTheMachine() {
+        // 300 items on the stack; the machine allows 100 here and reports the limit
+        PickleBuilder deep = PickleBuilder.create().proto(2);
+        for (int i = 0; i < 300; i++) {
+            deep.none();
+        }
+        byte[] tall = deep.raw('l').stop().bytes(); // LIST without MARK: not data-clean anyway
+        PickleBuilder ok = PickleBuilder.create().proto(2).mark();
+        for (int i = 0; i < 300; i++) {
+            ok.none();
+        }
+        byte[] list = ok.list().stop().bytes();
+        assertThat(walk(list)).isTrue();
+        PickleLimits small = PickleLimits.DEFAULT.withMaxStack(100);
+        assertThat(walkSliding(list, small)).isFalse();
+        assertThat(PickleMachine.run(new ArrayByteSource(list), 0, small).clean()).isFalse();
+        assertThat(walk(tall)).isFalse();
+
+        // three pickles where two are allowed
+        byte[] one = PickleBuilder.create().proto(2).none().stop().bytes();
+        byte[] three = new byte[one.length * 3];
+        for (int i = 0; i < 3; i++) {
+            System.arraycopy(one, 0, three, i * one.length, one.length);
+        }
+        assertThat(walk(three)).isTrue();
+        PickleLimits two = PickleLimits.DEFAULT.withMaxPickles(2);
+        assertThat(walkSliding(three, two)).isFalse();
+        assertThat(PickleMachine.run(new ArrayByteSource(three), 0, two).clean()).isFalse();
     }
 
     @Test

@@ -172,6 +172,7 @@ public final class PickleBuilder {
     }
 
     public PickleBuilder binfloat(double d) {
+        out.write('G');
         long bits = Double.doubleToLongBits(d);
         for (int i = 7; i >= 0; i--) {
             out.write((int) (bits >>> (8 * i)) & 0xff);
