@@ -323,16 +323,32 @@ public final class Main {
             'd', (byte) 0x85, 'R', '.'};
         byte[] data = {(byte) 0x80, 4, (byte) 0x95, 9, 0, 0, 0, 0, 0, 0, 0, '}', (byte) 0x94, (byte) 0x8c, 1, 'a',
             'K', 1, 's', '.'};
-        Scanner scanner = new Scanner();
-        List<FileReport> reports = List.of(
-                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(evil), "selftest/evil.pkl", System.nanoTime()),
-                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(data), "selftest/data.pkl", System.nanoTime()),
-                scanner.scanSource(new dev.laocoon.core.source.ArrayByteSource(storedZip("archive/data.pkl", evil)),
-                        "selftest/model.pt", System.nanoTime()));
-        ScanReport report = new ScanReport(reports, 0);
-        Writer sink = Writer.nullWriter();
-        JsonReport.write(report, Severity.SUSPICIOUS, version(), sink);
-        new TextReport(false, true).write(report, Severity.SUSPICIOUS, new PrintWriter(sink));
+        // The samples go through files and the scan command itself, as a user's scan does: the
+        // launcher records its class-data-sharing archive from this run, so every class a scan
+        // loads is then mapped instead of loaded.
+        Path dir = Files.createTempDirectory("laocoon-selftest");
+        List<Path> files = List.of(dir.resolve("evil.pkl"), dir.resolve("data.pkl"), dir.resolve("model.pt"));
+        List<FileReport> reports = new ArrayList<>();
+        try {
+            Files.write(files.get(0), evil);
+            Files.write(files.get(1), data);
+            Files.write(files.get(2), storedZip("archive/data.pkl", evil));
+            Scanner scanner = new Scanner();
+            for (Path f : files) {
+                reports.add(scanner.scan(List.of(f)).files().get(0));
+            }
+            PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
+            Main quiet = new Main(sink, sink);
+            quiet.run(List.of("scan", files.get(1).toString()));
+            for (String format : List.of("text", "json", "sarif")) {
+                quiet.run(List.of("scan", "--format", format, dir.toString()));
+            }
+        } finally {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(dir);
+        }
         boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE
                 && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).format().equals("pytorch-zip");
         out.println(ok ? "selftest ok" : "selftest FAILED: " + reports);
