@@ -29,11 +29,15 @@ public final class DataOnlyWalk {
     private static final byte UNHASHABLE_TUPLE = 7;
     private static final byte FROZENSET = 8;
     private static final byte BYTEARRAY = 9;
+    /** Bit k set when kind k cannot be a dict key or set member. */
+    private static final int UNHASHABLE = 1 << LIST | 1 << DICT | 1 << SET | 1 << UNHASHABLE_TUPLE | 1 << BYTEARRAY;
     private static final long MAX_DENSE_MEMO = 1L << 26;
     /** Checks made per segment instead of per opcode: a segment of N bytes holds at most N opcodes. */
     static final int SEGMENT = 1 << 16;
     /** Bytes kept in the window beyond a segment: the longest operand read in place (1 + 255) fits. */
     private static final int SLACK = 512;
+    /** Spare bytes after the window: fixed-size operands are read before their bounds are checked. */
+    private static final int PAD = 16;
     static final int WINDOW = 1 << 20;
     /** Positions relative to the window stay below this; a longer frame or operand gives up. */
     private static final int FAR = 1 << 30;
@@ -43,46 +47,44 @@ public final class DataOnlyWalk {
      * Opcode classes, numbered by how often they occur in real pickles: the client compiler turns
      * a switch into a chain of comparisons in key order, so the common opcodes must come first.
      */
-    private static final int C_BINGET = 0;
-    private static final int C_MEMOIZE_PUT = 1;
-    private static final int C_MARK = 2;
-    private static final int C_SHORT_BINUNICODE = 3;
-    private static final int C_BININT1 = 4;
-    private static final int C_BININT = 5;
-    private static final int C_BININT2 = 6;
-    private static final int C_BINFLOAT = 7;
-    private static final int C_EMPTY_LIST = 8;
-    private static final int C_EMPTY_DICT = 9;
-    private static final int C_APPENDS = 10;
-    private static final int C_SETITEMS = 11;
-    private static final int C_APPEND = 12;
-    private static final int C_SETITEM = 13;
-    private static final int C_BOOL = 14;
-    private static final int C_NONE = 15;
-    private static final int C_EMPTY_TUPLE = 16;
-    private static final int C_TUPLE_N = 17;
-    private static final int C_TUPLE = 18;
-    private static final int C_LONG_BINGET = 19;
-    private static final int C_BINUNICODE = 20;
-    private static final int C_SHORT_BYTES = 21;
-    private static final int C_BYTES = 22;
-    private static final int C_LONG1 = 23;
-    private static final int C_FRAME = 24;
-    private static final int C_PROTO = 25;
-    private static final int C_STOP = 26;
-    private static final int C_LIST = 27;
-    private static final int C_DICT = 28;
-    private static final int C_POP = 29;
-    private static final int C_DUP = 30;
-    private static final int C_EMPTY_SET = 31;
-    private static final int C_ADDITEMS = 32;
-    private static final int C_FROZENSET = 33;
+    private static final int C_MEMOIZE_PUT = 0;
+    private static final int C_MARK = 1;
+    private static final int C_SHORT_BINUNICODE = 2;
+    private static final int C_BININT1 = 3;
+    private static final int C_BININT = 4;
+    private static final int C_BININT2 = 5;
+    private static final int C_BINFLOAT = 6;
+    private static final int C_EMPTY_LIST = 7;
+    private static final int C_EMPTY_DICT = 8;
+    private static final int C_APPENDS = 9;
+    private static final int C_SETITEMS = 10;
+    private static final int C_APPEND = 11;
+    private static final int C_SETITEM = 12;
+    private static final int C_BOOL = 13;
+    private static final int C_NONE = 14;
+    private static final int C_EMPTY_TUPLE = 15;
+    private static final int C_TUPLE_N = 16;
+    private static final int C_TUPLE = 17;
+    private static final int C_LONG_BINGET = 18;
+    private static final int C_BINUNICODE = 19;
+    private static final int C_SHORT_BYTES = 20;
+    private static final int C_BYTES = 21;
+    private static final int C_LONG1 = 22;
+    private static final int C_FRAME = 23;
+    private static final int C_PROTO = 24;
+    private static final int C_STOP = 25;
+    private static final int C_LIST = 26;
+    private static final int C_DICT = 27;
+    private static final int C_POP = 28;
+    private static final int C_DUP = 29;
+    private static final int C_EMPTY_SET = 30;
+    private static final int C_ADDITEMS = 31;
+    private static final int C_FROZENSET = 32;
     private static final int C_OTHER = 255;
     private static final byte[] CLASS = new byte[256];
 
     static {
         Arrays.fill(CLASS, (byte) C_OTHER);
-        k(C_BINGET, 'h');
         k(C_MEMOIZE_PUT, 'q', 'r', 0x94);
         k(C_MARK, '(');
         k(C_SHORT_BINUNICODE, 0x8c);
@@ -158,10 +160,10 @@ public final class DataOnlyWalk {
         if (size <= 0) {
             return false;
         }
-        byte[] b = new byte[(int) Math.min(size, window + (long) SLACK)];
+        byte[] b = new byte[(int) Math.min(size, window + (long) SLACK) + PAD];
         long base = 0;
-        int end = src.readFully(0, b, 0, b.length);
-        if (end != b.length) {
+        int end = src.readFully(0, b, 0, b.length - PAD);
+        if (end != b.length - PAD) {
             return false; // the source is shorter than it says
         }
         // Give up early enough that no limit of the machine can be reached within one segment.
@@ -217,7 +219,7 @@ public final class DataOnlyWalk {
                         p = 0;
                         end = 0;
                     }
-                    int want = (int) Math.min(b.length - end, size - base - end);
+                    int want = (int) Math.min(b.length - PAD - end, size - base - end);
                     if (src.readFully(base + end, b, end, want) != want) {
                         return false;
                     }
@@ -235,6 +237,20 @@ public final class DataOnlyWalk {
                 }
                 while (p < seg) {
                     int op = b[p++] & 0xff;
+                    if (op == 'h') {
+                        // BINGET, a third of the opcodes of plain data, before the switch (which the client
+                        // compiler turns into a chain of comparisons). Its index is below 256 and the memo
+                        // never shorter. Like every fixed-size operand it is read before its bounds are
+                        // checked: PAD keeps the read in the array, and an operand that crossed the end of
+                        // its frame or of the data leaves p past lim, which ends the walk at the segment's end.
+                        int idx = b[p++] & 0xff;
+                        byte k;
+                        if ((k = memo[idx]) == 0) {
+                            return false;
+                        }
+                        st[sp++] = k;
+                        continue;
+                    }
                     int cls = CLASS[op] & 0xff;
                     switch (cls) {
                         case C_PROTO -> { // PROTO
@@ -283,16 +299,10 @@ public final class DataOnlyWalk {
                             st[sp++] = SCALAR;
                         }
                         case C_LONG1 -> { // LONG1
-                            if (p >= lim) {
-                                return false;
-                            }
                             p += 1 + (b[p] & 0xff);
                             st[sp++] = SCALAR;
                         }
                         case C_SHORT_BINUNICODE -> { // SHORT_BINUNICODE
-                            if (p >= lim) {
-                                return false;
-                            }
                             int len = b[p] & 0xff;
                             p += 1;
                             if (len > lim - p) {
@@ -329,9 +339,6 @@ public final class DataOnlyWalk {
                             st[sp++] = SCALAR;
                         }
                         case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
-                            if (p >= lim) {
-                                return false;
-                            }
                             p += 1 + (b[p] & 0xff);
                             st[sp++] = SCALAR;
                         }
@@ -348,11 +355,11 @@ public final class DataOnlyWalk {
                             st[sp++] = SCALAR;
                         }
                         case C_MARK -> { // MARK
-                            if (nmarks >= maxMarks) {
-                                return false;
-                            }
-                            if (nmarks == marks.length) {
-                                marks = Arrays.copyOf(marks, nmarks * 2);
+                            if (nmarks == marks.length) { // never longer than the machine allows
+                                if (nmarks >= maxMarks) {
+                                    return false;
+                                }
+                                marks = Arrays.copyOf(marks, Math.min(nmarks * 2, maxMarks));
                             }
                             marks[nmarks++] = sp;
                             fence = sp;
@@ -479,8 +486,7 @@ public final class DataOnlyWalk {
                                 return false;
                             }
                             for (int i = m; i < sp; i += 2) {
-                                byte k = st[i];
-                                if (k == LIST || k == DICT || k == SET || k == UNHASHABLE_TUPLE || k == BYTEARRAY) {
+                                if ((UNHASHABLE >>> st[i] & 1) != 0) {
                                     return false;
                                 }
                             }
@@ -497,21 +503,7 @@ public final class DataOnlyWalk {
                             }
                             sp = m;
                         }
-                        case C_BINGET -> { // BINGET
-                            if (p >= lim) {
-                                return false;
-                            }
-                            int idx = b[p++] & 0xff;
-                            byte k;
-                            if (idx >= memo.length || (k = memo[idx]) == 0) {
-                                return false;
-                            }
-                            st[sp++] = k;
-                        }
                         case C_LONG_BINGET -> { // LONG_BINGET
-                            if (p + 4 > lim) {
-                                return false;
-                            }
                             long idx = le(b, p, 4);
                             p += 4;
                             byte k;
@@ -525,14 +517,8 @@ public final class DataOnlyWalk {
                             if (op == 0x94) {
                                 idx = memoLen;
                             } else if (op == 'q') {
-                                if (p >= lim) {
-                                    return false;
-                                }
                                 idx = b[p++] & 0xff;
                             } else {
-                                if (p + 4 > lim) {
-                                    return false;
-                                }
                                 idx = le(b, p, 4);
                                 p += 4;
                             }
@@ -580,7 +566,7 @@ public final class DataOnlyWalk {
     }
 
     private static boolean unhashable(byte k) {
-        return k == LIST || k == DICT || k == SET || k == UNHASHABLE_TUPLE || k == BYTEARRAY;
+        return (UNHASHABLE >>> k & 1) != 0;
     }
 
     /** UTF-8 validity of a string too long for the window, read in pieces from the source. */
