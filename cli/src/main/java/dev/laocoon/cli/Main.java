@@ -169,6 +169,7 @@ public final class Main {
     // ------------------------------------------------------------------ scan
 
     private int scan(List<String> argv) throws Args.UsageException, IOException {
+        warmUp();
         Args a = Args.parse(SCAN, argv);
         if (a.flag("--help")) {
             out.print(scanUsage());
@@ -262,6 +263,24 @@ public final class Main {
             return FOUND;
         }
         return report.errors() > 0 ? ERROR : OK;
+    }
+
+    /**
+     * Compiles the data-only walk on a spare core while the scan starts: large plain-data pickles
+     * are then walked by compiled code from their first byte (the launcher keeps start-up short
+     * with the client compiler only, which compiles a method after a few thousand loop turns).
+     */
+    private static void warmUp() {
+        if (Runtime.getRuntime().availableProcessors() > 1) {
+            Thread t = new Thread(new Runnable() { // not a lambda: the first lambda costs milliseconds
+                @Override
+                public void run() {
+                    dev.laocoon.core.pickle.DataOnlyWalk.warmUp();
+                }
+            }, "laocoon-warm-up");
+            t.setDaemon(true);
+            t.start();
+        }
     }
 
     // ------------------------------------------------------------------ explain

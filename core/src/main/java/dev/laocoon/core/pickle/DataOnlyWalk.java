@@ -33,7 +33,7 @@ public final class DataOnlyWalk {
     private static final int UNHASHABLE = 1 << LIST | 1 << DICT | 1 << SET | 1 << UNHASHABLE_TUPLE | 1 << BYTEARRAY;
     private static final long MAX_DENSE_MEMO = 1L << 26;
     /** Checks made per segment instead of per opcode: a segment of N bytes holds at most N opcodes. */
-    static final int SEGMENT = 1 << 16;
+    static final int SEGMENT = 1 << 14;
     /** Bytes kept in the window beyond a segment: the longest operand read in place (1 + 255) fits. */
     private static final int SLACK = 512;
     /** Spare bytes after the window: fixed-size operands are read before their bounds are checked. */
@@ -126,7 +126,27 @@ public final class DataOnlyWalk {
         }
     }
 
-    private DataOnlyWalk() {
+    // The walk's state between segments.
+    private final ByteSource src;
+    private final int maxMarks;
+    private final byte[] b; // the window: source bytes [base, base + end), then PAD spare bytes
+    private long base;
+    private int end;
+    private int p;
+    private int lim; // no opcode or operand may reach past this: the frame's end or the data's
+    private int frameEnd = -1;
+    private byte[] st;
+    private int sp;
+    private int[] marks;
+    private int nmarks;
+    private int fence;
+    private byte[] memo;
+    private int memoLen;
+
+    private DataOnlyWalk(ByteSource src, int maxMarks, byte[] window) {
+        this.src = src;
+        this.maxMarks = maxMarks;
+        this.b = window;
     }
 
     /**
@@ -141,18 +161,41 @@ public final class DataOnlyWalk {
         }
     }
 
+    /**
+     * Runs the walk on a small built-in data pickle until the JIT compiler has been asked to
+     * compile it: called on a spare core at start-up, so that a large file's walk starts in
+     * compiled code instead of spending its first tens of milliseconds in the interpreter.
+     * Pure computation on constant data; returns whether every run said clean (always true).
+     */
+    public static boolean warmUp() {
+        // pickle.dumps([{'id': 1, 'x': 1.5, 'tags': ['a', 70000], 'ok': True},
+        //               {'id': 300, 'x': None, 'tags': [], 'ok': False}, ('t', 2)], protocol=4)
+        byte[] sample = {-128, 4, -107, 82, 0, 0, 0, 0, 0, 0, 0, 93, -108, 40, 125, -108, 40, -116, 2, 105, 100, -108,
+            75, 1, -116, 1, 120, -108, 71, 63, -8, 0, 0, 0, 0, 0, 0, -116, 4, 116, 97, 103, 115, -108, 93, -108, 40, -116,
+            1, 97, -108, 74, 112, 17, 1, 0, 101, -116, 2, 111, 107, -108, -120, 117, 125, -108, 40, 104, 2, 77, 44, 1,
+            104, 3, 78, 104, 4, 93, -108, 104, 7, -119, 117, -116, 1, 116, -108, 75, 2, -122, -108, 101, 46};
+        ArrayByteSource src = new ArrayByteSource(sample);
+        boolean all = true;
+        for (int i = 0; i < 400; i++) {
+            try {
+                all &= clean(src, PickleLimits.DEFAULT, Long.MAX_VALUE, 64, 64);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return all;
+    }
+
     /** As {@link #clean(byte[], int, long)}, for a whole source read through a window. */
     public static boolean clean(ByteSource src, PickleLimits limits, long deadlineNanos) throws IOException {
         return clean(src, limits, deadlineNanos, SEGMENT, WINDOW);
     }
 
     /**
-     * The walk. It is one method with its state in local variables and no calls on the common
-     * path: the launcher runs the client compiler only (short runs), which keeps locals in
-     * registers but neither inlines larger helpers nor keeps fields out of memory. Positions
-     * {@code p}, {@code lim}, {@code seg} and {@code frameEnd} are relative to the window start
-     * {@code base}. Tests pass a small {@code segment} and {@code window} so that the window slides
-     * often.
+     * The walk: pickles one after another, each as segments of opcodes ({@link #segment}) with
+     * the window slid and the limits checked between them. Positions {@code p}, {@code lim},
+     * {@code seg} and {@code frameEnd} are relative to the window start {@code base}. Tests pass a
+     * small {@code segment} and {@code window} so that the window slides often.
      */
     static boolean clean(ByteSource src, PickleLimits limits, long deadlineNanos, int segment, int window)
             throws IOException {
@@ -160,390 +203,441 @@ public final class DataOnlyWalk {
         if (size <= 0) {
             return false;
         }
-        byte[] b = new byte[(int) Math.min(size, window + (long) SLACK) + PAD];
-        long base = 0;
-        int end = src.readFully(0, b, 0, b.length - PAD);
-        if (end != b.length - PAD) {
+        DataOnlyWalk w = new DataOnlyWalk(src, limits.maxMarks(), new byte[(int) Math.min(size, window + (long) SLACK) + PAD]);
+        w.end = src.readFully(0, w.b, 0, w.b.length - PAD);
+        if (w.end != w.b.length - PAD) {
             return false; // the source is shorter than it says
         }
         // Give up early enough that no limit of the machine can be reached within one segment.
         long maxBytes = limits.maxOpcodes();
         int maxStack = limits.maxStack() - segment;
         int maxMemo = limits.maxMemo() - segment;
-        int maxMarks = limits.maxMarks();
-        byte[] st = new byte[Math.max(256, segment + 2)];
-        int[] marks = new int[32];
-        byte[] memo = new byte[1024];
+        w.st = new byte[Math.max(256, segment + 2)];
+        w.marks = new int[32];
+        w.memo = new byte[1024];
         int pickles = 0;
-        int p = 0;
-        while (base + p < size) {
+        while (w.base + w.p < size) {
             // one pickle: a fresh stack, marks and memo, as each pickle.load call has
             if (++pickles > limits.maxPickles()) {
                 return false;
             }
-            int sp = 0;
-            int nmarks = 0;
-            int fence = 0;
-            int memoLen = 0;
-            Arrays.fill(memo, (byte) 0);
-            int frameEnd = -1;
-            int lim = (int) Math.min(size - base, FAR); // no opcode or operand may reach past this
-            pickle:
+            w.sp = 0;
+            w.nmarks = 0;
+            w.fence = 0;
+            w.memoLen = 0;
+            Arrays.fill(w.memo, (byte) 0);
+            w.frameEnd = -1;
+            w.lim = (int) Math.min(size - w.base, FAR); // no opcode or operand may reach past this
             while (true) {
-                if (p >= lim) {
-                    if (p != frameEnd) {
+                if (w.p >= w.lim) {
+                    if (w.p != w.frameEnd) {
                         return false; // an operand ran past the frame or the data, or no STOP
                     }
-                    frameEnd = -1; // the frame ended exactly on an opcode boundary
-                    lim = (int) Math.min(size - base, FAR);
-                    if (p >= lim) {
+                    w.frameEnd = -1; // the frame ended exactly on an opcode boundary
+                    w.lim = (int) Math.min(size - w.base, FAR);
+                    if (w.p >= w.lim) {
                         return false;
                     }
                 }
-                if (end - p < segment + SLACK && base + end < size) {
-                    // Slide the window: keep the unread bytes, read what follows.
-                    int shift = Math.min(p, end);
-                    System.arraycopy(b, shift, b, 0, end - shift);
-                    end -= shift;
-                    base += shift;
-                    p -= shift;
-                    if (frameEnd >= 0) {
-                        frameEnd -= shift;
-                    }
-                    if (p > 0) {
-                        // an operand skipped past the window: continue after it
-                        base += p;
-                        if (frameEnd >= 0) {
-                            frameEnd -= p;
-                        }
-                        p = 0;
-                        end = 0;
-                    }
-                    int want = (int) Math.min(b.length - PAD - end, size - base - end);
-                    if (src.readFully(base + end, b, end, want) != want) {
-                        return false;
-                    }
-                    end += want;
-                    lim = frameEnd >= 0 ? frameEnd : (int) Math.min(size - base, FAR);
+                if (w.end - w.p < segment + SLACK && w.base + w.end < size && !w.slide(size)) {
+                    return false;
                 }
-                if (base + p > maxBytes || sp > maxStack || memoLen > maxMemo || System.nanoTime() > deadlineNanos) {
+                if (w.base + w.p > maxBytes || w.sp > maxStack || w.memoLen > maxMemo
+                        || System.nanoTime() > deadlineNanos) {
                     return false;
                 }
                 // A segment of at most `segment` bytes holds at most that many opcodes, each pushing
                 // at most one item; every opcode starting in it has its short operands in the window.
-                int seg = lim - p > segment ? p + segment : lim;
-                if (sp + segment + 1 > st.length) {
-                    st = Arrays.copyOf(st, Math.max(st.length * 2, sp + segment + 1));
+                int seg = w.lim - w.p > segment ? w.p + segment : w.lim;
+                if (w.sp + segment + 1 > w.st.length) {
+                    w.st = Arrays.copyOf(w.st, Math.max(w.st.length * 2, w.sp + segment + 1));
                 }
-                while (p < seg) {
-                    int op = b[p++] & 0xff;
-                    if (op == 'h') {
-                        // BINGET, a third of the opcodes of plain data, before the switch (which the client
-                        // compiler turns into a chain of comparisons). Its index is below 256 and the memo
-                        // never shorter. Like every fixed-size operand it is read before its bounds are
-                        // checked: PAD keeps the read in the array, and an operand that crossed the end of
-                        // its frame or of the data leaves p past lim, which ends the walk at the segment's end.
-                        int idx = b[p++] & 0xff;
-                        byte k;
-                        if ((k = memo[idx]) == 0) {
-                            return false;
-                        }
-                        st[sp++] = k;
-                        continue;
-                    }
-                    int cls = CLASS[op] & 0xff;
-                    switch (cls) {
-                        case C_PROTO -> { // PROTO
-                            if (p >= lim || (b[p] & 0xff) > 5) {
-                                return false;
-                            }
-                            p++;
-                        }
-                        case C_FRAME -> { // FRAME
-                            if (p + 8 > lim || frameEnd >= 0) {
-                                return false;
-                            }
-                            long len = le(b, p, 8);
-                            p += 8;
-                            if (len < 0 || len > lim - p) {
-                                return false;
-                            }
-                            frameEnd = p + (int) len;
-                            lim = frameEnd;
-                            if (seg > lim) {
-                                seg = lim;
-                            }
-                        }
-                        case C_STOP -> { // STOP
-                            if (sp <= fence || (frameEnd >= 0 && p != frameEnd)) {
-                                return false;
-                            }
-                            break pickle; // the pickle is complete
-                        }
-                        case C_NONE -> st[sp++] = NONE;
-                        case C_BOOL -> st[sp++] = SCALAR;
-                        case C_BININT1 -> {
-                            p += 1;
-                            st[sp++] = SCALAR;
-                        }
-                        case C_BININT2 -> {
-                            p += 2;
-                            st[sp++] = SCALAR;
-                        }
-                        case C_BININT -> {
-                            p += 4;
-                            st[sp++] = SCALAR;
-                        }
-                        case C_BINFLOAT -> {
-                            p += 8;
-                            st[sp++] = SCALAR;
-                        }
-                        case C_LONG1 -> { // LONG1
-                            p += 1 + (b[p] & 0xff);
-                            st[sp++] = SCALAR;
-                        }
-                        case C_SHORT_BINUNICODE -> { // SHORT_BINUNICODE
-                            int len = b[p] & 0xff;
-                            p += 1;
-                            if (len > lim - p) {
-                                return false;
-                            }
-                            for (int i = p, e = p + len; i < e; i++) {
-                                if (b[i] < 0) {
-                                    if (!utf8(b, p, len)) {
-                                        return false;
-                                    }
-                                    break;
-                                }
-                            }
-                            p += len;
-                            st[sp++] = SCALAR;
-                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                                memo[memoLen++] = SCALAR; // the MEMOIZE that follows nearly every such push
-                                p++;
-                            }
-                        }
-                        case C_BINUNICODE -> { // BINUNICODE
-                            if (p + 4 > lim) {
-                                return false;
-                            }
-                            long len = le(b, p, 4);
-                            p += 4;
-                            if (len > lim - p) {
-                                return false;
-                            }
-                            if (p + len <= end ? !utf8(b, p, (int) len) : !utf8(src, base + p, len)) {
-                                return false;
-                            }
-                            p += (int) len; // past the window when long: the window slides
-                            st[sp++] = SCALAR;
-                        }
-                        case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
-                            p += 1 + (b[p] & 0xff);
-                            st[sp++] = SCALAR;
-                        }
-                        case C_BYTES -> { // BINSTRING, BINBYTES
-                            if (p + 4 > lim) {
-                                return false;
-                            }
-                            long len = le(b, p, 4);
-                            p += 4;
-                            if (len > lim - p) {
-                                return false;
-                            }
-                            p += (int) len;
-                            st[sp++] = SCALAR;
-                        }
-                        case C_MARK -> { // MARK
-                            if (nmarks == marks.length) { // never longer than the machine allows
-                                if (nmarks >= maxMarks) {
-                                    return false;
-                                }
-                                marks = Arrays.copyOf(marks, Math.min(nmarks * 2, maxMarks));
-                            }
-                            marks[nmarks++] = sp;
-                            fence = sp;
-                        }
-                        case C_POP -> { // POP: a MARK on top is popped instead
-                            if (nmarks > 0 && marks[nmarks - 1] == sp) {
-                                nmarks--;
-                                fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            } else if (sp <= fence) {
-                                return false;
-                            } else {
-                                sp--;
-                            }
-                        }
-                        case C_DUP -> { // DUP
-                            if (sp <= fence) {
-                                return false;
-                            }
-                            st[sp] = st[sp - 1];
-                            sp++;
-                        }
-                        case C_EMPTY_LIST -> {
-                            st[sp++] = LIST;
-                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                                memo[memoLen++] = LIST; // the MEMOIZE that follows nearly every such push
-                                p++;
-                            }
-                        }
-                        case C_EMPTY_DICT -> {
-                            st[sp++] = DICT;
-                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                                memo[memoLen++] = DICT; // the MEMOIZE that follows nearly every such push
-                                p++;
-                            }
-                        }
-                        case C_EMPTY_TUPLE -> st[sp++] = TUPLE;
-                        case C_EMPTY_SET -> st[sp++] = SET;
-                        case C_LIST -> { // LIST
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            sp = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            st[sp++] = LIST;
-                        }
-                        case C_TUPLE -> { // TUPLE
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            int m = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            byte k = tupleKind(st, m, sp);
-                            sp = m;
-                            st[sp++] = k;
-                        }
-                        case C_TUPLE_N -> { // TUPLE1..3
-                            int k = op - 0x84;
-                            if (sp - k < fence) {
-                                return false;
-                            }
-                            byte kind = tupleKind(st, sp - k, sp);
-                            sp -= k;
-                            st[sp++] = kind;
-                            if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                                memo[memoLen++] = kind; // the MEMOIZE that follows nearly every such push
-                                p++;
-                            }
-                        }
-                        case C_DICT -> { // DICT
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            int m = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            if (((sp - m) & 1) != 0 || !hashable(st, m, sp, 2)) {
-                                return false;
-                            }
-                            sp = m;
-                            st[sp++] = DICT;
-                        }
-                        case C_FROZENSET -> { // FROZENSET
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            int m = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            if (!hashable(st, m, sp, 1)) {
-                                return false;
-                            }
-                            sp = m;
-                            st[sp++] = FROZENSET;
-                        }
-                        case C_APPEND -> { // APPEND
-                            if (sp - 1 <= fence || st[sp - 2] != LIST) {
-                                return false;
-                            }
-                            sp--;
-                        }
-                        case C_APPENDS -> { // APPENDS
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            int m = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            if (m <= fence || st[m - 1] != LIST) {
-                                return false;
-                            }
-                            sp = m;
-                        }
-                        case C_SETITEM -> { // SETITEM
-                            int x = sp - 2;
-                            if (x <= fence || st[x - 1] != DICT || unhashable(st[x])) {
-                                return false;
-                            }
-                            sp = x;
-                        }
-                        case C_SETITEMS -> { // SETITEMS
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            int m = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            if (m <= fence || ((sp - m) & 1) != 0 || (sp > m && st[m - 1] != DICT)) {
-                                return false;
-                            }
-                            for (int i = m; i < sp; i += 2) {
-                                if ((UNHASHABLE >>> st[i] & 1) != 0) {
-                                    return false;
-                                }
-                            }
-                            sp = m;
-                        }
-                        case C_ADDITEMS -> { // ADDITEMS
-                            if (nmarks < 1) {
-                                return false;
-                            }
-                            int m = marks[--nmarks];
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                            if (m <= fence || (sp > m && st[m - 1] != SET) || !hashable(st, m, sp, 1)) {
-                                return false;
-                            }
-                            sp = m;
-                        }
-                        case C_LONG_BINGET -> { // LONG_BINGET
-                            long idx = le(b, p, 4);
-                            p += 4;
-                            byte k;
-                            if (idx >= memo.length || (k = memo[(int) idx]) == 0) {
-                                return false;
-                            }
-                            st[sp++] = k;
-                        }
-                        case C_MEMOIZE_PUT -> { // BINPUT, LONG_BINPUT, MEMOIZE
-                            long idx;
-                            if (op == 0x94) {
-                                idx = memoLen;
-                            } else if (op == 'q') {
-                                idx = b[p++] & 0xff;
-                            } else {
-                                idx = le(b, p, 4);
-                                p += 4;
-                            }
-                            if (sp <= fence) {
-                                return false;
-                            }
-                            if (idx >= memo.length) {
-                                if (idx > MAX_DENSE_MEMO || idx > 2L * memoLen + 1024) {
-                                    return false;
-                                }
-                                memo = Arrays.copyOf(memo, (int) Math.max(idx + 1, memo.length * 2L));
-                            }
-                            if (memo[(int) idx] == 0) {
-                                memoLen++;
-                            }
-                            memo[(int) idx] = st[sp - 1];
-                        }
-                        default -> {
-                            return false; // imports, calls, text opcodes and the rest: the full machine decides
-                        }
-                    }
+                int r = w.segment(seg);
+                if (r == FAIL) {
+                    return false;
+                }
+                if (r == STOPPED) {
+                    break;
                 }
             }
         }
         return true;
+    }
+
+    /** Slides the window: keeps the unread bytes and reads what follows; false when the source ends early. */
+    private boolean slide(long size) throws IOException {
+        int shift = Math.min(p, end);
+        System.arraycopy(b, shift, b, 0, end - shift);
+        end -= shift;
+        base += shift;
+        p -= shift;
+        if (frameEnd >= 0) {
+            frameEnd -= shift;
+        }
+        if (p > 0) {
+            // an operand skipped past the window: continue after it
+            base += p;
+            if (frameEnd >= 0) {
+                frameEnd -= p;
+            }
+            p = 0;
+            end = 0;
+        }
+        int want = (int) Math.min(b.length - PAD - end, size - base - end);
+        if (src.readFully(base + end, b, end, want) != want) {
+            return false;
+        }
+        end += want;
+        lim = frameEnd >= 0 ? frameEnd : (int) Math.min(size - base, FAR);
+        return true;
+    }
+
+    private static final int FAIL = -1;
+    private static final int MORE = 0;
+    private static final int STOPPED = 1;
+
+    /**
+     * Walks the opcodes that start before {@code seg}: MORE when it got there, STOPPED after a
+     * pickle's STOP, FAIL to give up. One call per segment rather than one for the whole file:
+     * a method compiled while the walk runs is used from the next segment on, without waiting
+     * for an on-stack replacement of a running interpreted loop. The state lives in fields
+     * between calls and in local variables within one, where the compiler keeps it in registers.
+     */
+    private int segment(int seg) throws IOException {
+        byte[] b = this.b;
+        int end = this.end;
+        int p = this.p;
+        int lim = this.lim;
+        int frameEnd = this.frameEnd;
+        byte[] st = this.st;
+        int sp = this.sp;
+        int[] marks = this.marks;
+        int nmarks = this.nmarks;
+        int fence = this.fence;
+        byte[] memo = this.memo;
+        int memoLen = this.memoLen;
+        while (p < seg) {
+                int op = b[p++] & 0xff;
+                if (op == 'h') {
+                    // BINGET, a third of the opcodes of plain data, before the switch (which the client
+                    // compiler turns into a chain of comparisons). Its index is below 256 and the memo
+                    // never shorter. Like every fixed-size operand it is read before its bounds are
+                    // checked: PAD keeps the read in the array, and an operand that crossed the end of
+                    // its frame or of the data leaves p past lim, which ends the walk at the segment's end.
+                    int idx = b[p++] & 0xff;
+                    byte k;
+                    if ((k = memo[idx]) == 0) {
+                        return FAIL;
+                    }
+                    st[sp++] = k;
+                    continue;
+                }
+                int cls = CLASS[op] & 0xff;
+                switch (cls) {
+                    case C_PROTO -> { // PROTO
+                        if (p >= lim || (b[p] & 0xff) > 5) {
+                            return FAIL;
+                        }
+                        p++;
+                    }
+                    case C_FRAME -> { // FRAME
+                        if (p + 8 > lim || frameEnd >= 0) {
+                            return FAIL;
+                        }
+                        long len = le(b, p, 8);
+                        p += 8;
+                        if (len < 0 || len > lim - p) {
+                            return FAIL;
+                        }
+                        frameEnd = p + (int) len;
+                        lim = frameEnd;
+                        if (seg > lim) {
+                            seg = lim;
+                        }
+                    }
+                    case C_STOP -> { // STOP
+                        if (sp <= fence || (frameEnd >= 0 && p != frameEnd)) {
+                            return FAIL;
+                        }
+                        // the pickle is complete: the next one starts with a fresh stack, marks and memo
+                        this.p = p;
+                        this.st = st;
+                        this.marks = marks;
+                        this.memo = memo;
+                        return STOPPED;
+                    }
+                    case C_NONE -> st[sp++] = NONE;
+                    case C_BOOL -> st[sp++] = SCALAR;
+                    case C_BININT1 -> {
+                        p += 1;
+                        st[sp++] = SCALAR;
+                    }
+                    case C_BININT2 -> {
+                        p += 2;
+                        st[sp++] = SCALAR;
+                    }
+                    case C_BININT -> {
+                        p += 4;
+                        st[sp++] = SCALAR;
+                    }
+                    case C_BINFLOAT -> {
+                        p += 8;
+                        st[sp++] = SCALAR;
+                    }
+                    case C_LONG1 -> { // LONG1
+                        p += 1 + (b[p] & 0xff);
+                        st[sp++] = SCALAR;
+                    }
+                    case C_SHORT_BINUNICODE -> { // SHORT_BINUNICODE
+                        int len = b[p] & 0xff;
+                        p += 1;
+                        if (len > lim - p) {
+                            return FAIL;
+                        }
+                        for (int i = p, e = p + len; i < e; i++) {
+                            if (b[i] < 0) {
+                                if (!utf8(b, p, len)) {
+                                    return FAIL;
+                                }
+                                break;
+                            }
+                        }
+                        p += len;
+                        st[sp++] = SCALAR;
+                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                            memo[memoLen++] = SCALAR; // the MEMOIZE that follows nearly every such push
+                            p++;
+                        }
+                    }
+                    case C_BINUNICODE -> { // BINUNICODE
+                        if (p + 4 > lim) {
+                            return FAIL;
+                        }
+                        long len = le(b, p, 4);
+                        p += 4;
+                        if (len > lim - p) {
+                            return FAIL;
+                        }
+                        if (p + len <= end ? !utf8(b, p, (int) len) : !utf8(src, base + p, len)) {
+                            return FAIL;
+                        }
+                        p += (int) len; // past the window when long: the window slides
+                        st[sp++] = SCALAR;
+                    }
+                    case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
+                        p += 1 + (b[p] & 0xff);
+                        st[sp++] = SCALAR;
+                    }
+                    case C_BYTES -> { // BINSTRING, BINBYTES
+                        if (p + 4 > lim) {
+                            return FAIL;
+                        }
+                        long len = le(b, p, 4);
+                        p += 4;
+                        if (len > lim - p) {
+                            return FAIL;
+                        }
+                        p += (int) len;
+                        st[sp++] = SCALAR;
+                    }
+                    case C_MARK -> { // MARK
+                        if (nmarks == marks.length) { // never longer than the machine allows
+                            if (nmarks >= maxMarks) {
+                                return FAIL;
+                            }
+                            marks = Arrays.copyOf(marks, Math.min(nmarks * 2, maxMarks));
+                        }
+                        marks[nmarks++] = sp;
+                        fence = sp;
+                    }
+                    case C_POP -> { // POP: a MARK on top is popped instead
+                        if (nmarks > 0 && marks[nmarks - 1] == sp) {
+                            nmarks--;
+                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        } else if (sp <= fence) {
+                            return FAIL;
+                        } else {
+                            sp--;
+                        }
+                    }
+                    case C_DUP -> { // DUP
+                        if (sp <= fence) {
+                            return FAIL;
+                        }
+                        st[sp] = st[sp - 1];
+                        sp++;
+                    }
+                    case C_EMPTY_LIST -> {
+                        st[sp++] = LIST;
+                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                            memo[memoLen++] = LIST; // the MEMOIZE that follows nearly every such push
+                            p++;
+                        }
+                    }
+                    case C_EMPTY_DICT -> {
+                        st[sp++] = DICT;
+                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                            memo[memoLen++] = DICT; // the MEMOIZE that follows nearly every such push
+                            p++;
+                        }
+                    }
+                    case C_EMPTY_TUPLE -> st[sp++] = TUPLE;
+                    case C_EMPTY_SET -> st[sp++] = SET;
+                    case C_LIST -> { // LIST
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        sp = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        st[sp++] = LIST;
+                    }
+                    case C_TUPLE -> { // TUPLE
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        int m = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        byte k = tupleKind(st, m, sp);
+                        sp = m;
+                        st[sp++] = k;
+                    }
+                    case C_TUPLE_N -> { // TUPLE1..3
+                        int k = op - 0x84;
+                        if (sp - k < fence) {
+                            return FAIL;
+                        }
+                        byte kind = tupleKind(st, sp - k, sp);
+                        sp -= k;
+                        st[sp++] = kind;
+                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                            memo[memoLen++] = kind; // the MEMOIZE that follows nearly every such push
+                            p++;
+                        }
+                    }
+                    case C_DICT -> { // DICT
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        int m = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        if (((sp - m) & 1) != 0 || !hashable(st, m, sp, 2)) {
+                            return FAIL;
+                        }
+                        sp = m;
+                        st[sp++] = DICT;
+                    }
+                    case C_FROZENSET -> { // FROZENSET
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        int m = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        if (!hashable(st, m, sp, 1)) {
+                            return FAIL;
+                        }
+                        sp = m;
+                        st[sp++] = FROZENSET;
+                    }
+                    case C_APPEND -> { // APPEND
+                        if (sp - 1 <= fence || st[sp - 2] != LIST) {
+                            return FAIL;
+                        }
+                        sp--;
+                    }
+                    case C_APPENDS -> { // APPENDS
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        int m = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        if (m <= fence || st[m - 1] != LIST) {
+                            return FAIL;
+                        }
+                        sp = m;
+                    }
+                    case C_SETITEM -> { // SETITEM
+                        int x = sp - 2;
+                        if (x <= fence || st[x - 1] != DICT || unhashable(st[x])) {
+                            return FAIL;
+                        }
+                        sp = x;
+                    }
+                    case C_SETITEMS -> { // SETITEMS
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        int m = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        if (m <= fence || ((sp - m) & 1) != 0 || (sp > m && st[m - 1] != DICT)) {
+                            return FAIL;
+                        }
+                        for (int i = m; i < sp; i += 2) {
+                            if ((UNHASHABLE >>> st[i] & 1) != 0) {
+                                return FAIL;
+                            }
+                        }
+                        sp = m;
+                    }
+                    case C_ADDITEMS -> { // ADDITEMS
+                        if (nmarks < 1) {
+                            return FAIL;
+                        }
+                        int m = marks[--nmarks];
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                        if (m <= fence || (sp > m && st[m - 1] != SET) || !hashable(st, m, sp, 1)) {
+                            return FAIL;
+                        }
+                        sp = m;
+                    }
+                    case C_LONG_BINGET -> { // LONG_BINGET
+                        long idx = le(b, p, 4);
+                        p += 4;
+                        byte k;
+                        if (idx >= memo.length || (k = memo[(int) idx]) == 0) {
+                            return FAIL;
+                        }
+                        st[sp++] = k;
+                    }
+                    case C_MEMOIZE_PUT -> { // BINPUT, LONG_BINPUT, MEMOIZE
+                        long idx;
+                        if (op == 0x94) {
+                            idx = memoLen;
+                        } else if (op == 'q') {
+                            idx = b[p++] & 0xff;
+                        } else {
+                            idx = le(b, p, 4);
+                            p += 4;
+                        }
+                        if (sp <= fence) {
+                            return FAIL;
+                        }
+                        if (idx >= memo.length) {
+                            if (idx > MAX_DENSE_MEMO || idx > 2L * memoLen + 1024) {
+                                return FAIL;
+                            }
+                            memo = Arrays.copyOf(memo, (int) Math.max(idx + 1, memo.length * 2L));
+                        }
+                        if (memo[(int) idx] == 0) {
+                            memoLen++;
+                        }
+                        memo[(int) idx] = st[sp - 1];
+                    }
+                    default -> {
+                        return FAIL; // imports, calls, text opcodes and the rest: the full machine decides
+                    }
+                }
+        }
+        this.p = p;
+        this.lim = lim;
+        this.frameEnd = frameEnd;
+        this.st = st;
+        this.sp = sp;
+        this.marks = marks;
+        this.nmarks = nmarks;
+        this.fence = fence;
+        this.memo = memo;
+        this.memoLen = memoLen;
+        return MORE;
     }
 
     private static byte tupleKind(byte[] st, int from, int to) {

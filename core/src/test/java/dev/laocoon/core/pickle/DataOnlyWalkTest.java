@@ -295,6 +295,11 @@ class DataOnlyWalkTest {
     }
 
     @Test
+    void theWarmUpSampleIsCleanDataAndTheWarmUpSaysSo() {
+        assertThat(DataOnlyWalk.warmUp()).isTrue();
+    }
+
+    @Test
     void importsCallsAndTextOpcodesGoToTheMachine() {
         assertThat(walk(PickleBuilder.call("os", "system", "id"))).isFalse();
         assertThat(walk(PickleBuilder.create().intText("1").stop().bytes())).isFalse();
