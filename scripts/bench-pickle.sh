@@ -9,8 +9,11 @@
 #    (19.8 MB, 8.0 million opcodes; the "ok" key brings the issue's dict from 18.6 MB to ~20 MB).
 #    Nothing is ever unpickled.
 # 2. Measures the wall time of `./laocoon scan FILE`, JVM start-up included, with the heap capped
-#    by LAOCOON_JAVA_OPTS=-Xmx256m: hyperfine when installed, else a loop over `date +%s%N`.
-#    Also the start-up floor (`laocoon --version`) and the peak RSS (/usr/bin/time -v).
+#    by LAOCOON_JAVA_OPTS=-Xmx256m.
+#    Also the start-up floor (`laocoon --version`) and the peak RSS (/usr/bin/time -v). The two
+#    commands alternate round by round (drift in a shared machine's speed hits both alike).
+#    With PICKLESCAN set to a command running picklescan (e.g. "python3 -m picklescan"), it is
+#    timed on the same file and the speed-up is computed against that same-machine number.
 # 3. With --jmh: builds the bench module (mvn -Pbench) and reports the machine-only throughput
 #    (MB/s, opcodes/s) from JMH's PickleScanBenchmark on the same file.
 #
@@ -32,7 +35,7 @@ while [ $# -gt 0 ]; do
     --jmh) jmh=1; shift ;;
     --out) dir="$2"; shift 2 ;;
     --wait-idle) wait_idle="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0"; exit 0 ;;
     *) echo "bench-pickle: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -82,38 +85,66 @@ while [ "$idle" -lt 85 ] && [ "$(date +%s)" -lt "$deadline" ]; do idle=$(idle_pc
 echo "  CPUs: $(nproc), idle before measuring: ${idle}% (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 
 echo
-echo "== end-to-end wall time, $runs runs (JVM start-up included)"
-if command -v hyperfine >/dev/null 2>&1; then
-  json="$dir/hyperfine.json"
-  hyperfine --warmup 2 --runs "$runs" -i -N --export-json "$json" \
-    -n "laocoon --version (start-up floor)" "./laocoon --version" \
-    -n "laocoon scan (20 MB pickle)" "./laocoon scan $file" >&2
-  python3 - "$json" "$target_ms" <<'EOF'
-import json, sys
-r = json.load(open(sys.argv[1]))["results"]
-target = float(sys.argv[2])
-for x in r:
-    t = [v * 1000 for v in x["times"]]
-    print("  %-36s mean %6.1f ms  median %6.1f  min %6.1f  max %6.1f  cpu user+sys %6.1f ms  (runs: %s)" % (
-        x["command"], x["mean"] * 1000, x["median"] * 1000, min(t), max(t), (x["user"] + x["system"]) * 1000,
-        " ".join("%.0f" % v for v in t)))
-scan = r[-1]["mean"] * 1000
-print("  speed-up vs picklescan's ~8 s: %.0fx; target <= %.0f ms: %s" % (8000 / scan, target, "MET" if scan <= target else "NOT MET"))
+picklescan_ms=""
+if [ -n "${PICKLESCAN:-}" ]; then
+  # Same-machine reference: PICKLESCAN is a command that runs picklescan (for example
+  # "python3 -m picklescan" with picklescan installed, or with PYTHONPATH at its source).
+  echo "== picklescan on the same file (3 runs): $PICKLESCAN -p FILE"
+  picklescan_ms=$(python3 - "$file" <<'EOF'
+import os, shlex, statistics, subprocess, sys, time
+argv = shlex.split(os.environ["PICKLESCAN"]) + ["-p", sys.argv[1]]
+t = []
+for _ in range(3):
+    t0 = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t.append((time.perf_counter() - t0) * 1000)
+print("%.0f" % statistics.mean(t))
+print("  picklescan mean %.0f ms (runs: %s)" % (statistics.mean(t), " ".join("%.0f" % v for v in t)), file=sys.stderr)
 EOF
-else
-  for cmd in "--version" "scan $file"; do
-    times=()
-    for i in $(seq 1 "$runs"); do
-      t0=$(date +%s%N)
-      ./laocoon $cmd >/dev/null 2>&1 || true
-      t1=$(date +%s%N)
-      times+=($(( (t1 - t0) / 1000000 )))
-    done
-    sorted=$(printf '%s\n' "${times[@]}" | sort -n | tr '\n' ' ')
-    mean=$(( $(IFS=+; echo "$((${times[*]}))") / runs ))
-    echo "  laocoon $cmd: mean $mean ms, sorted: $sorted"
-  done
+)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -v -o "$dir/time-v-picklescan.txt" $PICKLESCAN -p "$file" >/dev/null 2>&1 || true
+    rss=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$dir/time-v-picklescan.txt")
+    printf '  picklescan max RSS %6.1f MB\n' "$(echo "$rss / 1024" | bc -l)"
+  fi
+  echo
 fi
+echo "== end-to-end wall time, $runs rounds (JVM start-up included)"
+# Rounds interleave the two commands, so that drift in a shared machine's speed hits both alike.
+python3 - "$runs" "$target_ms" "${picklescan_ms:-}" ./laocoon "$file" <<'EOF'
+import os, resource, statistics, subprocess, sys, time
+runs, target, laocoon, pkl = int(sys.argv[1]), float(sys.argv[2]), sys.argv[4], sys.argv[5]
+cmds = [("laocoon --version (start-up floor)", [laocoon, "--version"]),
+        ("laocoon scan (20 MB pickle)", [laocoon, "scan", pkl])]
+wall = {n: [] for n, _ in cmds}
+cpu = {n: [] for n, _ in cmds}
+def run(argv):
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    t = (time.perf_counter() - t0) * 1000
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return t, (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) * 1000
+for _ in range(2):  # warm-up: page cache, archive
+    for _, argv in cmds:
+        run(argv)
+for _ in range(runs):
+    for n, argv in cmds:
+        t, c = run(argv)
+        wall[n].append(t)
+        cpu[n].append(c)
+for n, _ in cmds:
+    t = sorted(wall[n])
+    print("  %-36s mean %6.1f ms  median %6.1f  min %6.1f  p90 %6.1f  cpu user+sys %6.1f ms" % (
+        n, statistics.mean(t), statistics.median(t), t[0], t[int(len(t) * 0.9)], statistics.mean(cpu[n])))
+    print("  %-36s runs: %s" % ("", " ".join("%.0f" % v for v in wall[n])))
+scan = statistics.mean(wall[cmds[-1][0]])
+print("  vs the issue's picklescan reference (~8 s): %.0fx; target mean <= %.0f ms: %s" % (
+    8000 / scan, target, "MET" if scan <= target else "NOT MET"))
+if sys.argv[3]:
+    ps = float(sys.argv[3])
+    print("  vs picklescan measured here (%.0f ms): %.0fx (target >= 50x: %s)" % (ps, ps / scan, "MET" if ps / scan >= 50 else "NOT MET"))
+EOF
 
 echo
 echo "== peak RSS (/usr/bin/time -v)"
