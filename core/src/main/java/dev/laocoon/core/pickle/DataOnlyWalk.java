@@ -176,7 +176,7 @@ public final class DataOnlyWalk {
             104, 3, 78, 104, 4, 93, -108, 104, 7, -119, 117, -116, 1, 116, -108, 75, 2, -122, -108, 101, 46};
         ArrayByteSource src = new ArrayByteSource(sample);
         boolean all = true;
-        for (int i = 0; i < 400; i++) {
+        for (int i = 0; i < 150; i++) {
             try {
                 all &= clean(src, PickleLimits.DEFAULT, Long.MAX_VALUE, 64, 64);
             } catch (IOException e) {
