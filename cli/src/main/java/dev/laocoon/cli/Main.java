@@ -346,12 +346,14 @@ public final class Main {
         // launcher records its class-data-sharing archive from this run, so every class a scan
         // loads is then mapped instead of loaded.
         Path dir = Files.createTempDirectory("laocoon-selftest");
-        List<Path> files = List.of(dir.resolve("evil.pkl"), dir.resolve("data.pkl"), dir.resolve("model.pt"));
+        List<Path> files = List.of(dir.resolve("evil.pkl"), dir.resolve("data.pkl"), dir.resolve("model.pt"),
+                dir.resolve("weights.pt"));
         List<FileReport> reports = new ArrayList<>();
         try {
             Files.write(files.get(0), evil);
             Files.write(files.get(1), data);
             Files.write(files.get(2), storedZip("archive/data.pkl", evil));
+            Files.write(files.get(3), safeCheckpoint());
             Scanner scanner = new Scanner();
             for (Path f : files) {
                 reports.add(scanner.scan(List.of(f)).files().get(0));
@@ -369,26 +371,49 @@ public final class Main {
             Files.deleteIfExists(dir);
         }
         boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE
-                && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).format().equals("pytorch-zip");
+                && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).format().equals("pytorch-zip")
+                && reports.get(3).verdict() == Severity.SAFE && reports.get(3).format().equals("pytorch-zip");
         out.println(ok ? "selftest ok" : "selftest FAILED: " + reports);
         return ok ? OK : ERROR;
     }
 
     /** A one-member stored zip (as torch.save writes them). */
     private static byte[] storedZip(String name, byte[] data) throws IOException {
+        return storedZip(new String[] {name}, new byte[][] {data});
+    }
+
+    /** A stored zip of the given members (as torch.save writes them). */
+    private static byte[] storedZip(String[] names, byte[][] data) throws IOException {
         java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
         try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
-            java.util.zip.ZipEntry e = new java.util.zip.ZipEntry(name);
-            java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-            crc.update(data);
-            e.setMethod(java.util.zip.ZipEntry.STORED);
-            e.setSize(data.length);
-            e.setCrc(crc.getValue());
-            z.putNextEntry(e);
-            z.write(data);
-            z.closeEntry();
+            for (int i = 0; i < names.length; i++) {
+                java.util.zip.ZipEntry e = new java.util.zip.ZipEntry(names[i]);
+                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+                crc.update(data[i]);
+                e.setMethod(java.util.zip.ZipEntry.STORED);
+                e.setSize(data[i].length);
+                e.setCrc(crc.getValue());
+                z.putNextEntry(e);
+                z.write(data[i]);
+                z.closeEntry();
+            }
         }
         return bytes.toByteArray();
+    }
+
+    /**
+     * A plain PyTorch checkpoint as torch.save writes it: {'layer.weight': tensor([1., 2.])} in an
+     * OrderedDict, rebuilt from a persistent storage reference.
+     */
+    private static byte[] safeCheckpoint() throws IOException {
+        String pkl = "\u0080\u0002ccollections\nOrderedDict\n)R(\u008c\u000clayer.weightctorch._utils\n_rebuild_tensor_v2\n(("
+                + "\u008c\u0007storagectorch\nFloatStorage\n\u008c\u00010\u008c\u0003cpuJ\u0002\u0000\u0000\u0000tQ"
+                + "J\u0000\u0000\u0000\u0000J\u0002\u0000\u0000\u0000\u0085J\u0001\u0000\u0000\u0000\u0085\u0089"
+                + "ccollections\nOrderedDict\n)RtRu.";
+        byte[] tensor = {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40};
+        return storedZip(new String[] {"archive/data.pkl", "archive/byteorder", "archive/data/0", "archive/version"},
+                new byte[][] {pkl.getBytes(StandardCharsets.ISO_8859_1), "little".getBytes(StandardCharsets.US_ASCII), tensor,
+                    "3\n".getBytes(StandardCharsets.US_ASCII)});
     }
 
     // ------------------------------------------------------------------ shared

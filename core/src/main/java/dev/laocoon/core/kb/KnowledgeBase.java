@@ -72,6 +72,32 @@ public final class KnowledgeBase {
         return new KnowledgeBase(p);
     }
 
+    private final java.util.concurrent.atomic.AtomicBoolean preloading = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Starts reading the files on another core when they have not been read yet. A scan calls
+     * this when it is about to run a pickle through the symbolic machine, so that reading the
+     * files (thousands of lines, in a freshly started JVM) overlaps that run instead of
+     * following it. Only a head start: whoever needs the entries waits for, or does, the read.
+     */
+    public void preload() {
+        if (loaded || Runtime.getRuntime().availableProcessors() < 2 || !preloading.compareAndSet(false, true)) {
+            return;
+        }
+        Thread t = new Thread(new Runnable() { // not a lambda: the first lambda of a run costs milliseconds
+            @Override
+            public void run() {
+                try {
+                    ensureLoaded();
+                } catch (RuntimeException e) {
+                    // the analyser's own call reads the files again and reports the problem
+                }
+            }
+        }, "laocoon-kb-preload");
+        t.setDaemon(true);
+        t.start();
+    }
+
     private void ensureLoaded() {
         if (loaded) {
             return;

@@ -270,6 +270,7 @@ final class FileAnalysis {
                 return true;
             }
         }
+        kb.preload(); // the analysis below needs the knowledge base: read it while the machine runs
         PickleTrace trace = PickleMachine.run(src, 0, limits, raw);
         if (!trace.looksLikePickle(b0, b1)) {
             return false;
@@ -283,8 +284,15 @@ final class FileAnalysis {
             legacyTorch(trace, where, analyzer);
             return true;
         }
-        List<TraceEvent.RawBytes> raws = trace.pickles().stream().flatMap(p -> p.events().stream())
-                .filter(e -> e instanceof TraceEvent.RawBytes).map(e -> (TraceEvent.RawBytes) e).toList();
+        // loops, not streams: the first lambda of a run costs milliseconds, and this runs per pickle
+        List<TraceEvent.RawBytes> raws = new java.util.ArrayList<>();
+        for (PickleResult p : trace.pickles()) {
+            for (TraceEvent e : p.events()) {
+                if (e instanceof TraceEvent.RawBytes r) {
+                    raws.add(r);
+                }
+            }
+        }
         formats.add(raws.isEmpty() ? "pickle" : "joblib");
         findings.addAll(analyzer.analyze(trace, where, ids));
         if (!raws.isEmpty() && raw == JOBLIB) {
@@ -709,7 +717,12 @@ final class FileAnalysis {
             findings.add(new Finding(Rule.TORCHSCRIPT_CODE, Severity.NOTICE,
                     "contains TorchScript code (" + prefix + "code/), which torch.jit.load compiles and runs", where, ""));
         }
-        PickleAnalyzer.PersistentIds torchIds = prefix == null ? null : pid -> torchStorage(pid, prefix, names);
+        PickleAnalyzer.PersistentIds torchIds = prefix == null ? null : new PickleAnalyzer.PersistentIds() {
+            @Override
+            public String check(Value pid) { // an anonymous class, not a lambda (start-up time)
+                return torchStorage(pid, prefix, names);
+            }
+        };
         insideArchive++;
         try {
             zipMembers(src, zip, where, depth, prefix, torchIds, kerasV3);
