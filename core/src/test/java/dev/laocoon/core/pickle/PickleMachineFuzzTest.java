@@ -58,7 +58,19 @@ class PickleMachineFuzzTest {
         check(data, LIMITS);
         check(data, SMALL_BUFFER);
         // The data-only fast path may only say "clean" when the machine finds nothing at all.
-        if (DataOnlyWalk.clean(data, data.length, System.nanoTime() + 2_000_000_000L)) {
+        boolean clean = DataOnlyWalk.clean(data, data.length, System.nanoTime() + 2_000_000_000L);
+        // ... and a window that slides every few dozen bytes gives the same answer.
+        boolean sliding;
+        try {
+            sliding = DataOnlyWalk.clean(new ArrayByteSource(data), PickleLimits.DEFAULT,
+                    System.nanoTime() + 2_000_000_000L, 16, 16);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        if (sliding != clean) {
+            throw new AssertionError("the sliding window disagrees with the whole window: " + sliding);
+        }
+        if (clean) {
             PickleTrace t = PickleMachine.run(new ArrayByteSource(data), 0, PickleLimits.DEFAULT);
             if (!t.clean() || t.pickles().stream().anyMatch(p -> !p.events().isEmpty())) {
                 throw new AssertionError("data-only walk said clean but the machine disagrees");
