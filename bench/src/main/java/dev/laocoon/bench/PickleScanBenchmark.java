@@ -1,6 +1,7 @@
 package dev.laocoon.bench;
 
 import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.pickle.DataOnlyWalk;
 import dev.laocoon.core.pickle.PickleLimits;
 import dev.laocoon.core.pickle.PickleMachine;
 import dev.laocoon.core.pickle.PickleTrace;
@@ -96,7 +97,18 @@ public class PickleScanBenchmark {
         }
     }
 
-    /** What {@code laocoon scan FILE} does after start-up: format detection, machine, analyser, verdict. */
+    /** The data-only walk reading the file: the fast path a scan of plain data takes. */
+    @Benchmark
+    public boolean dataOnlyWalk() throws IOException {
+        try (FileByteSource src = new FileByteSource(path)) {
+            return DataOnlyWalk.clean(src, PickleLimits.DEFAULT, Long.MAX_VALUE);
+        }
+    }
+
+    /**
+     * What {@code laocoon scan FILE} does after start-up: format detection, then the data-only
+     * walk, or the machine and the analyser when the walk gives up, and the verdict.
+     */
     @Benchmark
     public FileReport scanFile() {
         return scanner.scanFile(path, "bench");
