@@ -334,8 +334,9 @@ public final class Main {
     // ------------------------------------------------------------------ selftest
 
     /**
-     * Scans a few pickles built in memory (a shell command, a nested payload, plain data) and
-     * checks their verdicts. Also used by the launcher to record a class-data-sharing archive.
+     * Scans a few samples built in memory (a shell-command pickle, plain data, PyTorch checkpoints
+     * with and without a payload), written to a temporary folder, and checks their verdicts.
+     * Also used by the launcher to record a class-data-sharing archive.
      */
     private int selftest() throws IOException {
         byte[] evil = {(byte) 0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', 'X', 2, 0, 0, 0, 'i',
