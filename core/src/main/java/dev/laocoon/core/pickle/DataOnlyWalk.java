@@ -203,7 +203,8 @@ public final class DataOnlyWalk {
         if (size <= 0) {
             return false;
         }
-        DataOnlyWalk w = new DataOnlyWalk(src, limits.maxMarks(), new byte[(int) Math.min(size, window + (long) SLACK) + PAD]);
+        byte[] first = new byte[(int) Math.min(size, window + (long) SLACK) + PAD];
+        DataOnlyWalk w = new DataOnlyWalk(src, limits.maxMarks(), first);
         w.end = src.readFully(0, w.b, 0, w.b.length - PAD);
         if (w.end != w.b.length - PAD) {
             return false; // the source is shorter than it says
@@ -317,315 +318,315 @@ public final class DataOnlyWalk {
         byte[] memo = this.memo;
         int memoLen = this.memoLen;
         while (p < seg) {
-                int op = b[p++] & 0xff;
-                if (op == 'h') {
-                    // BINGET, a third of the opcodes of plain data, before the switch (which the client
-                    // compiler turns into a chain of comparisons). Its index is below 256 and the memo
-                    // never shorter. Like every fixed-size operand it is read before its bounds are
-                    // checked: PAD keeps the read in the array, and an operand that crossed the end of
-                    // its frame or of the data leaves p past lim, which ends the walk at the segment's end.
-                    int idx = b[p++] & 0xff;
+            int op = b[p++] & 0xff;
+            if (op == 'h') {
+                // BINGET, a third of the opcodes of plain data, before the switch (which the client
+                // compiler turns into a chain of comparisons). Its index is below 256 and the memo
+                // never shorter. Like every fixed-size operand it is read before its bounds are
+                // checked: PAD keeps the read in the array, and an operand that crossed the end of
+                // its frame or of the data leaves p past lim, which ends the walk at the segment's end.
+                int idx = b[p++] & 0xff;
+                byte k;
+                if ((k = memo[idx]) == 0) {
+                    return FAIL;
+                }
+                st[sp++] = k;
+                continue;
+            }
+            int cls = CLASS[op] & 0xff;
+            switch (cls) {
+                case C_PROTO -> { // PROTO
+                    if (p >= lim || (b[p] & 0xff) > 5) {
+                        return FAIL;
+                    }
+                    p++;
+                }
+                case C_FRAME -> { // FRAME
+                    if (p + 8 > lim || frameEnd >= 0) {
+                        return FAIL;
+                    }
+                    long len = le(b, p, 8);
+                    p += 8;
+                    if (len < 0 || len > lim - p) {
+                        return FAIL;
+                    }
+                    frameEnd = p + (int) len;
+                    lim = frameEnd;
+                    if (seg > lim) {
+                        seg = lim;
+                    }
+                }
+                case C_STOP -> { // STOP
+                    if (sp <= fence || (frameEnd >= 0 && p != frameEnd)) {
+                        return FAIL;
+                    }
+                    // the pickle is complete: the next one starts with a fresh stack, marks and memo
+                    this.p = p;
+                    this.st = st;
+                    this.marks = marks;
+                    this.memo = memo;
+                    return STOPPED;
+                }
+                case C_NONE -> st[sp++] = NONE;
+                case C_BOOL -> st[sp++] = SCALAR;
+                case C_BININT1 -> {
+                    p += 1;
+                    st[sp++] = SCALAR;
+                }
+                case C_BININT2 -> {
+                    p += 2;
+                    st[sp++] = SCALAR;
+                }
+                case C_BININT -> {
+                    p += 4;
+                    st[sp++] = SCALAR;
+                }
+                case C_BINFLOAT -> {
+                    p += 8;
+                    st[sp++] = SCALAR;
+                }
+                case C_LONG1 -> { // LONG1
+                    p += 1 + (b[p] & 0xff);
+                    st[sp++] = SCALAR;
+                }
+                case C_SHORT_BINUNICODE -> { // SHORT_BINUNICODE
+                    int len = b[p] & 0xff;
+                    p += 1;
+                    if (len > lim - p) {
+                        return FAIL;
+                    }
+                    for (int i = p, e = p + len; i < e; i++) {
+                        if (b[i] < 0) {
+                            if (!utf8(b, p, len)) {
+                                return FAIL;
+                            }
+                            break;
+                        }
+                    }
+                    p += len;
+                    st[sp++] = SCALAR;
+                    if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                        memo[memoLen++] = SCALAR; // the MEMOIZE that follows nearly every such push
+                        p++;
+                    }
+                }
+                case C_BINUNICODE -> { // BINUNICODE
+                    if (p + 4 > lim) {
+                        return FAIL;
+                    }
+                    long len = le(b, p, 4);
+                    p += 4;
+                    if (len > lim - p) {
+                        return FAIL;
+                    }
+                    if (p + len <= end ? !utf8(b, p, (int) len) : !utf8(src, base + p, len)) {
+                        return FAIL;
+                    }
+                    p += (int) len; // past the window when long: the window slides
+                    st[sp++] = SCALAR;
+                }
+                case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
+                    p += 1 + (b[p] & 0xff);
+                    st[sp++] = SCALAR;
+                }
+                case C_BYTES -> { // BINSTRING, BINBYTES
+                    if (p + 4 > lim) {
+                        return FAIL;
+                    }
+                    long len = le(b, p, 4);
+                    p += 4;
+                    if (len > lim - p) {
+                        return FAIL;
+                    }
+                    p += (int) len;
+                    st[sp++] = SCALAR;
+                }
+                case C_MARK -> { // MARK
+                    if (nmarks == marks.length) { // never longer than the machine allows
+                        if (nmarks >= maxMarks) {
+                            return FAIL;
+                        }
+                        marks = Arrays.copyOf(marks, Math.min(nmarks * 2, maxMarks));
+                    }
+                    marks[nmarks++] = sp;
+                    fence = sp;
+                }
+                case C_POP -> { // POP: a MARK on top is popped instead
+                    if (nmarks > 0 && marks[nmarks - 1] == sp) {
+                        nmarks--;
+                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    } else if (sp <= fence) {
+                        return FAIL;
+                    } else {
+                        sp--;
+                    }
+                }
+                case C_DUP -> { // DUP
+                    if (sp <= fence) {
+                        return FAIL;
+                    }
+                    st[sp] = st[sp - 1];
+                    sp++;
+                }
+                case C_EMPTY_LIST -> {
+                    st[sp++] = LIST;
+                    if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                        memo[memoLen++] = LIST; // the MEMOIZE that follows nearly every such push
+                        p++;
+                    }
+                }
+                case C_EMPTY_DICT -> {
+                    st[sp++] = DICT;
+                    if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                        memo[memoLen++] = DICT; // the MEMOIZE that follows nearly every such push
+                        p++;
+                    }
+                }
+                case C_EMPTY_TUPLE -> st[sp++] = TUPLE;
+                case C_EMPTY_SET -> st[sp++] = SET;
+                case C_LIST -> { // LIST
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    sp = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    st[sp++] = LIST;
+                }
+                case C_TUPLE -> { // TUPLE
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    int m = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    byte k = tupleKind(st, m, sp);
+                    sp = m;
+                    st[sp++] = k;
+                }
+                case C_TUPLE_N -> { // TUPLE1..3
+                    int k = op - 0x84;
+                    if (sp - k < fence) {
+                        return FAIL;
+                    }
+                    byte kind = tupleKind(st, sp - k, sp);
+                    sp -= k;
+                    st[sp++] = kind;
+                    if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
+                        memo[memoLen++] = kind; // the MEMOIZE that follows nearly every such push
+                        p++;
+                    }
+                }
+                case C_DICT -> { // DICT
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    int m = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    if (((sp - m) & 1) != 0 || !hashable(st, m, sp, 2)) {
+                        return FAIL;
+                    }
+                    sp = m;
+                    st[sp++] = DICT;
+                }
+                case C_FROZENSET -> { // FROZENSET
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    int m = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    if (!hashable(st, m, sp, 1)) {
+                        return FAIL;
+                    }
+                    sp = m;
+                    st[sp++] = FROZENSET;
+                }
+                case C_APPEND -> { // APPEND
+                    if (sp - 1 <= fence || st[sp - 2] != LIST) {
+                        return FAIL;
+                    }
+                    sp--;
+                }
+                case C_APPENDS -> { // APPENDS
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    int m = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    if (m <= fence || st[m - 1] != LIST) {
+                        return FAIL;
+                    }
+                    sp = m;
+                }
+                case C_SETITEM -> { // SETITEM
+                    int x = sp - 2;
+                    if (x <= fence || st[x - 1] != DICT || unhashable(st[x])) {
+                        return FAIL;
+                    }
+                    sp = x;
+                }
+                case C_SETITEMS -> { // SETITEMS
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    int m = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    if (m <= fence || ((sp - m) & 1) != 0 || (sp > m && st[m - 1] != DICT)) {
+                        return FAIL;
+                    }
+                    for (int i = m; i < sp; i += 2) {
+                        if ((UNHASHABLE >>> st[i] & 1) != 0) {
+                            return FAIL;
+                        }
+                    }
+                    sp = m;
+                }
+                case C_ADDITEMS -> { // ADDITEMS
+                    if (nmarks < 1) {
+                        return FAIL;
+                    }
+                    int m = marks[--nmarks];
+                    fence = nmarks > 0 ? marks[nmarks - 1] : 0;
+                    if (m <= fence || (sp > m && st[m - 1] != SET) || !hashable(st, m, sp, 1)) {
+                        return FAIL;
+                    }
+                    sp = m;
+                }
+                case C_LONG_BINGET -> { // LONG_BINGET
+                    long idx = le(b, p, 4);
+                    p += 4;
                     byte k;
-                    if ((k = memo[idx]) == 0) {
+                    if (idx >= memo.length || (k = memo[(int) idx]) == 0) {
                         return FAIL;
                     }
                     st[sp++] = k;
-                    continue;
                 }
-                int cls = CLASS[op] & 0xff;
-                switch (cls) {
-                    case C_PROTO -> { // PROTO
-                        if (p >= lim || (b[p] & 0xff) > 5) {
-                            return FAIL;
-                        }
-                        p++;
-                    }
-                    case C_FRAME -> { // FRAME
-                        if (p + 8 > lim || frameEnd >= 0) {
-                            return FAIL;
-                        }
-                        long len = le(b, p, 8);
-                        p += 8;
-                        if (len < 0 || len > lim - p) {
-                            return FAIL;
-                        }
-                        frameEnd = p + (int) len;
-                        lim = frameEnd;
-                        if (seg > lim) {
-                            seg = lim;
-                        }
-                    }
-                    case C_STOP -> { // STOP
-                        if (sp <= fence || (frameEnd >= 0 && p != frameEnd)) {
-                            return FAIL;
-                        }
-                        // the pickle is complete: the next one starts with a fresh stack, marks and memo
-                        this.p = p;
-                        this.st = st;
-                        this.marks = marks;
-                        this.memo = memo;
-                        return STOPPED;
-                    }
-                    case C_NONE -> st[sp++] = NONE;
-                    case C_BOOL -> st[sp++] = SCALAR;
-                    case C_BININT1 -> {
-                        p += 1;
-                        st[sp++] = SCALAR;
-                    }
-                    case C_BININT2 -> {
-                        p += 2;
-                        st[sp++] = SCALAR;
-                    }
-                    case C_BININT -> {
+                case C_MEMOIZE_PUT -> { // BINPUT, LONG_BINPUT, MEMOIZE
+                    long idx;
+                    if (op == 0x94) {
+                        idx = memoLen;
+                    } else if (op == 'q') {
+                        idx = b[p++] & 0xff;
+                    } else {
+                        idx = le(b, p, 4);
                         p += 4;
-                        st[sp++] = SCALAR;
                     }
-                    case C_BINFLOAT -> {
-                        p += 8;
-                        st[sp++] = SCALAR;
+                    if (sp <= fence) {
+                        return FAIL;
                     }
-                    case C_LONG1 -> { // LONG1
-                        p += 1 + (b[p] & 0xff);
-                        st[sp++] = SCALAR;
-                    }
-                    case C_SHORT_BINUNICODE -> { // SHORT_BINUNICODE
-                        int len = b[p] & 0xff;
-                        p += 1;
-                        if (len > lim - p) {
+                    if (idx >= memo.length) {
+                        if (idx > MAX_DENSE_MEMO || idx > 2L * memoLen + 1024) {
                             return FAIL;
                         }
-                        for (int i = p, e = p + len; i < e; i++) {
-                            if (b[i] < 0) {
-                                if (!utf8(b, p, len)) {
-                                    return FAIL;
-                                }
-                                break;
-                            }
-                        }
-                        p += len;
-                        st[sp++] = SCALAR;
-                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                            memo[memoLen++] = SCALAR; // the MEMOIZE that follows nearly every such push
-                            p++;
-                        }
+                        memo = Arrays.copyOf(memo, (int) Math.max(idx + 1, memo.length * 2L));
                     }
-                    case C_BINUNICODE -> { // BINUNICODE
-                        if (p + 4 > lim) {
-                            return FAIL;
-                        }
-                        long len = le(b, p, 4);
-                        p += 4;
-                        if (len > lim - p) {
-                            return FAIL;
-                        }
-                        if (p + len <= end ? !utf8(b, p, (int) len) : !utf8(src, base + p, len)) {
-                            return FAIL;
-                        }
-                        p += (int) len; // past the window when long: the window slides
-                        st[sp++] = SCALAR;
+                    if (memo[(int) idx] == 0) {
+                        memoLen++;
                     }
-                    case C_SHORT_BYTES -> { // SHORT_BINSTRING, SHORT_BINBYTES
-                        p += 1 + (b[p] & 0xff);
-                        st[sp++] = SCALAR;
-                    }
-                    case C_BYTES -> { // BINSTRING, BINBYTES
-                        if (p + 4 > lim) {
-                            return FAIL;
-                        }
-                        long len = le(b, p, 4);
-                        p += 4;
-                        if (len > lim - p) {
-                            return FAIL;
-                        }
-                        p += (int) len;
-                        st[sp++] = SCALAR;
-                    }
-                    case C_MARK -> { // MARK
-                        if (nmarks == marks.length) { // never longer than the machine allows
-                            if (nmarks >= maxMarks) {
-                                return FAIL;
-                            }
-                            marks = Arrays.copyOf(marks, Math.min(nmarks * 2, maxMarks));
-                        }
-                        marks[nmarks++] = sp;
-                        fence = sp;
-                    }
-                    case C_POP -> { // POP: a MARK on top is popped instead
-                        if (nmarks > 0 && marks[nmarks - 1] == sp) {
-                            nmarks--;
-                            fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        } else if (sp <= fence) {
-                            return FAIL;
-                        } else {
-                            sp--;
-                        }
-                    }
-                    case C_DUP -> { // DUP
-                        if (sp <= fence) {
-                            return FAIL;
-                        }
-                        st[sp] = st[sp - 1];
-                        sp++;
-                    }
-                    case C_EMPTY_LIST -> {
-                        st[sp++] = LIST;
-                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                            memo[memoLen++] = LIST; // the MEMOIZE that follows nearly every such push
-                            p++;
-                        }
-                    }
-                    case C_EMPTY_DICT -> {
-                        st[sp++] = DICT;
-                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                            memo[memoLen++] = DICT; // the MEMOIZE that follows nearly every such push
-                            p++;
-                        }
-                    }
-                    case C_EMPTY_TUPLE -> st[sp++] = TUPLE;
-                    case C_EMPTY_SET -> st[sp++] = SET;
-                    case C_LIST -> { // LIST
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        sp = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        st[sp++] = LIST;
-                    }
-                    case C_TUPLE -> { // TUPLE
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        int m = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        byte k = tupleKind(st, m, sp);
-                        sp = m;
-                        st[sp++] = k;
-                    }
-                    case C_TUPLE_N -> { // TUPLE1..3
-                        int k = op - 0x84;
-                        if (sp - k < fence) {
-                            return FAIL;
-                        }
-                        byte kind = tupleKind(st, sp - k, sp);
-                        sp -= k;
-                        st[sp++] = kind;
-                        if (p < lim && b[p] == (byte) 0x94 && memoLen < memo.length && memo[memoLen] == 0) {
-                            memo[memoLen++] = kind; // the MEMOIZE that follows nearly every such push
-                            p++;
-                        }
-                    }
-                    case C_DICT -> { // DICT
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        int m = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        if (((sp - m) & 1) != 0 || !hashable(st, m, sp, 2)) {
-                            return FAIL;
-                        }
-                        sp = m;
-                        st[sp++] = DICT;
-                    }
-                    case C_FROZENSET -> { // FROZENSET
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        int m = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        if (!hashable(st, m, sp, 1)) {
-                            return FAIL;
-                        }
-                        sp = m;
-                        st[sp++] = FROZENSET;
-                    }
-                    case C_APPEND -> { // APPEND
-                        if (sp - 1 <= fence || st[sp - 2] != LIST) {
-                            return FAIL;
-                        }
-                        sp--;
-                    }
-                    case C_APPENDS -> { // APPENDS
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        int m = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        if (m <= fence || st[m - 1] != LIST) {
-                            return FAIL;
-                        }
-                        sp = m;
-                    }
-                    case C_SETITEM -> { // SETITEM
-                        int x = sp - 2;
-                        if (x <= fence || st[x - 1] != DICT || unhashable(st[x])) {
-                            return FAIL;
-                        }
-                        sp = x;
-                    }
-                    case C_SETITEMS -> { // SETITEMS
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        int m = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        if (m <= fence || ((sp - m) & 1) != 0 || (sp > m && st[m - 1] != DICT)) {
-                            return FAIL;
-                        }
-                        for (int i = m; i < sp; i += 2) {
-                            if ((UNHASHABLE >>> st[i] & 1) != 0) {
-                                return FAIL;
-                            }
-                        }
-                        sp = m;
-                    }
-                    case C_ADDITEMS -> { // ADDITEMS
-                        if (nmarks < 1) {
-                            return FAIL;
-                        }
-                        int m = marks[--nmarks];
-                        fence = nmarks > 0 ? marks[nmarks - 1] : 0;
-                        if (m <= fence || (sp > m && st[m - 1] != SET) || !hashable(st, m, sp, 1)) {
-                            return FAIL;
-                        }
-                        sp = m;
-                    }
-                    case C_LONG_BINGET -> { // LONG_BINGET
-                        long idx = le(b, p, 4);
-                        p += 4;
-                        byte k;
-                        if (idx >= memo.length || (k = memo[(int) idx]) == 0) {
-                            return FAIL;
-                        }
-                        st[sp++] = k;
-                    }
-                    case C_MEMOIZE_PUT -> { // BINPUT, LONG_BINPUT, MEMOIZE
-                        long idx;
-                        if (op == 0x94) {
-                            idx = memoLen;
-                        } else if (op == 'q') {
-                            idx = b[p++] & 0xff;
-                        } else {
-                            idx = le(b, p, 4);
-                            p += 4;
-                        }
-                        if (sp <= fence) {
-                            return FAIL;
-                        }
-                        if (idx >= memo.length) {
-                            if (idx > MAX_DENSE_MEMO || idx > 2L * memoLen + 1024) {
-                                return FAIL;
-                            }
-                            memo = Arrays.copyOf(memo, (int) Math.max(idx + 1, memo.length * 2L));
-                        }
-                        if (memo[(int) idx] == 0) {
-                            memoLen++;
-                        }
-                        memo[(int) idx] = st[sp - 1];
-                    }
-                    default -> {
-                        return FAIL; // imports, calls, text opcodes and the rest: the full machine decides
-                    }
+                    memo[(int) idx] = st[sp - 1];
                 }
+                default -> {
+                    return FAIL; // imports, calls, text opcodes and the rest: the full machine decides
+                }
+            }
         }
         this.p = p;
         this.lim = lim;
