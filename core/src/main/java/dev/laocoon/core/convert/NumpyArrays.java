@@ -2,13 +2,12 @@ package dev.laocoon.core.convert;
 
 import dev.laocoon.core.container.ZipArchive;
 import dev.laocoon.core.container.ZipEntry;
+import dev.laocoon.core.formats.PyLiteral;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * NumPy {@code .npy} arrays and {@code .npz} archives of them, read from their headers: numeric
@@ -17,9 +16,6 @@ import java.util.regex.Pattern;
  */
 public final class NumpyArrays {
     static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-    private static final Pattern DESCR = Pattern.compile("['\"]descr['\"]\\s*:\\s*(?:'([^']*)'|\"([^\"]*)\"|(\\[))");
-    private static final Pattern FORTRAN = Pattern.compile("['\"]fortran_order['\"]\\s*:\\s*(True|False)");
-    private static final Pattern SHAPE = Pattern.compile("['\"]shape['\"]\\s*:\\s*\\(([^)]*)\\)");
 
     private NumpyArrays() {
     }
@@ -53,6 +49,24 @@ public final class NumpyArrays {
         src.readFully(start, hb, 0, hb.length);
         return new Header(major, new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1),
                 start + headerLen);
+    }
+
+    /**
+     * The header as numpy reads it ({@code ast.literal_eval}, then exactly the keys descr,
+     * fortran_order and shape), or null when it is not such a dict or not understood.
+     */
+    public static java.util.Map<?, ?> fields(String header) {
+        Object v;
+        try {
+            v = PyLiteral.parse(header);
+        } catch (PyLiteral.Bad e) {
+            return null;
+        }
+        if (!(v instanceof java.util.Map<?, ?> m) || m.size() != 3 || !m.containsKey("descr")
+                || !m.containsKey("fortran_order") || !m.containsKey("shape")) {
+            return null;
+        }
+        return m;
     }
 
     public static boolean isNpy(ByteSource src) throws IOException {
@@ -90,38 +104,40 @@ public final class NumpyArrays {
         }
         Header hd = header(src);
         String header = hd.text();
-        Matcher d = DESCR.matcher(header);
-        Matcher f = FORTRAN.matcher(header);
-        Matcher s = SHAPE.matcher(header);
-        if (!d.find() || !f.find() || !s.find()) {
-            throw new ConvertException("the header of '" + name + "' lacks descr, fortran_order or shape: " + header.strip());
+        java.util.Map<?, ?> fields = fields(header);
+        if (fields == null) {
+            throw new ConvertException("the header of '" + name + "' is not what numpy reads (a dict of exactly descr, "
+                    + "fortran_order and shape): " + header.strip());
         }
-        if (d.group(3) != null) {
+        Object descrValue = fields.get("descr");
+        for (String t : PyLiteral.strings(descrValue)) {
+            if (t.contains("O") || t.toLowerCase(java.util.Locale.ROOT).contains("object")) {
+                return Node.Other.of("an object array (its items are pickled objects; not converted)");
+            }
+        }
+        if (!(descrValue instanceof String descr)) {
             return new Node.Other("a structured array", "structured dtypes have no safetensors equivalent");
-        }
-        String descr = d.group(1) != null ? d.group(1) : d.group(2);
-        if (descr.contains("O")) {
-            return Node.Other.of("an object array (its items are pickled objects; not converted)");
         }
         DType type = DType.ofNumpy(descr);
         if (type == null) {
             return new Node.Other("an array of " + descr, "NumPy type '" + descr + "' has no safetensors dtype");
         }
-        String dims = s.group(1).strip();
-        String[] parts = dims.isEmpty() ? new String[0] : dims.split(",");
+        if (!(fields.get("fortran_order") instanceof Boolean fortranOrder)) {
+            throw new ConvertException("fortran_order of '" + name + "' is not True or False");
+        }
+        if (!(fields.get("shape") instanceof PyLiteral.Tuple dimTuple)) {
+            throw new ConvertException("shape of '" + name + "' is not a tuple of integers");
+        }
         int rank = 0;
-        long[] shape = new long[parts.length];
-        for (String p : parts) {
-            if (p.isBlank()) {
-                continue;
+        long[] shape = new long[dimTuple.items().size()];
+        for (Object p : dimTuple.items()) {
+            if (!(p instanceof java.math.BigInteger n) || n.bitLength() > 62) {
+                throw new ConvertException("shape of '" + name + "' is not a tuple of integers");
             }
-            try {
-                shape[rank++] = Long.parseLong(p.strip().replace("L", ""));
-            } catch (NumberFormatException bad) {
-                throw new ConvertException("shape (" + dims + ") of '" + name + "' is not a tuple of integers");
-            }
+            shape[rank++] = n.longValue();
         }
         shape = java.util.Arrays.copyOf(shape, rank);
+        String dims = java.util.Arrays.toString(shape);
         long numel = 1;
         long nbytes;
         try {
@@ -141,7 +157,7 @@ public final class NumpyArrays {
                     + (src.size() - dataStart));
         }
         long[] stride = new long[rank];
-        boolean fortran = f.group(1).equals("True");
+        boolean fortran = fortranOrder;
         long step = 1;
         for (int i = 0; i < rank; i++) {
             int dim = fortran ? i : rank - 1 - i;

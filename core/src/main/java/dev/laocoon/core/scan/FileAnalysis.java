@@ -629,9 +629,6 @@ final class FileAnalysis {
      */
     /** Compiled on first use (a holder class): most files are not .npy. */
     private static final class Npy {
-        /** The descr of a .npy header when it is one plain string literal (no prefix, escape or concatenation). */
-        static final java.util.regex.Pattern DESCR =
-                java.util.regex.Pattern.compile("(['\"])descr\\1\\s*:\\s*(['\"])([^'\"\\\\]*)\\2\\s*[,}]");
         /** Type strings numpy reads as raw bytes (no objects). */
         static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
                 "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
@@ -651,12 +648,24 @@ final class FileAnalysis {
         }
         String header = hd.text();
         // numpy reads the header with ast.literal_eval: any quotes, string prefixes, escapes, implicit
-        // concatenation and parentheses are possible. Only a plain string descr is read here; anything
-        // else is "unknown", and its data is analysed whenever it looks like a pickle.
-        java.util.regex.Matcher m = Npy.DESCR.matcher(header);
-        String descr = m.find() ? m.group(3) : null;
-        boolean object = descr != null ? descr.contains("O") || descr.toLowerCase(java.util.Locale.ROOT).contains("object")
-                : header.contains("O") || header.toLowerCase(java.util.Locale.ROOT).contains("object");
+        // concatenation, parentheses and repeated keys (the last one counts) are possible. The header
+        // is read the same way (PyLiteral); a header that is not understood is "unknown": it counts
+        // as an object array when it mentions an object type anywhere, and otherwise its data is
+        // analysed whenever it looks like a pickle.
+        java.util.Map<?, ?> fields = dev.laocoon.core.convert.NumpyArrays.fields(header);
+        if (fields instanceof dev.laocoon.core.formats.PyLiteral.Dict d && d.repeatedKeys()) {
+            findings.add(new Finding(Rule.PICKLE_MALFORMED, Severity.SUSPICIOUS,
+                    ".npy header gives a key twice: numpy keeps the last value, other readers may not agree "
+                            + "on the array's type", where, header.strip()));
+        }
+        Object descrValue = fields == null ? null : fields.get("descr");
+        String descr = descrValue instanceof String d ? d : null;
+        java.util.List<String> texts = descrValue != null ? dev.laocoon.core.formats.PyLiteral.strings(descrValue)
+                : java.util.List.of(header);
+        boolean object = false;
+        for (String t : texts) {
+            object |= t.contains("O") || t.toLowerCase(java.util.Locale.ROOT).contains("object");
+        }
         if (!object) {
             if (descr != null && Npy.PLAIN.matcher(descr).matches()) {
                 return; // numeric data: numpy.load reads raw bytes

@@ -329,7 +329,11 @@ class ContainerScanTest {
 
         /** descrLiteral is the Python literal numpy's literal_eval reads. */
         static byte[] npyRaw(String descrLiteral, String shape, byte[] data) {
-            String header = "{'descr': " + descrLiteral + ", 'fortran_order': False, 'shape': " + shape + ", }";
+            return npyHeader("{'descr': " + descrLiteral + ", 'fortran_order': False, 'shape': " + shape + ", }", data);
+        }
+
+        /** A .npy (version 1.0) with the given header dict, padded as numpy pads it. */
+        static byte[] npyHeader(String header, byte[] data) {
             int total = 10 + header.length() + 1;
             int pad = (64 - total % 64) % 64;
             header = header + " ".repeat(pad) + "\n";
@@ -363,6 +367,30 @@ class ContainerScanTest {
         void objectDtypeSpelledOtherwiseIsStillAPickle(String descr) {
             FileReport r = scan(npyRaw(descr, "(1,)", EVIL), "o.npy");
             assertThat(r.verdict()).as(descr).isEqualTo(Severity.MALICIOUS);
+        }
+
+        /**
+         * numpy's header is a dict literal: a key given twice keeps its last value, and keys can be
+         * spelled with concatenation or escapes. A reader that takes the first 'descr' it sees
+         * calls this float data; numpy.load(allow_pickle=True) unpickles it.
+         */
+        @ParameterizedTest
+        @ValueSource(strings = {
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'descr': '|O', }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'de' 'scr': '|O', }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'd\\x65scr': 'O', }",
+            "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), \"descr\": [('a', '<f4'), ('b', 'O')], }"})
+        void aDescrOverriddenLaterInTheHeaderIsWhatCounts(String header) {
+            FileReport r = scan(npyHeader(header, EVIL), "o.npy");
+            assertThat(r.verdict()).as(header).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).as(header).anySatisfy(f -> assertThat(f.message()).contains("gives a key twice"));
+        }
+
+        @Test
+        void aRepeatedKeyIsSuspiciousEvenWhenNumpyEndsUpWithNumbers() {
+            FileReport r = scan(npyHeader("{'descr': '|O', 'fortran_order': False, 'shape': (2,), 'descr': '<f4', }",
+                    EVIL), "n.npy");
+            assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
         }
 
         @Test
