@@ -4,7 +4,6 @@ import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +18,12 @@ public final class GgufReader {
     private static final int MAX_KEEP = 1 << 20;
 
     /** The parsed file: string metadata (key to value), tensor names, and the problems found. */
-    public record Gguf(int version, Map<String, String> strings, List<String> tensors, List<String> problems) {
+    /**
+     * What was read: every string key-value pair in file order ({@code strings}; a key given
+     * twice appears twice, since readers disagree on which one counts), tensor names, problems.
+     */
+    public record Gguf(int version, List<Map.Entry<String, String>> strings, List<String> tensors,
+                       List<String> problems) {
     }
 
     private final ByteSource src;
@@ -49,7 +53,8 @@ public final class GgufReader {
     }
 
     private Gguf read() throws IOException {
-        Map<String, String> strings = new LinkedHashMap<>();
+        List<Map.Entry<String, String>> strings = new ArrayList<>();
+        java.util.Set<String> keys = new java.util.HashSet<>();
         List<String> tensors = new ArrayList<>();
         List<String> problems = new ArrayList<>();
         try {
@@ -69,9 +74,13 @@ public final class GgufReader {
             }
             for (long i = 0; i < kvCount; i++) {
                 String key = string(false);
+                if (!keys.add(key)) {
+                    // ggml refuses such files; gguf-py keeps the first value under the key, others the last
+                    problems.add("metadata key '" + key + "' is given more than once; readers disagree on which value counts");
+                }
                 int type = (int) u(4);
                 if (type == 8) {
-                    strings.put(key, string(true));
+                    strings.add(Map.entry(key, string(true)));
                 } else {
                     skipValue(type, key);
                 }

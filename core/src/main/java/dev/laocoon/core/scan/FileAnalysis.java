@@ -587,7 +587,7 @@ final class FileAnalysis {
         for (String p : g.problems()) {
             findings.add(new Finding(Rule.GGUF_MALFORMED, Severity.SUSPICIOUS, p, where, ""));
         }
-        for (var kv : g.strings().entrySet()) {
+        for (var kv : g.strings()) { // every value of a repeated key is judged
             if (!kv.getKey().equals("tokenizer.chat_template") && !kv.getKey().startsWith("tokenizer.chat_template.")) {
                 continue;
             }

@@ -37,6 +37,21 @@ class GgufTest {
         return o.toByteArray();
     }
 
+    /** A GGUF v3 file with the given string key-value pairs (key, value, key, value, ...) and no tensor. */
+    static byte[] ggufPairs(String... kv) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        o.writeBytes("GGUF".getBytes(StandardCharsets.US_ASCII));
+        le(o, 3, 4);
+        le(o, 0, 8); // tensors
+        le(o, kv.length / 2, 8);
+        for (int i = 0; i < kv.length; i += 2) {
+            str(o, kv[i]);
+            le(o, 8, 4);
+            str(o, kv[i + 1]);
+        }
+        return o.toByteArray();
+    }
+
     static void str(ByteArrayOutputStream o, String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         le(o, b.length, 8);
@@ -184,6 +199,24 @@ class GgufTest {
         assertThat(logical.path("fullyQualifiedName").asText()).isEqualTo("tokenizer.chat_template:1:6");
         assertThat(logical.path("kind").asText()).isEqualTo("gguf-key");
         assertThat(logical.at("/properties/line").asInt()).isEqualTo(1);
+    }
+
+    /**
+     * A key given twice: ggml refuses the file, gguf-py (which transformers uses for GGUF chat
+     * templates) keeps the first value, a map keeps the last. Every value is judged, and the
+     * repetition itself is suspicious.
+     */
+    @Test
+    void everyValueOfARepeatedTemplateKeyIsJudged() {
+        String evil = "{{ cycler.__init__.__globals__.os.popen('id').read() }}";
+        FileReport first = scan(ggufPairs("tokenizer.chat_template", evil, "tokenizer.chat_template", CHATML));
+        assertThat(first.verdict()).isEqualTo(Severity.MALICIOUS);
+        FileReport last = scan(ggufPairs("tokenizer.chat_template", CHATML, "tokenizer.chat_template", evil));
+        assertThat(last.verdict()).isEqualTo(Severity.MALICIOUS);
+        FileReport both = scan(ggufPairs("tokenizer.chat_template", CHATML, "tokenizer.chat_template", CHATML));
+        assertThat(both.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(both.findings()).anySatisfy(f -> assertThat(f.message()).contains("more than once"));
+        assertThat(scan(ggufPairs("tokenizer.chat_template", CHATML)).verdict()).isEqualTo(Severity.SAFE);
     }
 
     @Test
