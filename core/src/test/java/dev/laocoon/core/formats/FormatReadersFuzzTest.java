@@ -22,8 +22,8 @@ class FormatReadersFuzzTest {
         byte[] b = withPrefix("GGUF", data);
         GgufReader.Gguf g = GgufReader.read(new ArrayByteSource(b));
         assertThat(g.problems()).isNotNull();
-        for (String t : g.strings().values()) {
-            assertThat(JinjaTemplateCheck.check(t)).isNotNull();
+        for (var kv : g.strings()) {
+            assertThat(JinjaTemplateCheck.check(kv.getValue())).isNotNull();
         }
     }
 
