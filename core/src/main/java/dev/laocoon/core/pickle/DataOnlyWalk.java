@@ -209,8 +209,9 @@ public final class DataOnlyWalk {
         if (w.end != w.b.length - PAD) {
             return false; // the source is shorter than it says
         }
-        // Give up early enough that no limit of the machine can be reached within one segment.
-        long maxBytes = limits.maxOpcodes();
+        // Give up early enough that no limit of the machine can be reached within one segment
+        // (the segment that ends a pickle runs at most `segment` opcodes, each at least a byte).
+        long maxBytes = limits.maxOpcodes() - segment;
         int maxStack = limits.maxStack() - segment;
         int maxMemo = limits.maxMemo() - segment;
         w.st = new byte[Math.max(256, segment + 2)];

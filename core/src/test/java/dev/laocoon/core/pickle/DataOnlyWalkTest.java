@@ -294,6 +294,53 @@ class DataOnlyWalkTest {
         assertThat(PickleMachine.run(new ArrayByteSource(three), 0, two).clean()).isFalse();
     }
 
+    /** {@code ]} (DUP when the size is odd), {@code Na} (APPEND None) pairs, STOP: one opcode per byte. */
+    static byte[] oneBytePerOpcode(int size) {
+        byte[] b = new byte[size];
+        b[0] = ']';
+        int i = 1;
+        if (size % 2 != 0) {
+            b[i++] = '2';
+        }
+        for (; i + 1 < size; i += 2) {
+            b[i] = 'N';
+            b[i + 1] = 'a';
+        }
+        b[size - 1] = '.';
+        return b;
+    }
+
+    @Test
+    void theWalkGivesUpBeforeTheMachinesOpcodeLimitInTheLastSegment() throws Exception {
+        // 131072 opcodes, one per byte. The machine checks its opcode count every 65536 opcodes,
+        // so a limit of 131071 is reported at the STOP (opcode 131072). The walk compared the
+        // limit with the position before each segment only: its last segment started at 114688
+        // (below the limit) and ran to the STOP, so it said clean.
+        byte[] b = oneBytePerOpcode(131072);
+        PickleLimits limits = PickleLimits.DEFAULT.withMaxOpcodes(131071);
+        assertThat(PickleMachine.run(new ArrayByteSource(b), 0, limits).clean()).isFalse();
+        assertThat(DataOnlyWalk.clean(new ArrayByteSource(b), limits, System.nanoTime() + 10_000_000_000L)).isFalse();
+        assertThat(walkSliding(b, limits)).isFalse();
+        // the default limit is checked the same way (200,015,872 = 3052 * 65536 = 12208 * 16384)
+        assertThat(walk(b)).isTrue();
+        assertSound(b, "one byte per opcode");
+
+        // around the limit: whenever the walk says clean, the machine does not reach its limit
+        for (int size : new int[] {65536, 65537, 131072, 131073}) {
+            byte[] p = oneBytePerOpcode(size);
+            for (long max = 65536 - 2 * DataOnlyWalk.SEGMENT - 3; max <= size + 3; max += 997) {
+                for (long m : new long[] {max, 65535, 65536, 131071, 131072, size - 1L, size}) {
+                    PickleLimits l = PickleLimits.DEFAULT.withMaxOpcodes(m);
+                    boolean whole = DataOnlyWalk.clean(new ArrayByteSource(p), l, System.nanoTime() + 10_000_000_000L);
+                    if (whole || walkSliding(p, l)) {
+                        assertThat(PickleMachine.run(new ArrayByteSource(p), 0, l).clean())
+                                .as("size %d, limit %d", size, m).isTrue();
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void theWarmUpSampleIsCleanDataAndTheWarmUpSaysSo() {
         assertThat(DataOnlyWalk.warmUp()).isTrue();
