@@ -227,7 +227,13 @@ public final class DataOnlyWalk {
             w.nmarks = 0;
             w.fence = 0;
             w.memoLen = 0;
-            Arrays.fill(w.memo, (byte) 0);
+            if (w.memo.length > 1024) {
+                // not a fill of the grown memo per pickle: after one pickle with a memo of
+                // millions, each of thousands of tiny pickles would clear megabytes
+                w.memo = new byte[1024];
+            } else {
+                Arrays.fill(w.memo, (byte) 0);
+            }
             w.frameEnd = -1;
             w.lim = (int) Math.min(size - w.base, FAR); // no opcode or operand may reach past this
             while (true) {

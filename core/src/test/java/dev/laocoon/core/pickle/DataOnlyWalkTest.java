@@ -328,8 +328,8 @@ class DataOnlyWalkTest {
         // around the limit: whenever the walk says clean, the machine does not reach its limit
         for (int size : new int[] {65536, 65537, 131072, 131073}) {
             byte[] p = oneBytePerOpcode(size);
-            for (long max = 65536 - 2 * DataOnlyWalk.SEGMENT - 3; max <= size + 3; max += 997) {
-                for (long m : new long[] {max, 65535, 65536, 131071, 131072, size - 1L, size}) {
+            for (long max = 65536 - 2 * DataOnlyWalk.SEGMENT - 3; max <= size + 3; max += 4099) {
+                for (long m : new long[] {max, max == 65536 - 2 * DataOnlyWalk.SEGMENT - 3 ? 65535 : size - 1L}) {
                     PickleLimits l = PickleLimits.DEFAULT.withMaxOpcodes(m);
                     boolean whole = DataOnlyWalk.clean(new ArrayByteSource(p), l, System.nanoTime() + 10_000_000_000L);
                     if (whole || walkSliding(p, l)) {
@@ -339,6 +339,31 @@ class DataOnlyWalkTest {
                 }
             }
         }
+    }
+
+    @Test
+    void manySmallPicklesAfterOneWithAHugeMemoDoNotEachClearThatMemo() throws Exception {
+        // a list memoized 4 million times (a 4 MB memo), then 99,999 pickles "None": clearing
+        // the whole memo at the start of each pickle took seconds (15 s with an 8 MB memo), so
+        // the walk ran out of time and the machine did all the work again
+        int n = 4_000_000;
+        byte[] b = new byte[1 + n + 1 + 2 * 99_999];
+        b[0] = ']';
+        Arrays.fill(b, 1, 1 + n, (byte) 0x94);
+        b[1 + n] = '.';
+        for (int i = 2 + n; i < b.length; i += 2) {
+            b[i] = 'N';
+            b[i + 1] = '.';
+        }
+        assertThat(DataOnlyWalk.clean(new ArrayByteSource(b), PickleLimits.DEFAULT, System.nanoTime() + 3_000_000_000L))
+                .isTrue();
+        // and a memo entry of the big pickle is gone in the next one
+        byte[] get = Arrays.copyOf(b, 1 + n + 1 + 4);
+        get[get.length - 4] = 'h';
+        get[get.length - 3] = (byte) 200;
+        get[get.length - 2] = '.';
+        get = Arrays.copyOf(get, get.length - 1);
+        assertThat(walk(get)).isFalse();
     }
 
     @Test
