@@ -215,7 +215,7 @@ public final class DataOnlyWalk {
         int maxStack = limits.maxStack() - segment;
         int maxMemo = limits.maxMemo() - segment;
         w.st = new byte[Math.max(256, segment + 2)];
-        w.marks = new int[32];
+        w.marks = new int[Math.max(0, Math.min(32, limits.maxMarks()))]; // full at the machine's limit
         w.memo = new byte[1024];
         int pickles = 0;
         while (w.base + w.p < size) {

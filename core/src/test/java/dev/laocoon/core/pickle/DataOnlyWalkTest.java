@@ -367,6 +367,35 @@ class DataOnlyWalkTest {
     }
 
     @Test
+    void theWalkGivesUpAtTheMachinesMarkLimitEvenBelowItsFirstArraySize() throws Exception {
+        PickleLimits d = PickleLimits.DEFAULT;
+        for (int max = 0; max <= 40; max++) {
+            PickleLimits limits = new PickleLimits(d.maxOpcodes(), d.maxMemo(), d.maxStack(), max, d.maxEvents(),
+                    d.maxLine(), d.keepString(), d.keepBudget(), d.maxPickles(), d.bufferSize(), d.maxTime(),
+                    d.containerItems());
+            for (int depth = 1; depth <= 40; depth++) {
+                // depth nested empty lists: MARK ... MARK EMPTY_LIST LIST ... LIST
+                PickleBuilder p = PickleBuilder.create().proto(2);
+                for (int i = 0; i < depth; i++) {
+                    p.mark();
+                }
+                p.emptyList();
+                for (int i = 0; i < depth; i++) {
+                    p.list();
+                }
+                byte[] b = p.stop().bytes();
+                boolean machineClean = PickleMachine.run(new ArrayByteSource(b), 0, limits).clean();
+                assertThat(machineClean).isEqualTo(depth <= max);
+                if (!machineClean) {
+                    assertThat(walkSliding(b, limits)).as("%d marks, limit %d", depth, max).isFalse();
+                    assertThat(DataOnlyWalk.clean(new ArrayByteSource(b), limits, System.nanoTime() + 10_000_000_000L))
+                            .isFalse();
+                }
+            }
+        }
+    }
+
+    @Test
     void theWarmUpSampleIsCleanDataAndTheWarmUpSaysSo() {
         assertThat(DataOnlyWalk.warmUp()).isTrue();
     }
