@@ -209,12 +209,13 @@ public final class DataOnlyWalk {
         if (w.end != w.b.length - PAD) {
             return false; // the source is shorter than it says
         }
-        // Give up early enough that no limit of the machine can be reached within one segment.
-        long maxBytes = limits.maxOpcodes();
+        // Give up early enough that no limit of the machine can be reached within one segment
+        // (the segment that ends a pickle runs at most `segment` opcodes, each at least a byte).
+        long maxBytes = limits.maxOpcodes() - segment;
         int maxStack = limits.maxStack() - segment;
         int maxMemo = limits.maxMemo() - segment;
         w.st = new byte[Math.max(256, segment + 2)];
-        w.marks = new int[32];
+        w.marks = new int[Math.max(0, Math.min(32, limits.maxMarks()))]; // full at the machine's limit
         w.memo = new byte[1024];
         int pickles = 0;
         while (w.base + w.p < size) {
@@ -226,7 +227,13 @@ public final class DataOnlyWalk {
             w.nmarks = 0;
             w.fence = 0;
             w.memoLen = 0;
-            Arrays.fill(w.memo, (byte) 0);
+            if (w.memo.length > 1024) {
+                // not a fill of the grown memo per pickle: after one pickle with a memo of
+                // millions, each of thousands of tiny pickles would clear megabytes
+                w.memo = new byte[1024];
+            } else {
+                Arrays.fill(w.memo, (byte) 0);
+            }
             w.frameEnd = -1;
             w.lim = (int) Math.min(size - w.base, FAR); // no opcode or operand may reach past this
             while (true) {

@@ -294,6 +294,107 @@ class DataOnlyWalkTest {
         assertThat(PickleMachine.run(new ArrayByteSource(three), 0, two).clean()).isFalse();
     }
 
+    /** {@code ]} (DUP when the size is odd), {@code Na} (APPEND None) pairs, STOP: one opcode per byte. */
+    static byte[] oneBytePerOpcode(int size) {
+        byte[] b = new byte[size];
+        b[0] = ']';
+        int i = 1;
+        if (size % 2 != 0) {
+            b[i++] = '2';
+        }
+        for (; i + 1 < size; i += 2) {
+            b[i] = 'N';
+            b[i + 1] = 'a';
+        }
+        b[size - 1] = '.';
+        return b;
+    }
+
+    @Test
+    void theWalkGivesUpBeforeTheMachinesOpcodeLimitInTheLastSegment() throws Exception {
+        // 131072 opcodes, one per byte. The machine checks its opcode count every 65536 opcodes,
+        // so a limit of 131071 is reported at the STOP (opcode 131072). The walk compared the
+        // limit with the position before each segment only: its last segment started at 114688
+        // (below the limit) and ran to the STOP, so it said clean.
+        byte[] b = oneBytePerOpcode(131072);
+        PickleLimits limits = PickleLimits.DEFAULT.withMaxOpcodes(131071);
+        assertThat(PickleMachine.run(new ArrayByteSource(b), 0, limits).clean()).isFalse();
+        assertThat(DataOnlyWalk.clean(new ArrayByteSource(b), limits, System.nanoTime() + 10_000_000_000L)).isFalse();
+        assertThat(walkSliding(b, limits)).isFalse();
+        // the default limit is checked the same way (200,015,872 = 3052 * 65536 = 12208 * 16384)
+        assertThat(walk(b)).isTrue();
+        assertSound(b, "one byte per opcode");
+
+        // around the limit: whenever the walk says clean, the machine does not reach its limit
+        for (int size : new int[] {65536, 65537, 131072, 131073}) {
+            byte[] p = oneBytePerOpcode(size);
+            for (long max = 65536 - 2 * DataOnlyWalk.SEGMENT - 3; max <= size + 3; max += 4099) {
+                for (long m : new long[] {max, max == 65536 - 2 * DataOnlyWalk.SEGMENT - 3 ? 65535 : size - 1L}) {
+                    PickleLimits l = PickleLimits.DEFAULT.withMaxOpcodes(m);
+                    boolean whole = DataOnlyWalk.clean(new ArrayByteSource(p), l, System.nanoTime() + 10_000_000_000L);
+                    if (whole || walkSliding(p, l)) {
+                        assertThat(PickleMachine.run(new ArrayByteSource(p), 0, l).clean())
+                                .as("size %d, limit %d", size, m).isTrue();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void manySmallPicklesAfterOneWithAHugeMemoDoNotEachClearThatMemo() throws Exception {
+        // a list memoized 4 million times (a 4 MB memo), then 99,999 pickles "None": clearing
+        // the whole memo at the start of each pickle took seconds (15 s with an 8 MB memo), so
+        // the walk ran out of time and the machine did all the work again
+        int n = 4_000_000;
+        byte[] b = new byte[1 + n + 1 + 2 * 99_999];
+        b[0] = ']';
+        Arrays.fill(b, 1, 1 + n, (byte) 0x94);
+        b[1 + n] = '.';
+        for (int i = 2 + n; i < b.length; i += 2) {
+            b[i] = 'N';
+            b[i + 1] = '.';
+        }
+        assertThat(DataOnlyWalk.clean(new ArrayByteSource(b), PickleLimits.DEFAULT, System.nanoTime() + 3_000_000_000L))
+                .isTrue();
+        // and a memo entry of the big pickle is gone in the next one
+        byte[] get = Arrays.copyOf(b, 1 + n + 1 + 4);
+        get[get.length - 4] = 'h';
+        get[get.length - 3] = (byte) 200;
+        get[get.length - 2] = '.';
+        get = Arrays.copyOf(get, get.length - 1);
+        assertThat(walk(get)).isFalse();
+    }
+
+    @Test
+    void theWalkGivesUpAtTheMachinesMarkLimitEvenBelowItsFirstArraySize() throws Exception {
+        PickleLimits d = PickleLimits.DEFAULT;
+        for (int max = 0; max <= 40; max++) {
+            PickleLimits limits = new PickleLimits(d.maxOpcodes(), d.maxMemo(), d.maxStack(), max, d.maxEvents(),
+                    d.maxLine(), d.keepString(), d.keepBudget(), d.maxPickles(), d.bufferSize(), d.maxTime(),
+                    d.containerItems());
+            for (int depth = 1; depth <= 40; depth++) {
+                // depth nested empty lists: MARK ... MARK EMPTY_LIST LIST ... LIST
+                PickleBuilder p = PickleBuilder.create().proto(2);
+                for (int i = 0; i < depth; i++) {
+                    p.mark();
+                }
+                p.emptyList();
+                for (int i = 0; i < depth; i++) {
+                    p.list();
+                }
+                byte[] b = p.stop().bytes();
+                boolean machineClean = PickleMachine.run(new ArrayByteSource(b), 0, limits).clean();
+                assertThat(machineClean).isEqualTo(depth <= max);
+                if (!machineClean) {
+                    assertThat(walkSliding(b, limits)).as("%d marks, limit %d", depth, max).isFalse();
+                    assertThat(DataOnlyWalk.clean(new ArrayByteSource(b), limits, System.nanoTime() + 10_000_000_000L))
+                            .isFalse();
+                }
+            }
+        }
+    }
+
     @Test
     void theWarmUpSampleIsCleanDataAndTheWarmUpSaysSo() {
         assertThat(DataOnlyWalk.warmUp()).isTrue();
