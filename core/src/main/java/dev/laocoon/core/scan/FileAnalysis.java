@@ -753,17 +753,20 @@ final class FileAnalysis {
             // Tensor data is never read (storages are raw bytes named data/<key>), nor the small
             // metadata records PyTorch reads as text; TorchScript source is reported as a whole.
             if (kerasV3 && (e.name().equals("config.json") || e.name().equals("metadata.json"))) {
-                if (e.name().equals("config.json")) {
-                    ByteSource m = memberSource(src, e, loc);
-                    if (m != null && m.size() <= MAX_IN_MEMORY) {
-                        keras(new String(readAll(m), java.nio.charset.StandardCharsets.UTF_8), loc, "config.json");
-                    }
+                ByteSource m = memberSource(src, e, loc);
+                if (e.name().equals("config.json") && m != null && m.size() <= MAX_IN_MEMORY) {
+                    keras(new String(readAll(m), java.nio.charset.StandardCharsets.UTF_8), loc, "config.json");
                 }
+                npyInSkippedMember(m, e, loc, depth, "Keras reads it as JSON");
                 continue;
             }
             if (prefix != null && (e.name().startsWith(prefix + "data/") && e.stored()
-                    || TORCH_METADATA.contains(e.name().substring(prefix.length()))
+                    || e.name().startsWith(prefix) && TORCH_METADATA.contains(e.name().substring(prefix.length()))
                     || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {
+                // numpy.load reads the same archive as .npz: any member starting with the .npy magic is
+                // an array to it (an object array is unpickled), whatever PyTorch makes of the member
+                npyInSkippedMember(memberSource(src, e, loc), e, loc, depth,
+                        "PyTorch reads it as raw bytes or text");
                 continue;
             }
             ByteSource member = memberSource(src, e, loc);
@@ -778,6 +781,25 @@ final class FileAnalysis {
             }
             boolean isPickleName = e.name().endsWith(".pkl");
             analyzeMember(member, loc, depth, prefix != null && isPickleName ? torchIds : null);
+        }
+    }
+
+    /**
+     * A member the archive's own loader reads as raw bytes, text or JSON (so it is not analysed)
+     * is still an array to numpy.load, which opens any zip as .npz and reads every member that
+     * starts with the .npy magic as an array, unpickling object arrays. Such a member is analysed
+     * as .npy, and is suspicious in itself.
+     */
+    private void npyInSkippedMember(ByteSource m, ZipEntry e, Location loc, int depth, String usual) throws IOException {
+        if (m == null) {
+            return;
+        }
+        byte[] magic = new byte[6];
+        if (m.readFully(0, magic, 0, 6) == 6 && (magic[0] & 0xff) == 0x93 && magic[1] == 'N' && magic[2] == 'U'
+                && magic[3] == 'M' && magic[4] == 'P' && magic[5] == 'Y') {
+            findings.add(new Finding(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name() + "' is a .npy array: "
+                    + usual + ", but numpy.load reads the archive as .npz and this member as an array", loc, ""));
+            analyze(m, loc, depth + 1);
         }
     }
 

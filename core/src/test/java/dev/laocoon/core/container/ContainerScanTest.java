@@ -410,6 +410,39 @@ class ContainerScanTest {
                 assertThat(f.location().members()).first().isEqualTo("b.npy");
             });
         }
+
+        /**
+         * numpy.load opens any zip as .npz and reads every member starting with the .npy magic as an
+         * array, whatever its name. Members that PyTorch or Keras read as raw bytes, text or JSON
+         * (and that were therefore skipped) are unpickled by np.load(allow_pickle=True)[name] when
+         * they are object arrays; checked with numpy 1.24.
+         */
+        @ParameterizedTest
+        @ValueSource(strings = {"data.pkl|data/x.npy", "archive/data.pkl|archive/data/0", "archive/data.pkl|archive/version",
+            "archive/data.pkl|archive/code/m.py", "config.json|metadata.json"})
+        void aSkippedMemberThatIsAnObjectArrayIsAnalysed(String names) {
+            String[] n = names.split("\\|");
+            byte[] first = n[0].equals("config.json")
+                    ? "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": []}}".getBytes()
+                    : ZipBuilder.torchStateDict("w", "0", 0);
+            ZipBuilder b = new ZipBuilder().add(n[0], first).add(n[1], npy("|O", "(1,)", EVIL));
+            if (n[0].endsWith("data.pkl")) {
+                b.add(n[0].replace("data.pkl", "data/0"), new byte[0]); // the storage the state dict names
+            }
+            byte[] z = b.bytes();
+            FileReport r = scan(z, "m.npz");
+            assertThat(r.verdict()).as(names).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).as(names).anySatisfy(f -> assertThat(f.message()).contains("numpy.load"));
+        }
+
+        @Test
+        void aMemberNameShorterThanTheTorchPrefixIsStillAnalysed() {
+            byte[] z = new ZipBuilder().add("archive/data.pkl", ZipBuilder.torchStateDict("w", "0", 0))
+                    .add("archive/data/0", new byte[0]).add("x", EVIL).bytes();
+            FileReport r = scan(z, "m.pt");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).noneSatisfy(f -> assertThat(f.message()).contains("internal error"));
+        }
     }
 
     @Nested
