@@ -26,7 +26,6 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 import java.util.zip.Inflater;
 import java.util.zip.InflaterInputStream;
 
@@ -82,7 +81,15 @@ final class FileAnalysis {
         if (n >= 3 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b && head[2] == 8) {
             any = true;
             formats.add("gzip");
-            decompressed(src, where, depth, "gunzip", in -> new GZIPInputStream(in, 65536));
+            // read as Python's gzip reads it: every member (the JDK's reader stops early in some cases)
+            java.util.List<dev.laocoon.core.container.PyGzipInputStream> gz = new java.util.ArrayList<>(1);
+            decompressed(src, where, depth, "gunzip", in -> {
+                gz.add(new dev.laocoon.core.container.PyGzipInputStream(in));
+                return gz.get(0);
+            });
+            for (String p : gz.isEmpty() ? List.<String>of() : gz.get(0).problems()) {
+                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, p, where.withMember("<gunzip>"), ""));
+            }
         } else if (n >= 4 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' && head[3] >= '1' && head[3] <= '9') {
             any = true;
             formats.add("bz2");

@@ -261,6 +261,70 @@ class ContainerScanTest {
             assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().render()).isEqualTo("evil.pkl.gz!<gunzip>@2"));
         }
 
+        /** A gzip member with the header-CRC flag and a header CRC that is wrong (Python's gzip never checks it). */
+        static byte[] gzipWrongHeaderCrc(byte[] data) throws IOException {
+            byte[] g = gzip(data);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            out.write(g, 0, 3);
+            out.write(g[3] | 2); // FHCRC
+            out.write(g, 4, 6);
+            out.write(new byte[] {0x12, 0x34});
+            out.write(g, 10, g.length - 10);
+            return out.toByteArray();
+        }
+
+        static byte[] concat(byte[]... parts) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            for (byte[] p : parts) {
+                out.writeBytes(p);
+            }
+            return out.toByteArray();
+        }
+
+        /** The three header pickles of a legacy torch.save file (magic, protocol, sys_info). */
+        static byte[] legacyHeader() {
+            return PickleBuilder.create().raw(LegacyTorch.MAGIC).proto(2).binint2(1001).stop()
+                    .proto(2).emptyDict().str("little_endian").newTrue().setitem().stop().bytes();
+        }
+
+        /**
+         * torch.load(gzip.open(f)) and joblib read every gzip member, skip zero bytes between
+         * members and never check the header CRC. The JDK's GZIPInputStream stopped silently at a
+         * second member whose header CRC is wrong, or after zero padding, so the object pickle of
+         * this legacy checkpoint was never seen (safe; torch 1.13 ran it).
+         */
+        @ParameterizedTest
+        @ValueSource(strings = {"wrong-header-crc", "zero-padding"})
+        void everyGzipMemberIsReadAsPythonReadsThem(String trick) throws IOException {
+            byte[] second = trick.equals("wrong-header-crc") ? gzipWrongHeaderCrc(EVIL) : concat(new byte[7], gzip(EVIL));
+            FileReport r = scan(concat(gzip(legacyHeader()), second), "m.pt.gz");
+            assertThat(r.verdict()).as(trick).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void aWrongHeaderCrcAloneIsNotAProblem() throws IOException {
+            assertThat(scan(gzipWrongHeaderCrc(PickleBuilder.create().proto(4).emptyList().stop().bytes()), "d.gz")
+                    .verdict()).isEqualTo(Severity.SAFE);
+        }
+
+        @Test
+        void dataAfterTheLastMemberIsSuspiciousAndThePayloadStillFound() throws IOException {
+            byte[] clean = PickleBuilder.create().proto(4).emptyList().stop().bytes();
+            FileReport r = scan(concat(gzip(clean), "garbage".getBytes()), "d.gz");
+            assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("not a gzip member"));
+            assertThat(scan(concat(gzip(EVIL), "garbage".getBytes()), "e.gz").verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void aWrongTrailerCrcIsSuspiciousAndThePayloadStillFound() throws IOException {
+            byte[] g = gzip(EVIL);
+            g[g.length - 8] ^= 1;
+            FileReport r = scan(g, "e.gz");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("CRC-32"));
+        }
+
         @Test
         void gzippedPlainDataIsSafe() throws IOException {
             assertThat(scan(gzip(PickleBuilder.create().proto(4).emptyList().stop().bytes()), "d.gz").verdict())
