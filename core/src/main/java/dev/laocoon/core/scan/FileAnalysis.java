@@ -99,7 +99,7 @@ final class FileAnalysis {
                 && head[4] == 'Z' && head[5] == 0) {
             any = true;
             formats.add("xz");
-            decompressed(src, where, depth, "unxz", in -> new org.tukaani.xz.XZInputStream(in, 64 * 1024) /* KiB */);
+            lzma(src, where, depth, "unxz");
         } else if (n >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
                 && (head[3] & 0xff) == 0xfd) {
             any = true;
@@ -110,9 +110,6 @@ final class FileAnalysis {
             formats.add("lz4");
             decompressed(src, where, depth, "unlz4",
                     in -> new org.apache.commons.compress.compressors.lz4.FramedLZ4CompressorInputStream(in, true));
-        } else if (n >= 13 && (head[0] & 0xff) == 0x5d && head[1] == 0 && head[2] == 0) {
-            // LZMA-alone: properties 0x5d and a dictionary size; only when it decodes
-            any |= decompressed(src, where, depth, "unlzma", in -> new org.tukaani.xz.LZMAInputStream(in, 64 * 1024) /* KiB */);
         } else if (n >= 2 && (head[0] & 0x0f) == 8 && ((head[0] & 0xff) << 8 | (head[1] & 0xff)) % 31 == 0
                 && (head[0] & 0xff) >> 4 <= 7 && (head[1] & 0x20) == 0) {
             // zlib header (CMF/FLG check); only treated as zlib when it inflates
@@ -130,6 +127,12 @@ final class FileAnalysis {
                 decompressed(new SliceByteSource(src, off, src.size() - off), where, depth, "joblib-zfile",
                         in -> new InflaterInputStream(in, new Inflater(), 65536));
             }
+        }
+        if (dev.laocoon.core.container.PyLzmaInputStream.looksLikeAlone(head, n)) {
+            // LZMA-alone as Python's lzma.open (format auto) accepts it: any properties below 225 and
+            // any dictionary size liblzma takes, not only xz's defaults; counted only when it decodes
+            // (a separate test: such a header can also start a zlib stream or other data)
+            any |= lzma(src, where, depth, "unlzma");
         }
         if (n >= 6 && head[0] == '7' && head[1] == 'z' && (head[2] & 0xff) == 0xbc && (head[3] & 0xff) == 0xaf
                 && head[4] == 0x27 && head[5] == 0x1c) {
@@ -883,13 +886,26 @@ final class FileAnalysis {
         InputStream open(InputStream in) throws IOException;
     }
 
+    /** .xz or .lzma, every stream that Python's lzma.open reads; problems are suspicious. */
+    private boolean lzma(ByteSource src, Location where, int depth, String member) throws IOException {
+        java.util.List<dev.laocoon.core.container.PyLzmaInputStream> l = new java.util.ArrayList<>(1);
+        boolean done = decompressed(src, where, depth, member, in -> {
+            l.add(new dev.laocoon.core.container.PyLzmaInputStream(in));
+            return l.get(0);
+        });
+        for (String p : done && !l.isEmpty() ? l.get(0).problems() : List.<String>of()) {
+            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, p, where.withMember("<" + member + ">"), ""));
+        }
+        return done;
+    }
+
     private boolean decompressed(ByteSource src, Location where, int depth, String member, Decoder d) throws IOException {
         Location loc = where.withMember("<" + member + ">");
         ByteSource out;
         try {
             out = inflate(new SourceInputStream(src), src.size(), loc, d);
         } catch (IOException e) {
-            if (member.equals("zlib") || member.equals("unlzma")) {
+            if (member.equals("zlib") || member.equals("unlzma") && !(e instanceof org.tukaani.xz.MemoryLimitException)) {
                 return false;
             }
             findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,

@@ -325,6 +325,45 @@ class ContainerScanTest {
             assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("CRC-32"));
         }
 
+        /** An LZMA-alone stream (unknown size, end marker) with the given lc/lp/pb and dictionary size. */
+        static byte[] lzmaAlone(byte[] data, int lc, int lp, int pb, int dict) throws IOException {
+            org.tukaani.xz.LZMA2Options o = new org.tukaani.xz.LZMA2Options();
+            o.setLcLp(lc, lp);
+            o.setPb(pb);
+            o.setDictSize(dict);
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (OutputStream l = new org.tukaani.xz.LZMAOutputStream(out, o, -1)) {
+                l.write(data);
+            }
+            return out.toByteArray();
+        }
+
+        /**
+         * Python's lzma.open (format auto) reads stream after stream, xz or LZMA-alone, and takes
+         * LZMA-alone headers with any properties. Laocoon read one LZMA-alone stream, and only with
+         * xz's default properties: a legacy checkpoint whose object pickle was a second stream was
+         * safe, a pickle with lc=lp=pb=0 was not recognised (notice); torch 1.13 and pickle ran both.
+         */
+        @Test
+        void everyLzmaStreamIsReadAsPythonReadsThem() throws IOException {
+            byte[] head = lzmaAlone(legacyHeader(), 3, 0, 2, 1 << 16);
+            for (byte[] second : new byte[][] {lzmaAlone(EVIL, 3, 0, 2, 1 << 16), compress(EVIL, "xz")}) {
+                assertThat(scan(concat(head, second), "m.pt.lzma").verdict()).isEqualTo(Severity.MALICIOUS);
+            }
+            assertThat(scan(lzmaAlone(EVIL, 0, 0, 0, 4096), "e.pkl.lzma").verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(scan(lzmaAlone(EVIL, 1, 2, 3, 3 << 20), "e.pkl.lzma").verdict()).isEqualTo(Severity.MALICIOUS);
+            // an xz stream followed by an LZMA-alone one: Python reads both
+            assertThat(scan(concat(compress(legacyHeader(), "xz"), lzmaAlone(EVIL, 3, 0, 2, 1 << 16)), "m.pt.xz")
+                    .verdict()).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void aSingleLzmaStreamOfPlainDataStaysSafe() throws IOException {
+            byte[] clean = PickleBuilder.create().proto(4).emptyList().stop().bytes();
+            assertThat(scan(lzmaAlone(clean, 0, 0, 0, 4096), "d.lzma").verdict()).isEqualTo(Severity.SAFE);
+            assertThat(scan(compress(clean, "xz"), "d.xz").verdict()).isEqualTo(Severity.SAFE);
+        }
+
         @Test
         void gzippedPlainDataIsSafe() throws IOException {
             assertThat(scan(gzip(PickleBuilder.create().proto(4).emptyList().stop().bytes()), "d.gz").verdict())
