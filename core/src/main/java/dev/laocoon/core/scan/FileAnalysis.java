@@ -908,6 +908,30 @@ final class FileAnalysis {
             if (member.equals("zlib") || member.equals("unlzma") && !(e instanceof org.tukaani.xz.MemoryLimitException)) {
                 return false;
             }
+            if (e instanceof Damaged dmg) {
+                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, "compressed data is damaged after "
+                        + dmg.decoded.length + " bytes (" + e.getMessage() + "); the bytes before the damage were analysed",
+                        loc, ""));
+                analyze(new ArrayByteSource(dmg.decoded), loc, depth + 1);
+                return true;
+            }
+            if (member.equals("bunzip2")) {
+                // Commons' reader loses the streams it decoded when junk follows them; Python's bz2 keeps
+                // them and ignores the junk. The first stream alone is then read and analysed.
+                ByteSource first = null;
+                try {
+                    first = inflate(new SourceInputStream(src), src.size(), loc,
+                            in -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(in, false));
+                } catch (IOException again) {
+                    // nothing decodes: reported below
+                }
+                if (first != null && first.size() > 0) {
+                    findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, "compressed data is damaged ("
+                            + e.getMessage() + "); the first stream was analysed", loc, ""));
+                    analyze(first, loc, depth + 1);
+                    return true;
+                }
+            }
             findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
                     "compressed data is damaged (" + e.getMessage() + "); the rest was not analysed", loc, ""));
             return true;
@@ -1101,13 +1125,37 @@ final class FileAnalysis {
     }
 
     /** Decompresses into memory within the limits; a bomb becomes a finding and null. */
+    /** Decompression failed after some bytes came out: those are still analysed (fail closed). */
+    static final class Damaged extends IOException {
+        private static final long serialVersionUID = 1L;
+        final transient byte[] decoded;
+
+        Damaged(IOException cause, byte[] decoded) {
+            super(cause.getMessage(), cause);
+            this.decoded = decoded;
+        }
+    }
+
     private ByteSource inflate(InputStream raw, long compressed, Location loc, Decoder d) throws IOException {
         try (InputStream in = d.open(raw)) {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             byte[] chunk = new byte[65536];
             long total = 0;
             int r;
-            while ((r = in.read(chunk)) > 0) {
+            while (true) {
+                try {
+                    r = in.read(chunk);
+                } catch (IOException e) {
+                    // Python's bz2 and lzma readers stop quietly at trailing data that is not a stream,
+                    // and a loader may read a damaged stream up to the damage: what came out counts
+                    if (buf.size() > 0) {
+                        throw new Damaged(e, buf.toByteArray());
+                    }
+                    throw e;
+                }
+                if (r <= 0) {
+                    break;
+                }
                 total += r;
                 inflated += r;
                 if (total > MAX_IN_MEMORY || inflated > MAX_INFLATED

@@ -254,6 +254,34 @@ class ContainerScanTest {
             return out.toByteArray();
         }
 
+        /**
+         * Python's bz2 reader (bz2.open, as torch.load and pickle.load read it) stops quietly at
+         * trailing data that is not a stream and returns what it decoded; the JDK-side decoder
+         * throws there. What was decoded before the damage is analysed, and the damage reported.
+         */
+        @Test
+        void aPayloadBeforeTrailingJunkInABz2FileIsStillFound() throws IOException {
+            byte[] b = compress(EVIL, "bz2");
+            byte[] junk = java.util.Arrays.copyOf(b, b.length + 17);
+            System.arraycopy("junk-not-a-stream".getBytes(StandardCharsets.US_ASCII), 0, junk, b.length, 17);
+            FileReport r = scan(junk, "evil.pkl.bz2");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("damaged"));
+            // and without the junk there is nothing to report but the payload
+            assertThat(scan(b, "evil.pkl.bz2").findings()).noneSatisfy(f -> assertThat(f.message()).contains("damaged"));
+        }
+
+        /** A stream that breaks after its first block: the bytes decoded before the damage are analysed. */
+        @Test
+        void bytesDecodedBeforeDamageAreAnalysed() throws IOException {
+            byte[] data = java.util.Arrays.copyOf(EVIL, EVIL.length + 200_000); // two 64 KB lz4 blocks or more
+            byte[] lz4 = compress(data, "lz4");
+            byte[] cut = java.util.Arrays.copyOf(lz4, lz4.length - 100);
+            FileReport r = scan(cut, "evil.pkl.lz4");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("damaged after"));
+        }
+
         @Test
         void gzippedPayloadIsFoundInsideTheWrapper() throws IOException {
             FileReport r = scan(gzip(EVIL), "evil.pkl.gz");
