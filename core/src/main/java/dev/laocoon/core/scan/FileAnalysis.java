@@ -486,6 +486,23 @@ final class FileAnalysis {
         return true;
     }
 
+    /**
+     * JSON bytes as Keras's json.loads(bytes) reads them: UTF-8, or UTF-16/32 (with or without a
+     * BOM), which Jackson detects the same way; text that does not decode is passed on as UTF-8,
+     * where the config check reports it as not valid JSON.
+     */
+    private static String jsonText(byte[] b) {
+        boolean unicode = b.length >= 2 && (b[0] == 0 || b[1] == 0 || (b[0] & 0xff) == 0xfe || (b[0] & 0xff) == 0xff);
+        if (unicode) {
+            try {
+                return new com.fasterxml.jackson.databind.ObjectMapper(Json.FACTORY).readTree(b).toString();
+            } catch (IOException | RuntimeException notJson) {
+                // falls through
+            }
+        }
+        return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     // ------------------------------------------------------------------ keras
 
     private void hdf5(ByteSource src, Location where) {
@@ -765,7 +782,7 @@ final class FileAnalysis {
             if (kerasV3 && (e.name().equals("config.json") || e.name().equals("metadata.json"))) {
                 ByteSource m = memberSource(src, e, loc);
                 if (e.name().equals("config.json") && m != null && m.size() <= MAX_IN_MEMORY) {
-                    keras(new String(readAll(m), java.nio.charset.StandardCharsets.UTF_8), loc, "config.json");
+                    keras(jsonText(readAll(m)), loc, "config.json");
                 }
                 npyInSkippedMember(m, e, loc, depth, "Keras reads it as JSON");
                 continue;

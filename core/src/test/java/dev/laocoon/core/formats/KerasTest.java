@@ -40,12 +40,16 @@ class KerasTest {
     }
 
     FileReport keras(String configJson) throws Exception {
+        return keras(configJson.getBytes(StandardCharsets.UTF_8));
+    }
+
+    FileReport keras(byte[] configJson) throws Exception {
         Path w = dir.resolve("w.h5");
         try (io.jhdf.WritableHdfFile f = io.jhdf.HdfFile.write(w)) {
             f.putGroup("layers");
         }
         byte[] z = new ZipBuilder().add("metadata.json", "{\"keras_version\": \"3.0.0\"}".getBytes(StandardCharsets.UTF_8))
-                .add("config.json", configJson.getBytes(StandardCharsets.UTF_8))
+                .add("config.json", configJson)
                 .add("model.weights.h5", java.nio.file.Files.readAllBytes(w)).bytes();
         return new Scanner().scanSource(new ArrayByteSource(z), "m.keras", System.nanoTime());
     }
@@ -85,6 +89,19 @@ class KerasTest {
             assertThat(f.location().within().path()).isEqualTo("/config/layers/0");
             assertThat(f.location().render()).isEqualTo("m.keras!config.json[/config/layers/0]");
         });
+    }
+
+    /** json.loads(bytes) also reads UTF-16 and UTF-32, with or without a BOM: so does Keras's load_model. */
+    @Test
+    void kerasV3ConfigInUtf16OrUtf32IsStillChecked() throws Exception {
+        String cfg = "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": \"Lambda\", "
+                + "\"config\": {\"function\": {\"class_name\": \"__lambda__\", \"config\": {\"code\": \"" + CODE + "\"}}}}]}}";
+        for (java.nio.charset.Charset cs : new java.nio.charset.Charset[] {StandardCharsets.UTF_16, StandardCharsets.UTF_16LE,
+            StandardCharsets.UTF_16BE, java.nio.charset.Charset.forName("UTF-32LE")}) {
+            FileReport r = keras(cfg.getBytes(cs));
+            assertThat(r.verdict()).as(cs.name()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).as(cs.name()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
+        }
     }
 
     /** Keras reads config.json as bytes with json.loads, which accepts a UTF-8 BOM and NaN. */
