@@ -17,6 +17,18 @@ import java.nio.charset.StandardCharsets;
  */
 class FormatReadersFuzzTest {
 
+    /** The Python-literal reader (.npy headers): a value or Bad, never another exception or a hang. */
+    @FuzzTest(maxDuration = "2m")
+    void pyLiteral(byte[] data) {
+        String text = new String(data, StandardCharsets.ISO_8859_1);
+        try {
+            Object v = PyLiteral.parse(text);
+            assertThat(PyLiteral.strings(v)).isNotNull();
+        } catch (PyLiteral.Bad expected) {
+            // not a literal this reader understands
+        }
+    }
+
     @FuzzTest(maxDuration = "2m")
     void gguf(byte[] data) throws IOException {
         byte[] b = withPrefix("GGUF", data);
