@@ -3,8 +3,6 @@ package dev.laocoon.core.container;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.zip.CRC32;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
@@ -20,7 +18,7 @@ import java.util.zip.ZipException;
  * unfinished member), the bytes decoded so far are kept, the reading stops or goes on as far as
  * possible, and the reason is listed in {@link #problems()}; the caller reports them.
  */
-public final class PyGzipInputStream extends InputStream {
+public final class PyGzipInputStream extends PythonLikeInputStream {
     private static final int FHCRC = 2;
     private static final int FEXTRA = 4;
     private static final int FNAME = 8;
@@ -30,7 +28,6 @@ public final class PyGzipInputStream extends InputStream {
     private final Inflater inf = new Inflater(true);
     private final CRC32 crc = new CRC32();
     private final byte[] buf = new byte[65536];
-    private final List<String> problems = new ArrayList<>();
     private int bufLen;
     private boolean inMember;
     private boolean eof;
@@ -39,22 +36,6 @@ public final class PyGzipInputStream extends InputStream {
 
     public PyGzipInputStream(InputStream raw) {
         in = new PushbackInputStream(raw, buf.length);
-    }
-
-    /** Where Python's gzip module would raise or stop (each a short sentence); empty for a clean file. */
-    public List<String> problems() {
-        return problems;
-    }
-
-    /** The number of members begun. */
-    public int members() {
-        return members;
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] b = new byte[1];
-        return read(b, 0, 1) <= 0 ? -1 : b[0] & 0xff;
     }
 
     @Override

@@ -3,8 +3,6 @@ package dev.laocoon.core.container;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PushbackInputStream;
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * .xz and .lzma read as Python's lzma.open reads them (format auto-detected): stream after
@@ -15,11 +13,10 @@ import java.util.List;
  * <p>Problems (trailing data, a stream that breaks off) are listed in {@link #problems()}; the
  * bytes decoded so far are kept.
  */
-public final class PyLzmaInputStream extends InputStream {
+public final class PyLzmaInputStream extends PythonLikeInputStream {
     private static final int MEMORY_KIB = 64 * 1024;
 
     private final PushbackInputStream in;
-    private final List<String> problems = new ArrayList<>();
     private InputStream stream;
     private int streams;
     private boolean eof;
@@ -27,10 +24,6 @@ public final class PyLzmaInputStream extends InputStream {
 
     public PyLzmaInputStream(InputStream raw) {
         in = new PushbackInputStream(raw, 16);
-    }
-
-    public List<String> problems() {
-        return problems;
     }
 
     /**
@@ -55,12 +48,6 @@ public final class PyLzmaInputStream extends InputStream {
         }
         long size = ZipArchive.u32(h, 5) | ZipArchive.u32(h, 9) << 32;
         return size == -1 || (size >= 0 && size < (1L << 38));
-    }
-
-    @Override
-    public int read() throws IOException {
-        byte[] b = new byte[1];
-        return read(b, 0, 1) <= 0 ? -1 : b[0] & 0xff;
     }
 
     @Override

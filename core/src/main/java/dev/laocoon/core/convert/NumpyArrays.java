@@ -69,6 +69,20 @@ public final class NumpyArrays {
         return m;
     }
 
+    /**
+     * Whether a descr (a string, a structured list, or the raw header text when it was not
+     * understood) may make numpy build an object array: any string in it names the object
+     * type ('O' or 'object', in any spelling numpy accepts). Conservative on purpose.
+     */
+    public static boolean mentionsObject(Object descr) {
+        for (String t : PyLiteral.strings(descr)) {
+            if (t.contains("O") || t.toLowerCase(java.util.Locale.ROOT).contains("object")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static boolean isNpy(ByteSource src) throws IOException {
         byte[] h = new byte[6];
         return src.readFully(0, h, 0, 6) == 6 && java.util.Arrays.equals(h, MAGIC);
@@ -110,10 +124,8 @@ public final class NumpyArrays {
                     + "fortran_order and shape): " + header.strip());
         }
         Object descrValue = fields.get("descr");
-        for (String t : PyLiteral.strings(descrValue)) {
-            if (t.contains("O") || t.toLowerCase(java.util.Locale.ROOT).contains("object")) {
-                return Node.Other.of("an object array (its items are pickled objects; not converted)");
-            }
+        if (mentionsObject(descrValue)) {
+            return Node.Other.of("an object array (its items are pickled objects; not converted)");
         }
         if (!(descrValue instanceof String descr)) {
             return new Node.Other("a structured array", "structured dtypes have no safetensors equivalent");

@@ -82,19 +82,15 @@ final class FileAnalysis {
             any = true;
             formats.add("gzip");
             // read as Python's gzip reads it: every member (the JDK's reader stops early in some cases)
-            java.util.List<dev.laocoon.core.container.PyGzipInputStream> gz = new java.util.ArrayList<>(1);
-            decompressed(src, where, depth, "gunzip", in -> {
-                gz.add(new dev.laocoon.core.container.PyGzipInputStream(in));
-                return gz.get(0);
-            });
-            for (String p : gz.isEmpty() ? List.<String>of() : gz.get(0).problems()) {
-                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, p, where.withMember("<gunzip>"), ""));
-            }
+            pythonLike(src, where, depth, "gunzip", dev.laocoon.core.container.PyGzipInputStream::new);
         } else if (n >= 4 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h' && head[3] >= '1' && head[3] <= '9') {
             any = true;
             formats.add("bz2");
+            // Commons' reader loses the streams it decoded when junk follows them; Python's bz2 keeps
+            // them and ignores the junk: then the first stream alone is read and analysed.
             decompressed(src, where, depth, "bunzip2",
-                    in -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(in, true));
+                    in -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(in, true),
+                    in -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(in, false));
         } else if (n >= 6 && (head[0] & 0xff) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X'
                 && head[4] == 'Z' && head[5] == 0) {
             any = true;
@@ -195,7 +191,7 @@ final class FileAnalysis {
 
     /**
      * The whole content of a (bounded) source. Several checks of one file need it (protobuf
-     * models, the data-only walk, text repository files), so the last one read is kept.
+     * models, text repository files, JSON), so the last one read is kept.
      */
     private byte[] readAll(ByteSource src) throws IOException {
         if (src != wholeOf) {
@@ -424,8 +420,7 @@ final class FileAnalysis {
         }
         // Python's json.loads(bytes) also reads UTF-8 with a BOM and UTF-16/32 (with or without a BOM);
         // Jackson detects the same encodings from the first bytes
-        boolean unicode = start == 0 && src.readFully(0, h, 0, 2) == 2
-                && (h[0] == 0 || h[1] == 0 || (h[0] & 0xff) == 0xef || (h[0] & 0xff) == 0xfe || (h[0] & 0xff) == 0xff);
+        boolean unicode = start == 0 && src.readFully(0, h, 0, 2) == 2 && unicodeJson(h[0], h[1]);
         if (h[0] != '{' && h[0] != '[' && !unicode) {
             return false;
         }
@@ -471,10 +466,8 @@ final class FileAnalysis {
             formats.add("keras-json");
             String text;
             try {
-                text = unicode
-                        ? new com.fasterxml.jackson.databind.ObjectMapper(Json.FACTORY).readTree(new SourceInputStream(src)).toString()
-                        : new String(readAll(src), java.nio.charset.StandardCharsets.UTF_8);
-            } catch (IOException | RuntimeException unreadable) {
+                text = jsonText(readAll(src));
+            } catch (IOException unreadable) {
                 findings.add(new Finding(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS,
                         "Keras model JSON that cannot be read a second time: " + unreadable.getMessage(), where, ""));
                 return true;
@@ -492,8 +485,7 @@ final class FileAnalysis {
      * where the config check reports it as not valid JSON.
      */
     private static String jsonText(byte[] b) {
-        boolean unicode = b.length >= 2 && (b[0] == 0 || b[1] == 0 || (b[0] & 0xff) == 0xfe || (b[0] & 0xff) == 0xff);
-        if (unicode) {
+        if (b.length >= 2 && unicodeJson(b[0], b[1])) {
             try {
                 return new com.fasterxml.jackson.databind.ObjectMapper(Json.FACTORY).readTree(b).toString();
             } catch (IOException | RuntimeException notJson) {
@@ -501,6 +493,11 @@ final class FileAnalysis {
             }
         }
         return new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** First bytes of JSON that is not plain UTF-8: a BOM, or the zero bytes of UTF-16/32. */
+    private static boolean unicodeJson(byte b0, byte b1) {
+        return b0 == 0 || b1 == 0 || (b0 & 0xff) == 0xef || (b0 & 0xff) == 0xfe || (b0 & 0xff) == 0xff;
     }
 
     // ------------------------------------------------------------------ keras
@@ -687,12 +684,7 @@ final class FileAnalysis {
         }
         Object descrValue = fields == null ? null : fields.get("descr");
         String descr = descrValue instanceof String d ? d : null;
-        java.util.List<String> texts = descrValue != null ? dev.laocoon.core.formats.PyLiteral.strings(descrValue)
-                : java.util.List.of(header);
-        boolean object = false;
-        for (String t : texts) {
-            object |= t.contains("O") || t.toLowerCase(java.util.Locale.ROOT).contains("object");
-        }
+        boolean object = dev.laocoon.core.convert.NumpyArrays.mentionsObject(descrValue != null ? descrValue : header);
         if (!object) {
             if (descr != null && Npy.PLAIN.matcher(descr).matches()) {
                 return; // numeric data: numpy.load reads raw bytes
@@ -903,20 +895,38 @@ final class FileAnalysis {
         InputStream open(InputStream in) throws IOException;
     }
 
-    /** .xz or .lzma, every stream that Python's lzma.open reads; problems are suspicious. */
+    /** .xz or .lzma, every stream that Python's lzma.open reads. */
     private boolean lzma(ByteSource src, Location where, int depth, String member) throws IOException {
-        java.util.List<dev.laocoon.core.container.PyLzmaInputStream> l = new java.util.ArrayList<>(1);
-        boolean done = decompressed(src, where, depth, member, in -> {
-            l.add(new dev.laocoon.core.container.PyLzmaInputStream(in));
-            return l.get(0);
-        });
-        for (String p : done && !l.isEmpty() ? l.get(0).problems() : List.<String>of()) {
-            findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, p, where.withMember("<" + member + ">"), ""));
+        return pythonLike(src, where, depth, member, dev.laocoon.core.container.PyLzmaInputStream::new);
+    }
+
+    /**
+     * Decompresses with a reader that reads as Python's module does; where Python would raise or
+     * stop (its problems) is suspicious, once the data turned out to be of that format.
+     */
+    private boolean pythonLike(ByteSource src, Location where, int depth, String member,
+            java.util.function.Function<InputStream, dev.laocoon.core.container.PythonLikeInputStream> open)
+            throws IOException {
+        dev.laocoon.core.container.PythonLikeInputStream[] made = new dev.laocoon.core.container.PythonLikeInputStream[1];
+        boolean done = decompressed(src, where, depth, member, in -> made[0] = open.apply(in));
+        if (done && made[0] != null) {
+            for (String p : made[0].problems()) {
+                findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, p, where.withMember("<" + member + ">"), ""));
+            }
         }
         return done;
     }
 
     private boolean decompressed(ByteSource src, Location where, int depth, String member, Decoder d) throws IOException {
+        return decompressed(src, where, depth, member, d, null);
+    }
+
+    /**
+     * As above; when {@code d} fails before producing anything, {@code fallback} (if any) reads
+     * what it can, which is analysed with the failure reported.
+     */
+    private boolean decompressed(ByteSource src, Location where, int depth, String member, Decoder d, Decoder fallback)
+            throws IOException {
         Location loc = where.withMember("<" + member + ">");
         ByteSource out;
         try {
@@ -932,20 +942,17 @@ final class FileAnalysis {
                 analyze(new ArrayByteSource(dmg.decoded), loc, depth + 1);
                 return true;
             }
-            if (member.equals("bunzip2")) {
-                // Commons' reader loses the streams it decoded when junk follows them; Python's bz2 keeps
-                // them and ignores the junk. The first stream alone is then read and analysed.
-                ByteSource first = null;
+            if (fallback != null) {
+                ByteSource part = null;
                 try {
-                    first = inflate(new SourceInputStream(src), src.size(), loc,
-                            in -> new org.apache.commons.compress.compressors.bzip2.BZip2CompressorInputStream(in, false));
+                    part = inflate(new SourceInputStream(src), src.size(), loc, fallback);
                 } catch (IOException again) {
                     // nothing decodes: reported below
                 }
-                if (first != null && first.size() > 0) {
+                if (part != null && part.size() > 0) {
                     findings.add(new Finding(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, "compressed data is damaged ("
-                            + e.getMessage() + "); the first stream was analysed", loc, ""));
-                    analyze(first, loc, depth + 1);
+                            + e.getMessage() + "); the part that decodes on its own was analysed", loc, ""));
+                    analyze(part, loc, depth + 1);
                     return true;
                 }
             }
