@@ -36,7 +36,7 @@ class ScanSnapshotTest {
     @Test
     void fixturesScanAsInTheSnapshot() throws IOException {
         TreeMap<String, byte[]> inputs = new TreeMap<>();
-        try (InputStream raw = ScanSnapshotTest.class.getResourceAsStream("snapshot-inputs.tar.gz");
+        try (InputStream raw = ScanSnapshotTest.class.getResourceAsStream("/dev/laocoon/core/scan/snapshot-inputs.tar.gz");
              TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(raw))) {
             TarArchiveEntry e;
             while ((e = tar.getNextEntry()) != null) {
@@ -49,8 +49,10 @@ class ScanSnapshotTest {
         try (Stream<Path> s = Files.walk(resources)) {
             for (Path p : s.filter(Files::isRegularFile).toList()) {
                 String rel = resources.relativize(p).toString().replace('\\', '/');
-                if (!rel.startsWith("dev/laocoon/core/scan/")) { // not the snapshot's own files
-                    inputs.put("resources/" + rel, Files.readAllBytes(p));
+                if (!rel.contains("/scan/snapshot-") && !rel.contains("/snapshot/")) { // not the snapshot's own files
+                    // named by folder and file only, so that moving a test package keeps the name
+                    String name = "resources/" + p.getParent().getFileName() + "/" + p.getFileName();
+                    assertThat(inputs.put(name, Files.readAllBytes(p))).as(name).isNull();
                 }
             }
         }
