@@ -34,8 +34,8 @@ public final class BenchPickle {
             return;
         }
         byte[] data = java.nio.file.Files.readAllBytes(java.nio.file.Path.of(args[0]));
-        dev.laocoon.core.pickle.PickleTrace t = dev.laocoon.core.pickle.PickleMachine.run(
-                new dev.laocoon.core.source.ArrayByteSource(data), 0, dev.laocoon.core.pickle.PickleLimits.DEFAULT);
+        dev.laocoon.core.internal.pickle.PickleTrace t = dev.laocoon.core.internal.pickle.PickleMachine.run(
+                new dev.laocoon.core.source.ArrayByteSource(data), 0, dev.laocoon.core.internal.pickle.PickleLimits.DEFAULT);
         long opcodes = t.pickles().stream().mapToLong(p -> p.opcodes()).sum();
         System.out.println("bytes=" + data.length + " opcodes=" + opcodes + " clean=" + t.clean());
     }

@@ -1,12 +1,12 @@
 package dev.laocoon.bench;
 
 import dev.laocoon.core.kb.KnowledgeBase;
-import dev.laocoon.core.pickle.DataOnlyWalk;
-import dev.laocoon.core.pickle.PickleLimits;
-import dev.laocoon.core.pickle.PickleMachine;
-import dev.laocoon.core.pickle.PickleTrace;
-import dev.laocoon.core.scan.FileReport;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.internal.pickle.DataOnlyWalk;
+import dev.laocoon.core.internal.pickle.PickleLimits;
+import dev.laocoon.core.internal.pickle.PickleMachine;
+import dev.laocoon.core.internal.pickle.PickleTrace;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;

@@ -8,9 +8,9 @@ import dev.laocoon.core.convert.Node;
 import dev.laocoon.core.convert.SafetensorsFile;
 import dev.laocoon.core.convert.TempFiles;
 import dev.laocoon.core.convert.TensorRef;
-import dev.laocoon.core.formats.SafetensorsValidator;
+import dev.laocoon.core.internal.format.SafetensorsValidator;
 import dev.laocoon.core.report.Printable;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;
@@ -101,7 +101,7 @@ final class ConvertCommands {
         Converter.Outcome r;
         try {
             // the scan that precedes conversion uses the --policy given here
-            Scanner scanner = new Scanner(Main.knowledgeBase(a), dev.laocoon.core.pickle.PickleLimits.DEFAULT);
+            Scanner scanner = new Scanner(Main.knowledgeBase(a), dev.laocoon.core.internal.pickle.PickleLimits.DEFAULT);
             r = new Converter(scanner, null).convert(input, target, o);
         } catch (ConvertException e) {
             err.println("laocoon convert: " + Printable.of(input.toString()) + ": " + Printable.lines(e.getMessage()));

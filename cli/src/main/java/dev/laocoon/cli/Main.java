@@ -3,13 +3,13 @@ package dev.laocoon.cli;
 import dev.laocoon.core.explain.PickleExplainer;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
-import dev.laocoon.core.pickle.PickleLimits;
+import dev.laocoon.core.internal.pickle.PickleLimits;
 import dev.laocoon.core.report.JsonReport;
 import dev.laocoon.core.report.Printable;
 import dev.laocoon.core.report.TextReport;
-import dev.laocoon.core.scan.FileReport;
-import dev.laocoon.core.scan.ScanReport;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.ScanReport;
+import dev.laocoon.core.Scanner;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
@@ -275,7 +275,7 @@ public final class Main {
             Thread t = new Thread(new Runnable() { // not a lambda: the first lambda costs milliseconds
                 @Override
                 public void run() {
-                    dev.laocoon.core.pickle.DataOnlyWalk.warmUp();
+                    dev.laocoon.core.internal.pickle.DataOnlyWalk.warmUp();
                 }
             }, "laocoon-warm-up");
             t.setDaemon(true);

@@ -1,10 +1,10 @@
 package dev.laocoon.core.convert;
 
-import dev.laocoon.core.container.ZipArchive;
+import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Severity;
-import dev.laocoon.core.scan.FileReport;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;
@@ -95,7 +95,7 @@ public final class Converter {
         if (legacy != null) {
             return new Loaded(legacy.root(), legacy.format());
         }
-        if (dev.laocoon.core.formats.SafetensorsValidator.looksLike(src)) {
+        if (dev.laocoon.core.internal.format.SafetensorsValidator.looksLike(src)) {
             throw new ConvertException("already a safetensors file (laocoon inspect lists its tensors)");
         }
         throw new ConvertException("not a PyTorch checkpoint (zip or legacy) or a NumPy .npy/.npz file");

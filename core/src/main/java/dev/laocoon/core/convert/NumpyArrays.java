@@ -1,8 +1,8 @@
 package dev.laocoon.core.convert;
 
-import dev.laocoon.core.container.ZipArchive;
-import dev.laocoon.core.container.ZipEntry;
-import dev.laocoon.core.formats.PyLiteral;
+import dev.laocoon.core.internal.container.ZipArchive;
+import dev.laocoon.core.internal.container.ZipEntry;
+import dev.laocoon.core.internal.format.PyLiteral;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;

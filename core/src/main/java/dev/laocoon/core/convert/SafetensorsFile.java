@@ -2,7 +2,7 @@ package dev.laocoon.core.convert;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.laocoon.core.formats.SafetensorsValidator;
+import dev.laocoon.core.internal.format.SafetensorsValidator;
 import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
 import java.util.ArrayList;

@@ -1,14 +1,14 @@
 package dev.laocoon.core.convert;
 
-import dev.laocoon.core.container.ZipArchive;
-import dev.laocoon.core.container.ZipEntry;
-import dev.laocoon.core.pickle.GlobalName;
-import dev.laocoon.core.pickle.PickleLimits;
-import dev.laocoon.core.pickle.PickleMachine;
-import dev.laocoon.core.pickle.PickleResult;
-import dev.laocoon.core.pickle.PickleTrace;
-import dev.laocoon.core.pickle.TraceEvent;
-import dev.laocoon.core.pickle.Value;
+import dev.laocoon.core.internal.container.ZipArchive;
+import dev.laocoon.core.internal.container.ZipEntry;
+import dev.laocoon.core.internal.pickle.GlobalName;
+import dev.laocoon.core.internal.pickle.PickleLimits;
+import dev.laocoon.core.internal.pickle.PickleMachine;
+import dev.laocoon.core.internal.pickle.PickleResult;
+import dev.laocoon.core.internal.pickle.PickleTrace;
+import dev.laocoon.core.internal.pickle.TraceEvent;
+import dev.laocoon.core.internal.pickle.Value;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;

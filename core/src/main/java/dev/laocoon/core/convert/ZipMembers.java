@@ -1,6 +1,6 @@
 package dev.laocoon.core.convert;
 
-import dev.laocoon.core.container.ZipEntry;
+import dev.laocoon.core.internal.container.ZipEntry;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;

@@ -1,12 +1,12 @@
 package dev.laocoon.core.explain;
 
-import dev.laocoon.core.analysis.PickleAnalyzer;
+import dev.laocoon.core.internal.analysis.PickleAnalyzer;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Location;
-import dev.laocoon.core.pickle.PickleResult;
-import dev.laocoon.core.pickle.PickleTrace;
-import dev.laocoon.core.pickle.TraceEvent;
-import dev.laocoon.core.pickle.Value;
+import dev.laocoon.core.internal.pickle.PickleResult;
+import dev.laocoon.core.internal.pickle.PickleTrace;
+import dev.laocoon.core.internal.pickle.TraceEvent;
+import dev.laocoon.core.internal.pickle.Value;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -2,8 +2,8 @@ package dev.laocoon.core.report;
 
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Severity;
-import dev.laocoon.core.scan.FileReport;
-import dev.laocoon.core.scan.ScanReport;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.ScanReport;
 import java.io.PrintWriter;
 import java.util.Map;
 

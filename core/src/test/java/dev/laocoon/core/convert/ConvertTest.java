@@ -3,8 +3,8 @@ package dev.laocoon.core.convert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.laocoon.core.formats.SafetensorsValidator;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.internal.format.SafetensorsValidator;
+import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.FileByteSource;
 import dev.laocoon.core.testutil.PickleBuilder;
 import java.io.ByteArrayOutputStream;

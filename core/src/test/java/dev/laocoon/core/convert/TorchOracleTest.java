@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.laocoon.core.scan.CorpusAcceptanceTest;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.CorpusAcceptanceTest;
+import dev.laocoon.core.Scanner;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;

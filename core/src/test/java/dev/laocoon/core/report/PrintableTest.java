@@ -2,7 +2,7 @@ package dev.laocoon.core.report;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.testutil.PickleBuilder;
 import java.io.PrintWriter;
@@ -29,7 +29,7 @@ class PrintableTest {
                 .stop().bytes();
         var r = new Scanner().scanSource(new ArrayByteSource(evil), "m\u001b]0;title\u0007.pkl", System.nanoTime());
         StringWriter w = new StringWriter();
-        new TextReport(false, true).write(new dev.laocoon.core.scan.ScanReport(List.of(r), 0),
+        new TextReport(false, true).write(new dev.laocoon.core.ScanReport(List.of(r), 0),
                 dev.laocoon.core.finding.Severity.SUSPICIOUS, new PrintWriter(w));
         assertThat(w.toString()).doesNotContain("\u001b").doesNotContain("\u0007").contains("\\x1b]0;title\\x07");
     }

@@ -1,0 +1,156 @@
+package dev.laocoon.core.internal.format;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.kb.KnowledgeBase;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Iterator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Walks a Keras model config (the {@code model_config} attribute of an H5 file, or
+ * {@code config.json} of a {@code .keras} archive), nested models included. {@code Lambda}
+ * layers and {@code __lambda__} functions carry marshalled Python bytecode and are malicious;
+ * the names and constants in that bytecode are shown as evidence (decoded, never run).
+ * Objects whose module is not Keras or TensorFlow, and function references, are judged by the
+ * knowledge base; custom registered objects are notices. Locations are JSON pointers.
+ */
+public final class KerasConfigCheck {
+    /** Python's json module (which Keras uses) also accepts NaN, Infinity and -Infinity. */
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build());
+
+    /** A problem at a JSON pointer. */
+    public record Problem(Severity severity, boolean lambda, String pointer, String message, String evidence) {
+    }
+
+    private KerasConfigCheck() {
+    }
+
+    public static List<Problem> check(String configJson, KnowledgeBase kb) {
+        List<Problem> out = new ArrayList<>();
+        JsonNode root;
+        try {
+            // json.loads(bytes), as Keras reads config.json from the archive, skips a UTF-8 BOM
+            root = JSON.readTree(configJson.startsWith("\ufeff") ? configJson.substring(1) : configJson);
+        } catch (IOException e) {
+            out.add(new Problem(Severity.SUSPICIOUS, false, "", "model config is not valid JSON", ""));
+            return out;
+        }
+        walk(root, "", kb, out);
+        return out;
+    }
+
+    private static void walk(JsonNode n, String ptr, KnowledgeBase kb, List<Problem> out) {
+        if (n.isObject()) {
+            object(n, ptr, kb, out);
+            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
+            while (it.hasNext()) {
+                Map.Entry<String, JsonNode> e = it.next();
+                walk(e.getValue(), ptr + "/" + e.getKey().replace("~", "~0").replace("/", "~1"), kb, out);
+            }
+        } else if (n.isArray()) {
+            for (int i = 0; i < n.size(); i++) {
+                walk(n.get(i), ptr + "/" + i, kb, out);
+            }
+        }
+    }
+
+    private static void object(JsonNode n, String ptr, KnowledgeBase kb, List<Problem> out) {
+        JsonNode cls = n.get("class_name");
+        if (cls == null || !cls.isTextual()) {
+            return;
+        }
+        String className = cls.asText();
+        String module = n.path("module").asText("");
+        JsonNode config = n.get("config");
+        if (className.equals("Lambda")) {
+            // Keras 2: config.function = [base64 marshal, defaults, closure]; Keras 3: a __lambda__ object
+            String code = null;
+            JsonNode f = config == null ? null : config.get("function");
+            if (f != null && f.isArray() && f.size() > 0 && f.get(0).isTextual()) {
+                code = f.get(0).asText();
+            }
+            out.add(new Problem(Severity.MALICIOUS, true, ptr, "Lambda layer: loading it rebuilds and runs Python bytecode",
+                    code == null ? "" : names(code)));
+            return;
+        }
+        if (className.equals("__lambda__")) {
+            String code = config == null ? null : config.path("code").asText(null);
+            out.add(new Problem(Severity.MALICIOUS, true, ptr, "__lambda__ function: marshalled Python bytecode",
+                    code == null ? "" : names(code)));
+            return;
+        }
+        boolean keras = module.isEmpty() || module.equals("keras") || module.startsWith("keras.")
+                || module.equals("tensorflow") || module.startsWith("tensorflow.") || module.startsWith("tf_keras");
+        if (className.equals("function") && config != null && config.isTextual()) {
+            judge(module.isEmpty() ? config.asText() : module + "." + config.asText(), ptr, kb, out, "function reference");
+            return;
+        }
+        if (!keras) {
+            judge(module + "." + className, ptr, kb, out, "object from module " + module);
+        }
+        JsonNode reg = n.get("registered_name");
+        if (reg != null && reg.isTextual() && !reg.asText().isEmpty() && !reg.asText().equals(className)
+                && !reg.asText().startsWith("keras")) {
+            out.add(new Problem(Severity.NOTICE, false, ptr, "custom registered object '" + reg.asText()
+                    + "': loading needs user code registered under that name", ""));
+        }
+    }
+
+    private static void judge(String path, String ptr, KnowledgeBase kb, List<Problem> out, String what) {
+        KnowledgeBase.Entry e = kb.lookup(kb.canonical(path));
+        Severity s = e == null ? Severity.SUSPICIOUS : e.severity();
+        if (s == Severity.SAFE) {
+            return;
+        }
+        out.add(new Problem(s, false, ptr, what + " " + path + ": "
+                + (e == null ? "not known to be safe; loading imports and calls it" : e.explanation()), path));
+    }
+
+    /** Names and string constants in a base64 marshalled code object, for evidence. */
+    static String names(String b64) {
+        byte[] b;
+        try {
+            b = Base64.getMimeDecoder().decode(b64);
+        } catch (IllegalArgumentException e) {
+            return "";
+        }
+        Set<String> found = new LinkedHashSet<>();
+        for (int i = 0; i < b.length; i++) {
+            int t = b[i] & 0x7f; // the high bit marks a reference flag
+            int len;
+            int start;
+            if ((t == 'z' || t == 'Z') && i + 1 < b.length) {
+                len = b[i + 1] & 0xff;
+                start = i + 2;
+            } else if ((t == 'a' || t == 'A' || t == 'u' || t == 't' || t == 's') && i + 4 < b.length) {
+                len = (b[i + 1] & 0xff) | (b[i + 2] & 0xff) << 8 | (b[i + 3] & 0xff) << 16 | (b[i + 4] & 0xff) << 24;
+                start = i + 5;
+            } else {
+                continue;
+            }
+            if (len < 2 || len > 200 || start + len > b.length) {
+                continue;
+            }
+            boolean printable = true;
+            for (int k = start; k < start + len; k++) {
+                if (b[k] < 0x20 || b[k] > 0x7e) {
+                    printable = false;
+                    break;
+                }
+            }
+            if (printable) {
+                found.add(new String(b, start, len, java.nio.charset.StandardCharsets.US_ASCII));
+                i = start + len - 1;
+            }
+        }
+        return found.isEmpty() ? "" : "bytecode uses " + String.join(", ", found);
+    }
+}

@@ -1,0 +1,365 @@
+package dev.laocoon.core.internal.format;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.WireFormat;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * ONNX models and TensorFlow SavedModels, decoded with protobuf-java's CodedInputStream and the
+ * formats' field numbers (no generated classes). Only what the checks need is read: ONNX nodes
+ * (in the graph, in subgraph attributes and in functions), their domains, and initializers'
+ * external data locations; SavedModel graph nodes and function-library nodes and their ops.
+ */
+public final class ProtoModels {
+    private static final int MAX_DEPTH = 64;
+    private static final Set<String> ONNX_DOMAINS = Set.of("", "ai.onnx", "ai.onnx.ml", "ai.onnx.training",
+            "ai.onnx.preview.training");
+    /** TensorFlow ops that reach files, Python or the outside world, with their severity word. */
+    private static final Map<String, String> TF_RISKY = Map.ofEntries(
+            Map.entry("ReadFile", "malicious:reads any file"),
+            Map.entry("WriteFile", "malicious:writes any file"),
+            Map.entry("PyFunc", "malicious:runs a Python function"),
+            Map.entry("PyFuncStateless", "malicious:runs a Python function"),
+            Map.entry("EagerPyFunc", "malicious:runs a Python function"),
+            Map.entry("MatchingFiles", "suspicious:lists files matching a pattern"),
+            Map.entry("ImmutableConst", "suspicious:memory-maps a file"),
+            Map.entry("TextLineDataset", "suspicious:reads files"),
+            Map.entry("TFRecordDataset", "suspicious:reads files"),
+            Map.entry("FixedLengthRecordDataset", "suspicious:reads files"),
+            Map.entry("WriteSummary", "suspicious:writes summary files"),
+            Map.entry("CreateSummaryFileWriter", "suspicious:writes summary files"),
+            Map.entry("DebugIdentity", "suspicious:can send tensors to debug URLs"),
+            Map.entry("LoadAndRemapMatrix", "suspicious:reads checkpoint files"));
+
+    /** A finding: severity word, where (node name, tensor name), what. */
+    public record Problem(boolean malicious, String where, String message) {
+    }
+
+    private ProtoModels() {
+    }
+
+    // ------------------------------------------------------------------ ONNX
+
+    /** Problems in an ONNX ModelProto, or null when the bytes are not one. */
+    public static List<Problem> onnx(byte[] b) {
+        List<Problem> out = new ArrayList<>();
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(b);
+            boolean graph = false;
+            boolean irVersion = false;
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                int f = WireFormat.getTagFieldNumber(tag);
+                if (f == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT) {
+                    in.readInt64();
+                    irVersion = true;
+                } else if (f == 7 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    graph = true;
+                    onnxGraph(in.readByteArray(), out, 0);
+                } else if (f == 25 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    onnxFunction(in.readByteArray(), out, 0);
+                } else if (f == 8 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                    // opset_import: OperatorSetIdProto { domain = 1; version = 2 }
+                    CodedInputStream op = CodedInputStream.newInstance(in.readByteArray());
+                    String domain = "";
+                    int t;
+                    while ((t = op.readTag()) != 0) {
+                        if (WireFormat.getTagFieldNumber(t) == 1 && isBytes(t)) {
+                            domain = op.readStringRequireUtf8();
+                        } else {
+                            op.skipField(t);
+                        }
+                    }
+                    if (!ONNX_DOMAINS.contains(domain)) {
+                        out.add(new Problem(false, "opset_import", "imports operator set '" + domain
+                                + "', which needs a custom operator library"));
+                    }
+                } else if (!in.skipField(tag)) {
+                    break;
+                }
+            }
+            return graph && irVersion ? out : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void onnxGraph(byte[] b, List<Problem> out, int depth) throws IOException {
+        if (depth > MAX_DEPTH) {
+            out.add(new Problem(false, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
+            return;
+        }
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 1 && isBytes(tag)) {
+                onnxNode(in.readByteArray(), out, depth);
+            } else if ((f == 5 || f == 15) && isBytes(tag)) {
+                onnxTensor(in.readByteArray(), out);
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    private static void onnxFunction(byte[] b, List<Problem> out, int depth) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            if (WireFormat.getTagFieldNumber(tag) == 7 && isBytes(tag)) {
+                onnxNode(in.readByteArray(), out, depth);
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    private static void onnxNode(byte[] b, List<Problem> out, int depth) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        String name = "";
+        String op = "";
+        String domain = "";
+        List<byte[]> attrs = new ArrayList<>();
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 3 && isBytes(tag)) {
+                name = in.readStringRequireUtf8();
+            } else if (f == 4 && isBytes(tag)) {
+                op = in.readStringRequireUtf8();
+            } else if (f == 7 && isBytes(tag)) {
+                domain = in.readStringRequireUtf8();
+            } else if (f == 5 && isBytes(tag)) {
+                attrs.add(in.readByteArray());
+            } else {
+                in.skipField(tag);
+            }
+        }
+        if (!ONNX_DOMAINS.contains(domain)) {
+            out.add(new Problem(false, "node '" + name + "'", "operator " + op + " from domain '" + domain
+                    + "' needs a custom operator library"));
+        }
+        for (byte[] a : attrs) {
+            CodedInputStream ai = CodedInputStream.newInstance(a);
+            while ((tag = ai.readTag()) != 0) {
+                int f = WireFormat.getTagFieldNumber(tag);
+                if ((f == 6 || f == 11) && isBytes(tag)) {
+                    onnxGraph(ai.readByteArray(), out, depth + 1);
+                } else if ((f == 5 || f == 10) && isBytes(tag)) {
+                    onnxTensor(ai.readByteArray(), out);
+                } else {
+                    ai.skipField(tag);
+                }
+            }
+        }
+    }
+
+    private static void onnxTensor(byte[] b, List<Problem> out) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        String name = "";
+        List<String> locations = new ArrayList<>();
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 8 && isBytes(tag)) {
+                name = in.readStringRequireUtf8();
+            } else if (f == 13 && isBytes(tag)) {
+                CodedInputStream kv = CodedInputStream.newInstance(in.readByteArray());
+                String key = "";
+                String value = "";
+                int t;
+                while ((t = kv.readTag()) != 0) {
+                    int g = WireFormat.getTagFieldNumber(t);
+                    if (g == 1 && isBytes(t)) {
+                        key = kv.readStringRequireUtf8();
+                    } else if (g == 2 && isBytes(t)) {
+                        value = kv.readStringRequireUtf8();
+                    } else {
+                        kv.skipField(t);
+                    }
+                }
+                if (key.equals("location")) {
+                    locations.add(value);
+                }
+            } else {
+                in.skipField(tag);
+            }
+        }
+        for (String loc : locations) {
+            String norm = loc.replace('\\', '/');
+            boolean absolute = norm.startsWith("/") || norm.matches("(?i)^[a-z]:.*") || norm.startsWith("~");
+            boolean escapes = false;
+            int level = 0;
+            for (String part : norm.split("/")) {
+                if (part.equals("..")) {
+                    level--;
+                    escapes |= level < 0;
+                } else if (!part.isEmpty() && !part.equals(".")) {
+                    level++;
+                }
+            }
+            if (absolute || escapes) {
+                out.add(new Problem(true, "tensor '" + name + "'", "external data location '" + loc
+                        + "' leaves the model's folder"));
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ TensorFlow SavedModel
+
+    /** Problems in a SavedModel (saved_model.pb), or null when the bytes are not one. */
+    public static List<Problem> savedModel(byte[] b) {
+        List<Problem> out = new ArrayList<>();
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(b);
+            boolean metaGraph = false;
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                int f = WireFormat.getTagFieldNumber(tag);
+                if (f == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT) {
+                    in.readInt64();
+                } else if (f == 2 && isBytes(tag)) {
+                    metaGraph = true;
+                    metaGraph(in.readByteArray(), out);
+                } else {
+                    return null; // a SavedModel has nothing else at the top level
+                }
+            }
+            return metaGraph ? out : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static void metaGraph(byte[] b, List<Problem> out) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            if (WireFormat.getTagFieldNumber(tag) == 2 && isBytes(tag)) {
+                graphDef(in.readByteArray(), out);
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    private static void graphDef(byte[] b, List<Problem> out) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 1 && isBytes(tag)) {
+                nodeDef(in.readByteArray(), out, "");
+            } else if (f == 2 && isBytes(tag)) {
+                library(in.readByteArray(), out);
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    private static void library(byte[] b, List<Problem> out) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            if (WireFormat.getTagFieldNumber(tag) == 1 && isBytes(tag)) {
+                CodedInputStream fn = CodedInputStream.newInstance(in.readByteArray());
+                String fname = "";
+                List<byte[]> nodes = new ArrayList<>();
+                int t;
+                while ((t = fn.readTag()) != 0) {
+                    int g = WireFormat.getTagFieldNumber(t);
+                    if (g == 1 && isBytes(t)) {
+                        CodedInputStream sig = CodedInputStream.newInstance(fn.readByteArray());
+                        int s;
+                        while ((s = sig.readTag()) != 0) {
+                            if (WireFormat.getTagFieldNumber(s) == 1 && isBytes(s)) {
+                                fname = sig.readStringRequireUtf8();
+                            } else {
+                                sig.skipField(s);
+                            }
+                        }
+                    } else if (g == 3 && isBytes(t)) {
+                        nodes.add(fn.readByteArray());
+                    } else {
+                        fn.skipField(t);
+                    }
+                }
+                for (byte[] nd : nodes) {
+                    nodeDef(nd, out, "function " + fname + ": ");
+                }
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    private static void nodeDef(byte[] b, List<Problem> out, String prefix) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        String name = "";
+        String op = "";
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 1 && isBytes(tag)) {
+                name = in.readStringRequireUtf8();
+            } else if (f == 2 && isBytes(tag)) {
+                op = in.readStringRequireUtf8();
+            } else {
+                in.skipField(tag);
+            }
+        }
+        String risk = TF_RISKY.get(op);
+        if (risk != null) {
+            int c = risk.indexOf(':');
+            out.add(new Problem(risk.substring(0, c).equals("malicious"), prefix + "node '" + name + "'",
+                    "op " + op + " " + risk.substring(c + 1).toLowerCase(Locale.ROOT)));
+        }
+    }
+
+    // ------------------------------------------------------------------ keras_metadata.pb
+
+    /**
+     * The JSON metadata strings of a Keras SavedModel's {@code keras_metadata.pb}
+     * (SavedMetadata: repeated SavedObject nodes = 1, each with metadata = 5), or null when the
+     * bytes are not one.
+     */
+    public static List<String> kerasMetadata(byte[] b) {
+        List<String> out = new ArrayList<>();
+        try {
+            CodedInputStream in = CodedInputStream.newInstance(b);
+            int tag;
+            while ((tag = in.readTag()) != 0) {
+                if (WireFormat.getTagFieldNumber(tag) != 1 || !isBytes(tag)) {
+                    return null;
+                }
+                CodedInputStream node = CodedInputStream.newInstance(in.readByteArray());
+                int t;
+                while ((t = node.readTag()) != 0) {
+                    if (WireFormat.getTagFieldNumber(t) == 5 && isBytes(t)) {
+                        String json = node.readStringRequireUtf8();
+                        if (!json.startsWith("{")) {
+                            return null;
+                        }
+                        out.add(json);
+                    } else {
+                        node.skipField(t);
+                    }
+                }
+            }
+            return out.isEmpty() ? null : out;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean isBytes(int tag) {
+        return WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    }
+}

@@ -1,0 +1,158 @@
+package dev.laocoon.core.internal.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedOutputStream;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.Scanner;
+import dev.laocoon.core.source.ArrayByteSource;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import org.junit.jupiter.api.Test;
+
+/** ONNX models and SavedModels written field by field with protobuf's CodedOutputStream. */
+class ProtoModelsTest {
+
+    interface Body {
+        void write(CodedOutputStream o) throws IOException;
+    }
+
+    static byte[] msg(Body b) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        CodedOutputStream o = CodedOutputStream.newInstance(bytes);
+        b.write(o);
+        o.flush();
+        return bytes.toByteArray();
+    }
+
+    static byte[] onnxNode(String op, String domain) throws IOException {
+        return msg(o -> {
+            o.writeString(3, op.toLowerCase());
+            o.writeString(4, op);
+            if (!domain.isEmpty()) {
+                o.writeString(7, domain);
+            }
+        });
+    }
+
+    static byte[] onnx(byte[] node, String location) throws IOException {
+        byte[] tensor = msg(o -> {
+            o.writeString(8, "W");
+            if (location != null) {
+                o.writeBytes(13, ByteString.copyFrom(msg(kv -> {
+                    kv.writeString(1, "location");
+                    kv.writeString(2, location);
+                })));
+            }
+        });
+        byte[] graph = msg(o -> {
+            o.writeBytes(1, ByteString.copyFrom(node));
+            o.writeString(2, "g");
+            o.writeBytes(5, ByteString.copyFrom(tensor));
+        });
+        return msg(o -> {
+            o.writeInt64(1, 8);
+            o.writeString(2, "test");
+            o.writeBytes(7, ByteString.copyFrom(graph));
+        });
+    }
+
+    static byte[] savedModel(String op, boolean inFunction) throws IOException {
+        byte[] node = msg(o -> {
+            o.writeString(1, "n");
+            o.writeString(2, op);
+        });
+        byte[] graph = msg(o -> {
+            if (inFunction) {
+                byte[] sig = msg(s -> s.writeString(1, "__inference_f"));
+                byte[] fn = msg(f -> {
+                    f.writeBytes(1, ByteString.copyFrom(sig));
+                    f.writeBytes(3, ByteString.copyFrom(node));
+                });
+                o.writeBytes(2, ByteString.copyFrom(msg(l -> l.writeBytes(1, ByteString.copyFrom(fn)))));
+            } else {
+                o.writeBytes(1, ByteString.copyFrom(node));
+            }
+        });
+        byte[] meta = msg(o -> o.writeBytes(2, ByteString.copyFrom(graph)));
+        return msg(o -> {
+            o.writeInt64(1, 1);
+            o.writeBytes(2, ByteString.copyFrom(meta));
+        });
+    }
+
+    static FileReport scan(byte[] b) {
+        return new Scanner().scanSource(new ArrayByteSource(b), "model", System.nanoTime());
+    }
+
+    @Test
+    void plainOnnxModelIsSafe() throws IOException {
+        FileReport r = scan(onnx(onnxNode("MatMul", ""), "weights.bin"));
+        assertThat(r.format()).isEqualTo("onnx");
+        assertThat(r.findings()).isEmpty();
+    }
+
+    @Test
+    void externalDataLeavingTheFolderIsMalicious() throws IOException {
+        for (String loc : new String[] {"../../etc/passwd", "/etc/passwd", "a/../../x", "C:\\Windows\\win.ini"}) {
+            FileReport r = scan(onnx(onnxNode("MatMul", ""), loc));
+            assertThat(r.verdict()).as(loc).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).as(loc).anySatisfy(f -> {
+                assertThat(f.rule()).isEqualTo(Rule.ONNX_EXTERNAL_DATA);
+                assertThat(f.location().within().kind()).isEqualTo("tensor");
+            });
+        }
+        assertThat(scan(onnx(onnxNode("MatMul", ""), "sub/../w.bin")).findings()).isEmpty();
+    }
+
+    @Test
+    void customDomainIsSuspicious() throws IOException {
+        FileReport r = scan(onnx(onnxNode("MyOp", "com.example"), null));
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> {
+            assertThat(f.rule()).isEqualTo(Rule.ONNX_CUSTOM_DOMAIN);
+            assertThat(f.location().within().kind()).isEqualTo("node");
+        });
+        assertThat(scan(onnx(onnxNode("TreeEnsembleClassifier", "ai.onnx.ml"), null)).findings()).isEmpty();
+    }
+
+    @Test
+    void savedModelRiskyOpsAreFoundAlsoInFunctions() throws IOException {
+        assertThat(scan(savedModel("ReadFile", false)).verdict()).isEqualTo(Severity.MALICIOUS);
+        FileReport f = scan(savedModel("PyFunc", true));
+        assertThat(f.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(f.findings()).anySatisfy(x -> assertThat(x.message()).contains("function __inference_f"));
+        assertThat(scan(savedModel("MatchingFiles", false)).verdict()).isEqualTo(Severity.SUSPICIOUS);
+    }
+
+    static byte[] kerasMetadata(String json) throws IOException {
+        byte[] node = msg(o -> {
+            o.writeInt32(2, 1);
+            o.writeString(3, "root.layer-0");
+            o.writeString(4, "_tf_keras_layer");
+            o.writeString(5, json);
+        });
+        return msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));
+    }
+
+    @Test
+    void kerasMetadataLayersAreCheckedAsKerasConfigs() throws IOException {
+        FileReport lambda = scan(kerasMetadata("{\"class_name\": \"Lambda\", \"config\": {\"function\": [\"4wE=\", null, null]}}"));
+        assertThat(lambda.format()).isEqualTo("keras-metadata");
+        assertThat(lambda.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(scan(kerasMetadata("{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}")).findings()).isEmpty();
+    }
+
+    @Test
+    void saveAndRestoreOpsOfEverySavedModelAreNotFlagged() throws IOException {
+        for (String op : new String[] {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin",
+            "VarHandleOp", "Placeholder", "MatMul"}) {
+            FileReport r = scan(savedModel(op, false));
+            assertThat(r.format()).isEqualTo("tf-savedmodel");
+            assertThat(r.findings()).as(op).isEmpty();
+        }
+    }
+}
