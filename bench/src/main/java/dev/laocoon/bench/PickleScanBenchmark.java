@@ -66,7 +66,7 @@ public class PickleScanBenchmark {
             path = Path.of(file);
             data = Files.readAllBytes(path);
         }
-        scanner = new Scanner(KnowledgeBase.builtin(), PickleLimits.DEFAULT);
+        scanner = Scanner.builder().knowledgeBase(KnowledgeBase.builtin()).build();
         PickleTrace t = PickleMachine.run(new ArrayByteSource(data), 0, PickleLimits.DEFAULT);
         if (!t.clean()) {
             throw new IllegalStateException("benchmark pickle does not parse cleanly: " + t.firstError());
@@ -111,6 +111,6 @@ public class PickleScanBenchmark {
      */
     @Benchmark
     public FileReport scanFile() {
-        return scanner.scanFile(path, "bench");
+        return scanner.scan(path, "bench");
     }
 }

@@ -101,7 +101,7 @@ final class ConvertCommands {
         Converter.Outcome r;
         try {
             // the scan that precedes conversion uses the --policy given here
-            Scanner scanner = new Scanner(Main.knowledgeBase(a), dev.laocoon.core.internal.pickle.PickleLimits.DEFAULT);
+            Scanner scanner = Main.scanner(a);
             r = new Converter(scanner, null).convert(input, target, o);
         } catch (ConvertException e) {
             err.println("laocoon convert: " + Printable.of(input.toString()) + ": " + Printable.lines(e.getMessage()));

@@ -3,7 +3,7 @@ package dev.laocoon.cli;
 import dev.laocoon.core.explain.PickleExplainer;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
-import dev.laocoon.core.internal.pickle.PickleLimits;
+import dev.laocoon.core.ScanLimits;
 import dev.laocoon.core.report.JsonReport;
 import dev.laocoon.core.report.Printable;
 import dev.laocoon.core.report.TextReport;
@@ -169,7 +169,7 @@ public final class Main {
     // ------------------------------------------------------------------ scan
 
     private int scan(List<String> argv) throws Args.UsageException, IOException {
-        warmUp();
+        Startup.warmUp();
         Args a = Args.parse(SCAN, argv);
         if (a.flag("--help")) {
             out.print(scanUsage());
@@ -207,7 +207,7 @@ public final class Main {
                     }
                 }
             };
-            report = new Scanner(knowledgeBase(a), limits(a)).scan(paths, a.all("--include"), a.all("--exclude"), progress);
+            report = scanner(a).scan(paths, a.all("--include"), a.all("--exclude"), progress);
         } catch (NoSuchFileException e) {
             err.println("laocoon scan: " + e.getFile() + ": no such file or directory");
             return ERROR;
@@ -265,24 +265,6 @@ public final class Main {
         return report.errors() > 0 ? ERROR : OK;
     }
 
-    /**
-     * Compiles the data-only walk on a spare core while the scan starts: large plain-data pickles
-     * are then walked by compiled code from their first byte (the launcher keeps start-up short
-     * with the client compiler only, which compiles a method after a few thousand loop turns).
-     */
-    private static void warmUp() {
-        if (Runtime.getRuntime().availableProcessors() > 1) {
-            Thread t = new Thread(new Runnable() { // not a lambda: the first lambda costs milliseconds
-                @Override
-                public void run() {
-                    dev.laocoon.core.internal.pickle.DataOnlyWalk.warmUp();
-                }
-            }, "laocoon-warm-up");
-            t.setDaemon(true);
-            t.start();
-        }
-    }
-
     // ------------------------------------------------------------------ explain
 
     private int explain(List<String> argv) throws Args.UsageException, IOException {
@@ -299,10 +281,10 @@ public final class Main {
             err.println("laocoon explain: " + file + ": not a regular file");
             return ERROR;
         }
-        Scanner.Explained x = new Scanner(knowledgeBase(a), limits(a)).explain(file, file.toString());
+        Scanner.Explained x = scanner(a).explain(file, file.toString());
         FileReport report = x.report();
         if (x.traces().isEmpty()) {
-            out.println("# " + Printable.of(file.toString()) + ": no pickle inside (format " + report.format()
+            out.println("# " + Printable.of(file.toString()) + ": no pickle inside (format " + report.formatLabel()
                     + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
             report.findings().forEach(this::printFindingComment);
             return OK;
@@ -322,7 +304,7 @@ public final class Main {
             out.println();
         }
         remaining.forEach(this::printFindingComment);
-        out.println("# format: " + report.format() + ", verdict: " + report.verdictLabel());
+        out.println("# format: " + report.formatLabel() + ", verdict: " + report.verdictLabel());
         return OK;
     }
 
@@ -355,7 +337,7 @@ public final class Main {
             Files.write(files.get(1), data);
             Files.write(files.get(2), storedZip("archive/data.pkl", evil));
             Files.write(files.get(3), safeCheckpoint());
-            Scanner scanner = new Scanner();
+            Scanner scanner = Scanner.builder().build();
             for (Path f : files) {
                 reports.add(scanner.scan(List.of(f)).files().get(0));
             }
@@ -372,8 +354,8 @@ public final class Main {
             Files.deleteIfExists(dir);
         }
         boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE
-                && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).format().equals("pytorch-zip")
-                && reports.get(3).verdict() == Severity.SAFE && reports.get(3).format().equals("pytorch-zip");
+                && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).formatLabel().equals("pytorch-zip")
+                && reports.get(3).verdict() == Severity.SAFE && reports.get(3).formatLabel().equals("pytorch-zip");
         out.println(ok ? "selftest ok" : "selftest FAILED: " + reports);
         return ok ? OK : ERROR;
     }
@@ -432,7 +414,12 @@ public final class Main {
         return kb;
     }
 
-    private static PickleLimits limits(Args a) throws Args.UsageException {
+    /** The scanner a command's options ask for; tree scans and the knowledge-base preload use the CLI's pool. */
+    static Scanner scanner(Args a) throws Args.UsageException, IOException {
+        return Scanner.builder().knowledgeBase(knowledgeBase(a)).limits(limits(a)).executor(Startup.executor()).build();
+    }
+
+    private static ScanLimits limits(Args a) throws Args.UsageException {
         String s = a.value("--max-seconds", "60");
         long n;
         try {
@@ -443,7 +430,7 @@ public final class Main {
         if (n < 1) {
             throw new Args.UsageException("--max-seconds: must be at least 1");
         }
-        return PickleLimits.DEFAULT.withMaxTime(Duration.ofSeconds(n));
+        return ScanLimits.DEFAULT.withMaxTimePerFile(Duration.ofSeconds(n));
     }
 
     static String version() {

@@ -5,7 +5,10 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
-/** All files of one scan, in a stable order. */
+/**
+ * All files of one scan, in a stable order, and how long it took. Files that could not be read
+ * count as errors, not under a verdict.
+ */
 public record ScanReport(List<FileReport> files, long nanos) {
 
     public ScanReport {
@@ -18,20 +21,19 @@ public record ScanReport(List<FileReport> files, long nanos) {
             m.put(s, 0);
         }
         for (FileReport f : files) {
-            if (f.verdict() != null) {
+            if (!f.failed()) {
                 m.put(f.verdict(), m.get(f.verdict()) + 1);
             }
         }
         return m;
     }
 
-    // Plain loops rather than streams here: these run in every scan, and the first lambda of a
-    // run costs milliseconds of start-up.
+    // Plain loops rather than streams (see DEVELOPERS.md, start-up).
 
     public int errors() {
         int n = 0;
         for (FileReport f : files) {
-            if (f.verdict() == null) {
+            if (f.failed()) {
                 n++;
             }
         }
@@ -46,10 +48,10 @@ public record ScanReport(List<FileReport> files, long nanos) {
         return n;
     }
 
-    /** True when some file's verdict is at least {@code failOn}. */
+    /** True when some file that was read has a verdict of at least {@code failOn}. */
     public boolean reaches(Severity failOn) {
         for (FileReport f : files) {
-            if (f.verdict() != null && f.verdict().atLeast(failOn)) {
+            if (!f.failed() && f.verdict().atLeast(failOn)) {
                 return true;
             }
         }

@@ -1,227 +1,261 @@
 package dev.laocoon.core;
 
 import dev.laocoon.core.finding.Finding;
-import dev.laocoon.core.internal.scan.FileAnalysis;
 import dev.laocoon.core.finding.Location;
+import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
-import dev.laocoon.core.kb.KnowledgeBase;
+import dev.laocoon.core.internal.analysis.AnalysisContext;
 import dev.laocoon.core.internal.pickle.PickleLimits;
 import dev.laocoon.core.internal.pickle.PickleTrace;
+import dev.laocoon.core.internal.scan.Formats;
+import dev.laocoon.core.internal.scan.Pipeline;
+import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.source.ByteSource;
+import dev.laocoon.core.source.CountingByteSource;
 import dev.laocoon.core.source.FileByteSource;
+import dev.laocoon.core.source.Spool;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
 
 /**
- * Scans files and directories: detects each file's format from its content (never its name),
- * runs the matching analysers and turns their findings into a verdict.
+ * Scans model files: detects each file's formats from its content (never its name), analyses
+ * each with the knowledge base and limits given to the builder, and judges the findings. Never
+ * runs anything from the files.
+ *
+ * <p>Immutable and thread-safe: one instance may scan from many threads at once. It starts no
+ * threads of its own; tree scans run on the executor given to the builder, if any, and otherwise
+ * on the calling thread.
+ *
+ * <pre>{@code
+ * Scanner scanner = Scanner.builder().limits(ScanLimits.DEFAULT.withMaxTimePerFile(Duration.ofSeconds(10))).build();
+ * FileReport r = scanner.scan(Path.of("pytorch_model.bin"));
+ * if (r.verdict() != Severity.SAFE) { ... }
+ * }</pre>
  */
 public final class Scanner {
     private final KnowledgeBase kb;
-    private final PickleLimits limits;
+    private final ScanLimits limits;
+    private final PickleLimits pickleLimits;
+    private final Executor executor;
+    private final boolean contentHash;
+    private final Pipeline pipeline;
 
-    public Scanner(KnowledgeBase kb, PickleLimits limits) {
-        this.kb = kb;
-        this.limits = limits;
+    private Scanner(Builder b) {
+        this.kb = b.kb;
+        this.limits = b.limits;
+        this.executor = b.executor;
+        this.contentHash = b.contentHash;
+        this.pickleLimits = pickleLimits(b.limits);
+        this.pipeline = new Pipeline(Formats.BUILT_IN);
     }
 
-    public Scanner() {
-        this(KnowledgeBase.builtin(), PickleLimits.DEFAULT);
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds a {@link Scanner}; every setting has a default (the built-in knowledge base, {@link ScanLimits#DEFAULT}). */
+    public static final class Builder {
+        private KnowledgeBase kb = KnowledgeBase.builtin();
+        private ScanLimits limits = ScanLimits.DEFAULT;
+        private Executor executor;
+        private boolean contentHash;
+
+        private Builder() {
+        }
+
+        /** The knowledge base to judge with (default: the built-in one). */
+        public Builder knowledgeBase(KnowledgeBase kb) {
+            this.kb = Objects.requireNonNull(kb);
+            return this;
+        }
+
+        /** Applies a policy file on top of the current knowledge base; an invalid line throws IllegalArgumentException. */
+        public Builder policy(Path policyFile) throws IOException {
+            this.kb = kb.withPolicy(policyFile);
+            return this;
+        }
+
+        /** Applies policy text on top of the current knowledge base ({@code origin} names it in messages). */
+        public Builder policyText(String text, String origin) {
+            this.kb = kb.withPolicyText(text, origin);
+            return this;
+        }
+
+        public Builder limits(ScanLimits limits) {
+            this.limits = Objects.requireNonNull(limits);
+            return this;
+        }
+
+        /**
+         * Runs the files of a tree scan on this executor, and lets the scan read the knowledge base
+         * on it ahead of need (default: none; files are scanned one after the other on the caller's thread).
+         */
+        public Builder executor(Executor executor) {
+            this.executor = executor;
+            return this;
+        }
+
+        /**
+         * Computes each file's SHA-256 ({@link FileReport#sha256()}; default off, because it reads
+         * the whole file where the analysis reads a few kilobytes of a large checkpoint). Streams
+         * given to {@link #scan(InputStream, String)} are always hashed (it costs nothing there).
+         */
+        public Builder contentHash(boolean on) {
+            this.contentHash = on;
+            return this;
+        }
+
+        public Scanner build() {
+            return new Scanner(this);
+        }
+    }
+
+    public KnowledgeBase knowledgeBase() {
+        return kb;
+    }
+
+    public ScanLimits limits() {
+        return limits;
+    }
+
+    // ------------------------------------------------------------------ single files
+
+    /** Scans one file under its own path as name. */
+    public FileReport scan(Path file) {
+        return scan(file, file.toString());
+    }
+
+    /** Scans one regular file, reported as {@code name}; a file that cannot be read gives a failed report. */
+    public FileReport scan(Path file, String name) {
+        long t0 = System.nanoTime();
+        try (ByteSource src = new FileByteSource(file)) {
+            return run(src, name, null, t0, null);
+        } catch (IOException | UncheckedIOException e) {
+            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            return failed(name, "cannot read: " + msg, System.nanoTime() - t0);
+        }
+    }
+
+    /** Scans bytes from any source (the caller keeps ownership: it is not closed). */
+    public FileReport scan(ByteSource src, String name) {
+        long t0 = System.nanoTime();
+        try {
+            return run(src, name, null, t0, null);
+        } catch (IOException | UncheckedIOException e) {
+            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            return failed(name, "cannot read: " + msg, System.nanoTime() - t0);
+        }
     }
 
     /**
-     * Scans each argument; directories recursively, in parallel on all cores, in sorted order.
-     * Version-control folders are skipped; symbolic links to directories are not followed, and a
-     * link whose target leaves the scanned tree is reported instead of read. Throws
-     * NoSuchFileException for an argument that does not exist.
+     * Scans a stream: it is spooled (in memory up to 8 MiB, else to a temporary file that is deleted
+     * afterwards) up to {@link ScanLimits#maxSpoolBytes()}; a longer stream gives a failed report.
+     * The report always carries the content's SHA-256. The stream is read to its end, not closed.
      */
-    public ScanReport scan(List<Path> arguments) throws IOException {
-        return scan(arguments, List.of(), List.of());
+    public FileReport scan(InputStream in, String name) {
+        long t0 = System.nanoTime();
+        try (Spool.Spooled s = Spool.of(in, limits.maxSpoolBytes())) {
+            return run(s.source(), name, s.sha256(), t0, null);
+        } catch (Spool.TooLarge e) {
+            return failed(name, e.getMessage() + "; it was not scanned", System.nanoTime() - t0);
+        } catch (IOException | UncheckedIOException e) {
+            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            return failed(name, "cannot read: " + msg, System.nanoTime() - t0);
+        }
     }
 
-    /** As {@link #scan(List)}, keeping only files whose path inside the tree matches the include globs (if any) and none of the excludes. */
-    public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes) throws IOException {
-        return scan(arguments, includes, excludes, null);
+    /** A report for a file that could not be read: never safe. */
+    static FileReport failed(String name, String error, long nanos) {
+        Finding f = new Finding(Rule.FILE_UNREADABLE, Severity.SUSPICIOUS, error, Location.of(name), "");
+        return new FileReport(name, List.of(), Severity.SUSPICIOUS, List.of(f), error, -1, null, -1, Duration.ofNanos(nanos));
     }
 
-    /** Progress of a scan: files done so far and the total. */
+    // ------------------------------------------------------------------ trees
+
+    /** Progress of a tree scan: files done so far and the total; called from any thread. */
     public interface Progress {
         void update(int done, int total);
     }
 
-    /** As {@link #scan(List, List, List)}, reporting progress (from any thread) to {@code progress} when not null. */
+    /** See {@link #scan(List, List, List, Progress)}. */
+    public ScanReport scan(List<Path> arguments) throws IOException {
+        return scan(arguments, List.of(), List.of(), null);
+    }
+
+    /** See {@link #scan(List, List, List, Progress)}. */
+    public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes) throws IOException {
+        return scan(arguments, includes, excludes, null);
+    }
+
+    /**
+     * Scans each argument; directories recursively, results in sorted order. Version-control
+     * folders are skipped; symbolic links to directories are not followed, and a link whose target
+     * leaves the scanned tree is reported instead of read. Only files whose path inside the tree
+     * (or name) matches an include glob (if any) and no exclude glob are scanned. Throws
+     * NoSuchFileException for an argument that does not exist.
+     */
     public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes, Progress progress)
             throws IOException {
-        long t0 = System.nanoTime();
-        List<java.nio.file.PathMatcher> inc = matchers(includes);
-        List<java.nio.file.PathMatcher> exc = matchers(excludes);
-        List<Work> work = new ArrayList<>();
-        for (Path arg : arguments) {
-            if (!Files.exists(arg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-                throw new NoSuchFileException(arg.toString(), null, "no such file or directory");
-            }
-            if (Files.isDirectory(arg)) {
-                Path realRoot = arg.toRealPath();
-                List<Path> files;
-                try (Stream<Path> s = Files.walk(arg, new FileVisitOption[0])) {
-                    files = s.filter(p -> !inVcs(arg.relativize(p)))
-                            .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p))
-                            .filter(p -> selected(arg.relativize(p), inc, exc))
-                            .sorted(Comparator.comparing(Path::toString)).toList();
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-                for (Path f : files) {
-                    work.add(new Work(f, arg.resolve(arg.relativize(f)).toString(), Files.isSymbolicLink(f) ? realRoot : null));
-                }
-            } else {
-                work.add(new Work(arg, arg.toString(), null));
-            }
-        }
-        int total = work.size();
-        List<FileReport> out;
-        if (total > 1) {
-            java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-            out = work.parallelStream().map(w -> {
-                FileReport r = run(w);
-                if (progress != null) {
-                    progress.update(done.incrementAndGet(), total);
-                }
-                return r;
-            }).toList();
-        } else {
-            // One file: no streams or lambdas, whose first use costs milliseconds of start-up.
-            out = new ArrayList<>(total);
-            for (Work w : work) {
-                out.add(run(w));
-                if (progress != null) {
-                    progress.update(out.size(), total);
-                }
-            }
-        }
-        return new ScanReport(out, System.nanoTime() - t0);
+        return TreeScan.scan(this, arguments, includes, excludes, executor, progress);
     }
 
-    /** One file to scan; {@code linkRoot} is set for a symbolic link found in the tree under it. */
-    private record Work(Path file, String display, Path linkRoot) {
-    }
-
-    private FileReport run(Work w) {
-        return w.linkRoot() != null ? link(w.file(), w.linkRoot(), w.display()) : scanFile(w.file(), w.display());
-    }
-
-    private static List<java.nio.file.PathMatcher> matchers(List<String> globs) {
-        List<java.nio.file.PathMatcher> m = new ArrayList<>();
-        for (String g : globs) {
-            m.add(java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + g));
-        }
-        return m;
-    }
-
-    private static boolean selected(Path rel, List<java.nio.file.PathMatcher> inc, List<java.nio.file.PathMatcher> exc) {
-        Path name = rel.getFileName();
-        for (java.nio.file.PathMatcher m : exc) {
-            if (m.matches(rel) || (name != null && m.matches(name))) {
-                return false;
-            }
-        }
-        if (inc.isEmpty()) {
-            return true;
-        }
-        for (java.nio.file.PathMatcher m : inc) {
-            if (m.matches(rel) || (name != null && m.matches(name))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean inVcs(Path rel) {
-        for (Path part : rel) {
-            String n = part.toString();
-            if (n.equals(".git") || n.equals(".hg") || n.equals(".svn")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** A symbolic link: scanned when it stays inside the tree, reported when it leaves it. */
-    private FileReport link(Path f, Path realRoot, String display) {
-        try {
-            Path target = f.toRealPath();
-            if (!target.startsWith(realRoot)) {
-                return new FileReport(display, "symlink", Severity.SUSPICIOUS, List.of(new dev.laocoon.core.finding.Finding(
-                        dev.laocoon.core.finding.Rule.REPO_SYMLINK_ESCAPE, Severity.SUSPICIOUS,
-                        "symbolic link to " + target + ", outside the scanned tree; not followed",
-                        Location.of(display), "")), null, -1, 0);
-            }
-            if (!Files.isRegularFile(target)) {
-                return scanFile(f, display);
-            }
-            return scanFile(target, display);
-        } catch (IOException e) {
-            return new FileReport(display, "symlink", Severity.SUSPICIOUS, List.of(new dev.laocoon.core.finding.Finding(
-                    dev.laocoon.core.finding.Rule.REPO_SYMLINK_ESCAPE, Severity.SUSPICIOUS,
-                    "broken symbolic link (" + e.getMessage() + ")", Location.of(display), "")), null, -1, 0);
-        }
-    }
-
-    /** Scans one regular file; read errors become an {@code error} entry, never a verdict. */
-    public FileReport scanFile(Path file, String display) {
-        long t0 = System.nanoTime();
-        try (ByteSource src = new FileByteSource(file)) {
-            return scanSource(src, display, t0);
-        } catch (IOException | UncheckedIOException e) {
-            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
-            return FileReport.failed(display, "cannot read: " + msg);
-        }
-    }
-
-    public FileReport scanSource(ByteSource src, String display, long t0) {
-        return scanSource(src, display, t0, null);
-    }
+    // ------------------------------------------------------------------ explain
 
     /** A file's report plus every pickle stream in it with its location, for explanations. */
-    public record Explained(FileReport report, List<java.util.Map.Entry<Location, PickleTrace>> traces) {
+    public record Explained(FileReport report, List<Map.Entry<Location, PickleTrace>> traces) {
     }
 
-    public Explained explain(Path file, String display) throws IOException {
-        List<java.util.Map.Entry<Location, PickleTrace>> traces = new ArrayList<>();
+    public Explained explain(Path file, String name) throws IOException {
+        List<Map.Entry<Location, PickleTrace>> traces = new ArrayList<>();
         try (ByteSource src = new FileByteSource(file)) {
-            return new Explained(scanSource(src, display, System.nanoTime(), traces), traces);
+            return new Explained(run(src, name, null, System.nanoTime(), traces), traces);
         }
     }
 
-    private FileReport scanSource(ByteSource src, String display, long t0,
-                                  List<java.util.Map.Entry<Location, PickleTrace>> traces) {
-        Location where = Location.of(display);
-        FileAnalysis a = new FileAnalysis(kb, limits);
-        a.traces = traces;
+    // ------------------------------------------------------------------ the scan itself
+
+    private FileReport run(ByteSource raw, String name, String sha256, long t0,
+                           List<Map.Entry<Location, PickleTrace>> traces) throws IOException {
+        CountingByteSource src = new CountingByteSource(raw);
+        String hash = sha256 != null ? sha256 : contentHash ? Spool.sha256(raw) : null;
+        Location where = Location.of(name);
+        AnalysisContext ctx = new AnalysisContext(kb, limits, pickleLimits, pipeline, traces, executor);
         try {
-            a.analyze(src, where, 0);
+            pipeline.analyze(src, where, ctx);
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw e;
         } catch (RuntimeException | StackOverflowError | LinkageError e) {
             // A reader failed on this input: the file is not fully analysed, so it cannot be safe.
-            a.findings.add(new dev.laocoon.core.finding.Finding(dev.laocoon.core.finding.Rule.ANALYSIS_INCOMPLETE,
-                    Severity.SUSPICIOUS, "analysis stopped by an internal error (" + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + "); please report it", where, ""));
+            ctx.report(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "analysis stopped by an internal error ("
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
+                    + "); please report it", where, "");
         }
+        List<Finding> findings = ctx.findings(where);
         Severity verdict = Severity.SAFE;
-        for (Finding f : a.findings) {
+        for (Finding f : findings) {
             verdict = Severity.max(verdict, f.severity());
         }
-        String format = a.formats.isEmpty() ? "unknown" : String.join("+", a.formats);
-        return new FileReport(display, format, verdict, a.findings, null, src.size(), System.nanoTime() - t0);
+        return new FileReport(name, ctx.formats(), verdict, findings, null, src.size(), hash, src.bytesRead(),
+                Duration.ofNanos(System.nanoTime() - t0));
     }
 
+    private static PickleLimits pickleLimits(ScanLimits l) {
+        return PickleLimits.DEFAULT.withMaxOpcodes(l.maxPickleOpcodes()).withMaxMemo(l.maxPickleMemo())
+                .withMaxStack(l.maxPickleStack()).withMaxPickles(l.maxPickles()).withMaxTime(l.maxTimePerFile());
+    }
+
+    /** For tree scans: a symbolic link that leaves the tree, reported without reading it. */
+    static FileReport link(String name, String message) {
+        Finding f = new Finding(Rule.REPO_SYMLINK_ESCAPE, Severity.SUSPICIOUS, message, Location.of(name), "");
+        return new FileReport(name, List.of(Format.SYMLINK), Severity.SUSPICIOUS, List.of(f), null, -1, null, -1,
+                Duration.ZERO);
+    }
 }

@@ -43,7 +43,7 @@ public class CorpusAcceptanceTest {
         Path corpus = corpus();
         Assumptions.assumeTrue(corpus != null, "../shared/corpus not present");
         JsonNode manifest = new ObjectMapper().readTree(corpus.resolve("manifest.json").toFile());
-        Scanner scanner = new Scanner();
+        Scanner scanner = Scanner.builder().build();
         List<String> failures = new ArrayList<>();
         int checked = 0;
         for (JsonNode e : manifest) {
@@ -52,7 +52,7 @@ public class CorpusAcceptanceTest {
             }
             checked++;
             String rel = e.get("path").asText();
-            FileReport r = scanner.scanFile(corpus.resolve(rel), rel);
+            FileReport r = scanner.scan(corpus.resolve(rel), rel);
             String expect = e.get("expect").asText();
             Severity v = r.verdict();
             boolean ok = v != null && switch (expect) {

@@ -79,11 +79,11 @@ class ScanSnapshotTest {
 
     /** One block per input: name, formats and verdict, then one line per finding. */
     static String render(TreeMap<String, byte[]> inputs) {
-        Scanner scanner = new Scanner();
+        Scanner scanner = Scanner.builder().build();
         StringBuilder out = new StringBuilder();
         inputs.forEach((name, bytes) -> {
-            FileReport r = scanner.scanSource(new ArrayByteSource(bytes), name, System.nanoTime());
-            out.append(name).append(" | ").append(oneLine(r.format())).append(" | ").append(r.verdictLabel()).append('\n');
+            FileReport r = scanner.scan(new ArrayByteSource(bytes), name);
+            out.append(name).append(" | ").append(oneLine(r.formatLabel())).append(" | ").append(r.verdictLabel()).append('\n');
             for (Finding f : r.findings()) {
                 out.append("  ").append(f.ruleId()).append(' ').append(f.severity().label()).append(' ')
                         .append(oneLine(f.location().render())).append(" | ").append(oneLine(f.message()))

@@ -29,30 +29,30 @@ class ScannerTest {
     @Test
     void textFileIsNotAPickle() throws IOException {
         Path p = write("README.md", "# Model card\ncats and dogs\n".getBytes(StandardCharsets.UTF_8));
-        FileReport r = new Scanner().scanFile(p, "README.md");
-        assertThat(r.format()).isEqualTo("unknown");
+        FileReport r = Scanner.builder().build().scan(p, "README.md");
+        assertThat(r.formatLabel()).isEqualTo("unknown");
         assertThat(r.verdict()).isEqualTo(Severity.NOTICE);
         assertThat(r.findings()).extracting(f -> f.rule()).containsExactly(Rule.FORMAT_UNKNOWN);
     }
 
     @Test
     void emptyFileIsNotSafe() throws IOException {
-        FileReport r = new Scanner().scanFile(write("empty.pkl", new byte[0]), "empty.pkl");
+        FileReport r = Scanner.builder().build().scan(write("empty.pkl", new byte[0]), "empty.pkl");
         assertThat(r.verdict()).isNotEqualTo(Severity.SAFE);
     }
 
     @Test
     void protocolZeroPickleWithoutProtoIsDetected() throws IOException {
         Path p = write("weights.txt", "cos\nsystem\n(S'id'\ntR.".getBytes(StandardCharsets.ISO_8859_1));
-        FileReport r = new Scanner().scanFile(p, "weights.txt");
-        assertThat(r.format()).isEqualTo("pickle");
+        FileReport r = Scanner.builder().build().scan(p, "weights.txt");
+        assertThat(r.formatLabel()).isEqualTo("pickle");
         assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
     }
 
     @Test
     void brokenPickleWithProtoIsSuspiciousNotUnknown() throws IOException {
-        FileReport r = new Scanner().scanFile(write("x.pkl", new byte[] {(byte) 0x80, 2, (byte) 0xff}), "x.pkl");
-        assertThat(r.format()).isEqualTo("pickle");
+        FileReport r = Scanner.builder().build().scan(write("x.pkl", new byte[] {(byte) 0x80, 2, (byte) 0xff}), "x.pkl");
+        assertThat(r.formatLabel()).isEqualTo("pickle");
         assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
     }
 
@@ -60,7 +60,7 @@ class ScannerTest {
     void directoriesAreScannedRecursivelyInSortedOrder() throws IOException {
         write("b/two.pkl", PickleBuilder.create().proto(2).none().stop().bytes());
         write("a/one.pkl", PickleBuilder.call("os", "system", "id"));
-        ScanReport r = new Scanner().scan(List.of(dir));
+        ScanReport r = Scanner.builder().build().scan(List.of(dir));
         assertThat(r.files()).extracting(FileReport::path)
                 .containsExactly(dir.resolve("a/one.pkl").toString(), dir.resolve("b/two.pkl").toString());
         assertThat(r.reaches(Severity.SUSPICIOUS)).isTrue();
@@ -74,7 +74,7 @@ class ScannerTest {
         }
         java.util.concurrent.atomic.AtomicInteger last = new java.util.concurrent.atomic.AtomicInteger();
         java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-        ScanReport r = new Scanner().scan(List.of(dir.resolve("p")), List.of(), List.of(), (done, total) -> {
+        ScanReport r = Scanner.builder().build().scan(List.of(dir.resolve("p")), List.of(), List.of(), (done, total) -> {
             calls.incrementAndGet();
             last.accumulateAndGet(done, Math::max);
             assertThat(total).isEqualTo(12);
@@ -86,21 +86,21 @@ class ScannerTest {
 
     @Test
     void missingArgumentIsAnError() {
-        assertThatThrownBy(() -> new Scanner().scan(List.of(dir.resolve("nope"))))
+        assertThatThrownBy(() -> Scanner.builder().build().scan(List.of(dir.resolve("nope"))))
                 .isInstanceOf(NoSuchFileException.class);
     }
 
     FileReport scanText(String name, String text) throws IOException {
         Path f = dir.resolve(name);
         Files.writeString(f, text);
-        return new Scanner().scanFile(f, name);
+        return Scanner.builder().build().scan(f, name);
     }
 
     @Test
     void wholeJsonDocumentsAreDataAndKerasModelJsonIsChecked() throws IOException {
         FileReport index = scanText("model.safetensors.index.json",
                 "{\"metadata\": {\"total_size\": 8}, \"weight_map\": {\"w\": \"model-00001-of-00002.safetensors\"}}\n");
-        assertThat(index.format()).isEqualTo("json");
+        assertThat(index.formatLabel()).isEqualTo("json");
         assertThat(index.verdict()).isEqualTo(Severity.SAFE);
         assertThat(scanText("list.json", " [1, 2, null, {}] ").verdict()).isEqualTo(Severity.SAFE);
         // not one whole JSON value: still unknown, a notice
@@ -109,7 +109,7 @@ class ScannerTest {
         // model.to_json(): model_from_json deserializes it, Lambda layers included
         FileReport keras = scanText("model.json", "{\"class_name\": \"Sequential\", \"config\": {\"layers\": [{\"class_name\": "
                 + "\"Lambda\", \"config\": {\"function\": [\"4wAAAA==\", null, null], \"function_type\": \"lambda\"}}]}}");
-        assertThat(keras.format()).isEqualTo("keras-json");
+        assertThat(keras.formatLabel()).isEqualTo("keras-json");
         assertThat(keras.verdict()).isEqualTo(Severity.MALICIOUS);
         assertThat(keras.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
     }
@@ -135,12 +135,12 @@ class ScannerTest {
         byte[] bom = ("\ufeff" + MODEL).getBytes(StandardCharsets.UTF_8);
         byte[] utf16 = ("\ufeff" + MODEL).getBytes(StandardCharsets.UTF_16LE);
         for (byte[] b : List.of(bom, utf16, MODEL.getBytes(StandardCharsets.UTF_16BE))) {
-            FileReport r = new Scanner().scanFile(write("u" + b.length + b[0] + ".json", b), "u.json");
-            assertThat(r.format()).isEqualTo("keras-json");
+            FileReport r = Scanner.builder().build().scan(write("u" + b.length + b[0] + ".json", b), "u.json");
+            assertThat(r.formatLabel()).isEqualTo("keras-json");
             assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
         }
         // a plain document with class_name in one object and config in another is still data
-        assertThat(scanText("plain.json", "{\"a\": {\"class_name\": \"x\"}, \"b\": {\"config\": 1}}").format())
+        assertThat(scanText("plain.json", "{\"a\": {\"class_name\": \"x\"}, \"b\": {\"config\": 1}}").formatLabel())
                 .isEqualTo("json");
     }
 
@@ -153,7 +153,7 @@ class ScannerTest {
         big.append("}}");
         FileReport r = scanText("tokenizer.json", big.toString());
         assertThat(r.size()).isGreaterThan(4 << 20);
-        assertThat(r.format()).isEqualTo("json");
+        assertThat(r.formatLabel()).isEqualTo("json");
         assertThat(r.verdict()).isEqualTo(Severity.SAFE);
     }
 }

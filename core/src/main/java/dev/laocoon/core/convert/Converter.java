@@ -1,6 +1,8 @@
 package dev.laocoon.core.convert;
 
+import dev.laocoon.core.Format;
 import dev.laocoon.core.internal.container.ZipArchive;
+import dev.laocoon.core.internal.detect.ZipLayout;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.FileReport;
@@ -70,23 +72,22 @@ public final class Converter {
 
     /** Reads the structure of {@code src} (named {@code fileName}): PyTorch zip or legacy, .npy or .npz. */
     public static Loaded load(ByteSource src, String fileName, TempFiles temps) throws IOException, ConvertException {
-        if (NumpyArrays.isNpy(src)) {
+        if (dev.laocoon.core.internal.format.numpy.NpyHeader.isNpy(src)) {
             String name = fileName.endsWith(".npy") ? fileName.substring(0, fileName.length() - 4) : fileName;
             return new Loaded(NumpyArrays.readNpy(src, name), "npy");
         }
         ZipArchive zip = ZipArchive.looksLikeZip(src) ? ZipArchive.read(src, 100_000) : null;
         if (zip != null) {
-            boolean torch = zip.torchDataPkl() != null;
-            boolean arrays = !zip.entries().isEmpty() && zip.entries().stream().allMatch(e -> e.name().endsWith(".npy"));
-            if (torch && zip.entries().stream().anyMatch(e -> e.name().contains("code/") || e.name().endsWith("constants.pkl"))) {
+            ZipLayout layout = ZipLayout.classify(zip);
+            if (layout.format() == Format.TORCHSCRIPT) {
                 throw new ConvertException("a TorchScript archive (torch.jit.save): it holds a scripted module, not a state"
                         + " dict; save model.state_dict() with torch.save and convert that");
             }
-            if (torch) {
+            if (layout.torch()) {
                 var r = TorchCheckpoint.readZip(src, zip, temps);
                 return new Loaded(r.root(), r.format());
             }
-            if (arrays) {
+            if (layout.npz()) {
                 return new Loaded(NumpyArrays.readNpz(src, zip, temps), "npz");
             }
             throw new ConvertException("a zip archive that is neither a PyTorch checkpoint nor a NumPy .npz");
@@ -103,27 +104,28 @@ public final class Converter {
 
     public Outcome convert(Path input, Path output, Options o) throws IOException, ConvertException {
         List<String> notes = new ArrayList<>();
-        progress.accept("scanning " + input);
-        FileReport report = scanner.scanFile(input, input.toString());
-        if (report.verdict() == null) {
-            throw new ConvertException(report.error());
-        }
-        if (report.verdict().atLeast(Severity.SUSPICIOUS)) {
-            StringBuilder why = new StringBuilder();
-            for (Finding f : report.findings()) {
-                if (f.severity().atLeast(Severity.SUSPICIOUS) && why.length() < 600) {
-                    why.append("\n  ").append(f.rule().id()).append(' ').append(f.severity().label()).append(": ")
-                            .append(f.message());
-                }
-            }
-            if (report.verdict() == Severity.MALICIOUS && !o.force()) {
-                throw new ConvertException("the scan verdict is malicious; refusing to convert." + why
-                        + "\nWith --force only tensor data is copied; nothing in the file is ever run.");
-            }
-            notes.add("scan verdict " + report.verdict().label() + "; only tensor data is copied" + why);
-        }
         Path dir = output.toAbsolutePath().getParent();
+        // The verdict covers exactly the bytes that are converted: one open source for both.
         try (ByteSource src = new FileByteSource(input); TempFiles temps = new TempFiles(dir, maxOutput(src.size()))) {
+            progress.accept("scanning " + input);
+            FileReport report = scanner.scan(src, input.toString());
+            if (report.failed()) {
+                throw new ConvertException(report.error());
+            }
+            if (report.verdict().atLeast(Severity.SUSPICIOUS)) {
+                StringBuilder why = new StringBuilder();
+                for (Finding f : report.findings()) {
+                    if (f.severity().atLeast(Severity.SUSPICIOUS) && why.length() < 600) {
+                        why.append("\n  ").append(f.rule().id()).append(' ').append(f.severity().label()).append(": ")
+                                .append(f.message());
+                    }
+                }
+                if (report.verdict() == Severity.MALICIOUS && !o.force()) {
+                    throw new ConvertException("the scan verdict is malicious; refusing to convert." + why
+                            + "\nWith --force only tensor data is copied; nothing in the file is ever run.");
+                }
+                notes.add("scan verdict " + report.verdict().label() + "; only tensor data is copied" + why);
+            }
             progress.accept("reading the structure of " + input);
             Loaded loaded = load(src, input.getFileName().toString(), temps);
             Node.Mapping selected = select(loaded.root(), o.key(), notes);

@@ -1,8 +1,9 @@
 package dev.laocoon.core.convert;
 
 import dev.laocoon.core.internal.container.ZipArchive;
-import dev.laocoon.core.internal.container.ZipEntry;
+import dev.laocoon.core.internal.container.ZipMember;
 import dev.laocoon.core.internal.format.PyLiteral;
+import dev.laocoon.core.internal.format.numpy.NpyHeader;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;
@@ -15,77 +16,7 @@ import java.util.LinkedHashMap;
  * hold pickles, and structured arrays are left out.
  */
 public final class NumpyArrays {
-    static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
-
     private NumpyArrays() {
-    }
-
-    /** A .npy header: its format version, its text (a Python dict literal) and where the data starts. */
-    public record Header(int major, String text, long dataStart) {
-    }
-
-    /** Reads the header of a .npy (versions 1 to 3); the exception says what is wrong with it. */
-    public static Header header(ByteSource src) throws IOException, ConvertException {
-        byte[] h = new byte[12];
-        if (src.readFully(0, h, 0, 12) < 10) {
-            throw new ConvertException(".npy data ends inside its header");
-        }
-        int major = h[6] & 0xff;
-        long headerLen;
-        int start;
-        if (major == 1) {
-            headerLen = (h[8] & 0xff) | (h[9] & 0xff) << 8;
-            start = 10;
-        } else if (major == 2 || major == 3) {
-            headerLen = ZipArchive.u32(h, 8);
-            start = 12;
-        } else {
-            throw new ConvertException("unknown .npy format version " + major);
-        }
-        if (headerLen > (1 << 20) || start + headerLen > src.size()) {
-            throw new ConvertException(".npy header length " + headerLen + " runs past the end of the data");
-        }
-        byte[] hb = new byte[(int) headerLen];
-        src.readFully(start, hb, 0, hb.length);
-        return new Header(major, new String(hb, major == 3 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1),
-                start + headerLen);
-    }
-
-    /**
-     * The header as numpy reads it ({@code ast.literal_eval}, then exactly the keys descr,
-     * fortran_order and shape), or null when it is not such a dict or not understood.
-     */
-    public static java.util.Map<?, ?> fields(String header) {
-        Object v;
-        try {
-            v = PyLiteral.parse(header);
-        } catch (PyLiteral.Bad e) {
-            return null;
-        }
-        if (!(v instanceof java.util.Map<?, ?> m) || m.size() != 3 || !m.containsKey("descr")
-                || !m.containsKey("fortran_order") || !m.containsKey("shape")) {
-            return null;
-        }
-        return m;
-    }
-
-    /**
-     * Whether a descr (a string, a structured list, or the raw header text when it was not
-     * understood) may make numpy build an object array: any string in it names the object
-     * type ('O' or 'object', in any spelling numpy accepts). Conservative on purpose.
-     */
-    public static boolean mentionsObject(Object descr) {
-        for (String t : PyLiteral.strings(descr)) {
-            if (t.contains("O") || t.toLowerCase(java.util.Locale.ROOT).contains("object")) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    public static boolean isNpy(ByteSource src) throws IOException {
-        byte[] h = new byte[6];
-        return src.readFully(0, h, 0, 6) == 6 && java.util.Arrays.equals(h, MAGIC);
     }
 
     /** One array named {@code name}. */
@@ -98,7 +29,7 @@ public final class NumpyArrays {
     /** Every {@code .npy} member of an {@code .npz}, named without the extension. */
     public static Node.Mapping readNpz(ByteSource src, ZipArchive zip, TempFiles temps) throws IOException, ConvertException {
         LinkedHashMap<String, Node> m = new LinkedHashMap<>();
-        for (ZipEntry e : zip.entries()) {
+        for (ZipMember e : zip.entries()) {
             if (e.directory()) {
                 continue;
             }
@@ -107,24 +38,29 @@ public final class NumpyArrays {
                 throw new ConvertException("the archive holds '" + e.name() + "' twice");
             }
             ByteSource member = ZipMembers.open(src, e, temps, Long.MAX_VALUE);
-            m.put(name, isNpy(member) ? array(member, name) : Node.Other.of("a member that is not a .npy array"));
+            m.put(name, NpyHeader.isNpy(member) ? array(member, name) : Node.Other.of("a member that is not a .npy array"));
         }
         return new Node.Mapping("npz", m);
     }
 
     private static Node array(ByteSource src, String name) throws IOException, ConvertException {
-        if (!isNpy(src)) {
+        if (!NpyHeader.isNpy(src)) {
             throw new ConvertException("'" + name + "' is not a .npy array");
         }
-        Header hd = header(src);
+        NpyHeader hd;
+        try {
+            hd = NpyHeader.read(src);
+        } catch (NpyHeader.Bad e) {
+            throw new ConvertException(e.getMessage());
+        }
         String header = hd.text();
-        java.util.Map<?, ?> fields = fields(header);
+        java.util.Map<?, ?> fields = hd.fields();
         if (fields == null) {
             throw new ConvertException("the header of '" + name + "' is not what numpy reads (a dict of exactly descr, "
                     + "fortran_order and shape): " + header.strip());
         }
         Object descrValue = fields.get("descr");
-        if (mentionsObject(descrValue)) {
+        if (NpyHeader.mentionsObject(descrValue)) {
             return Node.Other.of("an object array (its items are pickled objects; not converted)");
         }
         if (!(descrValue instanceof String descr)) {

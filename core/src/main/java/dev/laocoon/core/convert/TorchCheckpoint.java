@@ -1,7 +1,7 @@
 package dev.laocoon.core.convert;
 
 import dev.laocoon.core.internal.container.ZipArchive;
-import dev.laocoon.core.internal.container.ZipEntry;
+import dev.laocoon.core.internal.container.ZipMember;
 import dev.laocoon.core.internal.pickle.GlobalName;
 import dev.laocoon.core.internal.pickle.PickleLimits;
 import dev.laocoon.core.internal.pickle.PickleMachine;
@@ -12,7 +12,6 @@ import dev.laocoon.core.internal.pickle.Value;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;
-import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
@@ -29,7 +28,6 @@ import java.util.Set;
  * Everything else becomes a {@link Node.Other} that says what it is.
  */
 public final class TorchCheckpoint {
-    static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     /** Structure of real checkpoints needs a few dozen opcodes per tensor; this keeps memory bounded. */
     static final PickleLimits LIMITS = PickleLimits.DEFAULT.withMaxOpcodes(20_000_000L).withContainerItems(1 << 22);
     private static final int MAX_DEPTH = 100;
@@ -74,17 +72,17 @@ public final class TorchCheckpoint {
 
     /** A checkpoint in the zip layout, whose directory the caller has read. */
     static Result readZip(ByteSource src, ZipArchive zip, TempFiles temps) throws IOException, ConvertException {
-        ZipEntry pkl = zip.torchDataPkl();
+        ZipMember pkl = zip.torchDataPkl();
         if (pkl == null) {
             throw new ConvertException("zip archive without a data.pkl record: not a PyTorch checkpoint");
         }
         String prefix = pkl.name().substring(0, pkl.name().length() - "data.pkl".length());
-        Map<String, ZipEntry> byName = new HashMap<>();
-        for (ZipEntry e : zip.entries()) {
+        Map<String, ZipMember> byName = new HashMap<>();
+        for (ZipMember e : zip.entries()) {
             byName.putIfAbsent(e.name(), e);
         }
         boolean bigEndian = false;
-        ZipEntry order = byName.get(prefix + "byteorder");
+        ZipMember order = byName.get(prefix + "byteorder");
         if (order != null) {
             ByteSource o = ZipMembers.open(src, order, temps, 64);
             byte[] b = new byte[(int) Math.min(16, o.size())];
@@ -106,7 +104,7 @@ public final class TorchCheckpoint {
             DType type = storageType(pid.item(1));
             String key = text(pid.item(2), "storage key");
             long numel = integer(pid.item(4), "storage size");
-            ZipEntry e = byName.get(prefix + "data/" + key);
+            ZipMember e = byName.get(prefix + "data/" + key);
             if (e == null) {
                 throw new ConvertException("storage '" + key + "' has no record " + prefix + "data/" + key);
             }
@@ -131,8 +129,7 @@ public final class TorchCheckpoint {
     // ------------------------------------------------------------------ legacy layout
 
     private static boolean isLegacy(PickleTrace t) {
-        return !t.pickles().isEmpty() && t.pickles().get(0).complete()
-                && t.pickles().get(0).result() instanceof Value.Int i && i.value().equals(LEGACY_MAGIC);
+        return dev.laocoon.core.internal.format.torch.LegacyTorch.isLegacy(t);
     }
 
     /**

@@ -1,6 +1,6 @@
 package dev.laocoon.core.convert;
 
-import dev.laocoon.core.internal.container.ZipEntry;
+import dev.laocoon.core.internal.container.ZipMember;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.SliceByteSource;
 import java.io.IOException;
@@ -13,7 +13,7 @@ final class ZipMembers {
     private ZipMembers() {
     }
 
-    static ByteSource open(ByteSource zip, ZipEntry e, TempFiles temps, long max) throws IOException, ConvertException {
+    static ByteSource open(ByteSource zip, ZipMember e, TempFiles temps, long max) throws IOException, ConvertException {
         if (e.dataOffset() < 0) {
             throw new ConvertException("the local header of '" + e.name() + "' cannot be read");
         }

@@ -75,16 +75,16 @@ public final class KnowledgeBase {
     private final java.util.concurrent.atomic.AtomicBoolean preloading = new java.util.concurrent.atomic.AtomicBoolean();
 
     /**
-     * Starts reading the files on another core when they have not been read yet. A scan calls
-     * this when it is about to run a pickle through the symbolic machine, so that reading the
-     * files (thousands of lines, in a freshly started JVM) overlaps that run instead of
-     * following it. Only a head start: whoever needs the entries waits for, or does, the read.
+     * Starts reading the files on {@code executor} when they have not been read yet (nothing when
+     * it is null). A scan calls this when it is about to run a pickle through the symbolic machine,
+     * so that reading the files (thousands of lines, in a freshly started JVM) overlaps that run
+     * instead of following it. Only a head start: whoever needs the entries waits for, or does, the read.
      */
-    public void preload() {
-        if (loaded || Runtime.getRuntime().availableProcessors() < 2 || !preloading.compareAndSet(false, true)) {
+    public void preload(java.util.concurrent.Executor executor) {
+        if (executor == null || loaded || !preloading.compareAndSet(false, true)) {
             return;
         }
-        Thread t = new Thread(new Runnable() { // not a lambda: the first lambda of a run costs milliseconds
+        executor.execute(new Runnable() { // not a lambda: see DEVELOPERS.md, start-up
             @Override
             public void run() {
                 try {
@@ -93,9 +93,13 @@ public final class KnowledgeBase {
                     // the analyser's own call reads the files again and reports the problem
                 }
             }
-        }, "laocoon-kb-preload");
-        t.setDaemon(true);
-        t.start();
+        });
+    }
+
+    /** Reads the built-in files and policies now (they are otherwise read on first use). */
+    public KnowledgeBase load() {
+        ensureLoaded();
+        return this;
     }
 
     private void ensureLoaded() {

@@ -87,11 +87,7 @@ public final class Baseline {
                     keep.add(x);
                 }
             }
-            Severity v = Severity.SAFE;
-            for (Finding x : keep) {
-                v = Severity.max(v, x.severity());
-            }
-            files.add(new FileReport(f.path(), f.format(), v, keep, null, f.size(), f.nanos()));
+            files.add(f.withFindings(keep));
         }
         return new Applied(new ScanReport(files, report.nanos()), dropped);
     }

@@ -32,7 +32,7 @@ public final class JsonReport {
             for (FileReport f : report.files()) {
                 g.writeStartObject();
                 g.writeStringField("path", f.path());
-                g.writeStringField("format", f.format());
+                g.writeStringField("format", f.formatLabel());
                 g.writeStringField("verdict", f.verdictLabel());
                 if (f.size() >= 0) {
                     g.writeNumberField("size", f.size());

@@ -25,7 +25,7 @@ public final class TextReport {
             }
             if (verbose || f.verdict() != Severity.SAFE) {
                 out.println(paint(f.verdictLabel().toUpperCase(), colourOf(f.verdict())) + "  " + Printable.of(f.path())
-                        + (f.format().equals("unknown") ? "" : "  (" + f.format() + ")"));
+                        + (f.formats().isEmpty() ? "" : "  (" + f.formatLabel() + ")"));
             }
             for (Finding x : f.findings()) {
                 StringBuilder sb = new StringBuilder("  ");

@@ -39,6 +39,11 @@ public interface ByteSource extends Closeable {
         return null;
     }
 
+    /** The regular file whose whole content this source is (for libraries that need a path), or null. */
+    default java.nio.file.Path path() {
+        return null;
+    }
+
     /** Bytes that are a region of an open file: {@code channel} from {@code offset}. */
     record FileRegion(java.nio.channels.FileChannel channel, long offset) {
     }

@@ -31,6 +31,16 @@ public final class CountingByteSource implements ByteSource {
     }
 
     @Override
+    public FileRegion region() {
+        return inner.region();
+    }
+
+    @Override
+    public java.nio.file.Path path() {
+        return inner.path();
+    }
+
+    @Override
     public void close() throws IOException {
         inner.close();
     }

@@ -20,6 +20,7 @@ public final class FileByteSource implements ByteSource {
     }
 
     /** The file read (for libraries that need a path). */
+    @Override
     public Path path() {
         return path;
     }

@@ -27,7 +27,7 @@ class ConvertTest {
     @TempDir
     Path dir;
 
-    private final Converter converter = new Converter(new Scanner(), null);
+    private final Converter converter = new Converter(Scanner.builder().build(), null);
 
     static byte[] random(int n, long seed) {
         byte[] b = new byte[n];
@@ -434,7 +434,7 @@ class ConvertTest {
         int total = 10 + header.length() + 1;
         header += " ".repeat((64 - total % 64) % 64) + "\n";
         ByteArrayOutputStream o = new ByteArrayOutputStream();
-        o.writeBytes(NumpyArrays.MAGIC);
+        o.writeBytes(dev.laocoon.core.internal.format.numpy.NpyHeader.magic());
         o.write(1);
         o.write(0);
         o.write(header.length() & 0xff);

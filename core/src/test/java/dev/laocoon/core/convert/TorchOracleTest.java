@@ -74,7 +74,7 @@ class TorchOracleTest {
 
     private String convertAndCompare(Path in, String name, Converter.Options o) throws Exception {
         Path out = dir.resolve(name);
-        new Converter(new Scanner(), null).convert(in, out, o);
+        new Converter(Scanner.builder().build(), null).convert(in, out, o);
         return run("compare", in.toString(), out.toString());
     }
 

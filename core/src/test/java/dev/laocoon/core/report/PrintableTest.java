@@ -27,7 +27,7 @@ class PrintableTest {
         // a pickle whose string argument and file name carry terminal escape sequences
         byte[] evil = PickleBuilder.create().proto(2).global("os", "system").str("id\u001b[2K\rSAFE").tuple1().reduce()
                 .stop().bytes();
-        var r = new Scanner().scanSource(new ArrayByteSource(evil), "m\u001b]0;title\u0007.pkl", System.nanoTime());
+        var r = Scanner.builder().build().scan(new ArrayByteSource(evil), "m\u001b]0;title\u0007.pkl");
         StringWriter w = new StringWriter();
         new TextReport(false, true).write(new dev.laocoon.core.ScanReport(List.of(r), 0),
                 dev.laocoon.core.finding.Severity.SUSPICIOUS, new PrintWriter(w));

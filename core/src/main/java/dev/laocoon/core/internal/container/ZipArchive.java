@@ -19,17 +19,17 @@ public final class ZipArchive {
     private static final int CENTRAL = 0x02014b50;
     private static final int LOCAL = 0x04034b50;
 
-    private final List<ZipEntry> entries;
+    private final List<ZipMember> entries;
     private final List<String> anomalies;
     private final long firstLocalHeader;
 
-    private ZipArchive(List<ZipEntry> entries, List<String> anomalies, long firstLocalHeader) {
+    private ZipArchive(List<ZipMember> entries, List<String> anomalies, long firstLocalHeader) {
         this.entries = List.copyOf(entries);
         this.anomalies = List.copyOf(anomalies);
         this.firstLocalHeader = firstLocalHeader;
     }
 
-    public List<ZipEntry> entries() {
+    public List<ZipMember> entries() {
         return entries;
     }
 
@@ -42,9 +42,9 @@ public final class ZipArchive {
      * The {@code data.pkl} record of a torch.save archive ({@code data.pkl} or {@code PREFIX/data.pkl},
      * the shortest name when there are several), or null when the archive has none.
      */
-    public ZipEntry torchDataPkl() {
-        ZipEntry best = null;
-        for (ZipEntry e : entries) {
+    public ZipMember torchDataPkl() {
+        ZipMember best = null;
+        for (ZipMember e : entries) {
             if ((e.name().equals("data.pkl") || e.name().endsWith("/data.pkl"))
                     && (best == null || e.name().length() < best.name().length())) {
                 best = e;
@@ -109,7 +109,7 @@ public final class ZipArchive {
             anomalies.add("central directory claims " + count + " entries; only " + maxEntries + " read");
             count = maxEntries;
         }
-        List<ZipEntry> entries = new ArrayList<>();
+        List<ZipMember> entries = new ArrayList<>();
         long p = cdOffset + shift;
         byte[] h = new byte[46];
         long firstLocal = Long.MAX_VALUE;
@@ -176,7 +176,7 @@ public final class ZipArchive {
             if (!names.add(name)) {
                 anomalies.add("member name '" + name + "' appears more than once");
             }
-            entries.add(new ZipEntry(name, localName, method, flags, crc, csize, size, local, data));
+            entries.add(new ZipMember(name, localName, method, flags, crc, csize, size, local, data));
         }
         if (firstLocal != Long.MAX_VALUE && firstLocal > 0 && shift == 0) {
             anomalies.add(firstLocal + " bytes precede the first local header");

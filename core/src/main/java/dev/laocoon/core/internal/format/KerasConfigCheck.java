@@ -26,8 +26,11 @@ public final class KerasConfigCheck {
     private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
             .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build());
 
-    /** A problem at a JSON pointer. */
-    public record Problem(Severity severity, boolean lambda, String pointer, String message, String evidence) {
+    /** What a problem is: each kind is reported under its own rule. */
+    public enum Kind { LAMBDA, MALFORMED, FOREIGN_OBJECT }
+
+    /** A problem at a JSON pointer; {@code severity} is graded by the knowledge base for foreign objects. */
+    public record Problem(Kind kind, Severity severity, String pointer, String message, String evidence) {
     }
 
     private KerasConfigCheck() {
@@ -40,7 +43,7 @@ public final class KerasConfigCheck {
             // json.loads(bytes), as Keras reads config.json from the archive, skips a UTF-8 BOM
             root = JSON.readTree(configJson.startsWith("\ufeff") ? configJson.substring(1) : configJson);
         } catch (IOException e) {
-            out.add(new Problem(Severity.SUSPICIOUS, false, "", "model config is not valid JSON", ""));
+            out.add(new Problem(Kind.MALFORMED, Severity.SUSPICIOUS, "", "model config is not valid JSON", ""));
             return out;
         }
         walk(root, "", kb, out);
@@ -77,13 +80,13 @@ public final class KerasConfigCheck {
             if (f != null && f.isArray() && f.size() > 0 && f.get(0).isTextual()) {
                 code = f.get(0).asText();
             }
-            out.add(new Problem(Severity.MALICIOUS, true, ptr, "Lambda layer: loading it rebuilds and runs Python bytecode",
+            out.add(new Problem(Kind.LAMBDA, Severity.MALICIOUS, ptr, "Lambda layer: loading it rebuilds and runs Python bytecode",
                     code == null ? "" : names(code)));
             return;
         }
         if (className.equals("__lambda__")) {
             String code = config == null ? null : config.path("code").asText(null);
-            out.add(new Problem(Severity.MALICIOUS, true, ptr, "__lambda__ function: marshalled Python bytecode",
+            out.add(new Problem(Kind.LAMBDA, Severity.MALICIOUS, ptr, "__lambda__ function: marshalled Python bytecode",
                     code == null ? "" : names(code)));
             return;
         }
@@ -99,7 +102,7 @@ public final class KerasConfigCheck {
         JsonNode reg = n.get("registered_name");
         if (reg != null && reg.isTextual() && !reg.asText().isEmpty() && !reg.asText().equals(className)
                 && !reg.asText().startsWith("keras")) {
-            out.add(new Problem(Severity.NOTICE, false, ptr, "custom registered object '" + reg.asText()
+            out.add(new Problem(Kind.FOREIGN_OBJECT, Severity.NOTICE, ptr, "custom registered object '" + reg.asText()
                     + "': loading needs user code registered under that name", ""));
         }
     }
@@ -110,7 +113,7 @@ public final class KerasConfigCheck {
         if (s == Severity.SAFE) {
             return;
         }
-        out.add(new Problem(s, false, ptr, what + " " + path + ": "
+        out.add(new Problem(Kind.FOREIGN_OBJECT, s, ptr, what + " " + path + ": "
                 + (e == null ? "not known to be safe; loading imports and calls it" : e.explanation()), path));
     }
 

@@ -5,7 +5,6 @@ import com.google.protobuf.WireFormat;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,27 +16,36 @@ import java.util.Set;
  */
 public final class ProtoModels {
     private static final int MAX_DEPTH = 64;
-    private static final Set<String> ONNX_DOMAINS = Set.of("", "ai.onnx", "ai.onnx.ml", "ai.onnx.training",
-            "ai.onnx.preview.training");
-    /** TensorFlow ops that reach files, Python or the outside world, with their severity word. */
-    private static final Map<String, String> TF_RISKY = Map.ofEntries(
-            Map.entry("ReadFile", "malicious:reads any file"),
-            Map.entry("WriteFile", "malicious:writes any file"),
-            Map.entry("PyFunc", "malicious:runs a Python function"),
-            Map.entry("PyFuncStateless", "malicious:runs a Python function"),
-            Map.entry("EagerPyFunc", "malicious:runs a Python function"),
-            Map.entry("MatchingFiles", "suspicious:lists files matching a pattern"),
-            Map.entry("ImmutableConst", "suspicious:memory-maps a file"),
-            Map.entry("TextLineDataset", "suspicious:reads files"),
-            Map.entry("TFRecordDataset", "suspicious:reads files"),
-            Map.entry("FixedLengthRecordDataset", "suspicious:reads files"),
-            Map.entry("WriteSummary", "suspicious:writes summary files"),
-            Map.entry("CreateSummaryFileWriter", "suspicious:writes summary files"),
-            Map.entry("DebugIdentity", "suspicious:can send tensors to debug URLs"),
-            Map.entry("LoadAndRemapMatrix", "suspicious:reads checkpoint files"));
+    /** Read on first use (a holder class): most files are not protobuf models. */
+    private static final class Known {
+        static final Set<String> ONNX_DOMAINS;
+        /** TensorFlow ops that reach files, Python or the outside world: op to {malicious?, what}. */
+        static final Map<String, String[]> TF_RISKY = new java.util.HashMap<>();
 
-    /** A finding: severity word, where (node name, tensor name), what. */
-    public record Problem(boolean malicious, String where, String message) {
+        static {
+            Set<String> d = new java.util.HashSet<>();
+            for (String l : Tables.lines("onnx-domains.txt")) {
+                d.add(l.equals("(default)") ? "" : l);
+            }
+            ONNX_DOMAINS = Set.copyOf(d);
+            for (String l : Tables.lines("tf-ops.txt")) {
+                String[] w = l.split(" ", 3);
+                if (w.length != 3 || !(w[1].equals("malicious") || w[1].equals("suspicious"))) {
+                    throw new IllegalStateException("tf-ops.txt: bad line '" + l + "'");
+                }
+                TF_RISKY.put(w[0], new String[] {w[1], w[2]});
+            }
+        }
+
+        private Known() {
+        }
+    }
+
+    /** What a problem is: each kind is reported under its own rule. */
+    public enum Kind { RISKY_OP, EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT }
+
+    /** A problem: its kind, whether it is malicious, where (node name, tensor name), what. */
+    public record Problem(Kind kind, boolean malicious, String where, String message) {
     }
 
     private ProtoModels() {
@@ -75,8 +83,8 @@ public final class ProtoModels {
                             op.skipField(t);
                         }
                     }
-                    if (!ONNX_DOMAINS.contains(domain)) {
-                        out.add(new Problem(false, "opset_import", "imports operator set '" + domain
+                    if (!Known.ONNX_DOMAINS.contains(domain)) {
+                        out.add(new Problem(Kind.CUSTOM_DOMAIN, false, "opset_import", "imports operator set '" + domain
                                 + "', which needs a custom operator library"));
                     }
                 } else if (!in.skipField(tag)) {
@@ -91,7 +99,7 @@ public final class ProtoModels {
 
     private static void onnxGraph(byte[] b, List<Problem> out, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
-            out.add(new Problem(false, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
+            out.add(new Problem(Kind.LIMIT, false, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
             return;
         }
         CodedInputStream in = CodedInputStream.newInstance(b);
@@ -141,8 +149,8 @@ public final class ProtoModels {
                 in.skipField(tag);
             }
         }
-        if (!ONNX_DOMAINS.contains(domain)) {
-            out.add(new Problem(false, "node '" + name + "'", "operator " + op + " from domain '" + domain
+        if (!Known.ONNX_DOMAINS.contains(domain)) {
+            out.add(new Problem(Kind.CUSTOM_DOMAIN, false, "node '" + name + "'", "operator " + op + " from domain '" + domain
                     + "' needs a custom operator library"));
         }
         for (byte[] a : attrs) {
@@ -205,7 +213,7 @@ public final class ProtoModels {
                 }
             }
             if (absolute || escapes) {
-                out.add(new Problem(true, "tensor '" + name + "'", "external data location '" + loc
+                out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, true, "tensor '" + name + "'", "external data location '" + loc
                         + "' leaves the model's folder"));
             }
         }
@@ -315,11 +323,10 @@ public final class ProtoModels {
                 in.skipField(tag);
             }
         }
-        String risk = TF_RISKY.get(op);
+        String[] risk = Known.TF_RISKY.get(op);
         if (risk != null) {
-            int c = risk.indexOf(':');
-            out.add(new Problem(risk.substring(0, c).equals("malicious"), prefix + "node '" + name + "'",
-                    "op " + op + " " + risk.substring(c + 1).toLowerCase(Locale.ROOT)));
+            out.add(new Problem(Kind.RISKY_OP, risk[0].equals("malicious"), prefix + "node '" + name + "'",
+                    "op " + op + " " + risk[1]));
         }
     }
 

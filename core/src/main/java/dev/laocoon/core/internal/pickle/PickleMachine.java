@@ -52,22 +52,30 @@ public final class PickleMachine {
     private List<TraceEvent> events;
     private long opOffset;
 
-    private PickleMachine(ByteSource source, long start, PickleLimits limits, RawData rawData) {
+    private PickleMachine(ByteSource source, long start, PickleLimits limits, RawData rawData, long deadline) {
         this.source = source;
         this.rawData = rawData;
         this.limits = limits;
         this.in = new PickleInput(source, start, limits.bufferSize(), limits.maxLine() + 64 * 1024);
-        this.deadline = System.nanoTime() + limits.maxTime().toNanos();
+        this.deadline = deadline;
     }
 
     /** Runs every pickle in {@code source} from {@code start} to the end of the data or the first failure. */
     public static PickleTrace run(ByteSource source, long start, PickleLimits limits) {
-        return new PickleMachine(source, start, limits, null).runStream();
+        return new PickleMachine(source, start, limits, null, System.nanoTime() + limits.maxTime().toNanos()).runStream();
     }
 
     /** As {@link #run(ByteSource, long, PickleLimits)}, with raw data read after BUILDs as {@code rawData} says. */
     public static PickleTrace run(ByteSource source, long start, PickleLimits limits, RawData rawData) {
-        return new PickleMachine(source, start, limits, rawData).runStream();
+        return run(source, start, limits, rawData, System.nanoTime() + limits.maxTime().toNanos());
+    }
+
+    /**
+     * As {@link #run(ByteSource, long, PickleLimits, RawData)}, stopping (with a limit error) at the
+     * absolute {@link System#nanoTime()} value {@code deadline} or when the thread is interrupted.
+     */
+    public static PickleTrace run(ByteSource source, long start, PickleLimits limits, RawData rawData, long deadline) {
+        return new PickleMachine(source, start, limits, rawData, deadline).runStream();
     }
 
     public static PickleTrace run(ByteSource source) {
@@ -187,6 +195,9 @@ public final class PickleMachine {
         }
         if (System.nanoTime() > deadline) {
             throw new LimitExceeded("analysis took longer than " + limits.maxTime().toSeconds() + " s");
+        }
+        if (Thread.currentThread().isInterrupted()) {
+            throw new LimitExceeded("the scan was cancelled");
         }
     }
 
@@ -896,7 +907,7 @@ public final class PickleMachine {
             in.clearFrame();
         }
         if (plan.pickle()) {
-            PickleMachine sub = new PickleMachine(source, start, limits, rawData);
+            PickleMachine sub = new PickleMachine(source, start, limits, rawData, deadline);
             sub.nextIndex = nextIndex + 1;
             sub.in.beginPickle();
             PickleResult r = sub.runOne(nextIndex++, start);

@@ -26,7 +26,7 @@ class ContainerScanTest {
     static final byte[] EVIL = PickleBuilder.call("os", "system", "echo pwned");
 
     static FileReport scan(byte[] data, String name) {
-        return new Scanner().scanSource(new ArrayByteSource(data), name, System.nanoTime());
+        return Scanner.builder().build().scan(new ArrayByteSource(data), name);
     }
 
     static boolean has(FileReport r, Rule rule) {
@@ -38,7 +38,7 @@ class ContainerScanTest {
         @Test
         void stateDictIsSafe() {
             FileReport r = scan(ZipBuilder.torchZip(ZipBuilder.torchStateDict("w", "0", 4), 4), "m.pt");
-            assertThat(r.format()).isEqualTo("pytorch-zip");
+            assertThat(r.formatLabel()).isEqualTo("pytorch-zip");
             assertThat(r.findings()).isEmpty();
             assertThat(r.verdict()).isEqualTo(Severity.SAFE);
         }
@@ -115,7 +115,7 @@ class ContainerScanTest {
                     .add("archive/data/0", new byte[4]).add("archive/code/__torch__/m.py", "def forward(self): pass\n".getBytes())
                     .add("archive/constants.pkl", PickleBuilder.create().proto(2).emptyTuple().stop().bytes()).bytes();
             FileReport r = scan(z, "ts.pt");
-            assertThat(r.format()).isEqualTo("torchscript");
+            assertThat(r.formatLabel()).isEqualTo("torchscript");
             assertThat(r.verdict()).isEqualTo(Severity.NOTICE);
             assertThat(has(r, Rule.TORCHSCRIPT_CODE)).isTrue();
         }
@@ -133,8 +133,8 @@ class ContainerScanTest {
             byte[] pkl = ZipBuilder.torchStateDict("w", "0", 1 << 28);
             ByteSource big = new HugeTorchZip(pkl, 1L << 30);
             CountingByteSource counted = new CountingByteSource(big);
-            FileReport r = new Scanner().scanSource(counted, "big.pt", System.nanoTime());
-            assertThat(r.format()).isEqualTo("pytorch-zip");
+            FileReport r = Scanner.builder().build().scan(counted, "big.pt");
+            assertThat(r.formatLabel()).isEqualTo("pytorch-zip");
             assertThat(r.verdict()).isEqualTo(Severity.SAFE);
             assertThat(big.size()).isGreaterThan(1L << 30);
             assertThat(counted.bytesRead()).isLessThan(1 << 20);
@@ -161,7 +161,7 @@ class ContainerScanTest {
         @Test
         void legacyCheckpointIsSafeAndItsStorageBytesAreNotPickles() {
             FileReport r = scan(legacy(MAGIC), "old.bin");
-            assertThat(r.format()).isEqualTo("pytorch-legacy");
+            assertThat(r.formatLabel()).isEqualTo("pytorch-legacy");
             assertThat(r.findings()).isEmpty();
         }
 
@@ -218,7 +218,7 @@ class ContainerScanTest {
         void legacyTarCheckpointIsSafe() throws IOException {
             byte[] sys = PickleBuilder.create().proto(2).emptyDict().str("little_endian").newTrue().setitem().stop().bytes();
             FileReport r = scan(tar(members(sys)), "old.tar");
-            assertThat(r.format()).contains("pytorch-legacy-tar");
+            assertThat(r.formatLabel()).contains("pytorch-legacy-tar");
             assertThat(r.findings()).isEmpty();
         }
 
@@ -431,7 +431,7 @@ class ContainerScanTest {
                 }
                 FileReport s = scan(java.nio.file.Files.readAllBytes(tmp), "m.7z");
                 assertThat(s.verdict()).isEqualTo(Severity.MALICIOUS);
-                assertThat(s.format()).contains("7z");
+                assertThat(s.formatLabel()).contains("7z");
             } finally {
                 java.nio.file.Files.deleteIfExists(tmp);
             }
@@ -480,7 +480,7 @@ class ContainerScanTest {
         @Test
         void numericArrayIsSafe() {
             FileReport r = scan(npy("<f4", "(2,)", new byte[8]), "w.npy");
-            assertThat(r.format()).isEqualTo("npy");
+            assertThat(r.formatLabel()).isEqualTo("npy");
             assertThat(r.verdict()).isEqualTo(Severity.SAFE);
         }
 
@@ -488,7 +488,7 @@ class ContainerScanTest {
         void objectArrayIsAPickle() {
             FileReport r = scan(npy("|O", "(1,)", EVIL), "o.npy");
             assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
-            assertThat(r.format()).contains("npy-object");
+            assertThat(r.formatLabel()).contains("npy-object");
         }
 
         /** numpy reads the header with ast.literal_eval and np.dtype: all of these are object arrays. */
@@ -591,7 +591,7 @@ class ContainerScanTest {
                         .getBytes(StandardCharsets.ISO_8859_1));
                 out.writeBytes(z.toByteArray());
                 FileReport r = scan(out.toByteArray(), "model.joblib");
-                assertThat(r.format()).contains("joblib-zfile");
+                assertThat(r.formatLabel()).contains("joblib-zfile");
                 assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
             }
             assertThat(scan("ZF is not a joblib file\n".getBytes(StandardCharsets.ISO_8859_1), "notes.txt").verdict())
@@ -623,7 +623,7 @@ class ContainerScanTest {
             byte[] data = new byte[16];
             data[0] = (byte) 0xff; // not a valid opcode: would break a plain pickle reader
             FileReport r = scan(joblib(data, PickleBuilder.create().pop().none().stop().bytes()), "m.joblib");
-            assertThat(r.format()).isEqualTo("joblib");
+            assertThat(r.formatLabel()).isEqualTo("joblib");
             assertThat(r.findings()).noneSatisfy(f -> assertThat(f.severity()).isGreaterThanOrEqualTo(Severity.SUSPICIOUS));
         }
 

@@ -67,7 +67,7 @@ class ZipArchiveTest {
                 }
                 ZipArchive zip = ZipArchive.read(new ArrayByteSource(out.toByteArray()), 10);
                 assertThat(zip).as("prefix %d, comment %d", prefix, comment).isNotNull();
-                assertThat(zip.entries()).extracting(ZipEntry::name).containsExactly("a/data.pkl");
+                assertThat(zip.entries()).extracting(ZipMember::name).containsExactly("a/data.pkl");
             }
         }
         assertThat(ZipArchive.read(new ArrayByteSource("no archive here".repeat(10).getBytes(StandardCharsets.UTF_8)), 10))

@@ -83,7 +83,7 @@ class FormatReadersFuzzTest {
 
     @FuzzTest(maxDuration = "2m")
     void wholeScanner(byte[] data) {
-        FileReport r = new Scanner().scanSource(new ArrayByteSource(data), "fuzz", System.nanoTime());
+        FileReport r = Scanner.builder().build().scan(new ArrayByteSource(data), "fuzz");
         assertThat(r.verdict()).isNotNull();
     }
 

@@ -65,7 +65,7 @@ class GgufTest {
     }
 
     static FileReport scan(byte[] b) {
-        return new Scanner().scanSource(new ArrayByteSource(b), "m.gguf", System.nanoTime());
+        return Scanner.builder().build().scan(new ArrayByteSource(b), "m.gguf");
     }
 
     static final String CHATML = "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content']"
@@ -124,7 +124,7 @@ class GgufTest {
         for (String t : new String[] {CHATML, LLAMA3, MISTRAL, GEMMA, QWEN_TOOLS}) {
             assertThat(JinjaTemplateCheck.check(t)).as(t.substring(0, 40)).isEmpty();
             FileReport r = scan(gguf("tokenizer.chat_template", t));
-            assertThat(r.format()).isEqualTo("gguf");
+            assertThat(r.formatLabel()).isEqualTo("gguf");
             assertThat(r.verdict()).isEqualTo(Severity.SAFE);
         }
     }

@@ -36,7 +36,7 @@ class KerasTest {
             f.putAttribute("model_config", modelConfig);
             f.putGroup("model_weights");
         }
-        return new Scanner().scanFile(p, "m.h5");
+        return Scanner.builder().build().scan(p, "m.h5");
     }
 
     FileReport keras(String configJson) throws Exception {
@@ -51,13 +51,13 @@ class KerasTest {
         byte[] z = new ZipBuilder().add("metadata.json", "{\"keras_version\": \"3.0.0\"}".getBytes(StandardCharsets.UTF_8))
                 .add("config.json", configJson)
                 .add("model.weights.h5", java.nio.file.Files.readAllBytes(w)).bytes();
-        return new Scanner().scanSource(new ArrayByteSource(z), "m.keras", System.nanoTime());
+        return Scanner.builder().build().scan(new ArrayByteSource(z), "m.keras");
     }
 
     @Test
     void denseModelInH5IsSafe() throws Exception {
         FileReport r = h5(DENSE);
-        assertThat(r.format()).contains("keras-h5");
+        assertThat(r.formatLabel()).contains("keras-h5");
         assertThat(r.findings()).isEmpty();
     }
 
@@ -81,7 +81,7 @@ class KerasTest {
                 + "\"keras.layers\", \"class_name\": \"Lambda\", \"config\": {\"function\": {\"class_name\": \"__lambda__\", "
                 + "\"config\": {\"code\": \"" + CODE + "\"}}}}]}}";
         FileReport r = keras(cfg);
-        assertThat(r.format()).isEqualTo("keras-v3");
+        assertThat(r.formatLabel()).isEqualTo("keras-v3");
         assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
         assertThat(r.findings()).anySatisfy(f -> {
             assertThat(f.location().members()).containsExactly("config.json");

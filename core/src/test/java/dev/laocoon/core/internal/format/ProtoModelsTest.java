@@ -85,13 +85,13 @@ class ProtoModelsTest {
     }
 
     static FileReport scan(byte[] b) {
-        return new Scanner().scanSource(new ArrayByteSource(b), "model", System.nanoTime());
+        return Scanner.builder().build().scan(new ArrayByteSource(b), "model");
     }
 
     @Test
     void plainOnnxModelIsSafe() throws IOException {
         FileReport r = scan(onnx(onnxNode("MatMul", ""), "weights.bin"));
-        assertThat(r.format()).isEqualTo("onnx");
+        assertThat(r.formatLabel()).isEqualTo("onnx");
         assertThat(r.findings()).isEmpty();
     }
 
@@ -141,7 +141,7 @@ class ProtoModelsTest {
     @Test
     void kerasMetadataLayersAreCheckedAsKerasConfigs() throws IOException {
         FileReport lambda = scan(kerasMetadata("{\"class_name\": \"Lambda\", \"config\": {\"function\": [\"4wE=\", null, null]}}"));
-        assertThat(lambda.format()).isEqualTo("keras-metadata");
+        assertThat(lambda.formatLabel()).isEqualTo("keras-metadata");
         assertThat(lambda.verdict()).isEqualTo(Severity.MALICIOUS);
         assertThat(scan(kerasMetadata("{\"class_name\": \"Dense\", \"config\": {\"units\": 2}}")).findings()).isEmpty();
     }
@@ -151,7 +151,7 @@ class ProtoModelsTest {
         for (String op : new String[] {"SaveV2", "RestoreV2", "MergeV2Checkpoints", "ShardedFilename", "StringJoin",
             "VarHandleOp", "Placeholder", "MatMul"}) {
             FileReport r = scan(savedModel(op, false));
-            assertThat(r.format()).isEqualTo("tf-savedmodel");
+            assertThat(r.formatLabel()).isEqualTo("tf-savedmodel");
             assertThat(r.findings()).as(op).isEmpty();
         }
     }

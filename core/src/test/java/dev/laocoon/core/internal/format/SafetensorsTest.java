@@ -30,7 +30,7 @@ class SafetensorsTest {
     }
 
     static FileReport scan(byte[] b) {
-        return new Scanner().scanSource(new ArrayByteSource(b), "m.safetensors", System.nanoTime());
+        return Scanner.builder().build().scan(new ArrayByteSource(b), "m.safetensors");
     }
 
     static final String GOOD = "{\"__metadata__\":{\"format\":\"pt\"},"
@@ -40,7 +40,7 @@ class SafetensorsTest {
     @Test
     void referenceLayoutIsSafe() {
         FileReport r = scan(file(GOOD, new byte[16]));
-        assertThat(r.format()).isEqualTo("safetensors");
+        assertThat(r.formatLabel()).isEqualTo("safetensors");
         assertThat(r.findings()).isEmpty();
     }
 

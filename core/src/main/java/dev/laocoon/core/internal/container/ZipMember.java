@@ -5,7 +5,7 @@ package dev.laocoon.core.internal.container;
  * {@code dataOffset} is where the member's bytes start (after the local header), -1 when the
  * local header could not be read.
  */
-public record ZipEntry(String name, String localName, int method, int flags, long crc, long compressedSize,
+public record ZipMember(String name, String localName, int method, int flags, long crc, long compressedSize,
                        long size, long localHeaderOffset, long dataOffset) {
 
     public boolean stored() {

@@ -1,0 +1,162 @@
+package dev.laocoon.core;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystems;
+import java.nio.file.FileVisitOption;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/** The walk of a tree scan: which files, in which order, on which threads. */
+final class TreeScan {
+    private TreeScan() {
+    }
+
+    /** One file to scan; {@code linkRoot} is set for a symbolic link found in the tree under it. */
+    private record Work(Path file, String display, Path linkRoot) {
+    }
+
+    static ScanReport scan(Scanner scanner, List<Path> arguments, List<String> includes, List<String> excludes,
+                           Executor executor, Scanner.Progress progress) throws IOException {
+        long t0 = System.nanoTime();
+        List<PathMatcher> inc = matchers(includes);
+        List<PathMatcher> exc = matchers(excludes);
+        List<Work> work = new ArrayList<>();
+        for (Path arg : arguments) {
+            if (!Files.exists(arg, LinkOption.NOFOLLOW_LINKS)) {
+                throw new NoSuchFileException(arg.toString(), null, "no such file or directory");
+            }
+            if (Files.isDirectory(arg)) {
+                Path realRoot = arg.toRealPath();
+                List<Path> files;
+                try (Stream<Path> s = Files.walk(arg, new FileVisitOption[0])) {
+                    files = s.filter(p -> !inVcs(arg.relativize(p)))
+                            .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p))
+                            .filter(p -> selected(arg.relativize(p), inc, exc))
+                            .sorted(Comparator.comparing(Path::toString)).toList();
+                } catch (UncheckedIOException e) {
+                    throw e.getCause();
+                }
+                for (Path f : files) {
+                    work.add(new Work(f, arg.resolve(arg.relativize(f)).toString(), Files.isSymbolicLink(f) ? realRoot : null));
+                }
+            } else {
+                work.add(new Work(arg, arg.toString(), null));
+            }
+        }
+        int total = work.size();
+        List<FileReport> out = new ArrayList<>(total);
+        if (executor == null || total < 2) {
+            // One thread (no streams or lambdas: their first use costs milliseconds of start-up).
+            for (Work w : work) {
+                out.add(run(scanner, w));
+                if (progress != null) {
+                    progress.update(out.size(), total);
+                }
+            }
+        } else {
+            AtomicInteger done = new AtomicInteger();
+            List<FutureTask<FileReport>> tasks = new ArrayList<>(total);
+            for (Work w : work) {
+                FutureTask<FileReport> t = new FutureTask<>(() -> {
+                    FileReport r = run(scanner, w);
+                    if (progress != null) {
+                        progress.update(done.incrementAndGet(), total);
+                    }
+                    return r;
+                });
+                tasks.add(t);
+                executor.execute(t);
+            }
+            for (FutureTask<FileReport> t : tasks) {
+                out.add(get(t));
+            }
+        }
+        return new ScanReport(out, System.nanoTime() - t0);
+    }
+
+    private static FileReport get(FutureTask<FileReport> t) throws IOException {
+        try {
+            return t.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("tree scan interrupted", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            if (c instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(c);
+        }
+    }
+
+    private static FileReport run(Scanner scanner, Work w) {
+        return w.linkRoot() != null ? link(scanner, w.file(), w.linkRoot(), w.display()) : scanner.scan(w.file(), w.display());
+    }
+
+    private static List<PathMatcher> matchers(List<String> globs) {
+        List<PathMatcher> m = new ArrayList<>();
+        for (String g : globs) {
+            m.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+        }
+        return m;
+    }
+
+    private static boolean selected(Path rel, List<PathMatcher> inc, List<PathMatcher> exc) {
+        Path name = rel.getFileName();
+        for (PathMatcher m : exc) {
+            if (m.matches(rel) || (name != null && m.matches(name))) {
+                return false;
+            }
+        }
+        if (inc.isEmpty()) {
+            return true;
+        }
+        for (PathMatcher m : inc) {
+            if (m.matches(rel) || (name != null && m.matches(name))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean inVcs(Path rel) {
+        for (Path part : rel) {
+            String n = part.toString();
+            if (n.equals(".git") || n.equals(".hg") || n.equals(".svn")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A symbolic link: scanned when it stays inside the tree, reported when it leaves it. */
+    private static FileReport link(Scanner scanner, Path f, Path realRoot, String display) {
+        try {
+            Path target = f.toRealPath();
+            if (!target.startsWith(realRoot)) {
+                return Scanner.link(display, "symbolic link to " + target + ", outside the scanned tree; not followed");
+            }
+            if (!Files.isRegularFile(target)) {
+                return scanner.scan(f, display);
+            }
+            return scanner.scan(target, display);
+        } catch (IOException e) {
+            return Scanner.link(display, "broken symbolic link (" + e.getMessage() + ")");
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package dev.laocoon.core.internal.analysis;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.laocoon.core.Format;
+import dev.laocoon.core.finding.Location;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.source.ByteSource;
+import dev.laocoon.core.source.ByteSourceInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.BitSet;
+
+/**
+ * A file that is one whole JSON value is data: {@code json}, no finding. One that is a Keras
+ * model config ({@code model.to_json()}: {@code class_name} and {@code config} at the top, which
+ * {@code model_from_json} deserializes, Lambda layers included) is checked as a Keras config.
+ * Used by {@link RepositoryFileAnalyzer}, which decides when a file may be JSON.
+ */
+final class JsonAnalyzer {
+    private JsonAnalyzer() {
+    }
+
+    /**
+     * Reads JSON as Python's json module does, which also accepts NaN, Infinity and -Infinity.
+     * Built on first use (a holder class): most files are not JSON, and start-up time counts.
+     */
+    static final class Json {
+        static final JsonFactory FACTORY = JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+
+        private Json() {
+        }
+    }
+
+    /** True when {@code src} is one whole JSON document (then analysed as such). */
+    static boolean analyze(AnalysisContext ctx, ByteSource src, Location where) throws IOException {
+        byte[] h = new byte[2];
+        long start = 0;
+        while (start < src.size() && src.readFully(start, h, 0, 1) == 1 && Character.isWhitespace(h[0])) {
+            start++;
+        }
+        // Python's json.loads(bytes) also reads UTF-8 with a BOM and UTF-16/32 (with or without a BOM);
+        // Jackson detects the same encodings from the first bytes
+        boolean unicode = start == 0 && src.readFully(0, h, 0, 2) == 2 && unicodeJson(h[0], h[1]);
+        if (h[0] != '{' && h[0] != '[' && !unicode) {
+            return false;
+        }
+        // Keras 3's model_from_json (deserialize_keras_object) also walks lists and dicts without
+        // class_name/config at the top, so a class_name+config object anywhere is a Keras config
+        boolean kerasObject = false;
+        BitSet className = new BitSet();
+        BitSet config = new BitSet();
+        // small files were already read whole (repository files); large ones are streamed
+        byte[] whole = ctx.wholeIfRead(src);
+        try (JsonParser parser = whole != null
+                ? Json.FACTORY.createParser(whole) : Json.FACTORY.createParser(new ByteSourceInputStream(src))) {
+            int depth = 0;
+            JsonToken tok;
+            while ((tok = parser.nextToken()) != null) {
+                if (tok == JsonToken.FIELD_NAME) {
+                    if (parser.currentName().equals("class_name")) {
+                        className.set(depth);
+                    } else if (parser.currentName().equals("config")) {
+                        config.set(depth);
+                    }
+                    kerasObject |= className.get(depth) && config.get(depth);
+                }
+                if (tok.isStructStart()) {
+                    depth++;
+                    className.clear(depth);
+                    config.clear(depth);
+                } else if (tok.isStructEnd()) {
+                    depth--;
+                    if (depth == 0) {
+                        break;
+                    }
+                }
+            }
+            if (depth != 0 || parser.nextToken() != null) {
+                return false; // truncated, or something after the value: not one JSON document
+            }
+        } catch (IOException | RuntimeException notJson) {
+            // Jackson's errors, and the decoders' CharConversionException for broken UTF-16/32: not
+            // one JSON document, so the file stays unrecognised (a notice, never safe)
+            return false;
+        }
+        if (kerasObject && src.size() <= ctx.limits().maxMemberBytes()) {
+            ctx.format(Format.KERAS_JSON);
+            String text;
+            try {
+                text = text(ctx.whole(src));
+            } catch (IOException unreadable) {
+                ctx.report(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS,
+                        "Keras model JSON that cannot be read a second time: " + unreadable.getMessage(), where, "");
+                return true;
+            }
+            KerasAnalyzer.config(ctx, text, where, "model JSON");
+        } else {
+            ctx.format(Format.JSON);
+        }
+        return true;
+    }
+
+    /**
+     * JSON bytes as Keras's json.loads(bytes) reads them: UTF-8, or UTF-16/32 (with or without a
+     * BOM), which Jackson detects the same way; text that does not decode is passed on as UTF-8,
+     * where the config check reports it as not valid JSON.
+     */
+    static String text(byte[] b) {
+        if (b.length >= 2 && unicodeJson(b[0], b[1])) {
+            try {
+                return new ObjectMapper(Json.FACTORY).readTree(b).toString();
+            } catch (IOException | RuntimeException notJson) {
+                // falls through
+            }
+        }
+        return new String(b, StandardCharsets.UTF_8);
+    }
+
+    /** First bytes of JSON that is not plain UTF-8: a BOM, or the zero bytes of UTF-16/32. */
+    private static boolean unicodeJson(byte b0, byte b1) {
+        return b0 == 0 || b1 == 0 || (b0 & 0xff) == 0xef || (b0 & 0xff) == 0xfe || (b0 & 0xff) == 0xff;
+    }
+}
