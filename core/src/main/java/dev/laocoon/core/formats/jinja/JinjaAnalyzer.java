@@ -88,7 +88,7 @@ public final class JinjaAnalyzer {
     }
 
     private final Map<String, Problem> problems = new LinkedHashMap<>();
-    private State st = new State();
+    private JinjaState st = new JinjaState();
     private int steps;
     private boolean outOfBudget;
     private int macroDepth;
@@ -131,12 +131,12 @@ public final class JinjaAnalyzer {
      * Copying or joining a state costs a step per variable it holds: with thousands of variables
      * and nested loops, the copies alone would otherwise take minutes within the step budget.
      */
-    private State copy(State s, int offset) {
+    private JinjaState copy(JinjaState s, int offset) {
         charge(s.size(), offset);
         return s.copy();
     }
 
-    private boolean join(State into, State from, boolean widen, int offset) {
+    private boolean join(JinjaState into, JinjaState from, boolean widen, int offset) {
         charge(into.size() + from.size(), offset);
         return into.joinFrom(from, widen);
     }
@@ -151,99 +151,6 @@ public final class JinjaAnalyzer {
 
     private void report(boolean malicious, String message, int offset) {
         problems.putIfAbsent(offset + "\n" + message, new Problem(malicious, message, offset));
-    }
-
-    // ------------------------------------------------------------------ state
-
-    /** Variables (a stack of scopes) and namespace attributes. */
-    private static final class State {
-        final List<HashMap<String, JinjaValue>> scopes = new ArrayList<>();
-        final HashMap<Integer, HashMap<String, JinjaValue>> ns = new HashMap<>();
-
-        State() {
-            scopes.add(new HashMap<>());
-        }
-
-        State copy() {
-            State c = new State();
-            c.scopes.clear();
-            for (HashMap<String, JinjaValue> s : scopes) {
-                c.scopes.add(new HashMap<>(s));
-            }
-            for (Map.Entry<Integer, HashMap<String, JinjaValue>> e : ns.entrySet()) {
-                c.ns.put(e.getKey(), new HashMap<>(e.getValue()));
-            }
-            return c;
-        }
-
-        int size() {
-            int n = 0;
-            for (HashMap<String, JinjaValue> s : scopes) {
-                n += s.size();
-            }
-            for (HashMap<String, JinjaValue> m : ns.values()) {
-                n += m.size();
-            }
-            return n;
-        }
-
-        JinjaValue lookup(String name) {
-            for (int i = scopes.size() - 1; i >= 0; i--) {
-                JinjaValue v = scopes.get(i).get(name);
-                if (v != null) {
-                    return v;
-                }
-            }
-            return null;
-        }
-
-        void push() {
-            scopes.add(new HashMap<>());
-        }
-
-        void pop() {
-            scopes.remove(scopes.size() - 1);
-        }
-
-        /** Joins {@code o} into this state; with {@code widen}, changed values become unknowns. */
-        boolean joinFrom(State o, boolean widen) {
-            boolean changed = false;
-            for (int i = 0; i < Math.min(scopes.size(), o.scopes.size()); i++) {
-                changed |= joinMap(scopes.get(i), o.scopes.get(i), widen);
-            }
-            for (Map.Entry<Integer, HashMap<String, JinjaValue>> e : o.ns.entrySet()) {
-                HashMap<String, JinjaValue> mine = ns.computeIfAbsent(e.getKey(), k -> new HashMap<>());
-                changed |= joinMap(mine, e.getValue(), widen);
-            }
-            return changed;
-        }
-
-        private static boolean joinMap(Map<String, JinjaValue> a, Map<String, JinjaValue> b, boolean widen) {
-            boolean changed = false;
-            for (Map.Entry<String, JinjaValue> e : b.entrySet()) {
-                JinjaValue old = a.get(e.getKey());
-                JinjaValue j = old == null ? JinjaValue.join(JinjaValue.UNKNOWN, e.getValue())
-                        : JinjaValue.join(old, e.getValue());
-                if (!j.equals(old)) {
-                    if (widen && old != null) {
-                        j = JinjaValue.widen(List.of(old, e.getValue()));
-                    }
-                    a.put(e.getKey(), j);
-                    changed = true;
-                }
-            }
-            for (Map.Entry<String, JinjaValue> e : a.entrySet()) {
-                if (!b.containsKey(e.getKey()) && !(e.getValue() instanceof Alt al && al.options().contains(
-                        JinjaValue.UNKNOWN))) {
-                    JinjaValue j = JinjaValue.join(e.getValue(), JinjaValue.UNKNOWN);
-                    if (!j.equals(e.getValue())) {
-                        e.setValue(j);
-                        changed = true;
-                    }
-                }
-            }
-            return changed;
-        }
     }
 
     // ------------------------------------------------------------------ statements
@@ -285,7 +192,7 @@ public final class JinjaAnalyzer {
         if (s instanceof Macro m) {
             st.scopes.get(st.scopes.size() - 1).put(m.name(), new MacroV(m));
             // Analysed once with unknown arguments, on a copy: uncalled macros are judged too.
-            State saved = st;
+            JinjaState saved = st;
             st = copy(st, m.offset());
             st.push();
             for (int k = 0; k < m.params().size(); k++) {
@@ -297,7 +204,7 @@ public final class JinjaAnalyzer {
             return JinjaValue.EMPTY;
         }
         if (s instanceof CallBlock cb) {
-            State saved = st;
+            JinjaState saved = st;
             st = copy(st, cb.offset());
             st.push();
             for (String p : cb.params()) {
@@ -360,8 +267,8 @@ public final class JinjaAnalyzer {
     }
 
     private JinjaValue execIf(If i) {
-        State before = st;
-        State merged = null;
+        JinjaState before = st;
+        JinjaState merged = null;
         List<JinjaValue> outs = new ArrayList<>();
         for (int k = 0; k <= i.tests().size(); k++) {
             st = copy(before, i.offset());
@@ -391,7 +298,7 @@ public final class JinjaAnalyzer {
         JinjaValue iter = eval(f.iter());
         List<JinjaValue> elems = elements(iter);
         boolean unroll = elems != null && elems.size() <= MAX_UNROLL && f.filter() == null && !hasLoopControl(f.body());
-        State before = copy(st, f.offset());
+        JinjaState before = copy(st, f.offset());
         st.push();
         JinjaValue out;
         if (unroll) {
@@ -404,13 +311,13 @@ public final class JinjaAnalyzer {
             JinjaValue elem = elems == null ? element(iter) : JinjaValue.alt(elems);
             List<JinjaValue> outs = new ArrayList<>();
             for (int round = 0; ; round++) {
-                State start = copy(st, f.offset());
+                JinjaState start = copy(st, f.offset());
                 bindLoop(f, elem);
                 if (f.filter() != null) {
                     eval(f.filter());
                 }
                 outs.add(exec(f.body()));
-                State end = st;
+                JinjaState end = st;
                 st = start;
                 boolean changed = join(st, end, round >= FIXPOINT_ROUNDS - 1, f.offset());
                 if (!changed || round >= FIXPOINT_ROUNDS) {
@@ -422,7 +329,7 @@ public final class JinjaAnalyzer {
         st.pop();
         if (!f.orElse().isEmpty() || !unroll || elems.isEmpty()) {
             // the loop may run zero times
-            State looped = st;
+            JinjaState looped = st;
             st = before;
             JinjaValue other = exec(f.orElse());
             join(st, looped, false, f.offset());
