@@ -39,7 +39,6 @@ import dev.laocoon.core.internal.format.jinja.JinjaValue.Gadget;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Kind;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.MacroV;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Method;
-import dev.laocoon.core.internal.format.jinja.JinjaValue.NoneV;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.NsRef;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Num;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Seq;
@@ -47,7 +46,6 @@ import dev.laocoon.core.internal.format.jinja.JinjaValue.Str;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Unknown;
 import java.math.BigInteger;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,7 +58,9 @@ import java.util.Map;
  * picking, ...), so an attribute name assembled at render time is judged like a literal one.
  * Every branch is analysed (dead code too: a payload behind {@code {% if false %}} is still a
  * payload), loops over constant lists are unrolled, other loops iterate to a fixed point and are
- * then widened. The work is bounded by a step budget.
+ * then widened. The work is bounded by a step budget. Python {@code str} semantics (formatting,
+ * slicing, {@code str()} of constants) are in {@link PyStr}, filters and methods in
+ * {@link JinjaFilters}.
  */
 public final class JinjaAnalyzer {
     /** Template globals that lead to Python internals when reached into. */
@@ -76,10 +76,8 @@ public final class JinjaAnalyzer {
             "func_dict", "func_defaults", "func_globals", "im_class", "im_func", "im_self", "gi_frame", "gi_code",
             "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code", "ag_await", "mro", "f_globals",
             "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code");
-    private static final java.util.Set<String> MUTATORS = java.util.Set.of("append", "extend", "insert", "pop",
-            "remove", "clear", "update", "setdefault", "popitem", "add", "discard", "sort", "reverse");
     private static final int MAX_STEPS = 300_000;
-    private static final int MAX_UNROLL = 32;
+    static final int MAX_UNROLL = 32;
     private static final int MAX_MACRO_DEPTH = 4;
     private static final int FIXPOINT_ROUNDS = 3;
 
@@ -88,7 +86,8 @@ public final class JinjaAnalyzer {
     }
 
     private final Map<String, Problem> problems = new LinkedHashMap<>();
-    private State st = new State();
+    private final JinjaFilters filters = new JinjaFilters(this);
+    private JinjaState st = new JinjaState();
     private int steps;
     private boolean outOfBudget;
     private int macroDepth;
@@ -131,12 +130,12 @@ public final class JinjaAnalyzer {
      * Copying or joining a state costs a step per variable it holds: with thousands of variables
      * and nested loops, the copies alone would otherwise take minutes within the step budget.
      */
-    private State copy(State s, int offset) {
+    private JinjaState copy(JinjaState s, int offset) {
         charge(s.size(), offset);
         return s.copy();
     }
 
-    private boolean join(State into, State from, boolean widen, int offset) {
+    private boolean join(JinjaState into, JinjaState from, boolean widen, int offset) {
         charge(into.size() + from.size(), offset);
         return into.joinFrom(from, widen);
     }
@@ -149,101 +148,8 @@ public final class JinjaAnalyzer {
         }
     }
 
-    private void report(boolean malicious, String message, int offset) {
+    void report(boolean malicious, String message, int offset) {
         problems.putIfAbsent(offset + "\n" + message, new Problem(malicious, message, offset));
-    }
-
-    // ------------------------------------------------------------------ state
-
-    /** Variables (a stack of scopes) and namespace attributes. */
-    private static final class State {
-        final List<HashMap<String, JinjaValue>> scopes = new ArrayList<>();
-        final HashMap<Integer, HashMap<String, JinjaValue>> ns = new HashMap<>();
-
-        State() {
-            scopes.add(new HashMap<>());
-        }
-
-        State copy() {
-            State c = new State();
-            c.scopes.clear();
-            for (HashMap<String, JinjaValue> s : scopes) {
-                c.scopes.add(new HashMap<>(s));
-            }
-            for (Map.Entry<Integer, HashMap<String, JinjaValue>> e : ns.entrySet()) {
-                c.ns.put(e.getKey(), new HashMap<>(e.getValue()));
-            }
-            return c;
-        }
-
-        int size() {
-            int n = 0;
-            for (HashMap<String, JinjaValue> s : scopes) {
-                n += s.size();
-            }
-            for (HashMap<String, JinjaValue> m : ns.values()) {
-                n += m.size();
-            }
-            return n;
-        }
-
-        JinjaValue lookup(String name) {
-            for (int i = scopes.size() - 1; i >= 0; i--) {
-                JinjaValue v = scopes.get(i).get(name);
-                if (v != null) {
-                    return v;
-                }
-            }
-            return null;
-        }
-
-        void push() {
-            scopes.add(new HashMap<>());
-        }
-
-        void pop() {
-            scopes.remove(scopes.size() - 1);
-        }
-
-        /** Joins {@code o} into this state; with {@code widen}, changed values become unknowns. */
-        boolean joinFrom(State o, boolean widen) {
-            boolean changed = false;
-            for (int i = 0; i < Math.min(scopes.size(), o.scopes.size()); i++) {
-                changed |= joinMap(scopes.get(i), o.scopes.get(i), widen);
-            }
-            for (Map.Entry<Integer, HashMap<String, JinjaValue>> e : o.ns.entrySet()) {
-                HashMap<String, JinjaValue> mine = ns.computeIfAbsent(e.getKey(), k -> new HashMap<>());
-                changed |= joinMap(mine, e.getValue(), widen);
-            }
-            return changed;
-        }
-
-        private static boolean joinMap(Map<String, JinjaValue> a, Map<String, JinjaValue> b, boolean widen) {
-            boolean changed = false;
-            for (Map.Entry<String, JinjaValue> e : b.entrySet()) {
-                JinjaValue old = a.get(e.getKey());
-                JinjaValue j = old == null ? JinjaValue.join(JinjaValue.UNKNOWN, e.getValue())
-                        : JinjaValue.join(old, e.getValue());
-                if (!j.equals(old)) {
-                    if (widen && old != null) {
-                        j = JinjaValue.widen(List.of(old, e.getValue()));
-                    }
-                    a.put(e.getKey(), j);
-                    changed = true;
-                }
-            }
-            for (Map.Entry<String, JinjaValue> e : a.entrySet()) {
-                if (!b.containsKey(e.getKey()) && !(e.getValue() instanceof Alt al && al.options().contains(
-                        JinjaValue.UNKNOWN))) {
-                    JinjaValue j = JinjaValue.join(e.getValue(), JinjaValue.UNKNOWN);
-                    if (!j.equals(e.getValue())) {
-                        e.setValue(j);
-                        changed = true;
-                    }
-                }
-            }
-            return changed;
-        }
     }
 
     // ------------------------------------------------------------------ statements
@@ -252,7 +158,7 @@ public final class JinjaAnalyzer {
     private JinjaValue exec(List<Stmt> body) {
         JinjaValue out = JinjaValue.EMPTY;
         for (Stmt s : body) {
-            out = concat(out, exec(s));
+            out = PyStr.concat(out, exec(s));
         }
         return out;
     }
@@ -263,7 +169,7 @@ public final class JinjaAnalyzer {
             return JinjaValue.str(t.text());
         }
         if (s instanceof Output o) {
-            return toStr(eval(o.expr()));
+            return PyStr.toStr(eval(o.expr()));
         }
         if (s instanceof If i) {
             return execIf(i);
@@ -285,7 +191,7 @@ public final class JinjaAnalyzer {
         if (s instanceof Macro m) {
             st.scopes.get(st.scopes.size() - 1).put(m.name(), new MacroV(m));
             // Analysed once with unknown arguments, on a copy: uncalled macros are judged too.
-            State saved = st;
+            JinjaState saved = st;
             st = copy(st, m.offset());
             st.push();
             for (int k = 0; k < m.params().size(); k++) {
@@ -297,7 +203,7 @@ public final class JinjaAnalyzer {
             return JinjaValue.EMPTY;
         }
         if (s instanceof CallBlock cb) {
-            State saved = st;
+            JinjaState saved = st;
             st = copy(st, cb.offset());
             st.push();
             for (String p : cb.params()) {
@@ -311,7 +217,7 @@ public final class JinjaAnalyzer {
             st.push();
             JinjaValue body = exec(fb.body());
             st.pop();
-            return toStr(withHole(body, fb.filter()));
+            return PyStr.toStr(withHole(body, fb.filter()));
         }
         if (s instanceof With w) {
             List<JinjaValue> values = new ArrayList<>();
@@ -360,8 +266,8 @@ public final class JinjaAnalyzer {
     }
 
     private JinjaValue execIf(If i) {
-        State before = st;
-        State merged = null;
+        JinjaState before = st;
+        JinjaState merged = null;
         List<JinjaValue> outs = new ArrayList<>();
         for (int k = 0; k <= i.tests().size(); k++) {
             st = copy(before, i.offset());
@@ -391,26 +297,26 @@ public final class JinjaAnalyzer {
         JinjaValue iter = eval(f.iter());
         List<JinjaValue> elems = elements(iter);
         boolean unroll = elems != null && elems.size() <= MAX_UNROLL && f.filter() == null && !hasLoopControl(f.body());
-        State before = copy(st, f.offset());
+        JinjaState before = copy(st, f.offset());
         st.push();
         JinjaValue out;
         if (unroll) {
             out = JinjaValue.EMPTY;
             for (JinjaValue e : elems) {
                 bindLoop(f, e);
-                out = concat(out, exec(f.body()));
+                out = PyStr.concat(out, exec(f.body()));
             }
         } else {
             JinjaValue elem = elems == null ? element(iter) : JinjaValue.alt(elems);
             List<JinjaValue> outs = new ArrayList<>();
             for (int round = 0; ; round++) {
-                State start = copy(st, f.offset());
+                JinjaState start = copy(st, f.offset());
                 bindLoop(f, elem);
                 if (f.filter() != null) {
                     eval(f.filter());
                 }
                 outs.add(exec(f.body()));
-                State end = st;
+                JinjaState end = st;
                 st = start;
                 boolean changed = join(st, end, round >= FIXPOINT_ROUNDS - 1, f.offset());
                 if (!changed || round >= FIXPOINT_ROUNDS) {
@@ -422,7 +328,7 @@ public final class JinjaAnalyzer {
         st.pop();
         if (!f.orElse().isEmpty() || !unroll || elems.isEmpty()) {
             // the loop may run zero times
-            State looped = st;
+            JinjaState looped = st;
             st = before;
             JinjaValue other = exec(f.orElse());
             join(st, looped, false, f.offset());
@@ -459,7 +365,7 @@ public final class JinjaAnalyzer {
     }
 
     /** Known elements of an iterable, or null. */
-    private static List<JinjaValue> elements(JinjaValue v) {
+    static List<JinjaValue> elements(JinjaValue v) {
         if (v instanceof Seq s) {
             return s.items();
         }
@@ -490,7 +396,7 @@ public final class JinjaAnalyzer {
     }
 
     /** A summary of any element of an iterable the analysis cannot enumerate. */
-    private static JinjaValue element(JinjaValue v) {
+    static JinjaValue element(JinjaValue v) {
         if (v instanceof Unknown u) {
             // characters of an unknown string are cut out of it
             return new Unknown(Kind.ANY, "", u.underscore() || u.prefix().indexOf('_') >= 0,
@@ -535,7 +441,7 @@ public final class JinjaAnalyzer {
     }
 
     /** Judges a value used as an attribute name ({@code how}: by subscript, through attr, ...). */
-    private void checkName(JinjaValue key, int offset, String how, boolean unknownIsSuspicious) {
+    void checkName(JinjaValue key, int offset, String how, boolean unknownIsSuspicious) {
         for (JinjaValue k : JinjaValue.options(key)) {
             if (k instanceof Str s) {
                 String name = s.s();
@@ -575,7 +481,7 @@ public final class JinjaAnalyzer {
     }
 
     /** A dotted attribute path as filters take it ({@code map(attribute='a.b')}). */
-    private void checkAttributePath(JinjaValue path, int offset, String how) {
+    void checkAttributePath(JinjaValue path, int offset, String how) {
         for (JinjaValue k : JinjaValue.options(path)) {
             if (k instanceof Str s) {
                 // sort(attribute='a,b') sorts by several attributes (Jinja 3.1)
@@ -588,7 +494,7 @@ public final class JinjaAnalyzer {
         }
     }
 
-    private void reach(JinjaValue obj, int offset, String how) {
+    void reach(JinjaValue obj, int offset, String how) {
         for (JinjaValue o : JinjaValue.options(obj)) {
             if (o instanceof Gadget g) {
                 report(true, how + " the template global '" + g.name() + "' (a known sandbox-escape gadget)", offset);
@@ -738,7 +644,7 @@ public final class JinjaAnalyzer {
                 return JinjaValue.join(l, r);
             }
             case "~" -> {
-                return concat(toStr(l), toStr(r));
+                return PyStr.concat(PyStr.toStr(l), PyStr.toStr(r));
             }
             default -> {
             }
@@ -771,10 +677,10 @@ public final class JinjaAnalyzer {
                 }
                 if (l instanceof Str || r instanceof Str || l instanceof Unknown u && u.kind() == Kind.STR
                         || r instanceof Unknown u2 && u2.kind() == Kind.STR) {
-                    return concat(toStr(l), toStr(r));
+                    return PyStr.concat(PyStr.toStr(l), PyStr.toStr(r));
                 }
                 if (l instanceof Unknown && r instanceof Unknown) {
-                    return concat(l, r);
+                    return PyStr.concat(l, r);
                 }
                 return JinjaValue.opaque(Kind.ANY, false, l, r);
             }
@@ -807,7 +713,7 @@ public final class JinjaAnalyzer {
             }
             case "%" -> {
                 if (l instanceof Str s) {
-                    return percentFormat(s.s(), r);
+                    return PyStr.percentFormat(s.s(), r);
                 }
                 if (li != null && ri != null && ri.signum() != 0) {
                     BigInteger m = li.mod(ri.abs());
@@ -843,392 +749,9 @@ public final class JinjaAnalyzer {
         }
     }
 
-    // ------------------------------------------------------------------ strings
-
-    /** Python's {@code str()} of a value, as far as it is known. */
-    static JinjaValue toStr(JinjaValue v) {
-        if (v instanceof Str) {
-            return v;
-        }
-        if (v instanceof Alt a) {
-            List<JinjaValue> outs = new ArrayList<>();
-            for (JinjaValue o : a.options()) {
-                outs.add(toStr(o));
-            }
-            return JinjaValue.alt(outs);
-        }
-        if (v instanceof Unknown u) {
-            return u.kind() == Kind.STR ? u : new Unknown(Kind.STR, u.prefix(), u.underscore(), u.computed());
-        }
-        String r = repr(v, 0);
-        if (r != null) {
-            return JinjaValue.str(r);
-        }
-        if (v instanceof Gadget g) {
-            return switch (g.name()) {
-                case "cycler" -> new Str("<class 'jinja2.utils.Cycler'>");
-                case "joiner" -> new Str("<class 'jinja2.utils.Joiner'>");
-                case "namespace" -> new Str("<class 'jinja2.utils.Namespace'>");
-                case "lipsum" -> new Unknown(Kind.STR, "<function generate_lorem_ipsum at 0x", true, true);
-                default -> new Unknown(Kind.STR, "<", true, true);
-            };
-        }
-        if (v instanceof Builtin b) {
-            return new Str("<class '" + b.name() + "'>");
-        }
-        if (v instanceof NsRef) {
-            return new Unknown(Kind.STR, "<Namespace ", false, true);
-        }
-        return JinjaValue.opaque(Kind.STR, true, v);
-    }
-
-    /** Python's {@code repr} of a constant, or null when it is not constant. */
-    private static String repr(JinjaValue v, int depth) {
-        if (depth > 8) {
-            return null;
-        }
-        if (v instanceof Str s) {
-            return depth == 0 ? s.s() : JinjaValue.repr(s.s());
-        }
-        if (v instanceof NoneV) {
-            return "None";
-        }
-        if (v instanceof Num n) {
-            if (n.n() instanceof Boolean b) {
-                return b ? "True" : "False";
-            }
-            if (n.n() instanceof Double d) {
-                return d.isInfinite() ? (d > 0 ? "inf" : "-inf") : d.isNaN() ? "nan"
-                        : d == Math.rint(d) && Math.abs(d) < 1e16 ? String.format("%.1f", d) : Double.toString(d);
-            }
-            return n.n().toString();
-        }
-        if (v instanceof Seq s) {
-            StringBuilder sb = new StringBuilder(s.tuple() ? "(" : "[");
-            for (int i = 0; i < s.items().size(); i++) {
-                String r = repr(s.items().get(i), depth + 1);
-                if (r == null) {
-                    return null;
-                }
-                sb.append(i > 0 ? ", " : "").append(r);
-            }
-            if (s.tuple() && s.items().size() == 1) {
-                sb.append(',');
-            }
-            return sb.append(s.tuple() ? ")" : "]").toString();
-        }
-        if (v instanceof Dict d) {
-            StringBuilder sb = new StringBuilder("{");
-            boolean first = true;
-            for (Map.Entry<String, JinjaValue> e : d.map().entrySet()) {
-                String r = repr(e.getValue(), depth + 1);
-                if (r == null) {
-                    return null;
-                }
-                sb.append(first ? "" : ", ").append(JinjaValue.repr(e.getKey())).append(": ").append(r);
-                first = false;
-            }
-            return sb.append('}').toString();
-        }
-        return null;
-    }
-
-    /** String concatenation of two string values. */
-    static JinjaValue concat(JinjaValue l, JinjaValue r) {
-        if (l instanceof Str a && a.s().isEmpty()) {
-            return r;
-        }
-        if (r instanceof Str b && b.s().isEmpty()) {
-            return l;
-        }
-        if (l instanceof Alt || r instanceof Alt) {
-            List<JinjaValue> ls = JinjaValue.options(l);
-            List<JinjaValue> rs = JinjaValue.options(r);
-            if (ls.size() * rs.size() > JinjaValue.MAX_ALT) {
-                return concat(JinjaValue.widen(ls), JinjaValue.widen(rs));
-            }
-            List<JinjaValue> outs = new ArrayList<>();
-            for (JinjaValue x : ls) {
-                for (JinjaValue y : rs) {
-                    outs.add(concat(x, y));
-                }
-            }
-            return JinjaValue.alt(outs);
-        }
-        if (l instanceof Str a && r instanceof Str b) {
-            return JinjaValue.str(a.s() + b.s());
-        }
-        if (l instanceof Str a && r instanceof Unknown u) {
-            String p = a.s() + u.prefix();
-            return new Unknown(Kind.STR, p.length() > 256 ? p.substring(0, 256) : p,
-                    u.underscore() || a.s().indexOf('_') >= 0, u.computed());
-        }
-        if (l instanceof Unknown u) {
-            return new Unknown(Kind.STR, u.prefix(), u.underscore() || JinjaValue.underscore(r),
-                    u.computed() || JinjaValue.computed(r));
-        }
-        return JinjaValue.opaque(Kind.STR, false, l, r);
-    }
-
-    /** {@code fmt % args} with the conversions that can build names: s r a d i u c x X o and %%. */
-    static JinjaValue percentFormat(String fmt, JinjaValue args) {
-        List<JinjaValue> positional = args instanceof Seq s && s.tuple() ? s.items() : List.of(args);
-        Map<String, JinjaValue> named = args instanceof Dict d ? d.map() : Map.of();
-        JinjaValue out = JinjaValue.EMPTY;
-        int next = 0;
-        int i = 0;
-        StringBuilder lit = new StringBuilder();
-        while (i < fmt.length()) {
-            char c = fmt.charAt(i);
-            if (c != '%') {
-                lit.append(c);
-                i++;
-                continue;
-            }
-            int j = i + 1;
-            String key = null;
-            if (j < fmt.length() && fmt.charAt(j) == '(') {
-                int close = fmt.indexOf(')', j);
-                if (close < 0) {
-                    return JinjaValue.opaque(Kind.STR, true, new Str(fmt), args);
-                }
-                key = fmt.substring(j + 1, close);
-                j = close + 1;
-            }
-            int specStart = j;
-            while (j < fmt.length() && "-+ #0123456789.*".indexOf(fmt.charAt(j)) >= 0) {
-                j++;
-            }
-            if (j >= fmt.length()) {
-                return JinjaValue.opaque(Kind.STR, true, new Str(fmt), args);
-            }
-            char conv = fmt.charAt(j);
-            String spec = fmt.substring(specStart, j);
-            i = j + 1;
-            if (conv == '%') {
-                lit.append('%');
-                continue;
-            }
-            boolean unknownStar = false;
-            if (key == null && spec.indexOf('*') >= 0) {
-                // each '*' takes the width or precision from the next argument: '%*c' % (1, 95) is '_'
-                StringBuilder sp = new StringBuilder();
-                for (char ch : spec.toCharArray()) {
-                    if (ch != '*') {
-                        sp.append(ch);
-                        continue;
-                    }
-                    JinjaValue w = next < positional.size() ? positional.get(next) : JinjaValue.UNKNOWN;
-                    next++;
-                    if (w instanceof Num n && n.n() instanceof BigInteger b && b.bitLength() < 16) {
-                        sp.append(b);
-                    } else {
-                        unknownStar = true;
-                    }
-                }
-                spec = sp.toString();
-            }
-            JinjaValue arg;
-            if (key != null) {
-                arg = named.getOrDefault(key, JinjaValue.UNKNOWN);
-            } else {
-                arg = next < positional.size() ? positional.get(next) : JinjaValue.UNKNOWN;
-                next++;
-            }
-            out = concat(out, new Str(lit.toString()));
-            lit.setLength(0);
-            out = concat(out, unknownStar ? JinjaValue.opaque(Kind.STR, true, arg) : conversion(conv, spec, arg));
-        }
-        return concat(out, new Str(lit.toString()));
-    }
-
-    private static JinjaValue conversion(char conv, String spec, JinjaValue arg) {
-        if (arg instanceof Alt a) {
-            List<JinjaValue> outs = new ArrayList<>();
-            for (JinjaValue o : a.options()) {
-                outs.add(conversion(conv, spec, o));
-            }
-            return JinjaValue.alt(outs);
-        }
-        BigInteger n = arg instanceof Num x && x.n() instanceof BigInteger b ? b
-                : arg instanceof Num x2 && x2.n() instanceof Boolean bo ? (bo ? BigInteger.ONE : BigInteger.ZERO) : null;
-        String s = switch (conv) {
-            case 's' -> arg instanceof Str str ? str.s() : repr(arg, 0);
-            case 'r', 'a' -> repr(arg, 1);
-            case 'd', 'i', 'u' -> n == null ? null : n.toString();
-            case 'x' -> n == null ? null : n.toString(16);
-            case 'X' -> n == null ? null : n.toString(16).toUpperCase(java.util.Locale.ROOT);
-            case 'o' -> n == null ? null : n.toString(8);
-            case 'c' -> n != null && n.signum() >= 0 && n.compareTo(BigInteger.valueOf(Character.MAX_CODE_POINT)) <= 0
-                    ? new String(Character.toChars(n.intValue())) : arg instanceof Str str && str.s().length() == 1
-                    ? str.s() : null;
-            default -> null;
-        };
-        if (s == null) {
-            // a character made from an unknown number can be anything, '_' included
-            return JinjaValue.opaque(Kind.STR, conv == 'c' || !(arg instanceof Unknown), arg);
-        }
-        String digits = spec.replaceAll("[^0-9.]", "");
-        int dot = digits.indexOf('.');
-        String w = dot < 0 ? digits : digits.substring(0, dot);
-        if (!w.isEmpty() && w.length() < 5) {
-            int width = Integer.parseInt(w);
-            if (s.length() < width) {
-                String pad = (spec.contains("0") && !spec.contains("-") && "diuxXo".indexOf(conv) >= 0 ? "0" : " ")
-                        .repeat(width - s.length());
-                s = spec.contains("-") ? s + pad.replace('0', ' ') : pad + s;
-            }
-        }
-        return JinjaValue.str(s);
-    }
-
-    /** {@code fmt.format(args)}: folds it, and judges the attribute accesses inside replacement fields. */
-    private JinjaValue strFormat(String fmt, List<JinjaValue> positional, Map<String, JinjaValue> named, int offset) {
-        JinjaValue out = JinjaValue.EMPTY;
-        StringBuilder lit = new StringBuilder();
-        int auto = 0;
-        int i = 0;
-        while (i < fmt.length()) {
-            char c = fmt.charAt(i);
-            if ((c == '{' || c == '}') && i + 1 < fmt.length() && fmt.charAt(i + 1) == c) {
-                lit.append(c);
-                i += 2;
-                continue;
-            }
-            if (c != '{') {
-                lit.append(c);
-                i++;
-                continue;
-            }
-            // a format spec may hold nested fields, '{:{}^9}': the field ends at its matching brace
-            int close = -1;
-            for (int k = i + 1, depth = 1; k < fmt.length(); k++) {
-                char ch = fmt.charAt(k);
-                depth += ch == '{' ? 1 : ch == '}' ? -1 : 0;
-                if (depth == 0) {
-                    close = k;
-                    break;
-                }
-            }
-            if (close < 0) {
-                return JinjaValue.opaque(Kind.STR, true, new Str(fmt));
-            }
-            String field = fmt.substring(i + 1, close);
-            i = close + 1;
-            int cut = field.length();
-            for (int k = 0; k < field.length(); k++) {
-                if (field.charAt(k) == '!' || field.charAt(k) == ':') {
-                    cut = k;
-                    break;
-                }
-            }
-            String path = field.substring(0, cut);
-            int end = 0;
-            while (end < path.length() && path.charAt(end) != '.' && path.charAt(end) != '[') {
-                end++;
-            }
-            String argName = path.substring(0, end);
-            JinjaValue arg;
-            if (argName.isEmpty()) {
-                arg = auto < positional.size() ? positional.get(auto) : JinjaValue.UNKNOWN;
-                auto++;
-            } else if (argName.chars().allMatch(Character::isDigit) && argName.length() < 6) {
-                int idx = Integer.parseInt(argName);
-                arg = idx < positional.size() ? positional.get(idx) : JinjaValue.UNKNOWN;
-            } else {
-                arg = named.getOrDefault(argName, JinjaValue.UNKNOWN);
-            }
-            String rest = path.substring(end);
-            if (!rest.isEmpty()) {
-                for (String part : rest.split("[.\\[\\]]+")) {
-                    if (!part.isEmpty()) {
-                        checkName(new Str(part), offset, "through a str.format field", false);
-                    }
-                }
-                for (JinjaValue o : JinjaValue.options(arg)) {
-                    if (o instanceof Gadget g) {
-                        report(true, "reaches into the template global '" + g.name() + "' through a str.format field",
-                                offset);
-                    }
-                }
-                arg = JinjaValue.UNKNOWN;
-            }
-            out = concat(out, new Str(lit.toString()));
-            lit.setLength(0);
-            String spec = field.indexOf(':', cut) >= 0 ? field.substring(field.indexOf(':', cut) + 1) : "";
-            if (spec.indexOf('{') >= 0) {
-                // nested fields take arguments of their own and make the spec (fill character included):
-                // the result can hold any character of any argument
-                List<JinjaValue> all = new ArrayList<>(positional);
-                all.addAll(named.values());
-                all.add(arg);
-                all.add(new Str(spec));
-                out = concat(out, JinjaValue.opaque(Kind.STR, true, all.toArray(new JinjaValue[0])));
-                java.util.regex.Matcher inner = java.util.regex.Pattern.compile("\\{([^{}]*)\\}").matcher(spec);
-                while (inner.find()) {
-                    String[] parts = inner.group(1).split("[.\\[\\]]+");
-                    for (int k = 1; k < parts.length; k++) {
-                        checkName(new Str(parts[k]), offset, "through a str.format field", false);
-                    }
-                }
-                auto = positional.size();
-            } else if (cut == field.length()) {
-                out = concat(out, toStr(arg));
-            } else {
-                out = concat(out, field.charAt(cut) == ':' ? formatSpec(arg, spec)
-                        : JinjaValue.opaque(Kind.STR, false, arg, new Str(spec)));
-            }
-        }
-        return concat(out, new Str(lit.toString()));
-    }
-
-    /**
-     * Python's [[fill]align][width][.precision][s] spec applied to a string, and [[fill]align][width]c
-     * to an integer (the character with that code); other specs are opaque.
-     */
-    private static final java.util.regex.Pattern STR_SPEC =
-            java.util.regex.Pattern.compile("(?s)(?:(.)?([<>^]))?([0-9]{0,4})(?:\\.([0-9]{1,4}))?s?");
-    private static final java.util.regex.Pattern CHAR_SPEC =
-            java.util.regex.Pattern.compile("(?s)(?:(.)?([<>^]))?([0-9]{0,4})()c");
-
-    private static JinjaValue formatSpec(JinjaValue arg, String spec) {
-        java.util.regex.Matcher str = STR_SPEC.matcher(spec);
-        java.util.regex.Matcher chr = CHAR_SPEC.matcher(spec);
-        List<JinjaValue> outs = new ArrayList<>();
-        for (JinjaValue o : JinjaValue.options(arg)) {
-            String v;
-            java.util.regex.Matcher m;
-            if (o instanceof Str s && str.matches() && !str.group(3).startsWith("0")) {
-                v = s.s();
-                m = str;
-            } else if (o instanceof Num n && n.n() instanceof BigInteger b && b.signum() >= 0
-                    && b.compareTo(BigInteger.valueOf(Character.MAX_CODE_POINT)) <= 0 && chr.matches()
-                    && !chr.group(3).startsWith("0")) {
-                v = new String(Character.toChars(b.intValue()));
-                m = chr;
-            } else {
-                // the fill character, '_' grouping of a number, or a 'c' character may be an underscore
-                return JinjaValue.opaque(Kind.STR, spec.endsWith("c"), arg, new Str(spec));
-            }
-            if (m.group(4) != null && !m.group(4).isEmpty()) {
-                int p = Integer.parseInt(m.group(4));
-                if (v.codePointCount(0, v.length()) > p) {
-                    v = v.substring(0, v.offsetByCodePoints(0, p));
-                }
-            }
-            int width = m.group(3).isEmpty() ? 0 : Integer.parseInt(m.group(3));
-            int pad = Math.max(0, width - v.codePointCount(0, v.length()));
-            String fill = m.group(1) == null ? " " : m.group(1);
-            String align = m.group(2) != null ? m.group(2) : m == chr ? ">" : "<";
-            int left = align.equals(">") ? pad : align.equals("^") ? pad / 2 : 0;
-            outs.add(new Str(fill.repeat(left) + v + fill.repeat(pad - left)));
-        }
-        return JinjaValue.alt(outs);
-    }
-
     // ------------------------------------------------------------------ access
 
-    private JinjaValue attribute(JinjaValue obj, String name) {
+    JinjaValue attribute(JinjaValue obj, String name) {
         if (obj instanceof Alt a) {
             List<JinjaValue> outs = new ArrayList<>();
             for (JinjaValue o : a.options()) {
@@ -1304,76 +827,15 @@ public final class JinjaAnalyzer {
         JinjaValue c = sl.step() == null ? JinjaValue.NONE : eval(sl.step());
         List<JinjaValue> outs = new ArrayList<>();
         for (JinjaValue o : JinjaValue.options(obj)) {
-            outs.add(slice1(o, a, b, c));
+            outs.add(PyStr.slice(o, a, b, c));
         }
         return JinjaValue.alt(outs);
     }
 
-    private static JinjaValue slice1(JinjaValue obj, JinjaValue a, JinjaValue b, JinjaValue c) {
-        Long start = bound(a);
-        Long stop = bound(b);
-        Long step = bound(c);
-        boolean known = (start != null || a instanceof NoneV) && (stop != null || b instanceof NoneV)
-                && (step != null || c instanceof NoneV);
-        if (known && (obj instanceof Str || obj instanceof Seq)) {
-            int size = obj instanceof Str s ? s.s().length() : ((Seq) obj).items().size();
-            long st = step == null ? 1 : step;
-            if (st == 0) {
-                return JinjaValue.UNKNOWN;
-            }
-            List<Integer> idx = new ArrayList<>();
-            if (st > 0) {
-                long from = clamp(start == null ? 0 : start, size, false);
-                long to = clamp(stop == null ? size : stop, size, false);
-                for (long i = from; i < to; i += st) {
-                    idx.add((int) i);
-                }
-            } else {
-                long from = start == null ? size - 1 : clamp(start, size, true);
-                long to = stop == null ? -1 : clamp(stop, size, true);
-                for (long i = from; i > to; i += st) {
-                    idx.add((int) i);
-                }
-            }
-            if (obj instanceof Str s) {
-                StringBuilder sb = new StringBuilder();
-                for (int i : idx) {
-                    sb.append(s.s().charAt(i));
-                }
-                return new Str(sb.toString());
-            }
-            List<JinjaValue> items = new ArrayList<>();
-            for (int i : idx) {
-                items.add(((Seq) obj).items().get(i));
-            }
-            return new Seq(List.copyOf(items), ((Seq) obj).tuple());
-        }
-        if (obj instanceof Unknown u && u.kind() == Kind.SEQ) {
-            return new Unknown(Kind.SEQ, "", u.underscore(), u.computed());
-        }
-        return JinjaValue.opaque(obj instanceof Seq ? Kind.SEQ : Kind.STR, !(obj instanceof Seq), obj);
-    }
+    // ------------------------------------------------------------------ calls
 
-    private static Long bound(JinjaValue v) {
-        return v instanceof Num n && n.n() instanceof BigInteger b && b.bitLength() < 40 ? b.longValue() : null;
-    }
-
-    private static long clamp(long i, int size, boolean backwards) {
-        if (i < 0) {
-            i += size;
-            if (i < 0) {
-                return backwards ? -1 : 0;
-            }
-        }
-        if (i >= size) {
-            return backwards ? size - 1 : size;
-        }
-        return i;
-    }
-
-    // ------------------------------------------------------------------ calls and filters
-
-    private record Evaluated(List<JinjaValue> positional, Map<String, JinjaValue> named, JinjaValue star,
+    /** Evaluated arguments of a call or filter; {@code *} and {@code **} arguments are spread when known. */
+    record Evaluated(List<JinjaValue> positional, Map<String, JinjaValue> named, JinjaValue star,
             JinjaValue doubleStar) {
 
         JinjaValue arg(int i, String name) {
@@ -1458,40 +920,18 @@ public final class JinjaAnalyzer {
                 m.putAll(args.named());
                 return new Dict(m);
             }
-            return range(args);
+            return JinjaFilters.range(args);
         }
         if (f instanceof MacroV m) {
             return callMacro(m.macro(), args);
         }
         if (f instanceof Method m) {
-            return method(c, m, args);
+            return filters.method(c, m, args);
         }
         JinjaValue[] all = args.all();
         JinjaValue[] withCallee = java.util.Arrays.copyOf(all, all.length + 1);
         withCallee[all.length] = f;
         return JinjaValue.opaque(Kind.ANY, false, withCallee);
-    }
-
-    private static JinjaValue range(Evaluated args) {
-        List<Long> n = new ArrayList<>();
-        for (JinjaValue p : args.positional()) {
-            Long v = bound(p);
-            if (v == null) {
-                return new Unknown(Kind.SEQ, "", false, false);
-            }
-            n.add(v);
-        }
-        long start = n.size() >= 2 ? n.get(0) : 0;
-        long stop = n.size() == 1 ? n.get(0) : n.size() >= 2 ? n.get(1) : 0;
-        long step = n.size() >= 3 ? n.get(2) : 1;
-        if (step == 0 || (stop - start) / step > 4L * MAX_UNROLL) {
-            return new Unknown(Kind.SEQ, "", false, false);
-        }
-        List<JinjaValue> items = new ArrayList<>();
-        for (long i = start; step > 0 ? i < stop : i > stop; i += step) {
-            items.add(JinjaValue.num(i));
-        }
-        return new Seq(List.copyOf(items), false);
     }
 
     private JinjaValue callMacro(Macro m, Evaluated args) {
@@ -1574,125 +1014,12 @@ public final class JinjaAnalyzer {
         }
     }
 
-    private JinjaValue method(Call c, Method m, Evaluated args) {
-        String name = m.name();
-        JinjaValue recv = m.receiver();
-        if (MUTATORS.contains(name) && !(recv instanceof Str)) {
-            mutated(c, args);
-            return JinjaValue.opaque(Kind.ANY, false, args.all());
-        }
-        if (recv instanceof Str s) {
-            String t = s.s();
-            JinjaValue a0 = args.arg(0, "");
-            JinjaValue a1 = args.arg(1, "");
-            switch (name) {
-                case "format":
-                    return strFormat(t, args.positional(), args.named(), c.offset());
-                case "format_map":
-                    return strFormat(t, List.of(), a0 instanceof Dict d ? d.map() : Map.of(), c.offset());
-                case "join":
-                    return join(a0, t);
-                case "lower":
-                    return new Str(t.toLowerCase(java.util.Locale.ROOT));
-                case "upper":
-                    return new Str(t.toUpperCase(java.util.Locale.ROOT));
-                case "strip", "lstrip", "rstrip":
-                    if (a0 == null || a0 instanceof NoneV) {
-                        return new Str(name.equals("strip") ? t.strip() : name.equals("lstrip") ? t.stripLeading()
-                                : t.stripTrailing());
-                    }
-                    if (a0 instanceof Str chars) {
-                        return new Str(stripChars(t, chars.s(), !name.equals("rstrip"), !name.equals("lstrip")));
-                    }
-                    break;
-                case "replace":
-                    if (a0 instanceof Str from && a1 instanceof Str to && args.positional().size() == 2) {
-                        return JinjaValue.str(from.s().isEmpty() ? t : t.replace(from.s(), to.s()));
-                    }
-                    break;
-                case "split":
-                    if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 1) {
-                        List<JinjaValue> parts = new ArrayList<>();
-                        for (String p : t.split(java.util.regex.Pattern.quote(sep.s()), -1)) {
-                            parts.add(new Str(p));
-                        }
-                        if (parts.size() <= 4 * MAX_UNROLL) {
-                            return new Seq(List.copyOf(parts), false);
-                        }
-                    }
-                    break;
-                case "center", "ljust", "rjust":
-                    if (a0 instanceof Num n && n.n() instanceof BigInteger width && args.positional().size() <= 2
-                            && (args.positional().size() < 2 || a1 instanceof Str f && f.s().codePointCount(0, f.s().length()) == 1)) {
-                        // 'class'.center(9, '_') is '__class__': padded as Python pads
-                        String fill = args.positional().size() < 2 ? " " : ((Str) a1).s();
-                        long len = t.codePointCount(0, t.length());
-                        long w = width.min(BigInteger.valueOf(JinjaValue.MAX_STRING + 1L)).longValue();
-                        long margin = w - len;
-                        if (margin <= 0) {
-                            return new Str(t);
-                        }
-                        long left = name.equals("ljust") ? 0 : name.equals("rjust") ? margin : margin / 2 + (margin & w & 1);
-                        return JinjaValue.str(fill.repeat((int) left) + t + fill.repeat((int) (margin - left)));
-                    }
-                    return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
-                            ? JinjaValue.EMPTY : a1), false);
-                case "title", "capitalize", "swapcase", "zfill", "expandtabs", "casefold":
-                    return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
-                            ? JinjaValue.EMPTY : a1), false);
-                case "startswith", "endswith", "isdigit", "isalpha", "find", "index", "count", "rfind":
-                    return JinjaValue.UNKNOWN_NUM;
-                default:
-                    break;
-            }
-            return JinjaValue.opaque(Kind.STR, true, withReceiver(recv, args));
-        }
-        if (recv instanceof Dict d) {
-            switch (name) {
-                case "items" -> {
-                    List<JinjaValue> items = new ArrayList<>();
-                    for (Map.Entry<String, JinjaValue> e : d.map().entrySet()) {
-                        items.add(new Seq(List.of(new Str(e.getKey()), e.getValue()), true));
-                    }
-                    return new Seq(List.copyOf(items), false);
-                }
-                case "keys" -> {
-                    return filterList(d);
-                }
-                case "values" -> {
-                    return new Seq(List.copyOf(d.map().values()), false);
-                }
-                case "get" -> {
-                    JinjaValue k = args.arg(0, "");
-                    if (k != null) {
-                        checkName(k, c.offset(), "by dict.get", false);
-                    }
-                    if (k instanceof Str ks && d.map().containsKey(ks.s())) {
-                        return d.map().get(ks.s());
-                    }
-                    JinjaValue def = args.arg(1, "");
-                    return def == null ? JinjaValue.NONE : JinjaValue.join(def, JinjaValue.opaque(Kind.ANY, false, d));
-                }
-                default -> {
-                }
-            }
-        }
-        return JinjaValue.opaque(Kind.ANY, false, withReceiver(recv, args));
-    }
-
-    private static JinjaValue[] withReceiver(JinjaValue recv, Evaluated args) {
-        JinjaValue[] all = args.all();
-        JinjaValue[] r = java.util.Arrays.copyOf(all, all.length + 1);
-        r[all.length] = recv;
-        return r;
-    }
-
     /**
      * A container was changed in place ({@code x.append(...)}; sandboxed renderers refuse this,
      * others allow it): the named receiver gets the new content where it can be computed; every
      * other container variable, which may be an alias, is widened with the arguments' flags.
      */
-    private void mutated(Call c, Evaluated args) {
+    void mutated(Call c, Evaluated args) {
         JinjaValue argsSummary = JinjaValue.opaque(Kind.ANY, false, args.all());
         String receiverName = c.callee() instanceof GetAttr g && g.obj() instanceof Name n ? n.name() : null;
         String method = c.callee() instanceof GetAttr g ? g.name() : "";
@@ -1726,250 +1053,10 @@ public final class JinjaAnalyzer {
                 JinjaValue.computed(v) || JinjaValue.computed(with));
     }
 
-    private static String stripChars(String t, String chars, boolean left, boolean right) {
-        int a = 0;
-        int b = t.length();
-        while (left && a < b && chars.indexOf(t.charAt(a)) >= 0) {
-            a++;
-        }
-        while (right && b > a && chars.indexOf(t.charAt(b - 1)) >= 0) {
-            b--;
-        }
-        return t.substring(a, b);
-    }
-
-    private JinjaValue join(JinjaValue seq, String sep) {
-        if (seq instanceof Str s) {
-            seq = filterList(s);
-        }
-        if (seq instanceof Seq q) {
-            JinjaValue out = JinjaValue.EMPTY;
-            for (int i = 0; i < q.items().size(); i++) {
-                if (i > 0) {
-                    out = concat(out, new Str(sep));
-                }
-                out = concat(out, toStr(q.items().get(i)));
-            }
-            return out;
-        }
-        return new Unknown(Kind.STR, "", JinjaValue.underscore(seq) || sep.indexOf('_') >= 0,
-                JinjaValue.computed(seq) || seq instanceof Unknown u && u.kind() == Kind.STR);
-    }
-
-    /** {@code |list}: characters of a string, keys of a dict. */
-    private static JinjaValue filterList(JinjaValue v) {
-        if (v instanceof Seq s) {
-            return new Seq(s.items(), false);
-        }
-        List<JinjaValue> elems = elements(v);
-        if (elems != null && !(v instanceof Alt) && elems.size() <= 4 * MAX_UNROLL) {
-            if (v instanceof Str s && s.s().length() > elems.size()) {
-                return new Unknown(Kind.SEQ, "", s.s().indexOf('_') >= 0, true);
-            }
-            return new Seq(List.copyOf(elems), false);
-        }
-        return JinjaValue.opaque(Kind.SEQ, v instanceof Unknown u && u.kind() == Kind.STR || v instanceof Str, v);
-    }
-
     private JinjaValue filter(Filter f) {
         JinjaValue value = eval(f.value());
         Evaluated args = evalArgs(f.args());
-        return applyFilter(f.name(), value, args, f.offset(), f.args().positional().isEmpty() ? f.offset()
+        return filters.applyFilter(f.name(), value, args, f.offset(), f.args().positional().isEmpty() ? f.offset()
                 : start(f.args().positional().get(0)));
-    }
-
-    private JinjaValue applyFilter(String name, JinjaValue value, Evaluated args, int offset, int argOffset) {
-        // attribute-reading filters first: they are judged whatever the value is
-        switch (name) {
-            case "attr" -> {
-                reach(value, offset, "reaches through the attr filter into");
-                JinjaValue key = args.arg(0, "name");
-                if (key != null) {
-                    checkName(key, argOffset, "through the attr filter", true);
-                }
-                if (value instanceof NsRef && key instanceof Str k) {
-                    return attribute(value, k.s());
-                }
-                return JinjaValue.opaque(Kind.ANY, false, value);
-            }
-            case "map" -> {
-                JinjaValue attribute = args.named().get("attribute");
-                if (attribute != null) {
-                    checkAttributePath(attribute, argOffset, "through map(attribute=...)");
-                    reachElements(value, offset);
-                    return new Unknown(Kind.SEQ, "", JinjaValue.underscore(value), JinjaValue.computed(value));
-                }
-                JinjaValue filterName = args.arg(0, "");
-                if (filterName == null) {
-                    return new Unknown(Kind.SEQ, "", false, false);
-                }
-                List<JinjaValue> rest = args.positional().subList(1, args.positional().size());
-                Map<String, JinjaValue> named = args.named();
-                Evaluated inner = new Evaluated(rest, named, args.star(), args.doubleStar());
-                if (!(filterName instanceof Str fn)) {
-                    report(false, "map applies a filter whose name cannot be determined", argOffset);
-                    return JinjaValue.opaque(Kind.SEQ, false, value);
-                }
-                if (fn.s().equals("attr")) {
-                    reachElements(value, offset);
-                }
-                if (value instanceof Seq s && s.items().size() <= MAX_UNROLL) {
-                    List<JinjaValue> out = new ArrayList<>();
-                    for (JinjaValue item : s.items()) {
-                        out.add(applyFilter(fn.s(), item, inner, offset, argOffset));
-                    }
-                    return new Seq(List.copyOf(out), false);
-                }
-                JinjaValue one = applyFilter(fn.s(), element(value), inner, offset, argOffset);
-                return JinjaValue.opaque(Kind.SEQ, false, one);
-            }
-            case "selectattr", "rejectattr", "groupby", "sort", "sum", "unique", "min", "max", "join" -> {
-                int pos = switch (name) {
-                    case "selectattr", "rejectattr", "groupby", "sum" -> 0;
-                    case "unique", "min", "max", "join" -> 1;
-                    default -> 2;
-                };
-                JinjaValue attribute = name.endsWith("attr") ? args.arg(0, "attr") : args.arg(pos, "attribute");
-                if (attribute != null && !(attribute instanceof NoneV)) {
-                    checkAttributePath(attribute, argOffset, "through " + name + "()");
-                    reachElements(value, offset);
-                    if (!name.equals("join")) {
-                        return new Unknown(Kind.ANY, "", JinjaValue.underscore(value), JinjaValue.computed(value));
-                    }
-                    return new Unknown(Kind.STR, "", JinjaValue.underscore(value), JinjaValue.computed(value));
-                }
-                if (name.equals("join")) {
-                    JinjaValue sep = args.arg(0, "d");
-                    return sep == null || sep instanceof Str ? join(value, sep == null ? "" : ((Str) sep).s())
-                            : JinjaValue.opaque(Kind.STR, true, value, sep);
-                }
-                if (name.equals("sort") && value instanceof Seq s && s.items().stream().allMatch(x -> x instanceof Str)) {
-                    List<String> strs = new ArrayList<>();
-                    for (JinjaValue x : s.items()) {
-                        strs.add(((Str) x).s());
-                    }
-                    Collections.sort(strs);
-                    JinjaValue rev = args.arg(0, "reverse");
-                    if (rev != null && !(rev instanceof Num n && Boolean.FALSE.equals(n.n()))) {
-                        Collections.reverse(strs);
-                    }
-                    List<JinjaValue> out = new ArrayList<>();
-                    for (String x : strs) {
-                        out.add(new Str(x));
-                    }
-                    return rev == null || rev instanceof Num ? new Seq(List.copyOf(out), false)
-                            : JinjaValue.alt(List.of(new Seq(List.copyOf(out), false), value));
-                }
-                if (name.equals("min") || name.equals("max")) {
-                    return value instanceof Seq s ? JinjaValue.alt(s.items()) : element(value);
-                }
-                return JinjaValue.opaque(name.equals("sum") ? Kind.NUM : Kind.ANY, false, value);
-            }
-            default -> {
-            }
-        }
-        if (value instanceof Alt a && a.options().size() <= 8 && !name.equals("default") && !name.equals("d")) {
-            List<JinjaValue> outs = new ArrayList<>();
-            for (JinjaValue o : a.options()) {
-                outs.add(applyFilter(name, o, args, offset, argOffset));
-            }
-            return JinjaValue.alt(outs);
-        }
-        return simpleFilter(name, value, args, argOffset);
-    }
-
-    /** Filters on one value that cannot read attributes. */
-    private JinjaValue simpleFilter(String name, JinjaValue value, Evaluated args, int argOffset) {
-        JinjaValue a0 = args.arg(0, "");
-        switch (name) {
-            case "string":
-                return toStr(value);
-            case "list":
-                return filterList(value);
-            case "first", "last":
-                if (value instanceof Seq s) {
-                    return s.items().isEmpty() ? JinjaValue.UNKNOWN
-                            : s.items().get(name.equals("first") ? 0 : s.items().size() - 1);
-                }
-                if (value instanceof Str s) {
-                    return s.s().isEmpty() ? JinjaValue.UNKNOWN
-                            : new Str(String.valueOf(s.s().charAt(name.equals("first") ? 0 : s.s().length() - 1)));
-                }
-                if (value instanceof Dict d) {
-                    return filterList(d) instanceof Seq ks ? simpleFilter(name, ks, args, argOffset) : JinjaValue.UNKNOWN;
-                }
-                if (value instanceof Unknown u && name.equals("first") && !u.prefix().isEmpty()) {
-                    return new Str(u.prefix().substring(0, 1));
-                }
-                return element(value);
-            case "random":
-                return value instanceof Seq s ? JinjaValue.alt(s.items()) : element(value);
-            case "reverse":
-                if (value instanceof Str s) {
-                    return new Str(new StringBuilder(s.s()).reverse().toString());
-                }
-                if (value instanceof Seq s) {
-                    List<JinjaValue> r = new ArrayList<>(s.items());
-                    Collections.reverse(r);
-                    return new Seq(List.copyOf(r), false);
-                }
-                return JinjaValue.opaque(value instanceof Unknown u ? u.kind() : Kind.ANY, true, value);
-            case "lower", "upper":
-                if (value instanceof Str s) {
-                    return new Str(name.equals("lower") ? s.s().toLowerCase(java.util.Locale.ROOT)
-                            : s.s().toUpperCase(java.util.Locale.ROOT));
-                }
-                return JinjaValue.opaque(Kind.STR, false, value);
-            case "trim":
-                if (value instanceof Str s && (a0 == null || a0 instanceof NoneV)) {
-                    return new Str(s.s().strip());
-                }
-                if (value instanceof Str s && a0 instanceof Str chars) {
-                    return new Str(stripChars(s.s(), chars.s(), true, true));
-                }
-                return JinjaValue.opaque(Kind.STR, false, value, a0);
-            case "replace":
-                JinjaValue a1 = args.arg(1, "new");
-                if (value instanceof Str s && a0 instanceof Str from && a1 instanceof Str to && args.arg(2, "count") == null) {
-                    return JinjaValue.str(from.s().isEmpty() ? s.s() : s.s().replace(from.s(), to.s()));
-                }
-                return JinjaValue.opaque(Kind.STR, true, value, a0, a1);
-            case "format":
-                if (value instanceof Str s) {
-                    JinjaValue fmtArgs = !args.named().isEmpty() ? new Dict(args.named())
-                            : new Seq(List.copyOf(args.positional()), true);
-                    return percentFormat(s.s(), fmtArgs);
-                }
-                return JinjaValue.opaque(Kind.STR, true, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
-            case "items", "dictsort":
-                if (value instanceof Dict d) {
-                    List<JinjaValue> items = new ArrayList<>();
-                    for (Map.Entry<String, JinjaValue> e : d.map().entrySet()) {
-                        items.add(new Seq(List.of(new Str(e.getKey()), e.getValue()), true));
-                    }
-                    return new Seq(List.copyOf(items), false);
-                }
-                return JinjaValue.opaque(Kind.SEQ, false, value);
-            case "default", "d":
-                return JinjaValue.join(value, a0 == null ? JinjaValue.EMPTY : a0);
-            case "length", "count", "int", "float", "abs", "round", "wordcount", "filesizeformat":
-                return JinjaValue.UNKNOWN_NUM;
-            case "tojson", "safe", "escape", "e", "forceescape", "striptags", "urlencode", "title", "capitalize",
-                    "center", "indent", "truncate", "wordwrap", "urlize", "xmlattr", "pprint":
-                return JinjaValue.opaque(Kind.STR, false, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
-            default:
-                // filters of the renderer this analysis does not know: the result may carry any input
-                return JinjaValue.opaque(Kind.ANY, false, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
-        }
-    }
-
-    /** A filter that reads attributes of the elements of {@code value}: elements that are gadgets are reached. */
-    private void reachElements(JinjaValue value, int offset) {
-        reach(value, offset, "reaches into");
-        if (value instanceof Seq s) {
-            for (JinjaValue x : s.items()) {
-                reach(x, offset, "reaches into");
-            }
-        }
     }
 }
