@@ -237,7 +237,10 @@ public final class Main {
                 JsonReport.write(report, gate, version(), w);
                 w.write('\n');
             } else if (format.equals("sarif")) {
-                dev.laocoon.core.report.SarifReport.write(report, paths, version(), w);
+                String docs = System.getenv("LAOCOON_DOCS_URL");
+                dev.laocoon.core.report.SarifReport.write(report, paths, version(),
+                        new dev.laocoon.core.report.SarifReport.Options(dev.laocoon.core.finding.RuleCatalog.builtIn(),
+                                docs == null || docs.isBlank() ? dev.laocoon.core.report.SarifReport.DEFAULT_DOCS : docs), w);
                 w.write('\n');
             } else {
                 boolean colour = output == null && out == System.out && !a.flag("--no-color")

@@ -139,9 +139,23 @@ public final class Scanner {
         try (ByteSource src = new FileByteSource(file)) {
             return run(src, name, null, t0, null);
         } catch (IOException | UncheckedIOException e) {
-            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
-            return failed(name, "cannot read: " + msg, System.nanoTime() - t0);
+            return failed(name, "cannot read: " + describe(e instanceof UncheckedIOException u ? u.getCause() : e),
+                    System.nanoTime() - t0);
         }
+    }
+
+    /** An I/O failure in words: the JDK's messages for missing or forbidden files are only the path. */
+    private static String describe(Exception e) {
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            return "no such file";
+        }
+        if (e instanceof java.nio.file.AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+            return f.getReason();
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     /** Scans bytes from any source (the caller keeps ownership: it is not closed). */

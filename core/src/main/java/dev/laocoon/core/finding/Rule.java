@@ -5,7 +5,7 @@ package dev.laocoon.core.finding;
  * the summary is one line; the default severity is what the rule reports unless the
  * knowledge base or the context grades it.
  */
-public enum Rule {
+public enum Rule implements RuleDescriptor {
     PICKLE_DANGEROUS_GLOBAL("LAO101", "pickle-dangerous-global", Severity.MALICIOUS,
             "The pickle imports a callable known to run code, spawn processes, touch files or the network."),
     PICKLE_UNKNOWN_GLOBAL("LAO102", "pickle-unknown-global", Severity.SUSPICIOUS,
@@ -87,18 +87,22 @@ public enum Rule {
         this.summary = summary;
     }
 
+    @Override
     public String id() {
         return id;
     }
 
+    @Override
     public String slug() {
         return slug;
     }
 
+    @Override
     public Severity defaultSeverity() {
         return defaultSeverity;
     }
 
+    @Override
     public String summary() {
         return summary;
     }

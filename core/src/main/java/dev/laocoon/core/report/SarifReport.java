@@ -4,7 +4,8 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import dev.laocoon.core.finding.Finding;
-import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.RuleCatalog;
+import dev.laocoon.core.finding.RuleDescriptor;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.FileReport;
 import dev.laocoon.core.ScanReport;
@@ -26,16 +27,31 @@ import java.util.Locale;
  */
 public final class SarifReport {
     public static final String SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json";
-    /** Where the rules are documented; set LAOCOON_DOCS_URL to the project's published README. */
-    public static final String HELP_BASE = System.getenv().getOrDefault("LAOCOON_DOCS_URL",
-            "https://laocoon.invalid/README.md#rules");
+    /** Where rule pages are published unless the caller says otherwise: {@code BASE + "LAO101.md"}. */
+    public static final String DEFAULT_DOCS = "https://laocoon.invalid/rules/";
 
     private SarifReport() {
     }
 
+    /**
+     * How the rules are described: the catalogue of rules to list (core's and other modules') and
+     * the base URL of their pages; each rule's {@code helpUri} is {@code docsBase + id + ".md"}.
+     */
+    public record Options(RuleCatalog catalog, String docsBase) {
+        public static Options defaults() {
+            return new Options(RuleCatalog.builtIn(), DEFAULT_DOCS);
+        }
+    }
+
     public static void write(ScanReport report, List<Path> roots, String version, Writer out) throws IOException {
+        write(report, roots, version, Options.defaults(), out);
+    }
+
+    public static void write(ScanReport report, List<Path> roots, String version, Options o, Writer out)
+            throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
-        Rule[] rules = Rule.values();
+        RuleCatalog catalog = o.catalog();
+        String base = o.docsBase().endsWith("/") ? o.docsBase() : o.docsBase() + "/";
         try (JsonGenerator g = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build()
                 .createGenerator(out)) {
             g.useDefaultPrettyPrinter();
@@ -49,9 +65,10 @@ public final class SarifReport {
             g.writeStringField("name", "Laocoon");
             g.writeStringField("version", version);
             g.writeStringField("semanticVersion", version.replace("-SNAPSHOT", "").replace("-dev", ""));
-            g.writeStringField("informationUri", HELP_BASE.substring(0, HELP_BASE.indexOf('#')));
+            g.writeStringField("informationUri", base);
             g.writeArrayFieldStart("rules");
-            for (Rule r : rules) {
+            for (RuleDescriptor r : catalog.rules()) {
+                String uri = base + r.id() + ".md";
                 g.writeStartObject();
                 g.writeStringField("id", r.id());
                 g.writeStringField("name", camel(r.slug()));
@@ -62,11 +79,10 @@ public final class SarifReport {
                 g.writeStringField("text", r.summary());
                 g.writeEndObject();
                 g.writeObjectFieldStart("help");
-                g.writeStringField("text", r.summary() + " See " + HELP_BASE + " (" + r.id() + ").");
-                g.writeStringField("markdown", "**" + r.id() + " " + r.slug() + "**: " + r.summary()
-                        + " [Rules](" + HELP_BASE + ")");
+                g.writeStringField("text", r.summary() + " See " + uri + ".");
+                g.writeStringField("markdown", RuleCatalog.page(r));
                 g.writeEndObject();
-                g.writeStringField("helpUri", HELP_BASE);
+                g.writeStringField("helpUri", uri);
                 g.writeObjectFieldStart("defaultConfiguration");
                 g.writeStringField("level", level(r.defaultSeverity()));
                 g.writeEndObject();
@@ -89,7 +105,7 @@ public final class SarifReport {
                 String rel = relativeToRoot(f.path(), roots);
                 String uri = uri(f.path(), cwd);
                 for (Finding x : f.findings()) {
-                    result(g, x, uri, rel);
+                    result(g, x, uri, rel, catalog.indexOf(x.rule().id()));
                 }
             }
             g.writeEndArray();
@@ -102,10 +118,12 @@ public final class SarifReport {
         }
     }
 
-    private static void result(JsonGenerator g, Finding x, String uri, String rel) throws IOException {
+    private static void result(JsonGenerator g, Finding x, String uri, String rel, int ruleIndex) throws IOException {
         g.writeStartObject();
         g.writeStringField("ruleId", x.rule().id());
-        g.writeNumberField("ruleIndex", x.rule().ordinal());
+        if (ruleIndex >= 0) {
+            g.writeNumberField("ruleIndex", ruleIndex);
+        }
         g.writeStringField("level", level(x.severity()));
         String where = x.location().members().isEmpty() ? "" : " [in " + x.location().memberPath() + "]";
         String evidence = x.evidence().isEmpty() ? "" : " Evidence: " + x.evidence();

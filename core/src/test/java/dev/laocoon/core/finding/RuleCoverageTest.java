@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
-import dev.laocoon.core.scan.FileReport;
-import dev.laocoon.core.scan.ScanReport;
-import dev.laocoon.core.scan.Scanner;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.ScanReport;
+import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.testutil.PickleBuilder;
 import dev.laocoon.core.testutil.ZipBuilder;
@@ -43,17 +43,14 @@ class RuleCoverageTest {
      * Rules with no fixture here, and why. Everything else must have at least one case. (LAO803,
      * symlink-escape, only exists in directory scans: its cases scan a temporary directory.)
      */
-    static final Map<Rule, String> EXCLUDED = Map.of(
-            // A file that cannot be read becomes an error entry of the report (FileReport.error, verdict
-            // "error", exit code 2) with no finding; nothing emits LAO001 today.
-            Rule.FILE_UNREADABLE, "never emitted: read errors are FileReport.error entries");
+    static final Map<Rule, String> EXCLUDED = Map.of();
 
     /**
      * The one place where a single file is scanned. The scanner's public API is being reworked;
      * only this method should need to follow it.
      */
     private static FileReport scan(byte[] content, String name) {
-        return new Scanner().scanSource(new ArrayByteSource(content), name, System.nanoTime());
+        return Scanner.builder().build().scan(new ArrayByteSource(content), name);
     }
 
     // ------------------------------------------------------------------ cases
@@ -231,9 +228,37 @@ class RuleCoverageTest {
                     () -> scanTreeWithLink(true, true), () -> scanTreeWithLink(false, true)),
             new Case(Rule.REPO_SYMLINK_ESCAPE, "broken link", Severity.SUSPICIOUS,
                     () -> scanTreeWithLink(false, false), () -> scanTreeWithLink(false, true)),
+            new Case(Rule.FILE_UNREADABLE, "a path that is not there any more", Severity.SUSPICIOUS,
+                    () -> scanPath(false), () -> scanPath(true)),
+            new Case(Rule.FILE_UNREADABLE, "a stream over the spool limit", Severity.SUSPICIOUS,
+                    () -> scanStream(65), () -> scanStream(64)),
             file(Rule.FORMAT_UNKNOWN, "truncated JSON", Severity.NOTICE, "tokenizer.json",
                     () -> utf8("[1, 2"),
                     () -> utf8("[1, 2]")));
+
+    /** A file scanned by path: removed before the scan, or still there. */
+    private static List<Finding> scanPath(boolean present) throws java.io.IOException {
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("laocoon-rule-", ".pkl");
+        try {
+            java.nio.file.Files.write(f, importOnly("collections", "OrderedDict"));
+            if (!present) {
+                java.nio.file.Files.delete(f);
+            }
+            return Scanner.builder().build().scan(f).findings();
+        } finally {
+            java.nio.file.Files.deleteIfExists(f);
+        }
+    }
+
+    /** A stream of {@code n} bytes of JSON scanned with a 64-byte spool limit. */
+    private static List<Finding> scanStream(int n) {
+        byte[] json = new byte[n];
+        java.util.Arrays.fill(json, (byte) ' ');
+        json[0] = '[';
+        json[n - 1] = ']';
+        Scanner s = Scanner.builder().limits(dev.laocoon.core.ScanLimits.DEFAULT.withMaxSpoolBytes(64)).build();
+        return s.scan(new java.io.ByteArrayInputStream(json), "upload.json").findings();
+    }
 
     // ------------------------------------------------------------------ tests
 
@@ -475,7 +500,7 @@ class RuleCoverageTest {
                 Files.write(target, DATA);
             }
             Files.createSymbolicLink(tree.resolve("model.pkl"), target);
-            ScanReport r = new Scanner().scan(List.of(tree));
+            ScanReport r = Scanner.builder().build().scan(List.of(tree));
             List<Finding> all = new ArrayList<>();
             for (FileReport f : r.files()) {
                 all.addAll(f.findings());

@@ -5,6 +5,7 @@ import dev.laocoon.core.ScanLimits;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.RuleDescriptor;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.pickle.PickleLimits;
 import dev.laocoon.core.internal.pickle.PickleTrace;
@@ -13,7 +14,6 @@ import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,8 +32,8 @@ public final class AnalysisContext {
     private final Recursion pipeline;
     private final long deadline;
     private final List<Finding> findings = new ArrayList<>();
-    private final Map<Rule, int[]> perRule = new EnumMap<>(Rule.class);
-    private final Map<Rule, Severity> suppressedMax = new EnumMap<>(Rule.class);
+    private final Map<String, int[]> perRule = new java.util.HashMap<>();
+    private final Map<RuleDescriptor, Severity> suppressedMax = new java.util.LinkedHashMap<>();
     private final Set<Format> formats = new LinkedHashSet<>();
     private final List<Map.Entry<Location, PickleTrace>> traces;
     private final java.util.concurrent.Executor background;
@@ -98,10 +98,10 @@ public final class AnalysisContext {
 
     /** Records a finding; beyond the per-rule limit it is only counted (its severity still counts). */
     public void report(Finding f) {
-        int[] n = perRule.get(f.rule());
+        int[] n = perRule.get(f.rule().id());
         if (n == null) {
             n = new int[1];
-            perRule.put(f.rule(), n);
+            perRule.put(f.rule().id(), n);
         }
         if (++n[0] > limits.maxFindingsPerRule()) {
             Severity s = suppressedMax.get(f.rule());
@@ -111,7 +111,7 @@ public final class AnalysisContext {
         findings.add(f);
     }
 
-    public void report(Rule rule, Severity severity, String message, Location where, String evidence) {
+    public void report(RuleDescriptor rule, Severity severity, String message, Location where, String evidence) {
         report(new Finding(rule, severity, message, where, evidence));
     }
 
@@ -124,8 +124,8 @@ public final class AnalysisContext {
     /** The findings, with one summary per rule whose findings were over the limit. */
     public List<Finding> findings(Location file) {
         List<Finding> out = new ArrayList<>(findings);
-        for (Map.Entry<Rule, Severity> e : suppressedMax.entrySet()) {
-            int more = perRule.get(e.getKey())[0] - limits.maxFindingsPerRule();
+        for (Map.Entry<RuleDescriptor, Severity> e : suppressedMax.entrySet()) {
+            int more = perRule.get(e.getKey().id())[0] - limits.maxFindingsPerRule();
             out.add(new Finding(e.getKey(), e.getValue(), more + " more " + e.getKey().id() + " findings in this file were"
                     + " not listed (the first " + limits.maxFindingsPerRule() + " are)", file, ""));
         }
