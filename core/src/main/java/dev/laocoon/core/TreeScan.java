@@ -23,8 +23,11 @@ final class TreeScan {
     private TreeScan() {
     }
 
-    /** One file to scan; {@code linkRoot} is set for a symbolic link found in the tree under it. */
-    private record Work(Path file, String display, Path linkRoot) {
+    /**
+     * One file to scan; {@code tree} is the directory argument it was found under (null for a file
+     * argument), {@code linkRoot} is set for a symbolic link found in that tree.
+     */
+    private record Work(Path file, String display, Path tree, Path linkRoot) {
     }
 
     static ScanReport scan(Scanner scanner, List<Path> arguments, List<String> includes, List<String> excludes,
@@ -49,10 +52,11 @@ final class TreeScan {
                     throw e.getCause();
                 }
                 for (Path f : files) {
-                    work.add(new Work(f, arg.resolve(arg.relativize(f)).toString(), Files.isSymbolicLink(f) ? realRoot : null));
+                    work.add(new Work(f, arg.resolve(arg.relativize(f)).toString(), arg,
+                            Files.isSymbolicLink(f) ? realRoot : null));
                 }
             } else {
-                work.add(new Work(arg, arg.toString(), null));
+                work.add(new Work(arg, arg.toString(), null, null));
             }
         }
         int total = work.size();
@@ -83,7 +87,54 @@ final class TreeScan {
                 out.add(get(t));
             }
         }
+        externalData(scanner, work, out);
         return new ScanReport(out, System.nanoTime() - t0);
+    }
+
+    /**
+     * A file that an ONNX model of the same tree names as its external data is raw tensor bytes by
+     * construction (onnx.load reads it as such, from the model's folder): when nothing else was
+     * recognised in it, it is {@code onnx-external-data} and safe instead of an unknown format. A
+     * file with any other finding keeps it.
+     */
+    private static void externalData(Scanner scanner, List<Work> work, List<FileReport> out) throws IOException {
+        java.util.Map<Path, Integer> byPath = null;
+        for (int i = 0; i < work.size(); i++) {
+            Work w = work.get(i);
+            FileReport r = out.get(i);
+            if (w.tree() == null || w.linkRoot() != null || !r.formats().contains(Format.ONNX)
+                    || Files.size(w.file()) > scanner.limits().maxMemberBytes()) {
+                continue;
+            }
+            List<String> names = dev.laocoon.core.internal.analysis.ProtobufAnalyzer.externalData(Files.readAllBytes(w.file()));
+            if (names.isEmpty()) {
+                continue;
+            }
+            if (byPath == null) {
+                byPath = new java.util.HashMap<>();
+                for (int j = 0; j < work.size(); j++) {
+                    if (work.get(j).tree() != null && work.get(j).linkRoot() == null) {
+                        byPath.put(work.get(j).file().toAbsolutePath().normalize(), j);
+                    }
+                }
+            }
+            Path dir = w.file().toAbsolutePath().normalize().getParent();
+            Path tree = w.tree().toAbsolutePath().normalize();
+            for (String name : names) {
+                Path target = dir.resolve(name).normalize();
+                Integer j = target.startsWith(tree) ? byPath.get(target) : null;
+                if (j == null) {
+                    continue;
+                }
+                FileReport d = out.get(j);
+                if (d.findings().size() == 1 && d.findings().get(0).rule() == dev.laocoon.core.finding.Rule.FORMAT_UNKNOWN
+                        && d.formats().isEmpty() && !d.failed()) {
+                    out.set(j, new FileReport(d.path(), List.of(Format.ONNX_EXTERNAL_DATA),
+                            dev.laocoon.core.finding.Severity.SAFE, List.of(), null, d.size(), d.sha256(), d.bytesRead(),
+                            d.elapsed()));
+                }
+            }
+        }
     }
 
     private static FileReport get(FutureTask<FileReport> t) throws IOException {

@@ -171,6 +171,11 @@ class RuleCoverageTest {
             file(Rule.TORCHSCRIPT_CODE, "code/ member", Severity.NOTICE, "model.pt",
                     () -> torchZip(true),
                     () -> torchZip(false)),
+            // a code/ folder in a zip that is no checkpoint (a source archive) is not TorchScript
+            file(Rule.TORCHSCRIPT_CODE, "code/ member of a checkpoint, not of a plain zip", Severity.NOTICE, "model.pt",
+                    () -> torchZip(true),
+                    () -> new ZipBuilder().add("project/code/train.py", "print(1)\n".getBytes(StandardCharsets.US_ASCII))
+                            .bytes()),
             // ---------------------------------------------------------------- Keras
             file(Rule.KERAS_LAMBDA, "Lambda layer in model JSON", Severity.MALICIOUS, "model.json",
                     () -> kerasModel("{\"class_name\": \"Lambda\", \"config\": {\"function\": [\"" + FAKE_CODE

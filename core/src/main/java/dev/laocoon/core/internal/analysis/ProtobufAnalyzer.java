@@ -35,16 +35,37 @@ public final class ProtobufAnalyzer implements Analyzer {
         }
         ctx.format(format);
         for (ProtoModels.Problem p : sm) {
+            if (p.kind() == ProtoModels.Kind.EXTERNAL_DATA) {
+                continue; // a reference, checked in tree scans (the file it names is raw tensor data)
+            }
             Rule rule = switch (p.kind()) {
                 case RISKY_OP -> Rule.TF_RISKY_OP;
                 case EXTERNAL_DATA_ESCAPE -> Rule.ONNX_EXTERNAL_DATA;
                 case CUSTOM_DOMAIN -> Rule.ONNX_CUSTOM_DOMAIN;
                 case LIMIT -> Rule.ANALYSIS_INCOMPLETE;
+                case EXTERNAL_DATA -> throw new IllegalStateException();
             };
             ctx.report(rule, p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS, p.where() + ": " + p.message(),
                     where.within(within(p.where())), "");
         }
         return true;
+    }
+
+    /**
+     * The external data files an ONNX model names inside its folder (relative, '/'-separated), or an
+     * empty list when the bytes are not an ONNX model.
+     */
+    public static List<String> externalData(byte[] onnx) {
+        List<ProtoModels.Problem> ps = ProtoModels.onnx(onnx);
+        List<String> out = new java.util.ArrayList<>();
+        if (ps != null) {
+            for (ProtoModels.Problem p : ps) {
+                if (p.kind() == ProtoModels.Kind.EXTERNAL_DATA) {
+                    out.add(p.message());
+                }
+            }
+        }
+        return out;
     }
 
     /** {@code node 'x'}, {@code function 'f' node 'x'}, {@code tensor 't'}, {@code graph}, ... as a structured place. */

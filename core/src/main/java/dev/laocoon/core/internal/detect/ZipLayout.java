@@ -34,6 +34,7 @@ public record ZipLayout(Format format, ZipMember dataPkl, String prefix, boolean
             npz &= e.name().endsWith(".npy");
         }
         String prefix = pkl == null ? null : pkl.name().substring(0, pkl.name().length() - "data.pkl".length());
+        code &= pkl != null; // a code/ folder in an archive that is no checkpoint is not TorchScript
         Format f;
         if (pkl == null && names.contains("config.json") && names.contains("metadata.json")) {
             f = Format.KERAS_V3;

@@ -42,7 +42,11 @@ public final class ProtoModels {
     }
 
     /** What a problem is: each kind is reported under its own rule. */
-    public enum Kind { RISKY_OP, EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT }
+    public enum Kind {
+        RISKY_OP, EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT,
+        /** Not a problem: a tensor's external data file inside the model's folder ({@code message} is its location). */
+        EXTERNAL_DATA
+    }
 
     /** A problem: its kind, whether it is malicious, where (node name, tensor name), what. */
     public record Problem(Kind kind, boolean malicious, String where, String message) {
@@ -215,6 +219,8 @@ public final class ProtoModels {
             if (absolute || escapes) {
                 out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, true, "tensor '" + name + "'", "external data location '" + loc
                         + "' leaves the model's folder"));
+            } else {
+                out.add(new Problem(Kind.EXTERNAL_DATA, false, "tensor '" + name + "'", norm));
             }
         }
     }

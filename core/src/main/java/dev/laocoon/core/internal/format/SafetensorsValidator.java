@@ -40,11 +40,25 @@ public final class SafetensorsValidator {
     private SafetensorsValidator() {
     }
 
-    /** True when the content starts like a safetensors file: a length, then a JSON object. */
+    /**
+     * True when the content starts like a safetensors file: a length, then a JSON object (its first
+     * two characters, even when the length runs past the end: a cut-short file), or a length that
+     * fits in the file followed by '{' whatever comes next (a loader reads such a header and
+     * rejects it when it is not valid JSON: a broken safetensors file, not an unknown format).
+     */
     public static boolean looksLike(ByteSource src) throws IOException {
         byte[] h = new byte[10];
-        return src.size() >= 10 && src.readFully(0, h, 0, 10) == 10 && h[8] == '{' && (h[9] == '"' || h[9] == '}'
-                || h[9] == ' ');
+        if (src.size() < 10 || src.readFully(0, h, 0, 10) != 10 || h[8] != '{') {
+            return false;
+        }
+        if (h[9] == '"' || h[9] == '}' || h[9] == ' ') {
+            return true;
+        }
+        long n = 0;
+        for (int i = 7; i >= 0; i--) {
+            n = (n << 8) | (h[i] & 0xff);
+        }
+        return n >= 2 && n <= MAX_HEADER && 8 + n <= src.size();
     }
 
     public static Result validate(ByteSource src) throws IOException {

@@ -155,4 +155,42 @@ class ProtoModelsTest {
             assertThat(r.findings()).as(op).isEmpty();
         }
     }
+
+    /** A tree with an ONNX model and the external data file it names: the data file is not an unknown format. */
+    @Test
+    void externalDataNamedByAModelInTheTreeIsRecognised(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Files.createDirectories(dir.resolve("m/weights"));
+        java.nio.file.Files.write(dir.resolve("m/model.onnx"), onnx(onnxNode("MatMul", ""), "weights/w.bin"));
+        byte[] raw = new byte[64];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = (byte) (i * 37 + 11); // arbitrary tensor bytes that are no format
+        }
+        java.nio.file.Files.write(dir.resolve("m/weights/w.bin"), raw);
+        java.nio.file.Files.write(dir.resolve("m/other.bin"), raw);
+        var report = dev.laocoon.core.Scanner.builder().build().scan(java.util.List.of(dir));
+        java.util.Map<String, FileReport> byName = new java.util.HashMap<>();
+        report.files().forEach(f -> byName.put(java.nio.file.Path.of(f.path()).getFileName().toString(), f));
+        assertThat(byName.get("w.bin").formatLabel()).isEqualTo("onnx-external-data");
+        assertThat(byName.get("w.bin").verdict()).isEqualTo(Severity.SAFE);
+        assertThat(byName.get("w.bin").findings()).isEmpty();
+        // a file the model does not name, and the same file scanned alone, stay unrecognised
+        assertThat(byName.get("other.bin").findings()).extracting(f -> f.rule()).containsExactly(Rule.FORMAT_UNKNOWN);
+        FileReport alone = dev.laocoon.core.Scanner.builder().build().scan(dir.resolve("m/weights/w.bin"));
+        assertThat(alone.verdict()).isEqualTo(Severity.NOTICE);
+        assertThat(alone.findings()).extracting(f -> f.rule()).containsExactly(Rule.FORMAT_UNKNOWN);
+    }
+
+    /** A named external data file that is something else (here a pickle) keeps its own verdict. */
+    @Test
+    void externalDataThatIsAPickleKeepsItsVerdict(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws IOException {
+        java.nio.file.Files.write(dir.resolve("model.onnx"), onnx(onnxNode("MatMul", ""), "w.bin"));
+        java.nio.file.Files.write(dir.resolve("w.bin"), dev.laocoon.core.testutil.PickleBuilder.create().proto(2)
+                .global("os", "system").str("echo hi").tuple1().reduce().stop().bytes());
+        var report = dev.laocoon.core.Scanner.builder().build().scan(java.util.List.of(dir));
+        FileReport w = report.files().stream().filter(f -> f.path().endsWith("w.bin")).findFirst().orElseThrow();
+        assertThat(w.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(w.formats()).doesNotContain(dev.laocoon.core.Format.ONNX_EXTERNAL_DATA);
+    }
 }

@@ -44,6 +44,29 @@ class SafetensorsTest {
         assertThat(r.findings()).isEmpty();
     }
 
+    /** The safetensors shape (a length that fits, then '{') with a header a loader rejects as JSON. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {
+        "{\n 'a': 1}",
+        "{a:{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,1]}}",
+        "{\t\"a\":",
+    })
+    void aHeaderThatIsNotJsonIsABrokenSafetensorsFile(String header) {
+        FileReport r = scan(file(header, new byte[8]));
+        assertThat(r.formatLabel()).as(header).isEqualTo("safetensors");
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(r.findings()).extracting(f -> f.rule()).contains(Rule.SAFETENSORS_INVALID);
+    }
+
+    @Test
+    void aBraceAfterALengthThatDoesNotFitIsNotSafetensors() {
+        byte[] b = file("{\n 'a': 1}", new byte[8]);
+        b[4] = 1; // the length now runs far past the end, and no JSON string or object follows the brace
+        FileReport r = scan(b);
+        assertThat(r.formatLabel()).isNotEqualTo("safetensors");
+        assertThat(r.findings()).extracting(f -> f.rule()).doesNotContain(Rule.SAFETENSORS_INVALID);
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "hole|{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}|16|hole in the data buffer",
