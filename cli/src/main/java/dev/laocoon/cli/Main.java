@@ -319,87 +319,50 @@ public final class Main {
     // ------------------------------------------------------------------ selftest
 
     /**
-     * Scans a few samples built in memory (a shell-command pickle, plain data, PyTorch checkpoints
-     * with and without a payload), written to a temporary folder, and checks their verdicts.
-     * Also used by the launcher to record a class-data-sharing archive.
+     * Writes a small sample of every format Laocoon reads ({@link Samples}) to a temporary folder,
+     * scans each and checks its format, and the verdicts of a shell-command pickle, plain data and
+     * PyTorch checkpoints with and without a payload. Also used by the launcher to record a
+     * class-data-sharing archive: the samples go through the scan, explain and inspect commands as
+     * a user's runs do, so that every class a scan of any format loads is then mapped instead.
      */
     private int selftest() throws IOException {
-        byte[] evil = {(byte) 0x80, 2, 'c', 'o', 's', '\n', 's', 'y', 's', 't', 'e', 'm', '\n', 'X', 2, 0, 0, 0, 'i',
-            'd', (byte) 0x85, 'R', '.'};
-        byte[] data = {(byte) 0x80, 4, (byte) 0x95, 9, 0, 0, 0, 0, 0, 0, 0, '}', (byte) 0x94, (byte) 0x8c, 1, 'a',
-            'K', 1, 's', '.'};
-        // The samples go through files and the scan command itself, as a user's scan does: the
-        // launcher records its class-data-sharing archive from this run, so every class a scan
-        // loads is then mapped instead of loaded.
         Path dir = Files.createTempDirectory("laocoon-selftest");
-        List<Path> files = List.of(dir.resolve("evil.pkl"), dir.resolve("data.pkl"), dir.resolve("model.pt"),
-                dir.resolve("weights.pt"));
-        List<FileReport> reports = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
         try {
-            Files.write(files.get(0), evil);
-            Files.write(files.get(1), data);
-            Files.write(files.get(2), storedZip("archive/data.pkl", evil));
-            Files.write(files.get(3), safeCheckpoint());
+            java.util.Map<String, String> expected = Samples.write(dir);
             Scanner scanner = Scanner.builder().build();
-            for (Path f : files) {
-                reports.add(scanner.scan(List.of(f)).files().get(0));
+            for (var e : expected.entrySet()) {
+                FileReport r = scanner.scan(List.of(dir.resolve(e.getKey()))).files().get(0);
+                if (!r.formatLabel().equals(e.getValue())) {
+                    problems.add(e.getKey() + ": format " + r.formatLabel() + ", expected " + e.getValue());
+                }
+                Severity want = switch (e.getKey()) {
+                    case "evil.pkl", "model.pt" -> Severity.MALICIOUS;
+                    case "data.pkl", "weights.pt" -> Severity.SAFE;
+                    default -> null;
+                };
+                if (want != null && r.verdict() != want) {
+                    problems.add(e.getKey() + ": verdict " + r.verdictLabel() + ", expected " + want.label());
+                }
             }
             PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
             Main quiet = new Main(sink, sink);
-            quiet.run(List.of("scan", files.get(1).toString()));
+            quiet.run(List.of("scan", dir.resolve("data.pkl").toString()));
             for (String format : List.of("text", "json", "sarif")) {
                 quiet.run(List.of("scan", "--format", format, dir.toString()));
             }
+            quiet.run(List.of("explain", dir.resolve("model.pt").toString()));
+            quiet.run(List.of("inspect", dir.resolve("weights.pt").toString()));
         } finally {
-            for (Path f : files) {
-                Files.deleteIfExists(f);
+            try (var files = Files.list(dir)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
             }
             Files.deleteIfExists(dir);
         }
-        boolean ok = reports.get(0).verdict() == Severity.MALICIOUS && reports.get(1).verdict() == Severity.SAFE
-                && reports.get(2).verdict() == Severity.MALICIOUS && reports.get(2).formatLabel().equals("pytorch-zip")
-                && reports.get(3).verdict() == Severity.SAFE && reports.get(3).formatLabel().equals("pytorch-zip");
-        out.println(ok ? "selftest ok" : "selftest FAILED: " + reports);
-        return ok ? OK : ERROR;
-    }
-
-    /** A one-member stored zip (as torch.save writes them). */
-    private static byte[] storedZip(String name, byte[] data) throws IOException {
-        return storedZip(new String[] {name}, new byte[][] {data});
-    }
-
-    /** A stored zip of the given members (as torch.save writes them). */
-    private static byte[] storedZip(String[] names, byte[][] data) throws IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.ZipOutputStream z = new java.util.zip.ZipOutputStream(bytes)) {
-            for (int i = 0; i < names.length; i++) {
-                java.util.zip.ZipEntry e = new java.util.zip.ZipEntry(names[i]);
-                java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-                crc.update(data[i]);
-                e.setMethod(java.util.zip.ZipEntry.STORED);
-                e.setSize(data[i].length);
-                e.setCrc(crc.getValue());
-                z.putNextEntry(e);
-                z.write(data[i]);
-                z.closeEntry();
-            }
-        }
-        return bytes.toByteArray();
-    }
-
-    /**
-     * A plain PyTorch checkpoint as torch.save writes it: {'layer.weight': tensor([1., 2.])} in an
-     * OrderedDict, rebuilt from a persistent storage reference.
-     */
-    private static byte[] safeCheckpoint() throws IOException {
-        String pkl = "\u0080\u0002ccollections\nOrderedDict\n)R(\u008c\u000clayer.weightctorch._utils\n_rebuild_tensor_v2\n(("
-                + "\u008c\u0007storagectorch\nFloatStorage\n\u008c\u00010\u008c\u0003cpuJ\u0002\u0000\u0000\u0000tQ"
-                + "J\u0000\u0000\u0000\u0000J\u0002\u0000\u0000\u0000\u0085J\u0001\u0000\u0000\u0000\u0085\u0089"
-                + "ccollections\nOrderedDict\n)RtRu.";
-        byte[] tensor = {0, 0, (byte) 0x80, 0x3f, 0, 0, 0, 0x40};
-        return storedZip(new String[] {"archive/data.pkl", "archive/byteorder", "archive/data/0", "archive/version"},
-                new byte[][] {pkl.getBytes(StandardCharsets.ISO_8859_1), "little".getBytes(StandardCharsets.US_ASCII), tensor,
-                    "3\n".getBytes(StandardCharsets.US_ASCII)});
+        out.println(problems.isEmpty() ? "selftest ok" : "selftest FAILED:\n  " + String.join("\n  ", problems));
+        return problems.isEmpty() ? OK : ERROR;
     }
 
     // ------------------------------------------------------------------ shared

@@ -1,14 +1,12 @@
 package dev.laocoon.core.internal.analysis;
 
-import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.laocoon.core.Format;
 import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.internal.format.JsonTree;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.ByteSourceInputStream;
 import java.io.IOException;
@@ -23,17 +21,6 @@ import java.util.BitSet;
  */
 final class JsonAnalyzer {
     private JsonAnalyzer() {
-    }
-
-    /**
-     * Reads JSON as Python's json module does, which also accepts NaN, Infinity and -Infinity.
-     * Built on first use (a holder class): most files are not JSON, and start-up time counts.
-     */
-    static final class Json {
-        static final JsonFactory FACTORY = JsonFactory.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
-
-        private Json() {
-        }
     }
 
     /** True when {@code src} is one whole JSON document (then analysed as such). */
@@ -57,7 +44,7 @@ final class JsonAnalyzer {
         // small files were already read whole (repository files); large ones are streamed
         byte[] whole = ctx.wholeIfRead(src);
         try (JsonParser parser = whole != null
-                ? Json.FACTORY.createParser(whole) : Json.FACTORY.createParser(new ByteSourceInputStream(src))) {
+                ? JsonTree.FACTORY.createParser(whole) : JsonTree.FACTORY.createParser(new ByteSourceInputStream(src))) {
             int depth = 0;
             JsonToken tok;
             while ((tok = parser.nextToken()) != null) {
@@ -113,7 +100,7 @@ final class JsonAnalyzer {
     static String text(byte[] b) {
         if (b.length >= 2 && unicodeJson(b[0], b[1])) {
             try {
-                return new ObjectMapper(Json.FACTORY).readTree(b).toString();
+                return JsonTree.write(JsonTree.parse(b));
             } catch (IOException | RuntimeException notJson) {
                 // falls through
             }

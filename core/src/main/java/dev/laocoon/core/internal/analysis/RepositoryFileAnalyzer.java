@@ -1,17 +1,17 @@
 package dev.laocoon.core.internal.analysis;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.laocoon.core.Format;
 import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.detect.Head;
+import dev.laocoon.core.internal.format.JsonTree;
 import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -50,15 +50,14 @@ public final class RepositoryFileAnalyzer implements Analyzer {
             return JsonAnalyzer.analyze(ctx, src, where);
         }
         try {
-            JsonNode root = new ObjectMapper(JsonAnalyzer.Json.FACTORY).readTree(t);
-            JsonNode map = root.get("auto_map");
-            if (map == null || !map.isObject()) {
+            Object map = JsonTree.get(JsonTree.parse(t), "auto_map");
+            if (!(map instanceof Map<?, ?> m)) {
                 return false;
             }
             Set<String> files = new TreeSet<>();
-            for (JsonNode v : (Iterable<JsonNode>) map::elements) {
-                for (JsonNode x : v.isArray() ? v : List.of(v)) {
-                    String ref = x.asText("");
+            for (Object v : m.values()) {
+                for (Object x : v instanceof List<?> l ? l : List.of(v)) {
+                    String ref = JsonTree.text(x, "");
                     String mod = ref.contains("--") ? ref.substring(ref.indexOf("--") + 2) : ref;
                     int dot = mod.lastIndexOf('.');
                     if (dot > 0) {
@@ -67,15 +66,16 @@ public final class RepositoryFileAnalyzer implements Analyzer {
                     }
                 }
             }
+            String json = JsonTree.write(map);
             ctx.report(Rule.REPO_REMOTE_CODE, Severity.NOTICE,
                     "auto_map makes loaders with trust_remote_code import this repository's code: " + String.join(", ", files),
-                    where, map.toString().length() > 200 ? map.toString().substring(0, 200) + "..." : map.toString());
+                    where, json.length() > 200 ? json.substring(0, 200) + "..." : json);
             // the same document may also be a Keras model config (model_from_json ignores auto_map)
             JsonAnalyzer.analyze(ctx, src, where);
             ctx.removeFormat(Format.JSON);
             ctx.format(Format.JSON_CONFIG);
             return true;
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             return false;
         }
     }

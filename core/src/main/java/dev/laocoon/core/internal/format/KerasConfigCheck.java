@@ -1,13 +1,10 @@
 package dev.laocoon.core.internal.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.kb.KnowledgeBase;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +19,6 @@ import java.util.Set;
  * knowledge base; custom registered objects are notices. Locations are JSON pointers.
  */
 public final class KerasConfigCheck {
-    /** Python's json module (which Keras uses) also accepts NaN, Infinity and -Infinity. */
-    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build());
-
     /** What a problem is: each kind is reported under its own rule. */
     public enum Kind { LAMBDA, MALFORMED, FOREIGN_OBJECT }
 
@@ -38,11 +31,11 @@ public final class KerasConfigCheck {
 
     public static List<Problem> check(String configJson, KnowledgeBase kb) {
         List<Problem> out = new ArrayList<>();
-        JsonNode root;
+        Object root;
         try {
             // json.loads(bytes), as Keras reads config.json from the archive, skips a UTF-8 BOM
-            root = JSON.readTree(configJson.startsWith("\ufeff") ? configJson.substring(1) : configJson);
-        } catch (IOException e) {
+            root = JsonTree.parse(configJson.startsWith("\ufeff") ? configJson.substring(1) : configJson);
+        } catch (IOException | RuntimeException e) {
             out.add(new Problem(Kind.MALFORMED, Severity.SUSPICIOUS, "", "model config is not valid JSON", ""));
             return out;
         }
@@ -50,59 +43,53 @@ public final class KerasConfigCheck {
         return out;
     }
 
-    private static void walk(JsonNode n, String ptr, KnowledgeBase kb, List<Problem> out) {
-        if (n.isObject()) {
-            object(n, ptr, kb, out);
-            Iterator<Map.Entry<String, JsonNode>> it = n.fields();
-            while (it.hasNext()) {
-                Map.Entry<String, JsonNode> e = it.next();
-                walk(e.getValue(), ptr + "/" + e.getKey().replace("~", "~0").replace("/", "~1"), kb, out);
+    private static void walk(Object n, String ptr, KnowledgeBase kb, List<Problem> out) {
+        if (n instanceof Map<?, ?> m) {
+            object(m, ptr, kb, out);
+            for (Map.Entry<?, ?> e : m.entrySet()) {
+                walk(e.getValue(), ptr + "/" + ((String) e.getKey()).replace("~", "~0").replace("/", "~1"), kb, out);
             }
-        } else if (n.isArray()) {
-            for (int i = 0; i < n.size(); i++) {
-                walk(n.get(i), ptr + "/" + i, kb, out);
+        } else if (n instanceof List<?> l) {
+            for (int i = 0; i < l.size(); i++) {
+                walk(l.get(i), ptr + "/" + i, kb, out);
             }
         }
     }
 
-    private static void object(JsonNode n, String ptr, KnowledgeBase kb, List<Problem> out) {
-        JsonNode cls = n.get("class_name");
-        if (cls == null || !cls.isTextual()) {
+    private static void object(Map<?, ?> n, String ptr, KnowledgeBase kb, List<Problem> out) {
+        if (!(n.get("class_name") instanceof String className)) {
             return;
         }
-        String className = cls.asText();
-        String module = n.path("module").asText("");
-        JsonNode config = n.get("config");
+        String module = JsonTree.text(n.get("module"), "");
+        Object config = n.get("config");
         if (className.equals("Lambda")) {
             // Keras 2: config.function = [base64 marshal, defaults, closure]; Keras 3: a __lambda__ object
             String code = null;
-            JsonNode f = config == null ? null : config.get("function");
-            if (f != null && f.isArray() && f.size() > 0 && f.get(0).isTextual()) {
-                code = f.get(0).asText();
+            if (JsonTree.get(config, "function") instanceof List<?> f && !f.isEmpty() && f.get(0) instanceof String c) {
+                code = c;
             }
             out.add(new Problem(Kind.LAMBDA, Severity.MALICIOUS, ptr, "Lambda layer: loading it rebuilds and runs Python bytecode",
                     code == null ? "" : names(code)));
             return;
         }
         if (className.equals("__lambda__")) {
-            String code = config == null ? null : config.path("code").asText(null);
+            String code = config == null ? null : JsonTree.text(JsonTree.get(config, "code"), null);
             out.add(new Problem(Kind.LAMBDA, Severity.MALICIOUS, ptr, "__lambda__ function: marshalled Python bytecode",
                     code == null ? "" : names(code)));
             return;
         }
         boolean keras = module.isEmpty() || module.equals("keras") || module.startsWith("keras.")
                 || module.equals("tensorflow") || module.startsWith("tensorflow.") || module.startsWith("tf_keras");
-        if (className.equals("function") && config != null && config.isTextual()) {
-            judge(module.isEmpty() ? config.asText() : module + "." + config.asText(), ptr, kb, out, "function reference");
+        if (className.equals("function") && config instanceof String fn) {
+            judge(module.isEmpty() ? fn : module + "." + fn, ptr, kb, out, "function reference");
             return;
         }
         if (!keras) {
             judge(module + "." + className, ptr, kb, out, "object from module " + module);
         }
-        JsonNode reg = n.get("registered_name");
-        if (reg != null && reg.isTextual() && !reg.asText().isEmpty() && !reg.asText().equals(className)
-                && !reg.asText().startsWith("keras")) {
-            out.add(new Problem(Kind.FOREIGN_OBJECT, Severity.NOTICE, ptr, "custom registered object '" + reg.asText()
+        if (n.get("registered_name") instanceof String reg && !reg.isEmpty() && !reg.equals(className)
+                && !reg.startsWith("keras")) {
+            out.add(new Problem(Kind.FOREIGN_OBJECT, Severity.NOTICE, ptr, "custom registered object '" + reg
                     + "': loading needs user code registered under that name", ""));
         }
     }
