@@ -330,7 +330,9 @@ public final class Main {
         List<String> problems = new ArrayList<>();
         try {
             java.util.Map<String, String> expected = Samples.write(dir);
-            Scanner scanner = Scanner.builder().build();
+            // with the command line's executor, as a scan has it: the knowledge-base preload then
+            // runs here too, and every class of a scan is in the launcher's archive
+            Scanner scanner = Scanner.builder().executor(Startup.executor()).build();
             for (var e : expected.entrySet()) {
                 FileReport r = scanner.scan(List.of(dir.resolve(e.getKey()))).files().get(0);
                 if (!r.formatLabel().equals(e.getValue())) {

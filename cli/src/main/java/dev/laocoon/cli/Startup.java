@@ -2,10 +2,6 @@ package dev.laocoon.cli;
 
 import dev.laocoon.core.internal.pickle.DataOnlyWalk;
 import java.util.concurrent.Executor;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 
 /**
  * What the command line does for a short-lived JVM's start-up, which the core library leaves to
@@ -13,37 +9,31 @@ import java.util.concurrent.TimeUnit;
  * JIT warm-up of the data-only walk. See DEVELOPERS.md, start-up.
  */
 final class Startup {
-    private static volatile ThreadPoolExecutor pool;
+    /**
+     * A daemon thread per task (a tree scan asks for one per core; a single-file scan only for
+     * the knowledge-base preload), or null on a single core, where everything runs on the caller.
+     * Cheaper to start than a pool, which a run of a few hundred milliseconds would not reuse.
+     */
+    private static final Executor THREADS = new Executor() {
+        private int count;
+
+        @Override
+        public void execute(Runnable r) {
+            Thread t = new Thread(r, "laocoon-" + nextNumber());
+            t.setDaemon(true);
+            t.start();
+        }
+
+        private synchronized int nextNumber() {
+            return ++count;
+        }
+    };
 
     private Startup() {
     }
 
-    /** One daemon thread per core, started on first use; null on a single core (then all runs on the caller). */
     static Executor executor() {
-        int n = Runtime.getRuntime().availableProcessors();
-        if (n < 2) {
-            return null;
-        }
-        ThreadPoolExecutor p = pool;
-        if (p == null) {
-            synchronized (Startup.class) {
-                p = pool;
-                if (p == null) {
-                    p = new ThreadPoolExecutor(n, n, 10, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), new ThreadFactory() {
-                        private int count;
-
-                        @Override
-                        public synchronized Thread newThread(Runnable r) {
-                            Thread t = new Thread(r, "laocoon-" + ++count);
-                            t.setDaemon(true);
-                            return t;
-                        }
-                    });
-                    pool = p;
-                }
-            }
-        }
-        return p;
+        return Runtime.getRuntime().availableProcessors() < 2 ? null : THREADS;
     }
 
     /**

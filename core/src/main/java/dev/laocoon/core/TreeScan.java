@@ -12,9 +12,7 @@ import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -70,22 +68,60 @@ final class TreeScan {
                 }
             }
         } else {
+            // Workers pull the next file from a shared counter: the calling thread is one of them,
+            // the others run on the executor; results keep the sorted order.
+            FileReport[] results = new FileReport[total];
+            AtomicInteger next = new AtomicInteger();
             AtomicInteger done = new AtomicInteger();
-            List<FutureTask<FileReport>> tasks = new ArrayList<>(total);
-            for (Work w : work) {
-                FutureTask<FileReport> t = new FutureTask<>(() -> {
-                    FileReport r = run(scanner, w);
-                    if (progress != null) {
-                        progress.update(done.incrementAndGet(), total);
+            Throwable[] failure = new Throwable[1];
+            int helpers = Math.min(total, Math.max(2, Runtime.getRuntime().availableProcessors())) - 1;
+            java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(helpers);
+            Runnable worker = new Runnable() { // not a lambda: see the README's start-up notes
+                @Override
+                public void run() {
+                    try {
+                        for (int i; (i = next.getAndIncrement()) < total; ) {
+                            results[i] = TreeScan.run(scanner, work.get(i));
+                            if (progress != null) {
+                                progress.update(done.incrementAndGet(), total);
+                            }
+                        }
+                    } catch (RuntimeException | Error e) {
+                        synchronized (failure) {
+                            failure[0] = e;
+                        }
+                        next.set(total);
                     }
-                    return r;
+                }
+            };
+            for (int h = 0; h < helpers; h++) {
+                executor.execute(new Runnable() {
+                    @Override
+                    public void run() {
+                        try {
+                            worker.run();
+                        } finally {
+                            finished.countDown();
+                        }
+                    }
                 });
-                tasks.add(t);
-                executor.execute(t);
             }
-            for (FutureTask<FileReport> t : tasks) {
-                out.add(get(t));
+            worker.run();
+            try {
+                finished.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("tree scan interrupted", e);
             }
+            synchronized (failure) {
+                if (failure[0] instanceof RuntimeException r) {
+                    throw r;
+                }
+                if (failure[0] instanceof Error err) {
+                    throw err;
+                }
+            }
+            out.addAll(java.util.Arrays.asList(results));
         }
         externalData(scanner, work, out);
         return new ScanReport(out, System.nanoTime() - t0);
@@ -134,24 +170,6 @@ final class TreeScan {
                             d.elapsed()));
                 }
             }
-        }
-    }
-
-    private static FileReport get(FutureTask<FileReport> t) throws IOException {
-        try {
-            return t.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("tree scan interrupted", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            if (c instanceof RuntimeException r) {
-                throw r;
-            }
-            if (c instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(c);
         }
     }
 
