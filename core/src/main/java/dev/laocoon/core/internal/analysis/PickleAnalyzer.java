@@ -209,8 +209,7 @@ public final class PickleAnalyzer {
      * Methods that load a model, checkpoint or pickle by path or name. Reached as {@code Class.method}
      * (a protocol-4 dotted name) they are judged malicious whatever library the class is from.
      */
-    static final Set<String> LOADER_METHODS = Set.of("from_pretrained", "load", "loads", "load_model",
-            "load_from_checkpoint", "from_disk", "load_params", "read_pickle", "load_pickle");
+    static final Set<String> LOADER_METHODS = Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("loader-methods.txt"));
 
     /** Judges one global path (canonicalised), without context. */
     public Judgement judge(GlobalName name) {

@@ -64,18 +64,16 @@ import java.util.Map;
  */
 public final class JinjaAnalyzer {
     /** Template globals that lead to Python internals when reached into. */
-    public static final java.util.Set<String> GADGETS = java.util.Set.of("cycler", "joiner", "namespace", "lipsum",
-            "self", "config", "request", "url_for", "get_flashed_messages", "session", "g");
+    public static final java.util.Set<String> GADGETS =
+            java.util.Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("jinja-gadgets.txt"));
     /**
      * Attribute names without a leading underscore that lead to Python internals: those Jinja's
      * sandbox refuses (function, method, generator, coroutine attributes and {@code mro}) and the
      * frame, traceback and code attributes they lead on to. A generator's {@code gi_frame.f_globals}
      * reaches a module's globals and from there {@code os}.
      */
-    public static final java.util.Set<String> INTERNAL_ATTRIBUTES = java.util.Set.of("func_closure", "func_code",
-            "func_dict", "func_defaults", "func_globals", "im_class", "im_func", "im_self", "gi_frame", "gi_code",
-            "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame", "ag_code", "ag_await", "mro", "f_globals",
-            "f_locals", "f_builtins", "f_back", "f_code", "tb_frame", "tb_next", "co_code");
+    public static final java.util.Set<String> INTERNAL_ATTRIBUTES =
+            java.util.Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("jinja-internal-attributes.txt"));
     private static final int MAX_STEPS = 300_000;
     static final int MAX_UNROLL = 32;
     private static final int MAX_MACRO_DEPTH = 4;
