@@ -169,7 +169,6 @@ public final class Main {
     // ------------------------------------------------------------------ scan
 
     private int scan(List<String> argv) throws Args.UsageException, IOException {
-        Startup.warmUp();
         Args a = Args.parse(SCAN, argv);
         if (a.flag("--help")) {
             out.print(scanUsage());
@@ -195,6 +194,7 @@ public final class Main {
         for (String p : a.positionals()) {
             paths.add(Path.of(p));
         }
+        Startup.anticipate(paths);
         ScanReport report;
         try {
             // A progress line on stderr only when a person is watching a terminal.

@@ -54,6 +54,7 @@ final class Samples {
         put(dir, expected, "data.pkl", "pickle", DATA);
         put(dir, expected, "model.pt", "pytorch-zip", zip(Map.of("archive/data.pkl", EVIL)));
         put(dir, expected, "weights.pt", "pytorch-zip", safeCheckpoint());
+        put(dir, expected, "large.pkl", "pickle", largePickle());
         put(dir, expected, "data.pkl.gz", "gzip+pickle", gzip(EVIL));
         put(dir, expected, "data.pkl.bz2", "bz2+pickle", compress(EVIL, "bz2"));
         put(dir, expected, "data.pkl.xz", "xz+pickle", compress(EVIL, "xz"));
@@ -90,6 +91,17 @@ final class Samples {
 
     private static final String KERAS_CONFIG = "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", "
             + "\"layers\": [{\"class_name\": \"Dense\", \"config\": {\"units\": 2, \"activation\": \"relu\"}}]}}";
+
+    /** A protocol-4 pickle of 1 MiB of zero bytes (BINBYTES8): large enough for the walk's warm-up. */
+    private static byte[] largePickle() {
+        int n = 1 << 20;
+        ByteArrayOutputStream o = new ByteArrayOutputStream(n + 16);
+        o.writeBytes(new byte[] {(byte) 0x80, 4, (byte) 0x8e});
+        le(o, n, 8);
+        o.writeBytes(new byte[n]);
+        o.write('.');
+        return o.toByteArray();
+    }
 
     private static void put(Path dir, Map<String, String> expected, String name, String format, byte[] b) throws IOException {
         Files.write(dir.resolve(name), b);

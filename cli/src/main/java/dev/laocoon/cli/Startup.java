@@ -1,12 +1,11 @@
 package dev.laocoon.cli;
 
-import dev.laocoon.core.internal.pickle.DataOnlyWalk;
 import java.util.concurrent.Executor;
 
 /**
- * What the command line does for a short-lived JVM's start-up, which the core library leaves to
- * its callers: a pool of daemon threads for tree scans and the knowledge-base preload, and the
- * JIT warm-up of the data-only walk. See DEVELOPERS.md, start-up.
+ * What the command line gives the core library for a short-lived JVM's start-up: an executor of
+ * daemon threads, on which tree scans run their files and a scan reads the knowledge base ahead
+ * of need and compiles the data-only walk while it walks a large pickle.
  */
 final class Startup {
     /**
@@ -37,20 +36,19 @@ final class Startup {
     }
 
     /**
-     * Compiles the data-only walk on a spare core while the scan starts: large plain-data pickles
-     * are then walked by compiled code from their first byte (the launcher keeps start-up short
-     * with the client compiler only, which compiles a method after a few thousand loop turns).
+     * Starts compiling the data-only walk at once when a file argument is a large pickle (the
+     * library would start it only when its scan begins, some milliseconds later).
      */
-    static void warmUp() {
-        if (Runtime.getRuntime().availableProcessors() > 1) {
-            Thread t = new Thread(new Runnable() { // not a lambda: the first lambda costs milliseconds
-                @Override
-                public void run() {
-                    DataOnlyWalk.warmUp();
+    static void anticipate(java.util.List<java.nio.file.Path> files) {
+        Executor e = executor();
+        for (java.nio.file.Path f : files) {
+            if (java.nio.file.Files.isRegularFile(f)) {
+                try (dev.laocoon.core.source.FileByteSource src = new dev.laocoon.core.source.FileByteSource(f)) {
+                    dev.laocoon.core.internal.analysis.PickleStreamAnalyzer.anticipate(src, e);
+                } catch (java.io.IOException ignored) {
+                    // the scan reports it
                 }
-            }, "laocoon-warm-up");
-            t.setDaemon(true);
-            t.start();
+            }
         }
     }
 }

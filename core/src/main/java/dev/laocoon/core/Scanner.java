@@ -241,6 +241,7 @@ public final class Scanner {
         CountingByteSource src = new CountingByteSource(raw);
         String hash = sha256 != null ? sha256 : contentHash ? Spool.sha256(raw) : null;
         Location where = Location.of(name);
+        dev.laocoon.core.internal.analysis.PickleStreamAnalyzer.anticipate(raw, executor);
         AnalysisContext ctx = new AnalysisContext(kb, limits, pickleLimits, pipeline, traces, executor);
         try {
             pipeline.analyze(src, where, ctx);

@@ -1,31 +1,35 @@
 package dev.laocoon.core.source;
 
 import java.io.IOException;
-import java.util.concurrent.atomic.AtomicLong;
 
-/** Counts the bytes actually read from another source (to prove what a scan touches). */
+/**
+ * Counts the bytes actually read from another source (to prove what a scan touches). Meant for
+ * one reader at a time (a scan reads a source from one thread); the count is a plain field.
+ */
 public final class CountingByteSource implements ByteSource {
     private final ByteSource inner;
-    private final AtomicLong bytesRead = new AtomicLong();
+    private final long size;
+    private long bytesRead;
 
     public CountingByteSource(ByteSource inner) {
         this.inner = inner;
+        this.size = inner.size();
     }
 
     public long bytesRead() {
-        return bytesRead.get();
+        return bytesRead;
     }
 
     @Override
     public long size() {
-        return inner.size();
+        return size;
     }
 
     @Override
     public int read(long position, byte[] dst, int off, int len) throws IOException {
         int n = inner.read(position, dst, off, len);
         if (n > 0) {
-            bytesRead.addAndGet(n);
+            bytesRead += n;
         }
         return n;
     }

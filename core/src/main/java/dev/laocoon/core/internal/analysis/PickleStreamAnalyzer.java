@@ -43,6 +43,41 @@ public final class PickleStreamAnalyzer implements Analyzer {
                 Rule.PICKLE_NON_CALLABLE_CALL, Rule.PICKLE_OUT_OF_BAND_BUFFER, Rule.TORCH_LEGACY_HEADER);
     }
 
+    /**
+     * Called when a file's scan starts: a large file that starts like a protocol-2+ pickle will be
+     * walked, so the walk's compilation starts now rather than when the walk is reached.
+     */
+    public static void anticipate(ByteSource src, java.util.concurrent.Executor executor) throws IOException {
+        if (executor == null || WARMED.get() || src.size() < WARM_UP_FROM) {
+            return;
+        }
+        byte[] h = new byte[2];
+        if (src.readFully(0, h, 0, 2) == 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5) {
+            warmUp(executor);
+        }
+    }
+
+    /** Streams from this size on have the walk compiled on the caller's executor while they are walked. */
+    private static final long WARM_UP_FROM = 1 << 20;
+    private static final java.util.concurrent.atomic.AtomicBoolean WARMED = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * Compiles the data-only walk on a spare core while a large stream is walked (once per JVM,
+     * and only when the caller gave an executor): in a short-lived process the walk of a large
+     * file would otherwise spend its first tens of milliseconds in the interpreter; its segments
+     * pick up the compiled code as soon as it is there.
+     */
+    public static void warmUp(java.util.concurrent.Executor executor) {
+        if (executor != null && WARMED.compareAndSet(false, true)) {
+            executor.execute(new Runnable() { // not a lambda: see the README's start-up notes
+                @Override
+                public void run() {
+                    DataOnlyWalk.warmUp();
+                }
+            });
+        }
+    }
+
     /** The file (or member) as a pickle; in front of a zip, only the bytes before its first member. */
     @Override
     public boolean analyze(Head head, Location where, AnalysisContext ctx) throws IOException {
@@ -67,6 +102,9 @@ public final class PickleStreamAnalyzer implements Analyzer {
     static boolean stream(AnalysisContext ctx, ByteSource src, Location where, PickleAnalyzer.PersistentIds ids,
                           int b0, int b1, RawData raw) throws IOException {
         if (ids == null && raw == JOBLIB && !ctx.keepsTraces() && src.size() > 0) {
+            if (src.size() >= WARM_UP_FROM) {
+                warmUp(ctx.background());
+            }
             // Plain data is the bulk of large pickles: a value-free walk proves it quickly.
             if (DataOnlyWalk.clean(src, ctx.pickleLimits(), ctx.deadline())) {
                 ctx.format(Format.PICKLE);
