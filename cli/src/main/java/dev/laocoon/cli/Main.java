@@ -18,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -191,26 +190,44 @@ public final class Main {
             throw new Args.UsageException("scan needs at least one PATH");
         }
         List<Path> paths = new ArrayList<>();
+        int stdin = -1; // where '-' (standard input) is among the arguments
         for (String p : a.positionals()) {
-            paths.add(Path.of(p));
+            if (p.equals("-")) {
+                if (stdin >= 0) {
+                    throw new Args.UsageException("'-' (standard input) can be given once");
+                }
+                stdin = paths.size();
+            } else {
+                paths.add(Path.of(p));
+            }
         }
         Startup.anticipate(paths);
         ScanReport report;
-        try {
-            // A progress line on stderr only when a person is watching a terminal.
-            boolean tty = System.console() != null && err == System.err && System.getenv("CI") == null;
-            Scanner.Progress progress = !tty ? null : (done, total) -> {
-                if (total > 1 && (done == total || done % 10 == 0)) {
-                    synchronized (err) {
-                        err.print("\rscanned " + done + "/" + total + " files" + (done == total ? "\n" : ""));
-                        err.flush();
-                    }
+        // A progress line on stderr only when a person is watching a terminal.
+        boolean tty = System.console() != null && err == System.err && System.getenv("CI") == null;
+        Scanner.Progress progress = !tty ? null : (done, total) -> {
+            if (total > 1 && (done == total || done % 10 == 0)) {
+                synchronized (err) {
+                    err.print("\rscanned " + done + "/" + total + " files" + (done == total ? "\n" : ""));
+                    err.flush();
                 }
-            };
-            report = scanner(a).scan(paths, a.all("--include"), a.all("--exclude"), progress);
-        } catch (NoSuchFileException e) {
-            err.println("laocoon scan: " + e.getFile() + ": no such file or directory");
-            return ERROR;
+            }
+        };
+        Scanner scanner = scanner(a);
+        report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
+        if (stdin >= 0) {
+            // spooled within ScanLimits.maxSpoolBytes; its report stands where '-' was given
+            List<FileReport> files = new ArrayList<>(report.files());
+            int at = 0;
+            for (int i = 0; i < stdin; i++) {
+                String arg = paths.get(i).toString();
+                while (at < files.size() && (files.get(at).path().equals(arg) || files.get(at).path().startsWith(arg
+                        + java.io.File.separator))) {
+                    at++;
+                }
+            }
+            files.add(at, scanner.scan(System.in, "-"));
+            report = new ScanReport(files, report.nanos());
         }
         String writeBaseline = a.value("--write-baseline", null);
         if (writeBaseline != null) {

@@ -46,6 +46,30 @@ class CliTest {
     }
 
     @Test
+    void aDashReadsStandardInput() throws IOException {
+        byte[] evil = PickleBuilder.create().proto(2).global("os", "system").str("echo x").tuple1().reduce().stop().bytes();
+        java.io.InputStream old = System.in;
+        Run r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(evil));
+            r = run("scan", "-");
+        } finally {
+            System.setIn(old);
+        }
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).contains("MALICIOUS  -").contains("LAO101");
+    }
+
+    @Test
+    void aDeviceIsRefusedWithExitTwoAndTheOtherPathsAreScanned() throws IOException {
+        Path p = write("data.pkl", PickleBuilder.create().proto(2).emptyDict().stop().bytes());
+        Run r = run("scan", "/dev/null", dir.resolve("missing.pkl").toString(), p.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("/dev/null: not a regular file").contains("missing.pkl: no such file or directory");
+        assertThat(r.out()).contains("3 files scanned").contains("1 safe, 2 unreadable");
+    }
+
+    @Test
     void safeFileExitsZero() throws IOException {
         Path p = write("data.pkl", PickleBuilder.create().proto(2).emptyDict().stop().bytes());
         Run r = run("scan", p.toString());

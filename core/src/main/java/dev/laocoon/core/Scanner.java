@@ -136,6 +136,10 @@ public final class Scanner {
     /** Scans one regular file, reported as {@code name}; a file that cannot be read gives a failed report. */
     public FileReport scan(Path file, String name) {
         long t0 = System.nanoTime();
+        if (!java.nio.file.Files.isRegularFile(file) && java.nio.file.Files.exists(file)) {
+            // opening a FIFO would wait for a writer, a device may never end: never read, never a pass
+            return failed(name, TreeScan.NOT_REGULAR, System.nanoTime() - t0);
+        }
         try (ByteSource src = new FileByteSource(file)) {
             return run(src, name, null, t0, null);
         } catch (IOException | UncheckedIOException e) {
@@ -145,7 +149,7 @@ public final class Scanner {
     }
 
     /** An I/O failure in words: the JDK's messages for missing or forbidden files are only the path. */
-    private static String describe(Exception e) {
+    static String describe(Exception e) {
         if (e instanceof java.nio.file.NoSuchFileException) {
             return "no such file";
         }
@@ -213,8 +217,9 @@ public final class Scanner {
      * Scans each argument; directories recursively, results in sorted order. Version-control
      * folders are skipped; symbolic links to directories are not followed, and a link whose target
      * leaves the scanned tree is reported instead of read. Only files whose path inside the tree
-     * (or name) matches an include glob (if any) and no exclude glob are scanned. Throws
-     * NoSuchFileException for an argument that does not exist.
+     * (or name) matches an include glob (if any) and no exclude glob are scanned. An argument that
+     * does not exist, a folder that cannot be listed and a file that is not regular are failed
+     * entries of the report, and the scan goes on.
      */
     public ScanReport scan(List<Path> arguments, List<String> includes, List<String> excludes, Progress progress)
             throws IOException {
@@ -252,6 +257,15 @@ public final class Scanner {
             ctx.report(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "analysis stopped by an internal error ("
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "); please report it", where, "");
+        } catch (OutOfMemoryError e) {
+            // Whatever held the memory is unreachable once this frame is left: report, never crash.
+            ctx.close();
+            return new FileReport(name, ctx.formats(), Severity.SUSPICIOUS, List.of(new Finding(Rule.ANALYSIS_INCOMPLETE,
+                    Severity.SUSPICIOUS, "the analysis ran out of memory (give the JVM more with -Xmx); the file was"
+                    + " not analysed completely", where, "")), "out of memory", src.size(), hash, src.bytesRead(),
+                    Duration.ofNanos(System.nanoTime() - t0));
+        } finally {
+            ctx.close();
         }
         List<Finding> findings = ctx.findings(where);
         Severity verdict = Severity.SAFE;

@@ -1,12 +1,10 @@
 package dev.laocoon.core;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
@@ -14,7 +12,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /** The walk of a tree scan: which files, in which order, on which threads. */
 final class TreeScan {
@@ -23,9 +20,10 @@ final class TreeScan {
 
     /**
      * One file to scan; {@code tree} is the directory argument it was found under (null for a file
-     * argument), {@code linkRoot} is set for a symbolic link found in that tree.
+     * argument), {@code linkRoot} is set for a symbolic link found in that tree; {@code error} is
+     * set for what cannot be scanned (missing, not a regular file, not listable).
      */
-    private record Work(Path file, String display, Path tree, Path linkRoot) {
+    private record Work(Path file, String display, Path tree, Path linkRoot, String error) {
     }
 
     static ScanReport scan(Scanner scanner, List<Path> arguments, List<String> includes, List<String> excludes,
@@ -36,25 +34,12 @@ final class TreeScan {
         List<Work> work = new ArrayList<>();
         for (Path arg : arguments) {
             if (!Files.exists(arg, LinkOption.NOFOLLOW_LINKS)) {
-                throw new NoSuchFileException(arg.toString(), null, "no such file or directory");
-            }
-            if (Files.isDirectory(arg)) {
-                Path realRoot = arg.toRealPath();
-                List<Path> files;
-                try (Stream<Path> s = Files.walk(arg, new FileVisitOption[0])) {
-                    files = s.filter(p -> !inVcs(arg.relativize(p)))
-                            .filter(p -> Files.isRegularFile(p) || Files.isSymbolicLink(p))
-                            .filter(p -> selected(arg.relativize(p), inc, exc))
-                            .sorted(Comparator.comparing(Path::toString)).toList();
-                } catch (UncheckedIOException e) {
-                    throw e.getCause();
-                }
-                for (Path f : files) {
-                    work.add(new Work(f, arg.resolve(arg.relativize(f)).toString(), arg,
-                            Files.isSymbolicLink(f) ? realRoot : null));
-                }
+                // reported, and the other arguments are scanned
+                work.add(new Work(arg, arg.toString(), null, null, "no such file or directory"));
+            } else if (Files.isDirectory(arg)) {
+                work.addAll(list(arg, inc, exc));
             } else {
-                work.add(new Work(arg, arg.toString(), null, null));
+                work.add(new Work(arg, arg.toString(), null, null, null));
             }
         }
         int total = work.size();
@@ -124,6 +109,7 @@ final class TreeScan {
             out.addAll(java.util.Arrays.asList(results));
         }
         externalData(scanner, work, out);
+        out.removeIf(java.util.Objects::isNull);
         return new ScanReport(out, System.nanoTime() - t0);
     }
 
@@ -139,10 +125,15 @@ final class TreeScan {
             Work w = work.get(i);
             FileReport r = out.get(i);
             if (w.tree() == null || w.linkRoot() != null || !r.formats().contains(Format.ONNX)
-                    || Files.size(w.file()) > scanner.limits().maxMemberBytes()) {
+                    || r.size() > scanner.limits().maxMemberBytes()) {
                 continue;
             }
-            List<String> names = dev.laocoon.core.internal.analysis.ProtobufAnalyzer.externalData(Files.readAllBytes(w.file()));
+            List<String> names;
+            try {
+                names = dev.laocoon.core.internal.analysis.ProtobufAnalyzer.externalData(Files.readAllBytes(w.file()));
+            } catch (IOException gone) {
+                continue; // its own entry says what happened to it
+            }
             if (names.isEmpty()) {
                 continue;
             }
@@ -173,7 +164,58 @@ final class TreeScan {
         }
     }
 
+    /**
+     * The files of a directory tree, sorted: version-control folders skipped; a folder that cannot
+     * be read (or disappears during the walk) is an error entry and the walk goes on; files that
+     * are not regular (FIFOs, devices, sockets) are error entries, never read.
+     */
+    private static List<Work> list(Path root, List<PathMatcher> inc, List<PathMatcher> exc) throws IOException {
+        Path realRoot = root.toRealPath();
+        List<Work> out = new ArrayList<>();
+        Files.walkFileTree(root, java.util.EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
+                new java.nio.file.SimpleFileVisitor<Path>() {
+                    @Override
+                    public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
+                            java.nio.file.attribute.BasicFileAttributes attrs) {
+                        return !dir.equals(root) && inVcs(root.relativize(dir))
+                                ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes attrs) {
+                        Path rel = root.relativize(f);
+                        if (!selected(rel, inc, exc)) {
+                            return java.nio.file.FileVisitResult.CONTINUE;
+                        }
+                        String display = root.resolve(rel).toString();
+                        if (attrs.isSymbolicLink()) {
+                            out.add(new Work(f, display, root, realRoot, null));
+                        } else if (attrs.isRegularFile()) {
+                            out.add(new Work(f, display, root, null, null));
+                        } else if (!attrs.isDirectory()) {
+                            out.add(new Work(f, display, root, null, NOT_REGULAR));
+                        }
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+
+                    @Override
+                    public java.nio.file.FileVisitResult visitFileFailed(Path f, IOException e) {
+                        out.add(new Work(f, root.resolve(root.relativize(f)).toString(), root, null,
+                                "could not be read while listing the tree (" + Scanner.describe(e) + ")"));
+                        return java.nio.file.FileVisitResult.CONTINUE;
+                    }
+                });
+        out.sort(Comparator.comparing(w -> w.file().toString()));
+        return out;
+    }
+
+    static final String NOT_REGULAR = "not a regular file (a FIFO, device or socket); it was not read"
+            + " (for standard input, the command line takes -)";
+
     private static FileReport run(Scanner scanner, Work w) {
+        if (w.error() != null) {
+            return Scanner.failed(w.display(), w.error(), 0);
+        }
         return w.linkRoot() != null ? link(scanner, w.file(), w.linkRoot(), w.display()) : scanner.scan(w.file(), w.display());
     }
 
@@ -219,6 +261,9 @@ final class TreeScan {
             Path target = f.toRealPath();
             if (!target.startsWith(realRoot)) {
                 return Scanner.link(display, "symbolic link to " + target + ", outside the scanned tree; not followed");
+            }
+            if (Files.isDirectory(target)) {
+                return null; // a folder inside the tree: its files are scanned where they are
             }
             if (!Files.isRegularFile(target)) {
                 return scanner.scan(f, display);

@@ -1,7 +1,6 @@
 package dev.laocoon.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
@@ -9,9 +8,9 @@ import dev.laocoon.core.testutil.PickleBuilder;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,9 +84,46 @@ class ScannerTest {
     }
 
     @Test
-    void missingArgumentIsAnError() {
-        assertThatThrownBy(() -> Scanner.builder().build().scan(List.of(dir.resolve("nope"))))
-                .isInstanceOf(NoSuchFileException.class);
+    void aMissingArgumentIsAFailedEntryAndTheOthersAreScanned() throws IOException {
+        Path ok = dir.resolve("ok.json");
+        Files.writeString(ok, "[1]");
+        ScanReport r = Scanner.builder().build().scan(List.of(dir.resolve("nope"), ok));
+        assertThat(r.files()).hasSize(2);
+        assertThat(r.files().get(0).failed()).isTrue();
+        assertThat(r.files().get(0).error()).isEqualTo("no such file or directory");
+        assertThat(r.files().get(0).verdict()).isEqualTo(dev.laocoon.core.finding.Severity.SUSPICIOUS);
+        assertThat(r.files().get(1).formatLabel()).isEqualTo("json");
+        assertThat(r.errors()).isEqualTo(1);
+    }
+
+    @Test
+    void aFifoIsNeverOpenedNorPassed() throws Exception {
+        Path fifo = dir.resolve("pipe");
+        Assumptions.assumeTrue(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor() == 0, "mkfifo not available");
+        // opening a FIFO with no writer would block forever
+        FileReport alone = Scanner.builder().build().scan(fifo);
+        assertThat(alone.failed()).isTrue();
+        assertThat(alone.error()).contains("not a regular file");
+        ScanReport tree = Scanner.builder().build().scan(List.of(dir));
+        assertThat(tree.files()).anySatisfy(f -> {
+            assertThat(f.path()).endsWith("pipe");
+            assertThat(f.failed()).isTrue();
+        });
+    }
+
+    @Test
+    void aFolderThatCannotBeListedIsAFailedEntryAndTheWalkGoesOn() throws IOException {
+        Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root reads every folder");
+        Path closed = Files.createDirectories(dir.resolve("closed"));
+        Files.writeString(dir.resolve("open.json"), "[1]");
+        closed.toFile().setReadable(false);
+        try {
+            ScanReport r = Scanner.builder().build().scan(List.of(dir));
+            assertThat(r.files()).anySatisfy(f -> assertThat(f.path()).endsWith("closed"));
+            assertThat(r.files()).anySatisfy(f -> assertThat(f.path()).endsWith("open.json"));
+        } finally {
+            closed.toFile().setReadable(true);
+        }
     }
 
     FileReport scanText(String name, String text) throws IOException {

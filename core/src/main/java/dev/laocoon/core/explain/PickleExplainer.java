@@ -38,7 +38,11 @@ public final class PickleExplainer {
                 }
                 emit(sb, code, "@" + e.offset() + " " + e.opcode(), take(pending, where, p.index(), e.offset()));
             }
-            if (p.error() != null) {
+            if (p.error() != null && p.error().kind() == dev.laocoon.core.internal.pickle.PickleError.Kind.LIMIT) {
+                // a limit of Laocoon's, not of the loader: the loader goes on from here
+                emit(sb, "# the analysis stopped here (" + p.error().getMessage() + "); a loader would go on",
+                        "@" + p.error().offset(), take(pending, where, p.index(), p.error().offset()));
+            } else if (p.error() != null) {
                 emit(sb, "raise UnpicklingError(" + quote(p.error().getMessage()) + ")",
                         "@" + p.error().offset(), take(pending, where, p.index(), p.error().offset()));
             } else if (p.result() != null) {

@@ -219,6 +219,40 @@ public final class AnalysisContext {
         return stopped;
     }
 
+    // ------------------------------------------------------------------ owned sources
+
+    private final List<ByteSource> owned = new ArrayList<>();
+
+    /** A source made during the analysis (decompressed data) that is closed when the file is done. */
+    public ByteSource own(ByteSource s) {
+        owned.add(s);
+        return s;
+    }
+
+    private final java.util.Set<ByteSource> incomplete = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+
+    /** Marks decompressed data that stops at a limit before the data's real end. */
+    public void incomplete(ByteSource s) {
+        incomplete.add(s);
+    }
+
+    /** True for decompressed data that stops at a limit (checks of the whole, such as CRCs, do not apply). */
+    public boolean isIncomplete(ByteSource s) {
+        return incomplete.contains(s);
+    }
+
+    /** Closes every owned source (removing temporary files); called once the file's report is made. */
+    public void close() {
+        for (ByteSource s : owned) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // a temporary file that cannot be removed is left to the system's cleaning
+            }
+        }
+        owned.clear();
+    }
+
     // ------------------------------------------------------------------ whole reads
 
     private ByteSource wholeOf;

@@ -4,10 +4,9 @@ import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.container.PythonLikeInputStream;
-import dev.laocoon.core.source.ArrayByteSource;
+import dev.laocoon.core.internal.container.Spill;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.ByteSourceInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.function.Function;
@@ -25,20 +24,26 @@ final class Decompression {
     /** Decompression failed after some bytes came out: those are still analysed (fail closed). */
     static final class Damaged extends IOException {
         private static final long serialVersionUID = 1L;
-        final transient byte[] decoded;
+        final transient ByteSource decoded;
 
-        Damaged(IOException cause, byte[] decoded) {
+        Damaged(IOException cause, ByteSource decoded) {
             super(cause.getMessage(), cause);
             this.decoded = decoded;
         }
     }
 
-    /** Decompresses into memory within the limits; a bomb becomes a finding and null. */
+    /**
+     * Decompresses within the file's budget, into memory and then a temporary file (so memory does
+     * not grow with the output); the result is owned by the context, which removes it when the
+     * file is done. Past the budget or a bomb's ratio the rest is not read: a finding says so, and
+     * what was decoded until then is returned to be analysed, as a loader reads it first.
+     */
     static ByteSource inflate(AnalysisContext ctx, InputStream raw, long compressed, Location loc, Decoder d)
             throws IOException {
-        long maxMember = ctx.limits().maxMemberBytes();
+        Spill buf = new Spill();
+        boolean done = false;
+        boolean cut = false;
         try (InputStream in = d.open(raw)) {
-            ByteArrayOutputStream buf = new ByteArrayOutputStream();
             byte[] chunk = new byte[65536];
             long total = 0;
             int r;
@@ -49,7 +54,8 @@ final class Decompression {
                     // Python's bz2 and lzma readers stop quietly at trailing data that is not a stream,
                     // and a loader may read a damaged stream up to the damage: what came out counts
                     if (buf.size() > 0) {
-                        throw new Damaged(e, buf.toByteArray());
+                        done = true;
+                        throw new Damaged(e, ctx.own(buf.source()));
                     }
                     throw e;
                 }
@@ -58,19 +64,31 @@ final class Decompression {
                 }
                 total += r;
                 boolean budget = ctx.inflated(r);
-                if (total > maxMember || !budget
-                        || (total > (64L << 20) && total > ctx.limits().bombRatio() * Math.max(1, compressed))) {
-                    ctx.report(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS,
-                            "decompresses to more than " + total + " bytes from " + compressed
-                                    + " (limit or ratio exceeded: possible decompression bomb)", loc, "");
-                    return null;
+                if (!budget || (total > (64L << 20) && total > ctx.limits().bombRatio() * Math.max(1, compressed))) {
+                    ctx.report(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, "decompresses to more than " + total
+                            + " bytes from " + compressed + " (" + (budget ? "ratio over " + ctx.limits().bombRatio()
+                            + ": possible decompression bomb" : "over the " + ctx.limits().maxInflatedBytes()
+                            + " bytes a file may inflate to") + "); the first " + buf.size()
+                            + " bytes were analysed, the rest was not", loc, "");
+                    cut = true;
+                    break;
                 }
                 if (ctx.stop(loc)) {
-                    return null;
+                    cut = true;
+                    break;
                 }
                 buf.write(chunk, 0, r);
             }
-            return new ArrayByteSource(buf.toByteArray());
+            done = true;
+            ByteSource out = ctx.own(buf.source());
+            if (cut) {
+                ctx.incomplete(out);
+            }
+            return out;
+        } finally {
+            if (!done) {
+                buf.close();
+            }
         }
     }
 
@@ -113,9 +131,9 @@ final class Decompression {
             }
             if (e instanceof Damaged dmg) {
                 ctx.report(Rule.CONTAINER_LIMIT, Severity.SUSPICIOUS, "compressed data is damaged after "
-                        + dmg.decoded.length + " bytes (" + e.getMessage() + "); the bytes before the damage were analysed",
+                        + dmg.decoded.size() + " bytes (" + e.getMessage() + "); the bytes before the damage were analysed",
                         loc, "");
-                ctx.recurse(new ArrayByteSource(dmg.decoded), loc);
+                ctx.recurse(dmg.decoded, loc);
                 return true;
             }
             if (fallback != null) {

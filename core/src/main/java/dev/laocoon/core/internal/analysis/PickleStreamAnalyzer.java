@@ -10,6 +10,7 @@ import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.internal.detect.Head;
 import dev.laocoon.core.internal.format.torch.LegacyTorch;
 import dev.laocoon.core.internal.pickle.DataOnlyWalk;
+import dev.laocoon.core.internal.pickle.ImportSweep;
 import dev.laocoon.core.internal.pickle.PickleMachine;
 import dev.laocoon.core.internal.pickle.PickleResult;
 import dev.laocoon.core.internal.pickle.PickleTrace;
@@ -121,6 +122,7 @@ public final class PickleStreamAnalyzer implements Analyzer {
         if (LegacyTorch.isLegacy(trace)) {
             ctx.format(Format.PYTORCH_LEGACY);
             legacyTorch(ctx, trace, where, analyzer);
+            afterLimit(ctx, src, where, trace, analyzer);
             return true;
         }
         // loops, not streams: the first lambda of a run costs milliseconds, and this runs per pickle
@@ -134,10 +136,46 @@ public final class PickleStreamAnalyzer implements Analyzer {
         }
         ctx.format(raws.isEmpty() ? Format.PICKLE : Format.JOBLIB);
         ctx.reportAll(analyzer.analyze(trace, where, ids));
+        afterLimit(ctx, src, where, trace, analyzer);
         if (!raws.isEmpty() && raw == JOBLIB) {
             hiddenInArrays(ctx, src, where, ids, raws, analyzer);
         }
         return true;
+    }
+
+    /** Names swept after a limit, at most (a payload needs one). */
+    private static final int MAX_SWEPT = 10_000;
+
+    /**
+     * When the machine stopped at one of its limits, the loader would have gone on: the rest of
+     * the stream is swept for the names it imports, and each that the knowledge base knows to be
+     * dangerous is reported as such, so that a payload placed after a limit keeps its verdict.
+     */
+    private static void afterLimit(AnalysisContext ctx, ByteSource src, Location where, PickleTrace trace,
+                                   PickleAnalyzer analyzer) throws IOException {
+        long from = -1;
+        int index = 0;
+        for (PickleResult p : trace.pickles()) {
+            if (p.error() != null && p.error().kind() == dev.laocoon.core.internal.pickle.PickleError.Kind.LIMIT) {
+                from = p.error().offset();
+                index = p.index();
+                break;
+            }
+        }
+        if (from < 0) {
+            return;
+        }
+        java.util.Set<String> seen = new java.util.HashSet<>();
+        for (ImportSweep.Hit h : ImportSweep.sweep(src, from, src.size(), MAX_SWEPT, ctx.deadline())) {
+            PickleAnalyzer.Judgement j = analyzer.judge(h.name());
+            String path = ctx.kb().canonical(h.name().path());
+            if (j.severity() == Severity.MALICIOUS && seen.add(path)) {
+                ctx.report(j.rule() == null ? Rule.PICKLE_DANGEROUS_GLOBAL : j.rule(), Severity.MALICIOUS,
+                        "after the analysis stopped at a limit, the rest of the stream imports " + path
+                                + " (found by a sweep for import operands; a loader goes on past the limit): "
+                                + j.explanation(), where.at(index, h.offset()), path);
+            }
+        }
     }
 
     /**

@@ -98,7 +98,7 @@ public final class ZipAnalyzer implements Analyzer {
             if (member == null) {
                 continue;
             }
-            if (member.size() <= ctx.limits().maxMemberBytes() && crc(member) != e.crc()) {
+            if (!ctx.isIncomplete(member) && crc(member) != e.crc()) {
                 // PyTorch's reader ignores CRCs; a mismatch means the archive was edited after writing.
                 ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name()
                         + "' does not match its CRC-32 (readers that check it reject the archive, PyTorch's does not)",

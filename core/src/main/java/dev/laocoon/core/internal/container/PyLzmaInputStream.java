@@ -72,12 +72,18 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
                 break;
             }
             if (n > 0) {
+                decoded += n;
                 return n;
             }
             stream = null;
         }
         return -1;
     }
+
+    /** Streams read from one file at most (a loader reads more; the rest is reported as not read). */
+    static final int MAX_STREAMS = 1000;
+    private boolean mixedReported;
+    private long decoded;
 
     /** Opens the next stream; false at the end or where the rest is not a stream. */
     private boolean next() throws IOException {
@@ -103,6 +109,13 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
             }
             throw new java.io.IOException("not an xz or lzma stream");
         }
+        if (streams >= MAX_STREAMS) {
+            // zero bytes read as LZMA-alone are an empty stream every 13-18 bytes: a long run of zeros
+            // (a preallocated or sparse file) would be millions of streams
+            problems.add("more than " + MAX_STREAMS + " lzma streams" + (decoded == 0 ? ", all empty (as a run of zero bytes"
+                    + " reads: a preallocated or sparse file?)" : "") + "; the rest was not read");
+            return false;
+        }
         try {
             stream = xz ? new org.tukaani.xz.SingleXZInputStream(in, MEMORY_KIB)
                     : new org.tukaani.xz.LZMAInputStream(in, MEMORY_KIB);
@@ -116,7 +129,8 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
         streams++;
         if (streams == 1) {
             firstXz = xz;
-        } else if (!xz || !firstXz) {
+        } else if ((!xz || !firstXz) && !mixedReported) {
+            mixedReported = true; // once: a run of empty streams would otherwise give one finding each
             problems.add("lzma stream " + streams + " follows an " + (firstXz ? "xz" : "LZMA-alone") + " stream: Python's"
                     + " lzma.open reads it, xz and LZMA-alone readers stop before it");
         }

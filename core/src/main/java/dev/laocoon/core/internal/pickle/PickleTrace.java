@@ -15,7 +15,9 @@ public record PickleTrace(List<PickleResult> pickles, long size, long trailingSt
 
     /**
      * Whether a loader would treat the data as a pickle: it starts with PROTO, a whole pickle
-     * parses, or something is imported or called before it fails. {@code b0}/{@code b1} are the
+     * parses, something is imported or called before it fails, or the analysis stopped at one of
+     * its own limits before the loader would have failed (a stream that ran into a limit is never
+     * "not a pickle": what follows could be anything). {@code b0}/{@code b1} are the
      * first two bytes of the data (-1 when absent).
      */
     public boolean looksLikePickle(int b0, int b1) {
@@ -23,7 +25,7 @@ public record PickleTrace(List<PickleResult> pickles, long size, long trailingSt
             return false;
         }
         PickleResult first = pickles.get(0);
-        if (first.complete()) {
+        if (first.complete() || first.error() != null && first.error().kind() == PickleError.Kind.LIMIT) {
             return true;
         }
         for (TraceEvent e : first.events()) {

@@ -1,0 +1,110 @@
+package dev.laocoon.core.internal.analysis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.ScanLimits;
+import dev.laocoon.core.Scanner;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.source.ArrayByteSource;
+import dev.laocoon.core.testutil.PickleBuilder;
+import dev.laocoon.core.testutil.ZipBuilder;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A limit of Laocoon's is not a limit of the loader: a stream that ran into one is never "not a
+ * pickle", and a payload placed after it keeps its malicious verdict (issue: limits that turned
+ * into passes).
+ */
+class LimitsFailClosedTest {
+    static final byte[] PAYLOAD = "cos\nsystem\n(S'echo laocoon'\ntR.".getBytes(StandardCharsets.ISO_8859_1);
+
+    static FileReport scan(byte[] b) {
+        return Scanner.builder().build().scan(new ArrayByteSource(b), "m.pkl");
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    static byte[] repeat(char c, int n) {
+        byte[] b = new byte[n];
+        Arrays.fill(b, (byte) c);
+        return b;
+    }
+
+    static void assertPayloadFound(FileReport r) {
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).extracting(Finding::rule).contains(Rule.ANALYSIS_INCOMPLETE, Rule.PICKLE_DANGEROUS_GLOBAL);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.evidence()).isEqualTo("os.system"));
+    }
+
+    @Test
+    void marksBeforeTheFirstImportAreAPickleAndThePayloadIsFound() {
+        // protocol 0: no PROTO, nothing imported before the limit (100,000 marks)
+        assertPayloadFound(scan(concat(repeat('(', 100_001), PAYLOAD)));
+        // protocol 2
+        assertPayloadFound(scan(concat(concat(new byte[] {(byte) 0x80, 2}, repeat('(', 1_000_000)), PAYLOAD)));
+    }
+
+    @Test
+    void aHugeOperandFirstIsAPickleAndThePayloadIsFound() {
+        byte[] v = concat(concat("V".getBytes(), repeat('a', 2 << 20)), "\np0\n0".getBytes());
+        assertPayloadFound(scan(concat(v, PAYLOAD)));
+    }
+
+    @Test
+    void anOpcodeLimitFirstIsAPickleAndThePayloadIsFound() {
+        FileReport r = Scanner.builder().limits(ScanLimits.DEFAULT.withMaxPickleOpcodes(1000)).build()
+                .scan(new ArrayByteSource(concat(repeat('(', 70_000), PAYLOAD)), "m.pkl"); // the opcode budget is checked every 65,536 opcodes
+        assertPayloadFound(r);
+    }
+
+    @Test
+    void aFileOutOfTimeIsNeverSafe() {
+        FileReport r = Scanner.builder().limits(ScanLimits.DEFAULT.withMaxTimePerFile(java.time.Duration.ofNanos(1)))
+                .build().scan(new ArrayByteSource(concat(repeat('(', 100), PAYLOAD)), "m.pkl");
+        assertThat(r.verdict()).isGreaterThanOrEqualTo(Severity.SUSPICIOUS);
+    }
+
+    @Test
+    void aStackGlobalAfterTheLimitIsFoundToo() {
+        byte[] tail = PickleBuilder.create().binunicode("posix").binunicode("system").raw(0x93).binunicode("echo x")
+                .tuple1().reduce().stop().bytes();
+        assertPayloadFound(scan(concat(concat(new byte[] {(byte) 0x80, 4}, repeat('(', 100_001)), tail)));
+    }
+
+    @Test
+    void thePayloadAfterALimitInAZipOrAGzipIsFound() throws Exception {
+        byte[] stream = concat(repeat('(', 100_001), PAYLOAD);
+        byte[] zip = new ZipBuilder().add("archive/data.pkl", stream).add("archive/version", "3\n".getBytes()).bytes();
+        FileReport z = Scanner.builder().build().scan(new ArrayByteSource(zip), "m.pt");
+        assertThat(z.verdict()).isEqualTo(Severity.MALICIOUS);
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(b)) {
+            g.write(stream);
+        }
+        assertThat(scan(b.toByteArray()).verdict()).isEqualTo(Severity.MALICIOUS);
+    }
+
+    @Test
+    void onlyNamesTheKnowledgeBaseKnowsAsDangerousAreRaisedAfterALimit() {
+        FileReport r = scan(concat(repeat('(', 100_001), "ccollections\nOrderedDict\n)R.".getBytes()));
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(r.findings()).extracting(Finding::rule).containsOnly(Rule.ANALYSIS_INCOMPLETE);
+    }
+
+    @Test
+    void textThatIsNoPickleStaysUnrecognised() {
+        FileReport r = scan("just some text\nthat is no pickle\n".getBytes());
+        assertThat(r.findings()).extracting(Finding::rule).containsExactly(Rule.FORMAT_UNKNOWN);
+    }
+}
