@@ -107,4 +107,45 @@ class LimitsFailClosedTest {
         FileReport r = scan("just some text\nthat is no pickle\n".getBytes());
         assertThat(r.findings()).extracting(Finding::rule).containsExactly(Rule.FORMAT_UNKNOWN);
     }
+
+    static byte[] gzipThenZeros(byte[] head, int zeros) throws Exception {
+        ByteArrayOutputStream b = new ByteArrayOutputStream();
+        try (GZIPOutputStream g = new GZIPOutputStream(b)) {
+            g.write(head);
+            byte[] z = new byte[1 << 16];
+            for (int n = 0; n < zeros; n += z.length) {
+                g.write(z, 0, Math.min(z.length, zeros - n));
+            }
+        }
+        return b.toByteArray();
+    }
+
+    @Test
+    void whatWasDecodedBeforeTheInflationBudgetIsAnalysed() throws Exception {
+        byte[] gz = gzipThenZeros(PAYLOAD, 4 << 20);
+        FileReport r = Scanner.builder().limits(ScanLimits.DEFAULT.withMaxInflatedBytes(1 << 20)).build()
+                .scan(new ArrayByteSource(gz), "m.pkl.gz");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> {
+            assertThat(f.rule()).isEqualTo(Rule.CONTAINER_LIMIT);
+            assertThat(f.message()).contains("were analysed, the rest was not");
+        });
+    }
+
+    @Test
+    void largeDecodedDataGoesToATemporaryFileThatIsRemoved() throws Exception {
+        java.nio.file.Path tmp = java.nio.file.Path.of(System.getProperty("java.io.tmpdir"));
+        java.util.function.Supplier<Long> spills = () -> {
+            try (var l = java.nio.file.Files.list(tmp)) {
+                return l.filter(p -> p.getFileName().toString().startsWith("laocoon-inflate-")).count();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
+        long before = spills.get();
+        FileReport r = scan(gzipThenZeros(PAYLOAD, 20 << 20)); // over the 8 MiB kept in memory, no bomb
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).extracting(Finding::rule).doesNotContain(Rule.CONTAINER_LIMIT);
+        assertThat(spills.get()).isEqualTo(before);
+    }
 }
