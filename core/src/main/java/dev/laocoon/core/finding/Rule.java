@@ -64,7 +64,7 @@ public enum Rule implements RuleDescriptor {
             "The Keras config names a function or class outside Keras and TensorFlow, or a custom registered object."),
     KERAS_MALFORMED("LAO303", "keras-malformed", Severity.SUSPICIOUS,
             "The Keras model config or HDF5 file could not be read completely."),
-    REPO_LFS_POINTER("LAO801", "lfs-pointer", Severity.NOTICE,
+    REPO_LFS_POINTER("LAO801", "lfs-pointer", Severity.SUSPICIOUS,
             "A Git LFS pointer file: the real content was never downloaded, so it was not scanned."),
     REPO_REMOTE_CODE("LAO802", "trust-remote-code", Severity.NOTICE,
             "The repository names its own Python code (auto_map), which loaders run with trust_remote_code."),

@@ -51,6 +51,19 @@ public final class TextReport {
         long centis = Math.round(report.nanos() / 1e7);
         s.append(" (").append(centis / 100).append('.').append(centis % 100 < 10 ? "0" : "").append(centis % 100).append(" s)");
         out.println(s);
+        int pointers = 0;
+        for (var f : report.files()) {
+            for (var x : f.findings()) {
+                if (x.rule() == dev.laocoon.core.finding.Rule.REPO_LFS_POINTER) {
+                    pointers++;
+                    break;
+                }
+            }
+        }
+        if (pointers > 0) {
+            out.println(pointers + (pointers == 1 ? " file was" : " files were") + " not scanned: Git LFS pointers whose"
+                    + " content was never downloaded (git lfs pull; actions/checkout with lfs: true)");
+        }
         if (report.reaches(failOn)) {
             out.println(paint("FAIL", 31) + ": at least one file is " + failOn.label() + " or worse");
         }

@@ -223,7 +223,7 @@ class RuleCoverageTest {
                     () -> onnx("com.example", null),
                     () -> onnx("ai.onnx", null)),
             // ---------------------------------------------------------------- repositories, files
-            file(Rule.REPO_LFS_POINTER, "Git LFS pointer", Severity.NOTICE, "model.safetensors",
+            file(Rule.REPO_LFS_POINTER, "Git LFS pointer", Severity.SUSPICIOUS, "model.safetensors",
                     () -> lfsPointer("https://git-lfs.github.com/spec/v1"),
                     () -> lfsPointer("https://git-lfs.github.com/spec/v2")),
             file(Rule.REPO_REMOTE_CODE, "auto_map", Severity.NOTICE, "config.json",

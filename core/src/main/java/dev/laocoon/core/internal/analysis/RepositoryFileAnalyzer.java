@@ -41,7 +41,7 @@ public final class RepositoryFileAnalyzer implements Analyzer {
         String text = new String(ctx.whole(src), StandardCharsets.UTF_8);
         if (text.startsWith(LFS)) {
             ctx.format(Format.LFS_POINTER);
-            ctx.report(Rule.REPO_LFS_POINTER, Severity.NOTICE,
+            ctx.report(Rule.REPO_LFS_POINTER, Severity.SUSPICIOUS,
                     "Git LFS pointer: the file's content was never downloaded, so it was not scanned", where, lfsEvidence(text));
             return true;
         }
