@@ -110,6 +110,14 @@ public final class Main {
                 case "help":
                     return help(rest);
                 case "selftest":
+                    if (!rest.isEmpty()) {
+                        if (rest.get(0).equals("--help") || rest.get(0).equals("-h")) {
+                            out.println("Usage: laocoon selftest\n\nWrites a small sample of every format Laocoon reads to a"
+                                    + " temporary folder, scans them and checks formats and verdicts.\nExit codes: 0 ok, 2 failed.");
+                            return OK;
+                        }
+                        throw new Args.UsageException("selftest takes no arguments");
+                    }
                     return selftest();
                 case "-h":
                 case "--help":
@@ -246,9 +254,19 @@ public final class Main {
             acceptedByBaseline = applied.accepted();
         }
         String output = a.value("--output", null);
-        Writer w = output == null
-                ? new OutputStreamWriter(out, StandardCharsets.UTF_8)
-                : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8);
+        Writer w;
+        try {
+            w = output == null ? new OutputStreamWriter(out, StandardCharsets.UTF_8)
+                    : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            // the scan ran: say what it found, since its report cannot be written
+            err.println("laocoon scan: cannot write the report to " + output + " ("
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such directory"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()) + ")");
+            err.println("laocoon scan: " + report.files().size() + " files scanned; "
+                    + (report.reaches(gate) ? "at least one is " + gate.label() + " or worse" : "none reached --fail-on"));
+            return ERROR;
+        }
         try {
             if (format.equals("json")) {
                 JsonReport.write(report, gate, version(), w);
@@ -261,7 +279,7 @@ public final class Main {
                 w.write('\n');
             } else {
                 boolean colour = output == null && out == System.out && !a.flag("--no-color")
-                        && System.console() != null && System.getenv("NO_COLOR") == null
+                        && System.console() != null && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty())
                         && !"dumb".equals(System.getenv("TERM"));
                 new TextReport(colour, a.flag("--verbose")).write(report, gate, new PrintWriter(w));
             }

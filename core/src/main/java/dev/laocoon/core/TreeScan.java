@@ -222,7 +222,11 @@ final class TreeScan {
     private static List<PathMatcher> matchers(List<String> globs) {
         List<PathMatcher> m = new ArrayList<>();
         for (String g : globs) {
-            m.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+            try {
+                m.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription());
+            }
         }
         return m;
     }
