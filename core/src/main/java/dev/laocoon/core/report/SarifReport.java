@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.StreamWriteFeature;
 import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.RuleCatalog;
 import dev.laocoon.core.finding.RuleDescriptor;
 import dev.laocoon.core.finding.Severity;
@@ -101,14 +102,29 @@ public final class SarifReport {
             g.writeEndObject();
             g.writeEndObject();
             g.writeArrayFieldStart("results");
+            int written = 0;
+            int unrecognised = 0;
+            int dropped = 0;
             for (FileReport f : report.files()) {
+                if (f.failed()) {
+                    continue; // a notification of the invocation (below): there is nothing to point into
+                }
                 String rel = relativeToRoot(f.path(), roots);
                 String uri = uri(f.path(), cwd);
                 for (Finding x : f.findings()) {
-                    result(g, x, uri, rel, catalog.indexOf(x.rule().id()));
+                    if (x.rule() == Rule.FORMAT_UNKNOWN) {
+                        // not a security result: every text file and archive member would be one
+                        unrecognised++;
+                    } else if (written >= MAX_RESULTS) {
+                        dropped++;
+                    } else {
+                        result(g, x, uri, rel, catalog.indexOf(x.rule().id()));
+                        written++;
+                    }
                 }
             }
             g.writeEndArray();
+            invocation(g, report, cwd, unrecognised, dropped);
             g.writeObjectFieldStart("properties");
             g.writeNumberField("filesScanned", report.files().size());
             g.writeEndObject();
@@ -116,6 +132,61 @@ public final class SarifReport {
             g.writeEndArray();
             g.writeEndObject();
         }
+    }
+
+    /** GitHub code scanning refuses a run of more than 25,000 results. */
+    static final int MAX_RESULTS = 25_000;
+
+    /**
+     * The run's invocation: whether it completed, and notifications for files that could not be
+     * read (they have no location a result could point into), for results left out over the cap
+     * and for how many places were of no format Laocoon analyses (not listed as results).
+     */
+    private static void invocation(JsonGenerator g, ScanReport report, Path cwd, int unrecognised, int dropped)
+            throws IOException {
+        g.writeArrayFieldStart("invocations");
+        g.writeStartObject();
+        g.writeBooleanField("executionSuccessful", report.errors() == 0);
+        g.writeArrayFieldStart("toolExecutionNotifications");
+        for (FileReport f : report.files()) {
+            if (f.failed()) {
+                g.writeStartObject();
+                g.writeStringField("level", "error");
+                g.writeObjectFieldStart("message");
+                g.writeStringField("text", f.path() + ": " + f.error() + " (not scanned)");
+                g.writeEndObject();
+                g.writeArrayFieldStart("locations");
+                g.writeStartObject();
+                g.writeObjectFieldStart("physicalLocation");
+                g.writeObjectFieldStart("artifactLocation");
+                g.writeStringField("uri", uri(f.path(), cwd));
+                g.writeEndObject();
+                g.writeEndObject();
+                g.writeEndObject();
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+        }
+        if (dropped > 0) {
+            note(g, "warning", dropped + " more results were left out: code scanning takes at most " + MAX_RESULTS
+                    + " per run (see the JSON report for all of them)");
+        }
+        if (unrecognised > 0) {
+            note(g, "note", unrecognised + " files or members are of no format Laocoon analyses (LAO002); they are not"
+                    + " listed as results");
+        }
+        g.writeEndArray();
+        g.writeEndObject();
+        g.writeEndArray();
+    }
+
+    private static void note(JsonGenerator g, String level, String text) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("level", level);
+        g.writeObjectFieldStart("message");
+        g.writeStringField("text", text);
+        g.writeEndObject();
+        g.writeEndObject();
     }
 
     private static void result(JsonGenerator g, Finding x, String uri, String rel, int ruleIndex) throws IOException {
@@ -136,13 +207,13 @@ public final class SarifReport {
         g.writeObjectFieldStart("artifactLocation");
         g.writeStringField("uri", uri);
         g.writeEndObject();
-        g.writeObjectFieldStart("region");
-        g.writeNumberField("startLine", 1);
         if (x.location().members().isEmpty() && x.location().offset() >= 0) {
+            // a byte region only: a line region makes upload tools read a binary file as text
+            g.writeObjectFieldStart("region");
             g.writeNumberField("byteOffset", x.location().offset());
             g.writeNumberField("byteLength", 1);
+            g.writeEndObject();
         }
-        g.writeEndObject();
         g.writeEndObject();
         var w = x.location().within();
         if (!x.location().members().isEmpty() || x.location().offset() >= 0 || w != null) {
