@@ -36,6 +36,8 @@ public enum Rule implements RuleDescriptor {
             "The pickle calls something that is not an imported global (a call result or a constant)."),
     PICKLE_OUT_OF_BAND_BUFFER("LAO115", "pickle-out-of-band-buffer", Severity.NOTICE,
             "The pickle refers to out-of-band buffers (protocol 5) that are not part of the file."),
+    PICKLE_LIBRARY_CALL("LAO116", "pickle-library-call", Severity.SUSPICIOUS,
+            "The pickle calls a library function or method (or hands one to a call) that library pickles do not call."),
     ZIP_ANOMALY("LAO201", "zip-anomaly", Severity.SUSPICIOUS,
             "The zip archive is inconsistent (names, flags, prefix bytes, duplicates); readers disagree on its content."),
     CONTAINER_LIMIT("LAO202", "container-limit", Severity.SUSPICIOUS,

@@ -154,6 +154,10 @@ class RuleCoverageTest {
             file(Rule.PICKLE_OUT_OF_BAND_BUFFER, "NEXT_BUFFER", Severity.NOTICE, "model.pkl",
                     () -> PickleBuilder.create().proto(5).nextBuffer().stop().bytes(),
                     () -> PickleBuilder.create().proto(5).none().stop().bytes()),
+            file(Rule.PICKLE_LIBRARY_CALL, "a numpy function called", Severity.SUSPICIOUS, "model.pkl",
+                    () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").emptyTuple().reduce()
+                            .stop().bytes(),
+                    () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").stop().bytes()),
             // ---------------------------------------------------------------- containers
             file(Rule.ZIP_ANOMALY, "encryption flag on data.pkl", Severity.SUSPICIOUS, "pytorch_model.bin",
                     () -> torchZipWithFlags(1),
