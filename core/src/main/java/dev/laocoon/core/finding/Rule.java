@@ -38,6 +38,8 @@ public enum Rule implements RuleDescriptor {
             "The pickle refers to out-of-band buffers (protocol 5) that are not part of the file."),
     PICKLE_LIBRARY_CALL("LAO116", "pickle-library-call", Severity.SUSPICIOUS,
             "The pickle calls a library function or method (or hands one to a call) that library pickles do not call."),
+    JOBLIB_SIDE_FILE("LAO117", "joblib-side-file", Severity.MALICIOUS,
+            "An old-format joblib dump names a side file outside its folder, which joblib.load reads (and unpickles)."),
     ZIP_ANOMALY("LAO201", "zip-anomaly", Severity.SUSPICIOUS,
             "The zip archive is inconsistent (names, flags, prefix bytes, duplicates); readers disagree on its content."),
     CONTAINER_LIMIT("LAO202", "container-limit", Severity.SUSPICIOUS,

@@ -158,6 +158,11 @@ class RuleCoverageTest {
                     () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").emptyTuple().reduce()
                             .stop().bytes(),
                     () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").stop().bytes()),
+            file(Rule.JOBLIB_SIDE_FILE, "an old joblib wrapper naming /etc/passwd", Severity.MALICIOUS, "model.pkl",
+                    () -> PickleBuilder.create().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple()
+                            .newobj().emptyDict().str("filename").str("/etc/passwd").setitem().build().stop().bytes(),
+                    () -> PickleBuilder.create().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple()
+                            .newobj().emptyDict().str("filename").str("model.pkl_01.npy").setitem().build().stop().bytes()),
             // ---------------------------------------------------------------- containers
             file(Rule.ZIP_ANOMALY, "encryption flag on data.pkl", Severity.SUSPICIOUS, "pytorch_model.bin",
                     () -> torchZipWithFlags(1),

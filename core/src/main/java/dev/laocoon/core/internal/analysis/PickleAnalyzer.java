@@ -320,6 +320,7 @@ public final class PickleAnalyzer {
     private void judgeInvoke(TraceEvent.Invoke inv, Location loc, Location where, int depth, List<Finding> out) {
         switch (inv.kind()) {
             case SETSTATE -> {
+                JoblibSideFiles.check(inv, loc, out);
                 if (inv.target() instanceof Value.Global g) {
                     out.add(new Finding(Rule.PICKLE_BUILD_NON_INSTANCE, Severity.MALICIOUS,
                             "BUILD sets state on " + g.name().display()

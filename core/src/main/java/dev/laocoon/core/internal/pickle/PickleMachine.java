@@ -980,6 +980,9 @@ public final class PickleMachine {
             }
             return;
         }
+        if (inst instanceof Value.Call c) {
+            c.setState(state);
+        }
         event(new TraceEvent.Invoke(opOffset, Opcode.BUILD, CallKind.SETSTATE, inst, state, null, null, "__setstate__"));
         if (rawData != null) {
             RawData.Plan plan = rawData.afterBuild(inst, state);

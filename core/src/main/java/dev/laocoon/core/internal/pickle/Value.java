@@ -499,6 +499,7 @@ public abstract class Value {
         private final Value callee;
         private final Value args;
         private final String variable;
+        private Value state;
 
         public Call(Value callee, Value args, String variable) {
             this.callee = callee;
@@ -516,6 +517,15 @@ public abstract class Value {
 
         public String variable() {
             return variable;
+        }
+
+        /** The state the last BUILD applied to this object (its __setstate__ argument), or null. */
+        public Value state() {
+            return state;
+        }
+
+        void setState(Value s) {
+            state = s;
         }
 
         /** The global that was ultimately called, following calls of call results; null if none. */
