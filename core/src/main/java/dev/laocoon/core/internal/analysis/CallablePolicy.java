@@ -51,7 +51,7 @@ final class CallablePolicy {
      * member name only, since attribute reads also fetch enum members and constants.
      */
     static Judgement judge(KnowledgeBase kb, String path, Judgement base, Use use, boolean resolved) {
-        if (use == Use.DATA || use == Use.NEW || base.severity().atLeast(Severity.SUSPICIOUS)) {
+        if (use == Use.DATA || use == Use.NEW || base.severity() == Severity.MALICIOUS) {
             return base;
         }
         int dot = path.lastIndexOf('.');
@@ -63,12 +63,12 @@ final class CallablePolicy {
         }
         String verb = use == Use.CALLED ? "Called" : "Handed to a call";
         String[] member = MEMBERS.get(leaf);
-        if (member != null) {
+        if (member != null && Severity.parse(member[1]).compareTo(base.severity()) > 0) {
             Severity s = Severity.parse(member[1]);
             return new Judgement(member[2].equals("nested-pickle") ? Rule.PICKLE_NESTED_PICKLE : Rule.PICKLE_DANGEROUS_GLOBAL,
                     s, member[2], verb + ": " + leaf + " is a member that " + lowerFirst(member[3]));
         }
-        if (resolved && use == Use.PASSED) {
+        if (resolved && use == Use.PASSED || base.severity().atLeast(Severity.SUSPICIOUS)) {
             return base;
         }
         if (looksLikeClass(leaf) || leaf.startsWith("__pyx_unpickle_")

@@ -193,4 +193,42 @@ class CallablePolicyTest {
             assertThat(verdict(analyze(p))).isEqualTo(Severity.NOTICE);
         }
     }
+
+    /** Neighbours of the red team's examples, found in this project's own red-team pass. */
+    @Nested
+    class Neighbours {
+        @ParameterizedTest(name = "{0}.{1}")
+        @CsvSource({"pandas,HDFStore", "pandas,ExcelWriter", "torch.utils.tensorboard,SummaryWriter",
+                "torch.package,PackageImporter", "matplotlib.backends.backend_pdf,PdfPages",
+                "transformers.dynamic_module_utils,get_class_from_dynamic_module", "datasets,load_dataset"})
+        void constructorsAndResolversThatTouchFilesOrFetchCodeAreMalicious(String module, String name) {
+            assertThat(verdict(analyze(call4(module, name, "/tmp/laocoon-test")))).as(module + "." + name)
+                    .isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void aFileOpeningClassAsTheBaseOfAProtocolZeroRebuildIsConstructed() {
+            // copyreg._reconstructor(cls, base, state) calls base.__init__(obj, state)
+            byte[] p = PickleBuilder.create().proto(2).global("copyreg", "_reconstructor")
+                    .global("sklearn.base", "BaseEstimator").global("pandas", "HDFStore").str("/tmp/laocoon-test").tuple3()
+                    .reduce().stop().bytes();
+            assertThat(verdict(analyze(p))).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void aSubmoduleFetchedAsAGlobalThenReadWithGetattrIsJudgedByTheMember() {
+            // find_class('numpy', 'lib') returns the submodule; getattr(numpy.lib, 'save')(...)
+            byte[] p = PickleBuilder.create().proto(2).global("builtins", "getattr").global("numpy", "lib")
+                    .str("save").tuple2().reduce().str("/tmp/laocoon-test").tuple1().reduce().stop().bytes();
+            assertThat(verdict(analyze(p))).isEqualTo(Severity.MALICIOUS);
+        }
+
+        @Test
+        void theUfuncResolverNamingALibraryWriterIsMalicious() {
+            byte[] p = PickleBuilder.create().proto(2).global("numpy.core", "_ufunc_reconstruct")
+                    .str("numpy.lib.npyio").str("save").tuple2().reduce().str("/tmp/laocoon-test").tuple1().reduce()
+                    .stop().bytes();
+            assertThat(verdict(analyze(p))).isEqualTo(Severity.MALICIOUS);
+        }
+    }
 }
