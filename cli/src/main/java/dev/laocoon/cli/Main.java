@@ -41,7 +41,7 @@ public final class Main {
             new Args.Option(List.of("-h", "--help"), null, "Show this help and exit."));
 
     private static final List<Args.Option> SCAN = concat(List.of(
-            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json or sarif (default text)."),
+            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json, sarif or gitlab-sast (default text)."),
             new Args.Option(List.of("--fail-on"), "SEVERITY",
                     "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
@@ -70,6 +70,9 @@ public final class Main {
             + "Exit codes of scan (convert and inspect: see 'laocoon help convert'):\n"
             + "  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
             + "  2  usage or I/O error (and nothing reached --fail-on)\n";
+
+    /** The report formats of {@code scan --format}. */
+    static final List<String> FORMATS = List.of("text", "json", "sarif", "gitlab-sast");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -182,8 +185,8 @@ public final class Main {
             return OK;
         }
         String format = a.value("--format", "text");
-        if (!format.equals("text") && !format.equals("json") && !format.equals("sarif")) {
-            throw new Args.UsageException("--format: expected text, json or sarif, got '" + format + "'");
+        if (!FORMATS.contains(format)) {
+            throw new Args.UsageException("--format: expected " + String.join(", ", FORMATS) + ", got '" + format + "'");
         }
         Severity gate;
         try {
@@ -270,6 +273,10 @@ public final class Main {
         try {
             if (format.equals("json")) {
                 JsonReport.write(report, gate, version(), w);
+                w.write('\n');
+            } else if (format.equals("gitlab-sast")) {
+                dev.laocoon.core.report.GitlabSastReport.write(report, paths, version(), docsBase(),
+                        java.time.Instant.now(), w);
                 w.write('\n');
             } else if (format.equals("sarif")) {
                 String docs = System.getenv("LAOCOON_DOCS_URL");
@@ -385,7 +392,7 @@ public final class Main {
             PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
             Main quiet = new Main(sink, sink);
             quiet.run(List.of("scan", dir.resolve("data.pkl").toString()));
-            for (String format : List.of("text", "json", "sarif")) {
+            for (String format : FORMATS) { // every writer's classes go into the launcher's archive
                 quiet.run(List.of("scan", "--format", format, dir.toString()));
             }
             quiet.run(List.of("explain", dir.resolve("model.pt").toString()));
@@ -434,6 +441,12 @@ public final class Main {
             throw new Args.UsageException("--max-seconds: must be at least 1");
         }
         return ScanLimits.DEFAULT.withMaxTimePerFile(Duration.ofSeconds(n));
+    }
+
+    /** Where rule pages are published: LAOCOON_DOCS_URL, or the built-in base. */
+    static String docsBase() {
+        String docs = System.getenv("LAOCOON_DOCS_URL");
+        return docs == null || docs.isBlank() ? dev.laocoon.core.report.SarifReport.DEFAULT_DOCS : docs;
     }
 
     static String version() {
