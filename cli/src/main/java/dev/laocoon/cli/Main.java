@@ -41,7 +41,7 @@ public final class Main {
             new Args.Option(List.of("-h", "--help"), null, "Show this help and exit."));
 
     private static final List<Args.Option> SCAN = concat(List.of(
-            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json, sarif or gitlab-sast (default text)."),
+            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json, sarif, gitlab-sast or cyclonedx (default text)."),
             new Args.Option(List.of("--fail-on"), "SEVERITY",
                     "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
@@ -72,7 +72,7 @@ public final class Main {
             + "  2  usage or I/O error (and nothing reached --fail-on)\n";
 
     /** The report formats of {@code scan --format}. */
-    static final List<String> FORMATS = List.of("text", "json", "sarif", "gitlab-sast");
+    static final List<String> FORMATS = List.of("text", "json", "sarif", "gitlab-sast", "cyclonedx");
 
     private final PrintStream out;
     private final PrintStream err;
@@ -224,7 +224,8 @@ public final class Main {
                 }
             }
         };
-        Scanner scanner = scanner(a);
+        // a bill of materials lists each file's SHA-256: only then is every file read to its end
+        Scanner scanner = scanner(a, format.equals("cyclonedx"));
         report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
         if (stdin >= 0) {
             // spooled within ScanLimits.maxSpoolBytes; its report stands where '-' was given
@@ -273,6 +274,10 @@ public final class Main {
         try {
             if (format.equals("json")) {
                 JsonReport.write(report, gate, version(), w);
+                w.write('\n');
+            } else if (format.equals("cyclonedx")) {
+                dev.laocoon.core.report.CycloneDxReport.write(report, version(), docsBase(), java.time.Instant.now(),
+                        java.util.UUID.randomUUID(), w);
                 w.write('\n');
             } else if (format.equals("gitlab-sast")) {
                 dev.laocoon.core.report.GitlabSastReport.write(report, paths, version(), docsBase(),
@@ -426,7 +431,12 @@ public final class Main {
 
     /** The scanner a command's options ask for; tree scans and the knowledge-base preload use the CLI's pool. */
     static Scanner scanner(Args a) throws Args.UsageException, IOException {
-        return Scanner.builder().knowledgeBase(knowledgeBase(a)).limits(limits(a)).executor(Startup.executor()).build();
+        return scanner(a, false);
+    }
+
+    static Scanner scanner(Args a, boolean contentHash) throws Args.UsageException, IOException {
+        return Scanner.builder().knowledgeBase(knowledgeBase(a)).limits(limits(a)).executor(Startup.executor())
+                .contentHash(contentHash).build();
     }
 
     private static ScanLimits limits(Args a) throws Args.UsageException {
