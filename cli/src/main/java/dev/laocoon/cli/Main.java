@@ -47,9 +47,12 @@ public final class Main {
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
             new Args.Option(List.of("-v", "--verbose"), null, "Text output: also list files with no findings."),
             new Args.Option(List.of("--baseline"), "FILE",
-                    "Accept the findings listed in FILE (by fingerprint, each with a justification); fail only on new ones."),
+                    "Accept the findings listed in FILE (by fingerprint, each with a justification): they are reported"
+                    + " as accepted and do not count for --fail-on."),
             new Args.Option(List.of("--write-baseline"), "FILE",
-                    "Write every finding of this scan to FILE as a baseline to review and commit."),
+                    "Write the findings of this scan to FILE as a baseline; fill in each justification before using it."),
+            new Args.Option(List.of("--allow-malicious-baseline"), null,
+                    "Let --write-baseline and --baseline accept malicious findings too (never by default)."),
             new Args.Option(List.of("--include"), "GLOB",
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
@@ -225,7 +228,19 @@ public final class Main {
             }
         };
         // a bill of materials lists each file's SHA-256: only then is every file read to its end
-        Scanner scanner = scanner(a, format.equals("cyclonedx"));
+        String writeBaseline = a.value("--write-baseline", null);
+        String baselineFile = a.value("--baseline", null);
+        boolean allowMalicious = a.flag("--allow-malicious-baseline");
+        dev.laocoon.core.report.Baseline baseline = null;
+        if (baselineFile != null) {
+            // read before scanning: a baseline that cannot be used is a usage error, not a late surprise
+            if (!Files.isRegularFile(Path.of(baselineFile))) {
+                throw new IOException("baseline file not found: " + baselineFile);
+            }
+            baseline = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile));
+        }
+        // baselines fingerprint each file's whole content; a bill of materials lists it
+        Scanner scanner = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null);
         report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
         if (stdin >= 0) {
             // spooled within ScanLimits.maxSpoolBytes; its report stands where '-' was given
@@ -241,21 +256,27 @@ public final class Main {
             files.add(at, scanner.scan(System.in, "-"));
             report = new ScanReport(files, report.nanos());
         }
-        String writeBaseline = a.value("--write-baseline", null);
         if (writeBaseline != null) {
-            int n = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline));
-            err.println("laocoon scan: wrote " + n + " findings to " + writeBaseline
-                    + "; review each justification before committing it");
-        }
-        String baselineFile = a.value("--baseline", null);
-        int acceptedByBaseline = 0;
-        if (baselineFile != null) {
-            if (!Files.isRegularFile(Path.of(baselineFile))) {
-                throw new IOException("baseline file not found: " + baselineFile);
+            var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious);
+            err.println("laocoon scan: wrote " + written.entries() + " findings to " + writeBaseline
+                    + " with empty justifications: write why each is acceptable before using it as --baseline");
+            if (!written.maliciousLeftOut().isEmpty()) {
+                err.println("laocoon scan: " + written.maliciousLeftOut().size() + " malicious findings were left out"
+                        + " (baselining them needs --allow-malicious-baseline): "
+                        + String.join(", ", written.maliciousLeftOut().subList(0, Math.min(10, written.maliciousLeftOut().size())))
+                        + (written.maliciousLeftOut().size() > 10 ? ", ..." : ""));
             }
-            var applied = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile)).apply(report, paths);
-            report = applied.report();
+        }
+        dev.laocoon.core.report.Accepted accepted = dev.laocoon.core.report.Accepted.NONE;
+        int acceptedByBaseline = 0;
+        if (baseline != null) {
+            var applied = baseline.apply(report, paths, allowMalicious);
+            accepted = applied;
             acceptedByBaseline = applied.accepted();
+            for (String m : applied.maliciousRefused()) {
+                err.println("laocoon scan: the baseline accepts a malicious finding, " + Printable.of(m)
+                        + "; it still fails the scan unless --allow-malicious-baseline is given");
+            }
         }
         String output = a.value("--output", null);
         Writer w;
@@ -268,24 +289,25 @@ public final class Main {
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such directory"
                     : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()) + ")");
             err.println("laocoon scan: " + report.files().size() + " files scanned; "
-                    + (report.reaches(gate) ? "at least one is " + gate.label() + " or worse" : "none reached --fail-on"));
+                    + (accepted.reaches(report, gate) ? "at least one is " + gate.label() + " or worse"
+                    : "none reached --fail-on"));
             return ERROR;
         }
         try {
             if (format.equals("json")) {
-                JsonReport.write(report, gate, version(), w);
+                JsonReport.write(report, accepted, baseline != null, gate, version(), w);
                 w.write('\n');
             } else if (format.equals("cyclonedx")) {
-                dev.laocoon.core.report.CycloneDxReport.write(report, version(), docsBase(), java.time.Instant.now(),
+                dev.laocoon.core.report.CycloneDxReport.write(report, accepted, version(), docsBase(), java.time.Instant.now(),
                         java.util.UUID.randomUUID(), w);
                 w.write('\n');
             } else if (format.equals("gitlab-sast")) {
-                dev.laocoon.core.report.GitlabSastReport.write(report, paths, version(), docsBase(),
+                dev.laocoon.core.report.GitlabSastReport.write(report, accepted, paths, version(), docsBase(),
                         java.time.Instant.now(), w);
                 w.write('\n');
             } else if (format.equals("sarif")) {
                 String docs = System.getenv("LAOCOON_DOCS_URL");
-                dev.laocoon.core.report.SarifReport.write(report, paths, version(),
+                dev.laocoon.core.report.SarifReport.write(report, accepted, paths, version(),
                         new dev.laocoon.core.report.SarifReport.Options(dev.laocoon.core.finding.RuleCatalog.builtIn(),
                                 docs == null || docs.isBlank() ? dev.laocoon.core.report.SarifReport.DEFAULT_DOCS : docs), w);
                 w.write('\n');
@@ -293,7 +315,7 @@ public final class Main {
                 boolean colour = output == null && out == System.out && !a.flag("--no-color")
                         && System.console() != null && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty())
                         && !"dumb".equals(System.getenv("TERM"));
-                new TextReport(colour, a.flag("--verbose")).write(report, gate, new PrintWriter(w));
+                new TextReport(colour, a.flag("--verbose")).write(report, accepted, gate, new PrintWriter(w));
             }
             w.flush();
         } finally {
@@ -307,9 +329,10 @@ public final class Main {
             }
         }
         if (baselineFile != null) {
-            err.println("laocoon scan: " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile);
+            err.println("laocoon scan: " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile
+                    + " (reported as accepted; they do not count for --fail-on)");
         }
-        if (report.reaches(gate)) {
+        if (accepted.reaches(report, gate)) {
             return FOUND;
         }
         return report.errors() > 0 ? ERROR : OK;

@@ -50,6 +50,15 @@ public final class CycloneDxReport {
      */
     public static void write(ScanReport report, String version, String docsBase, Instant time, UUID serial,
                              Writer out) throws IOException {
+        write(report, Accepted.NONE, version, docsBase, time, serial, out);
+    }
+
+    /**
+     * As {@link #write(ScanReport, String, String, Instant, UUID, Writer)}; a finding a baseline
+     * accepted has an {@code analysis} with response {@code will_not_fix} and the justification.
+     */
+    public static void write(ScanReport report, Accepted accepted, String version, String docsBase, Instant time,
+                             UUID serial, Writer out) throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         String base = docsBase.endsWith("/") ? docsBase : docsBase + "/";
         List<FileReport> files = report.files();
@@ -82,9 +91,10 @@ public final class CycloneDxReport {
             g.writeArrayFieldStart("vulnerabilities");
             for (int i = 0; i < files.size(); i++) {
                 int n = 0;
-                for (Finding x : files.get(i).findings()) {
+                for (int k = 0; k < files.get(i).findings().size(); k++) {
+                    Finding x = files.get(i).findings().get(k);
                     if (x.rule() != Rule.FORMAT_UNKNOWN) {
-                        vulnerability(g, x, ref(i), ref(i) + "-finding-" + n++, base);
+                        vulnerability(g, x, ref(i), ref(i) + "-finding-" + n++, base, accepted.justification(i, k));
                     }
                 }
             }
@@ -156,8 +166,8 @@ public final class CycloneDxReport {
         g.writeEndObject();
     }
 
-    private static void vulnerability(JsonGenerator g, Finding x, String component, String ref, String base)
-            throws IOException {
+    private static void vulnerability(JsonGenerator g, Finding x, String component, String ref, String base,
+                                      String accepted) throws IOException {
         g.writeStartObject();
         g.writeStringField("bom-ref", ref);
         g.writeStringField("id", x.rule().id());
@@ -174,6 +184,14 @@ public final class CycloneDxReport {
         g.writeStringField("description", x.message());
         String evidence = x.evidence().isEmpty() ? "" : "Evidence: " + x.evidence() + ". ";
         g.writeStringField("detail", evidence + "Location: " + x.location().render() + ".");
+        if (accepted != null) {
+            g.writeObjectFieldStart("analysis");
+            g.writeArrayFieldStart("response");
+            g.writeString("will_not_fix");
+            g.writeEndArray();
+            g.writeStringField("detail", "Accepted by the project's Laocoon baseline: " + accepted);
+            g.writeEndObject();
+        }
         g.writeArrayFieldStart("affects");
         g.writeStartObject();
         g.writeStringField("ref", component);

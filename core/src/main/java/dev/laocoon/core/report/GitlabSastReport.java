@@ -48,10 +48,21 @@ public final class GitlabSastReport {
      */
     public static void write(ScanReport report, List<Path> roots, String version, String docsBase, Instant end,
                              Writer out) throws IOException {
+        write(report, Accepted.NONE, roots, version, docsBase, end, out);
+    }
+
+    /**
+     * As {@link #write(ScanReport, List, String, String, Instant, Writer)}; findings a baseline
+     * accepted are not vulnerabilities (GitLab has no "accepted elsewhere" state; a scan message
+     * counts them), since GitLab keeps its own dismissals.
+     */
+    public static void write(ScanReport report, Accepted accepted, List<Path> roots, String version, String docsBase,
+                             Instant end, Writer out) throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         String base = docsBase.endsWith("/") ? docsBase : docsBase + "/";
         Instant start = end.minusNanos(report.nanos()).truncatedTo(ChronoUnit.SECONDS);
         int unrecognised = 0;
+        int acceptedCount = 0;
         try (JsonGenerator g = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build()
                 .createGenerator(out)) {
             g.useDefaultPrettyPrinter();
@@ -59,12 +70,18 @@ public final class GitlabSastReport {
             g.writeStringField("schema", SCHEMA_URL);
             g.writeStringField("version", SCHEMA_VERSION);
             g.writeArrayFieldStart("vulnerabilities");
-            for (FileReport f : report.files()) {
+            for (int i = 0; i < report.files().size(); i++) {
+                FileReport f = report.files().get(i);
                 String file = projectPath(f.path(), cwd);
                 String rel = SarifReport.relativeToRoot(f.path(), roots);
-                for (Finding x : f.findings()) {
+                for (int k = 0; k < f.findings().size(); k++) {
+                    Finding x = f.findings().get(k);
                     if (x.rule() == Rule.FORMAT_UNKNOWN) {
                         unrecognised++;
+                        continue;
+                    }
+                    if (accepted.justification(i, k) != null) {
+                        acceptedCount++;
                         continue;
                     }
                     vulnerability(g, x, file, rel, base);
@@ -83,6 +100,10 @@ public final class GitlabSastReport {
                 if (f.failed()) {
                     message(g, "warn", projectPath(f.path(), cwd) + ": " + f.error() + " (not scanned)");
                 }
+            }
+            if (acceptedCount > 0) {
+                message(g, "info", acceptedCount + " findings are accepted by the project's Laocoon baseline and are"
+                        + " not listed");
             }
             message(g, "info", report.files().size() + " files scanned"
                     + (unrecognised == 0 ? "" : "; " + unrecognised + " files or members are of no format Laocoon"
