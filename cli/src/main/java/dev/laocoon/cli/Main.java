@@ -86,9 +86,21 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int code = execute(args);
+        // The launcher asks for 10 + the code, so that a Java VM that failed on its own (exit 1
+        // when it cannot start, 134 when it crashes) is never taken for "a file reached --fail-on".
+        int base = Integer.getInteger("laocoon.exit.base", 0);
+        int code;
+        try {
+            code = execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("laocoon: out of memory (" + e.getMessage() + "); raise -Xmx through LAOCOON_JAVA_OPTS");
+            code = ERROR;
+        } catch (RuntimeException | Error e) {
+            System.err.println("laocoon: internal error: " + e);
+            code = ERROR;
+        }
         System.out.flush();
-        System.exit(code);
+        System.exit(base + code);
     }
 
     /** Runs the command line and returns the exit code (used by tests). */
