@@ -178,4 +178,65 @@ class LauncherTest {
         assertThat(Files.readAllLines(builds)).hasSize(1);
         assertThat(install.resolve("cli/target/.build-lock")).doesNotExist();
     }
+
+    /** The {@code run:} block of the step with {@code id} in action.yml, unindented. */
+    static String actionStep(String id) throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("..", "action.yml"));
+        StringBuilder sb = new StringBuilder();
+        boolean inStep = false;
+        boolean inRun = false;
+        for (String l : lines) {
+            if (l.startsWith("    - ")) {
+                inStep = id.equals("*") || l.equals("    - id: " + id); // "*": every step
+                inRun = false;
+            } else if (inStep && l.equals("      run: |")) {
+                inRun = true;
+            } else if (inRun) {
+                if (!l.isEmpty() && !l.startsWith("        ")) {
+                    inRun = false;
+                } else {
+                    sb.append(l.length() > 8 ? l.substring(8) : "").append('\n');
+                }
+            }
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void theActionPassesInputsThroughTheEnvironment() throws Exception {
+        String yml = Files.readString(Path.of("..", "action.yml"));
+        for (String id : List.of("*")) {
+            assertThat(actionStep(id)).isNotBlank().doesNotContain("${{"); // expressions go through env:, never into a script
+        }
+        assertThat(yml).contains("github/codeql-action/upload-sarif@v4").contains("continue-on-error: true")
+                .contains("category: ${{ inputs.category }}").contains("actions/cache@v4");
+
+        // the Scan step as the runner runs it: bash -e, inputs in the environment
+        manifestJar(install.resolve("cli/target/laocoon.jar"));
+        Path models = dir.resolve("models");
+        Files.createDirectories(models);
+        Files.write(models.resolve("evil.pkl"), PickleBuilder.call("os", "system", "echo hi"));
+        Files.write(models.resolve("skip.pkl"), PickleBuilder.call("os", "system", "echo skipped"));
+        Path script = dir.resolve("scan-step.sh");
+        Files.writeString(script, actionStep("scan"));
+        Path output = dir.resolve("github-output");
+        Files.writeString(output, "");
+        Map<String, String> env = new java.util.HashMap<>(Map.of("LAOCOON_HOME", install.toString(),
+                "LAOCOON_PATH", "models $(touch pwned)", "LAOCOON_FAIL_ON", "suspicious", "LAOCOON_BASELINE", "",
+                "LAOCOON_INCLUDE", "", "LAOCOON_EXCLUDE", "skip.pkl other.pkl", "LAOCOON_POLICY", "",
+                "LAOCOON_MAX_SECONDS", "30", "GITHUB_OUTPUT", output.toString()));
+        List<String> cmd = List.of("bash", "--noprofile", "--norc", "-eo", "pipefail", script.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
+        pb.environment().put("JAVA_HOME", fakeJavaHome.toString());
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("step.log").toFile());
+        Process p = pb.start();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(Files.readString(dir.resolve("step.log"))).isZero(); // the gate decides
+        assertThat(dir.resolve("pwned")).doesNotExist();
+        // "$(touch" and "pwned)" were paths that do not exist (reported, never run); evil.pkl fails the scan
+        assertThat(Files.readString(output)).contains("code=1");
+        String sarif = Files.readString(dir.resolve("laocoon.sarif"));
+        assertThat(sarif).contains("evil.pkl").doesNotContain("skip.pkl\"").contains("pwned)");
+    }
 }
