@@ -370,7 +370,9 @@ public final class Main {
         FileReport report = x.report();
         if (x.traces().isEmpty()) {
             out.println("# " + Printable.of(file.toString()) + ": no pickle inside (format " + report.formatLabel()
-                    + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
+                    + "), so there is no pickle program to show. " + (report.findings().isEmpty()
+                    ? "Verdict: " + report.verdictLabel() + "."
+                    : "Verdict: " + report.verdictLabel() + ", from these findings (see 'laocoon scan'):"));
             report.findings().forEach(this::printFindingComment);
             return OK;
         }

@@ -301,7 +301,7 @@ public final class SarifReport {
             }
         }
         Path rel = best == null ? p.getFileName() : best.relativize(p);
-        return rel == null ? display : rel.toString().replace('\\', '/');
+        return rel == null ? display : rel.toString().replace(java.io.File.separatorChar, '/');
     }
 
     /** A relative URI when the file is under the working directory (as code-scanning services expect). */
@@ -310,7 +310,8 @@ public final class SarifReport {
         Path abs = p.toAbsolutePath().normalize();
         String s;
         if (abs.startsWith(cwd)) {
-            s = cwd.relativize(abs).toString().replace('\\', '/');
+            // the platform's separator only: on Unix a backslash is part of a file name (URL-encoded below)
+            s = cwd.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
         } else {
             return abs.toUri().toString();
         }

@@ -44,7 +44,7 @@ public final class TextReport {
                         + (ok == 0 ? "" : ok == f.findings().size() ? "  [every finding accepted by the baseline]"
                         : "  [" + ok + " of " + f.findings().size() + " findings accepted by the baseline]"));
             }
-            for (int k = 0; k < f.findings().size(); k++) {
+            for (int k : inFileOrder(f.findings())) {
                 Finding x = f.findings().get(k);
                 String why = accepted.justification(i, k);
                 StringBuilder sb = new StringBuilder("  ");
@@ -111,6 +111,27 @@ public final class TextReport {
             }
         }
         out.flush();
+    }
+
+    /**
+     * Indices of the findings in the order of their place in the file: member path, then pickle,
+     * then byte offset (findings without an offset first); rules in their order among equals.
+     */
+    static Integer[] inFileOrder(List<Finding> findings) {
+        Integer[] order = new Integer[findings.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            var x = findings.get(a).location();
+            var y = findings.get(b).location();
+            int c = x.memberPath().compareTo(y.memberPath());
+            if (c == 0) {
+                c = Integer.compare(x.pickleIndex(), y.pickleIndex());
+            }
+            return c != 0 ? c : Long.compare(x.offset(), y.offset());
+        });
+        return order;
     }
 
     /** Failing files named at the end of the report; the rest are counted. */
