@@ -56,7 +56,7 @@ public final class Main {
             new Args.Option(List.of("--include"), "GLOB",
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
-                    "Skip files whose path in the tree (or name) matches GLOB; repeatable."),
+                    "Skip files whose path in the tree (or name) matches GLOB, and folders it names; repeatable."),
             new Args.Option(List.of("--no-color"), null,
                     "Never colour text output (colour is used only on a terminal).")), COMMON);
 
