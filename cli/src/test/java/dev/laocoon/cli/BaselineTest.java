@@ -151,6 +151,16 @@ class BaselineTest {
     }
 
     @Test
+    void symbolicLinksCanBeBaselined() throws IOException {
+        Path repo = repo("x.pkl", PickleBuilder.create().proto(2).none().stop().bytes());
+        Files.createSymbolicLink(repo.resolve("escape.bin"), Path.of("/etc/hostname"));
+        Path baseline = reviewedBaseline(repo);
+        assertThat(JSON.readTree(baseline.toFile()).get("findings").toString()).contains("LAO803");
+        CliTest.Run r = CliTest.run("scan", "--baseline", baseline.toString(), repo.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+    }
+
+    @Test
     void aVersion1BaselineIsRefusedWithTheWayOut() throws IOException {
         Path repo = repo("x.pkl", PickleBuilder.create().proto(2).none().stop().bytes());
         Path baseline = dir.resolve("old.json");

@@ -87,7 +87,8 @@ public final class Baseline {
      * Writes the findings of {@code report} as entries with an empty justification, to be filled
      * in before the baseline is accepted. Malicious findings are left out (and named in the
      * result) unless {@code allowMalicious}; files that could not be read have nothing to accept.
-     * The report must have been scanned with content hashes.
+     * The report should have been scanned with content hashes (files without one, such as
+     * symbolic links, are fingerprinted without it).
      */
     public static Written write(ScanReport report, List<Path> roots, Path file, boolean allowMalicious)
             throws IOException {
@@ -155,13 +156,13 @@ public final class Baseline {
 
     /**
      * The baseline's fingerprint of a finding: SARIF's (rule, path in the tree, member, pickle,
-     * offset, evidence, place inside the format) and the SHA-256 of the file's whole content.
+     * offset, evidence, place inside the format) and the SHA-256 of the file's whole content
+     * (null for a symbolic link, whose findings name its target).
      */
     public static String fingerprint(Finding x, String relativePath, String sha256) {
-        if (sha256 == null) {
-            throw new IllegalArgumentException("a baseline fingerprint needs the file's SHA-256 (scan with content hashes)");
-        }
-        String key = "laocoon-baseline/v2\n" + SarifReport.fingerprint(x, relativePath) + "\n" + sha256;
+        // no content hash: a symbolic link (its finding names the target) or a scan without hashes
+        String key = "laocoon-baseline/v2\n" + SarifReport.fingerprint(x, relativePath) + "\n"
+                + (sha256 == null ? "no-content" : sha256);
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(h, 0, 16);
