@@ -230,7 +230,8 @@ public final class Main {
         Startup.anticipate(paths);
         ScanReport report;
         // A progress line on stderr only when a person is watching a terminal.
-        boolean tty = System.console() != null && err == System.err && System.getenv("CI") == null;
+        // (the launcher says which of its outputs are terminals: Java itself only knows whether stdin and stdout both are)
+        boolean tty = terminal("err") && err == System.err && System.getenv("CI") == null;
         Scanner.Progress progress = !tty ? null : (done, total) -> {
             if (total > 1 && (done == total || done % 10 == 0)) {
                 synchronized (err) {
@@ -325,7 +326,7 @@ public final class Main {
                 w.write('\n');
             } else {
                 boolean colour = output == null && out == System.out && !a.flag("--no-color")
-                        && System.console() != null && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty())
+                        && terminal("out") && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty())
                         && !"dumb".equals(System.getenv("TERM"));
                 new TextReport(colour, a.flag("--verbose")).write(report, accepted, gate, new PrintWriter(w));
             }
@@ -488,6 +489,16 @@ public final class Main {
             throw new Args.UsageException("--max-seconds: must be at least 1");
         }
         return ScanLimits.DEFAULT.withMaxTimePerFile(Duration.ofSeconds(n));
+    }
+
+    /**
+     * Whether standard output ({@code "out"}) or standard error ({@code "err"}) is a terminal: the
+     * launcher tests it ({@code [ -t 1 ]}, {@code [ -t 2 ]}) and passes {@code -Dlaocoon.tty.out}
+     * and {@code -Dlaocoon.tty.err}; without it, {@link System#console()} (stdin and stdout both terminals).
+     */
+    static boolean terminal(String stream) {
+        String v = System.getProperty("laocoon.tty." + stream);
+        return v != null ? v.equals("true") : System.console() != null;
     }
 
     /** Where rule pages are published: LAOCOON_DOCS_URL, or the built-in base. */

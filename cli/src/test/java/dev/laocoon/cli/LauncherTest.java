@@ -179,6 +179,31 @@ class LauncherTest {
         assertThat(install.resolve("cli/target/.build-lock")).doesNotExist();
     }
 
+    @Test
+    void progressGoesToAStandardErrorTerminalWhenStandardOutputIsAFile() throws Exception {
+        assumeTrue(new File("/usr/bin/script").canExecute(), "skipped: no script(1) to give the launcher a terminal");
+        manifestJar(install.resolve("cli/target/laocoon.jar"));
+        Path tree = dir.resolve("tree");
+        Files.createDirectories(tree);
+        for (int i = 0; i < 3; i++) {
+            Files.write(tree.resolve("d" + i + ".pkl"), PickleBuilder.create().proto(2).none().stop().bytes());
+        }
+        Path report = dir.resolve("report.txt");
+        Path typescript = dir.resolve("typescript");
+        // script(1) runs the command on a terminal; standard output is then sent to a file
+        String cmd = "bash '" + install.resolve("laocoon") + "' scan '" + tree + "' > '" + report + "'";
+        ProcessBuilder pb = new ProcessBuilder("/usr/bin/script", "-qec", cmd, typescript.toString())
+                .directory(dir.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.environment().put("JAVA_HOME", fakeJavaHome.toString());
+        pb.environment().remove("CI");
+        pb.redirectErrorStream(true).redirectOutput(dir.resolve("script.log").toFile());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(Files.readString(typescript)).contains("scanned 3/3 files");
+        assertThat(Files.readString(report)).contains("3 files scanned").doesNotContain("scanned 3/3");
+    }
+
     /** The {@code run:} block of the step with {@code id} in action.yml, unindented. */
     static String actionStep(String id) throws IOException {
         List<String> lines = Files.readAllLines(Path.of("..", "action.yml"));
