@@ -270,9 +270,11 @@ public final class Main {
             report = new ScanReport(files, report.nanos());
         }
         if (writeBaseline != null) {
-            var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious);
+            var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious,
+                    baseline);
             err.println("laocoon scan: wrote " + written.entries() + " findings to " + writeBaseline
-                    + " with empty justifications: write why each is acceptable before using it as --baseline");
+                    + (baseline == null ? " with empty justifications" : " (justifications of --baseline kept, new ones empty)")
+                    + ": write why each is acceptable before using it as --baseline");
             if (!written.maliciousLeftOut().isEmpty()) {
                 err.println("laocoon scan: " + written.maliciousLeftOut().size() + " malicious findings were left out"
                         + " (baselining them needs --allow-malicious-baseline): "

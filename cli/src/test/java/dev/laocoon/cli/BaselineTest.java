@@ -151,6 +151,22 @@ class BaselineTest {
     }
 
     @Test
+    void rewritingABaselineKeepsTheJustificationsItHas() throws IOException {
+        Path repo = repo("legacy.pkl", PickleBuilder.create().proto(2).global("mypkg", "Thing").stop().bytes());
+        Path baseline = reviewedBaseline(repo);
+        Files.write(repo.resolve("other.pkl"), PickleBuilder.create().proto(2).global("otherpkg", "Obj").stop().bytes());
+        Path next = dir.resolve("next.json");
+        CliTest.Run r = CliTest.run("scan", "--baseline", baseline.toString(), "--write-baseline", next.toString(),
+                repo.toString());
+        assertThat(r.err()).contains("justifications of --baseline kept");
+        java.util.Map<String, String> why = new java.util.HashMap<>();
+        for (JsonNode e : JSON.readTree(next.toFile()).get("findings")) {
+            why.put(e.get("path").asText(), e.get("justification").asText());
+        }
+        assertThat(why).containsEntry("legacy.pkl", "reviewed: our own test fixture").containsEntry("other.pkl", "");
+    }
+
+    @Test
     void symbolicLinksCanBeBaselined() throws IOException {
         Path repo = repo("x.pkl", PickleBuilder.create().proto(2).none().stop().bytes());
         Files.createSymbolicLink(repo.resolve("escape.bin"), Path.of("/etc/hostname"));

@@ -92,6 +92,15 @@ public final class Baseline {
      */
     public static Written write(ScanReport report, List<Path> roots, Path file, boolean allowMalicious)
             throws IOException {
+        return write(report, roots, file, allowMalicious, null);
+    }
+
+    /**
+     * As {@link #write(ScanReport, List, Path, boolean)}; an entry whose fingerprint {@code previous}
+     * (the baseline in use, may be null) accepts keeps its justification.
+     */
+    public static Written write(ScanReport report, List<Path> roots, Path file, boolean allowMalicious,
+                                Baseline previous) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("version", VERSION);
         ArrayNode arr = root.putArray("findings");
@@ -108,12 +117,13 @@ public final class Baseline {
                     continue;
                 }
                 ObjectNode e = arr.addObject();
-                e.put("fingerprint", fingerprint(x, rel, f.sha256()));
+                String fp = fingerprint(x, rel, f.sha256());
+                e.put("fingerprint", fp);
                 e.put("rule", x.rule().id());
                 e.put("severity", x.severity().label());
                 e.put("path", path);
                 e.put("message", x.message());
-                e.put("justification", "");
+                e.put("justification", previous == null ? "" : previous.accepted.getOrDefault(fp, ""));
             }
         }
         JSON.writerWithDefaultPrettyPrinter().writeValue(file.toFile(), root);
