@@ -177,7 +177,8 @@ final class TreeScan {
                     @Override
                     public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
                             java.nio.file.attribute.BasicFileAttributes attrs) {
-                        return !dir.equals(root) && inVcs(root.relativize(dir))
+                        // version-control folders, and folders an --exclude glob names (by path in the tree or name)
+                        return !dir.equals(root) && (inVcs(root.relativize(dir)) || !selected(root.relativize(dir), List.of(), exc))
                                 ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
                     }
 
@@ -223,7 +224,9 @@ final class TreeScan {
         List<PathMatcher> m = new ArrayList<>();
         for (String g : globs) {
             try {
-                m.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+                // "tests/" names the folder "tests" (paths are matched without a trailing separator)
+                String glob = g.length() > 1 && g.endsWith("/") ? g.substring(0, g.length() - 1) : g;
+                m.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
             } catch (java.util.regex.PatternSyntaxException e) {
                 throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription());
             }
