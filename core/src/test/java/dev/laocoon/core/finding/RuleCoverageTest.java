@@ -216,6 +216,9 @@ class RuleCoverageTest {
             file(Rule.TF_RISKY_OP, "MatchingFiles", Severity.SUSPICIOUS, "saved_model.pb",
                     () -> savedModel("MatchingFiles"),
                     () -> savedModel("MatMul")),
+            file(Rule.TF_SAVEDMODEL_MALFORMED, "invalid UTF-8 in a node name", Severity.SUSPICIOUS, "saved_model.pb",
+                    () -> savedModel(new byte[] {'n', (byte) 0xff}, "MatMul"),
+                    () -> savedModel("MatMul")),
             file(Rule.ONNX_EXTERNAL_DATA, "location leaving the folder", Severity.MALICIOUS, "model.onnx",
                     () -> onnx("", "../../etc/passwd"),
                     () -> onnx("", "weights.bin")),
@@ -472,8 +475,13 @@ class RuleCoverageTest {
 
     /** A SavedModel whose graph has one node with the op {@code op}. */
     static byte[] savedModel(String op) throws IOException {
+        return savedModel(new byte[] {'n'}, op);
+    }
+
+    /** A SavedModel with one node whose name is the raw bytes {@code name}. */
+    static byte[] savedModel(byte[] name, String op) throws IOException {
         byte[] node = msg(o -> {
-            o.writeString(1, "n");
+            o.writeBytes(1, ByteString.copyFrom(name));
             o.writeString(2, op);
         });
         byte[] graph = msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));

@@ -36,7 +36,7 @@ public enum Magic implements Detector {
     GGUF,
     SAFETENSORS,
     NPY,
-    /** Protobuf field 1 as a varint: ONNX ModelProto (ir_version) and TF SavedModel (schema version). */
+    /** Protobuf field 1 as a varint: ONNX ModelProto (ir_version) and TF SavedModel (schema version), or field 2 (meta graphs). */
     PROTOBUF_MODEL,
     /** Protobuf field 1 length-delimited: keras_metadata.pb (SavedMetadata.nodes). */
     KERAS_METADATA,
@@ -104,7 +104,9 @@ public enum Magic implements Detector {
                 return h.length() >= 10 && NpyHeader.hasMagic(h.bytes());
             }
             case PROTOBUF_MODEL: {
-                return h.length() >= 2 && h.at(0) == 0x08;
+                // 0x12: field 2 length-delimited, a SavedModel without schema version (its meta graphs);
+                // the analyser only claims what parses as a model
+                return h.length() >= 2 && (h.at(0) == 0x08 || h.at(0) == 0x12);
             }
             case KERAS_METADATA: {
                 return h.length() >= 2 && h.at(0) == 0x0a;

@@ -2,10 +2,10 @@ package dev.laocoon.core.internal.format;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import dev.laocoon.core.finding.Severity;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -19,8 +19,6 @@ public final class ProtoModels {
     /** Read on first use (a holder class): most files are not protobuf models. */
     private static final class Known {
         static final Set<String> ONNX_DOMAINS;
-        /** TensorFlow ops that reach files, Python or the outside world: op to {malicious?, what}. */
-        static final Map<String, String[]> TF_RISKY = new java.util.HashMap<>();
 
         static {
             Set<String> d = new java.util.HashSet<>();
@@ -28,13 +26,6 @@ public final class ProtoModels {
                 d.add(l.equals("(default)") ? "" : l);
             }
             ONNX_DOMAINS = Set.copyOf(d);
-            for (String l : Tables.lines("tf-ops.txt")) {
-                String[] w = l.split(" ", 3);
-                if (w.length != 3 || !(w[1].equals("malicious") || w[1].equals("suspicious"))) {
-                    throw new IllegalStateException("tf-ops.txt: bad line '" + l + "'");
-                }
-                TF_RISKY.put(w[0], new String[] {w[1], w[2]});
-            }
         }
 
         private Known() {
@@ -44,12 +35,14 @@ public final class ProtoModels {
     /** What a problem is: each kind is reported under its own rule. */
     public enum Kind {
         RISKY_OP, EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT,
+        /** The file is not what the loader parses, or has fields the loader skips. */
+        MALFORMED,
         /** Not a problem: a tensor's external data file inside the model's folder ({@code message} is its location). */
         EXTERNAL_DATA
     }
 
-    /** A problem: its kind, whether it is malicious, where (node name, tensor name), what. */
-    public record Problem(Kind kind, boolean malicious, String where, String message) {
+    /** A problem: its kind, its severity, where (node name, tensor name), what. */
+    public record Problem(Kind kind, Severity severity, String where, String message) {
     }
 
     private ProtoModels() {
@@ -88,7 +81,7 @@ public final class ProtoModels {
                         }
                     }
                     if (!Known.ONNX_DOMAINS.contains(domain)) {
-                        out.add(new Problem(Kind.CUSTOM_DOMAIN, false, "opset_import", "imports operator set '" + domain
+                        out.add(new Problem(Kind.CUSTOM_DOMAIN, Severity.SUSPICIOUS, "opset_import", "imports operator set '" + domain
                                 + "', which needs a custom operator library"));
                     }
                 } else if (!in.skipField(tag)) {
@@ -103,7 +96,7 @@ public final class ProtoModels {
 
     private static void onnxGraph(byte[] b, List<Problem> out, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
-            out.add(new Problem(Kind.LIMIT, false, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
+            out.add(new Problem(Kind.LIMIT, Severity.SUSPICIOUS, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
             return;
         }
         CodedInputStream in = CodedInputStream.newInstance(b);
@@ -154,7 +147,7 @@ public final class ProtoModels {
             }
         }
         if (!Known.ONNX_DOMAINS.contains(domain)) {
-            out.add(new Problem(Kind.CUSTOM_DOMAIN, false, "node '" + name + "'", "operator " + op + " from domain '" + domain
+            out.add(new Problem(Kind.CUSTOM_DOMAIN, Severity.SUSPICIOUS, "node '" + name + "'", "operator " + op + " from domain '" + domain
                     + "' needs a custom operator library"));
         }
         for (byte[] a : attrs) {
@@ -217,123 +210,19 @@ public final class ProtoModels {
                 }
             }
             if (absolute || escapes) {
-                out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, true, "tensor '" + name + "'", "external data location '" + loc
+                out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, Severity.MALICIOUS, "tensor '" + name + "'", "external data location '" + loc
                         + "' leaves the model's folder"));
             } else {
-                out.add(new Problem(Kind.EXTERNAL_DATA, false, "tensor '" + name + "'", norm));
+                out.add(new Problem(Kind.EXTERNAL_DATA, Severity.SAFE, "tensor '" + name + "'", norm));
             }
         }
     }
 
     // ------------------------------------------------------------------ TensorFlow SavedModel
 
-    /** Problems in a SavedModel (saved_model.pb), or null when the bytes are not one. */
+    /** Problems in a SavedModel (saved_model.pb), or null when the bytes are not one ({@link SavedModels}). */
     public static List<Problem> savedModel(byte[] b) {
-        List<Problem> out = new ArrayList<>();
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(b);
-            boolean metaGraph = false;
-            int tag;
-            while ((tag = in.readTag()) != 0) {
-                int f = WireFormat.getTagFieldNumber(tag);
-                if (f == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT) {
-                    in.readInt64();
-                } else if (f == 2 && isBytes(tag)) {
-                    metaGraph = true;
-                    metaGraph(in.readByteArray(), out);
-                } else {
-                    return null; // a SavedModel has nothing else at the top level
-                }
-            }
-            return metaGraph ? out : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void metaGraph(byte[] b, List<Problem> out) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            if (WireFormat.getTagFieldNumber(tag) == 2 && isBytes(tag)) {
-                graphDef(in.readByteArray(), out);
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void graphDef(byte[] b, List<Problem> out) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            int f = WireFormat.getTagFieldNumber(tag);
-            if (f == 1 && isBytes(tag)) {
-                nodeDef(in.readByteArray(), out, "");
-            } else if (f == 2 && isBytes(tag)) {
-                library(in.readByteArray(), out);
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void library(byte[] b, List<Problem> out) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            if (WireFormat.getTagFieldNumber(tag) == 1 && isBytes(tag)) {
-                CodedInputStream fn = CodedInputStream.newInstance(in.readByteArray());
-                String fname = "";
-                List<byte[]> nodes = new ArrayList<>();
-                int t;
-                while ((t = fn.readTag()) != 0) {
-                    int g = WireFormat.getTagFieldNumber(t);
-                    if (g == 1 && isBytes(t)) {
-                        CodedInputStream sig = CodedInputStream.newInstance(fn.readByteArray());
-                        int s;
-                        while ((s = sig.readTag()) != 0) {
-                            if (WireFormat.getTagFieldNumber(s) == 1 && isBytes(s)) {
-                                fname = sig.readStringRequireUtf8();
-                            } else {
-                                sig.skipField(s);
-                            }
-                        }
-                    } else if (g == 3 && isBytes(t)) {
-                        nodes.add(fn.readByteArray());
-                    } else {
-                        fn.skipField(t);
-                    }
-                }
-                for (byte[] nd : nodes) {
-                    nodeDef(nd, out, "function " + fname + ": ");
-                }
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void nodeDef(byte[] b, List<Problem> out, String prefix) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        String name = "";
-        String op = "";
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            int f = WireFormat.getTagFieldNumber(tag);
-            if (f == 1 && isBytes(tag)) {
-                name = in.readStringRequireUtf8();
-            } else if (f == 2 && isBytes(tag)) {
-                op = in.readStringRequireUtf8();
-            } else {
-                in.skipField(tag);
-            }
-        }
-        String[] risk = Known.TF_RISKY.get(op);
-        if (risk != null) {
-            out.add(new Problem(Kind.RISKY_OP, risk[0].equals("malicious"), prefix + "node '" + name + "'",
-                    "op " + op + " " + risk[1]));
-        }
+        return SavedModels.read(b);
     }
 
     // ------------------------------------------------------------------ keras_metadata.pb
