@@ -6,6 +6,7 @@ import dev.laocoon.core.finding.Severity;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -18,14 +19,19 @@ public final class ProtoModels {
     private static final int MAX_DEPTH = 64;
     /** Read on first use (a holder class): most files are not protobuf models. */
     private static final class Known {
-        static final Set<String> ONNX_DOMAINS;
+        /** ONNX operator domains a stock runtime implements (safe) or older ones knew (notice): domain to severity. */
+        static final Map<String, Severity> ONNX_DOMAINS;
 
         static {
-            Set<String> d = new java.util.HashSet<>();
+            Map<String, Severity> d = new java.util.HashMap<>();
             for (String l : Tables.lines("onnx-domains.txt")) {
-                d.add(l.equals("(default)") ? "" : l);
+                String[] w = l.split(" ", 3);
+                if (w.length != 3) {
+                    throw new IllegalStateException("onnx-domains.txt: bad line '" + l + "'");
+                }
+                d.put(w[0].equals("(default)") ? "" : w[0], Severity.parse(w[1]));
             }
-            ONNX_DOMAINS = Set.copyOf(d);
+            ONNX_DOMAINS = Map.copyOf(d);
         }
 
         private Known() {
@@ -50,9 +56,19 @@ public final class ProtoModels {
 
     // ------------------------------------------------------------------ ONNX
 
+    /**
+     * An ONNX walk's findings, the operator domains it met (domain, op type or null for an
+     * opset_import, where) and the model-local functions it defined ("domain\0name"), judged at the end.
+     */
+    private static final class Walk extends ArrayList<Problem> {
+        final List<String[]> domains = new ArrayList<>();
+        final java.util.Set<String> functions = new java.util.HashSet<>();
+        final java.util.Set<String> functionDomains = new java.util.HashSet<>();
+    }
+
     /** Problems in an ONNX ModelProto, or null when the bytes are not one. */
     public static List<Problem> onnx(byte[] b) {
-        List<Problem> out = new ArrayList<>();
+        Walk out = new Walk();
         try {
             CodedInputStream in = CodedInputStream.newInstance(b);
             boolean graph = false;
@@ -75,26 +91,40 @@ public final class ProtoModels {
                     int t;
                     while ((t = op.readTag()) != 0) {
                         if (WireFormat.getTagFieldNumber(t) == 1 && isBytes(t)) {
-                            domain = op.readStringRequireUtf8();
+                            domain = text(op);
                         } else {
                             op.skipField(t);
                         }
                     }
-                    if (!Known.ONNX_DOMAINS.contains(domain)) {
-                        out.add(new Problem(Kind.CUSTOM_DOMAIN, Severity.SUSPICIOUS, "opset_import", "imports operator set '" + domain
-                                + "', which needs a custom operator library"));
-                    }
+                    out.domains.add(new String[] {domain, null, "opset_import"});
                 } else if (!in.skipField(tag)) {
                     break;
                 }
             }
-            return graph && irVersion ? out : null;
+            if (!(graph && irVersion)) {
+                return null;
+            }
         } catch (IOException | RuntimeException e) {
             return null;
         }
+        for (String[] d : out.domains) {
+            // a model-local function (ModelProto.functions) is called as op type = its name in its domain
+            if (d[1] == null ? out.functionDomains.contains(d[0]) : out.functions.contains(d[0] + "\0" + d[1])) {
+                continue;
+            }
+            Severity s = Known.ONNX_DOMAINS.getOrDefault(d[0], Severity.SUSPICIOUS);
+            if (s == Severity.SAFE) {
+                continue;
+            }
+            String why = s == Severity.NOTICE ? "a domain of older or exporter-specific runtimes"
+                    : "which needs a custom operator library";
+            out.add(new Problem(Kind.CUSTOM_DOMAIN, s, d[2], (d[1] == null ? "imports operator set '" + d[0] + "'"
+                    : "operator " + d[1] + " from domain '" + d[0] + "'") + ", " + why));
+        }
+        return new ArrayList<>(out);
     }
 
-    private static void onnxGraph(byte[] b, List<Problem> out, int depth) throws IOException {
+    private static void onnxGraph(byte[] b, Walk out, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
             out.add(new Problem(Kind.LIMIT, Severity.SUSPICIOUS, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
             return;
@@ -105,7 +135,23 @@ public final class ProtoModels {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 1 && isBytes(tag)) {
                 onnxNode(in.readByteArray(), out, depth);
-            } else if ((f == 5 || f == 15) && isBytes(tag)) {
+            } else if (f == 5 && isBytes(tag)) {
+                onnxTensor(in.readByteArray(), out);
+            } else if (f == 15 && isBytes(tag)) {
+                onnxSparse(in.readByteArray(), out); // sparse_initializer
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    /** SparseTensorProto: values = 1 and indices = 2 are TensorProtos, each may have external data. */
+    private static void onnxSparse(byte[] b, Walk out) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if ((f == 1 || f == 2) && isBytes(tag)) {
                 onnxTensor(in.readByteArray(), out);
             } else {
                 in.skipField(tag);
@@ -113,19 +159,29 @@ public final class ProtoModels {
         }
     }
 
-    private static void onnxFunction(byte[] b, List<Problem> out, int depth) throws IOException {
+    /** FunctionProto: name = 1, node = 7, domain = 10. */
+    private static void onnxFunction(byte[] b, Walk out, int depth) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
+        String name = "";
+        String domain = "";
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (WireFormat.getTagFieldNumber(tag) == 7 && isBytes(tag)) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 7 && isBytes(tag)) {
                 onnxNode(in.readByteArray(), out, depth);
+            } else if (f == 1 && isBytes(tag)) {
+                name = text(in);
+            } else if (f == 10 && isBytes(tag)) {
+                domain = text(in);
             } else {
                 in.skipField(tag);
             }
         }
+        out.functions.add(domain + "\0" + name);
+        out.functionDomains.add(domain);
     }
 
-    private static void onnxNode(byte[] b, List<Problem> out, int depth) throws IOException {
+    private static void onnxNode(byte[] b, Walk out, int depth) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
         String name = "";
         String op = "";
@@ -135,22 +191,20 @@ public final class ProtoModels {
         while ((tag = in.readTag()) != 0) {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 3 && isBytes(tag)) {
-                name = in.readStringRequireUtf8();
+                name = text(in);
             } else if (f == 4 && isBytes(tag)) {
-                op = in.readStringRequireUtf8();
+                op = text(in);
             } else if (f == 7 && isBytes(tag)) {
-                domain = in.readStringRequireUtf8();
+                domain = text(in);
             } else if (f == 5 && isBytes(tag)) {
                 attrs.add(in.readByteArray());
             } else {
                 in.skipField(tag);
             }
         }
-        if (!Known.ONNX_DOMAINS.contains(domain)) {
-            out.add(new Problem(Kind.CUSTOM_DOMAIN, Severity.SUSPICIOUS, "node '" + name + "'", "operator " + op + " from domain '" + domain
-                    + "' needs a custom operator library"));
-        }
+        out.domains.add(new String[] {domain, op, "node '" + name + "'"});
         for (byte[] a : attrs) {
+            // AttributeProto: t = 5, g = 6, tensors = 10, graphs = 11, sparse_tensor = 22, sparse_tensors = 23
             CodedInputStream ai = CodedInputStream.newInstance(a);
             while ((tag = ai.readTag()) != 0) {
                 int f = WireFormat.getTagFieldNumber(tag);
@@ -158,6 +212,8 @@ public final class ProtoModels {
                     onnxGraph(ai.readByteArray(), out, depth + 1);
                 } else if ((f == 5 || f == 10) && isBytes(tag)) {
                     onnxTensor(ai.readByteArray(), out);
+                } else if ((f == 22 || f == 23) && isBytes(tag)) {
+                    onnxSparse(ai.readByteArray(), out);
                 } else {
                     ai.skipField(tag);
                 }
@@ -165,7 +221,16 @@ public final class ProtoModels {
         }
     }
 
-    private static void onnxTensor(byte[] b, List<Problem> out) throws IOException {
+    /**
+     * An ONNX string (proto2): onnx (protobuf upb) keeps invalid UTF-8 as bytes and onnxruntime
+     * uses the raw bytes as a path, so invalid sequences are replaced here (U+FFFD), never skipped:
+     * the ASCII '.', '/' and '\\' around them stay, and a traversal stays visible.
+     */
+    private static String text(CodedInputStream in) throws IOException {
+        return new String(in.readByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static void onnxTensor(byte[] b, Walk out) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
         String name = "";
         List<String> locations = new ArrayList<>();
@@ -173,7 +238,7 @@ public final class ProtoModels {
         while ((tag = in.readTag()) != 0) {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 8 && isBytes(tag)) {
-                name = in.readStringRequireUtf8();
+                name = text(in);
             } else if (f == 13 && isBytes(tag)) {
                 CodedInputStream kv = CodedInputStream.newInstance(in.readByteArray());
                 String key = "";
@@ -182,9 +247,9 @@ public final class ProtoModels {
                 while ((t = kv.readTag()) != 0) {
                     int g = WireFormat.getTagFieldNumber(t);
                     if (g == 1 && isBytes(t)) {
-                        key = kv.readStringRequireUtf8();
+                        key = text(kv);
                     } else if (g == 2 && isBytes(t)) {
-                        value = kv.readStringRequireUtf8();
+                        value = text(kv);
                     } else {
                         kv.skipField(t);
                     }
