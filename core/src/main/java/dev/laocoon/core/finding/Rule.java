@@ -50,6 +50,8 @@ public enum Rule implements RuleDescriptor {
             "A TensorFlow graph or function uses an op that touches files, databases or the network, runs Python, or is not registered in TensorFlow."),
     TF_SAVEDMODEL_MALFORMED("LAO602", "tf-savedmodel-malformed", Severity.SUSPICIOUS,
             "The SavedModel is one TensorFlow refuses to parse (the walk is more lenient), or has fields TensorFlow skips (notice)."),
+    TF_ASSET_ESCAPE("LAO603", "tf-asset-escape", Severity.MALICIOUS,
+            "A SavedModel asset file name is absolute or leaves the assets folder; the loader hands that host file to the graph."),
     ONNX_EXTERNAL_DATA("LAO701", "onnx-external-data-escape", Severity.MALICIOUS,
             "An ONNX tensor's external data location is absolute or leaves the model's folder."),
     ONNX_CUSTOM_DOMAIN("LAO702", "onnx-custom-domain", Severity.SUSPICIOUS,

@@ -44,7 +44,8 @@ public final class KerasConfigCheck {
         static {
             for (String l : Tables.lines("keras-layers.txt")) {
                 String[] w = l.split(" ", 4);
-                if (w.length != 4 || !(w[2].equals("always") || w[2].startsWith("path=") || w[2].startsWith("pickle="))) {
+                if (w.length != 4 || !(w[2].equals("always") || w[2].startsWith("path=") || w[2].startsWith("pickle=")
+                        || w[2].startsWith("tfsymbol="))) {
                     throw new IllegalStateException("keras-layers.txt: bad line '" + l + "'");
                 }
                 int eq = w[2].indexOf('=');
@@ -146,6 +147,16 @@ public final class KerasConfigCheck {
                 if (value instanceof String path) {
                     out.add(new Problem(Kind.FOREIGN_OBJECT, layer.severity(), ptr + "/config/" + layer.key(), className
                             + " layer: " + layer.why() + " ('" + path + "')", path));
+                }
+            }
+            case "tfsymbol" -> {
+                if (value instanceof String symbol) {
+                    String[] judged = TfSymbols.judge(symbol);
+                    Severity sev = Severity.parse(judged[0]);
+                    if (sev != Severity.SAFE) {
+                        out.add(new Problem(Kind.FOREIGN_OBJECT, sev, ptr + "/config/" + layer.key(), className + " layer: "
+                                + layer.why() + ": tf." + symbol + " " + judged[1], "tf." + symbol));
+                    }
                 }
             }
             default -> {

@@ -40,7 +40,10 @@ public final class ProtoModels {
 
     /** What a problem is: each kind is reported under its own rule. */
     public enum Kind {
-        RISKY_OP, EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT,
+        RISKY_OP,
+        /** A SavedModel asset file name that leaves the assets folder. */
+        ASSET_ESCAPE,
+        EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT,
         /** The file is not what the loader parses, or has fields the loader skips. */
         MALFORMED,
         /** Not a problem: a tensor's external data file inside the model's folder ({@code message} is its location). */
@@ -263,24 +266,30 @@ public final class ProtoModels {
         }
         for (String loc : locations) {
             String norm = loc.replace('\\', '/');
-            boolean absolute = norm.startsWith("/") || norm.matches("(?i)^[a-z]:.*") || norm.startsWith("~");
-            boolean escapes = false;
-            int level = 0;
-            for (String part : norm.split("/")) {
-                if (part.equals("..")) {
-                    level--;
-                    escapes |= level < 0;
-                } else if (!part.isEmpty() && !part.equals(".")) {
-                    level++;
-                }
-            }
-            if (absolute || escapes) {
+            if (leavesFolder(loc)) {
                 out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, Severity.MALICIOUS, "tensor '" + name + "'", "external data location '" + loc
                         + "' leaves the model's folder"));
             } else {
                 out.add(new Problem(Kind.EXTERNAL_DATA, Severity.SAFE, "tensor '" + name + "'", norm));
             }
         }
+    }
+
+    /** True when a relative file name is absolute (POSIX, Windows drive, home) or climbs out with "..". */
+    static boolean leavesFolder(String loc) {
+        String norm = loc.replace('\\', '/');
+        boolean absolute = norm.startsWith("/") || norm.matches("(?is)^[a-z]:.*") || norm.startsWith("~");
+        int level = 0;
+        for (String part : norm.split("/")) {
+            if (part.equals("..")) {
+                if (--level < 0) {
+                    return true;
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                level++;
+            }
+        }
+        return absolute;
     }
 
     // ------------------------------------------------------------------ TensorFlow SavedModel

@@ -137,7 +137,13 @@ final class SavedModels {
                         return true;
                     }
                     if (g == 2) {
-                        str(i, "asset filename");
+                        // the loader joins it to the assets folder (os.path.join): checked with TF 2.21, an
+                        // absolute or "../" name read /etc/hostname into a lookup table
+                        String name = str(i, "asset filename");
+                        if (ProtoModels.leavesFolder(name)) {
+                            out.add(new Problem(Kind.ASSET_ESCAPE, Severity.MALICIOUS, "asset_file_def", "asset file '" + name
+                                    + "' leaves the SavedModel's assets folder: the loader hands that host file to the graph"));
+                        }
                         return true;
                     }
                     return false;

@@ -102,4 +102,25 @@ class KerasLayersTest {
         assertThat(keras("{\"module\": \"os\", \"class_name\": \"system\", \"config\": {}, \"registered_name\": \"x>y\"}")
                 .verdict()).isEqualTo(Severity.MALICIOUS);
     }
+
+    static String tfOpLambda(String function) {
+        return "{\"class_name\": \"TFOpLambda\", \"config\": {\"name\": \"tf.op\", \"trainable\": true, \"dtype\": "
+                + "\"float32\", \"function\": \"" + function + "\"}, \"name\": \"tf.op\", \"inbound_nodes\": "
+                + "[[\"input_1\", 0, 0, {\"y\": 1.0}]]}";
+    }
+
+    /** tf.keras 2.x resolves TFOpLambda's function with tf_export.get_symbol_from_name and calls it on rebuild. */
+    @Test
+    void aTfOpLambdaIsJudgedByTheApiFunctionItCalls() {
+        for (String f : new String[] {"io.write_file", "raw_ops.WriteFile", "print", "compat.v1.gfile.GFile",
+            "py_function", "data.experimental.save"}) {
+            FileReport r = keras(tfOpLambda(f));
+            assertThat(r.verdict()).as(f).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).as(f).anySatisfy(x -> assertThat(x.evidence()).isEqualTo("tf." + f));
+        }
+        for (String f : new String[] {"math.add", "__operators__.getitem", "reshape", "nn.relu", "compat.v1.shape"}) {
+            assertThat(keras(tfOpLambda(f)).findings()).as(f).isEmpty();
+        }
+        assertThat(keras(tfOpLambda("Variable")).verdict()).isEqualTo(Severity.NOTICE);
+    }
 }

@@ -71,6 +71,11 @@ class SavedModelOpsTest {
     }
 
     static byte[] savedModel(List<byte[]> nodes, List<byte[]> functions) throws IOException {
+        return savedModel(nodes, functions, null);
+    }
+
+    /** With an asset (asset_file_def = 6: tensor_info = 1 naming the fed placeholder, filename = 2) when not null. */
+    static byte[] savedModel(List<byte[]> nodes, List<byte[]> functions, String asset) throws IOException {
         byte[] graph = msg(o -> {
             for (byte[] n : nodes) {
                 o.writeBytes(1, ByteString.copyFrom(n));
@@ -86,6 +91,12 @@ class SavedModelOpsTest {
         byte[] meta = msg(o -> {
             o.writeBytes(1, ByteString.copyFrom(msg(i -> i.writeString(4, "serve"))));
             o.writeBytes(2, ByteString.copyFrom(graph));
+            if (asset != null) {
+                o.writeBytes(6, ByteString.copyFrom(msg(a -> {
+                    a.writeBytes(1, ByteString.copyFrom(msg(t -> t.writeString(1, "asset_path_initializer:0"))));
+                    a.writeString(2, asset);
+                })));
+            }
         });
         return msg(o -> {
             o.writeInt64(1, 1);
@@ -132,6 +143,20 @@ class SavedModelOpsTest {
         FileReport r = scan(savedModel(standardGraph(), standardFunctions()));
         assertThat(r.formatLabel()).isEqualTo("tf-savedmodel");
         assertThat(r.findings()).isEmpty();
+    }
+
+    /** With TensorFlow 2.21 an asset named "/etc/hostname" or "../../../../../../etc/hostname" was read into the table. */
+    @Test
+    void anAssetFileOutsideTheAssetsFolderIsMalicious() throws IOException {
+        assertThat(scan(savedModel(standardGraph(), standardFunctions(), "vocab.txt")).findings()).isEmpty();
+        for (String name : new String[] {"/etc/hostname", "../../../../../../etc/hostname", "sub/../../x"}) {
+            FileReport r = scan(savedModel(standardGraph(), standardFunctions(), name));
+            assertThat(r.verdict()).as(name).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).as(name).singleElement().satisfies(f -> {
+                assertThat(f.rule()).isEqualTo(Rule.TF_ASSET_ESCAPE);
+                assertThat(f.message()).contains(name);
+            });
+        }
     }
 
     @Test
