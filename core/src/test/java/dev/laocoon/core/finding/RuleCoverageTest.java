@@ -187,7 +187,7 @@ class RuleCoverageTest {
                     () -> kerasModel("{\"class_name\": \"Dense\", \"config\": {\"units\": 4, \"activation\": \"relu\"}}")),
             file(Rule.KERAS_FOREIGN_OBJECT, "object from an unknown module", Severity.SUSPICIOUS, "model.json",
                     () -> kerasModel("{\"module\": \"mylib.layers\", \"class_name\": \"Thing\", \"config\": {}}"),
-                    () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Thing\", \"config\": {}}")),
+                    () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Dense\", \"config\": {}}")),
             file(Rule.KERAS_FOREIGN_OBJECT, "custom registered object", Severity.NOTICE, "model.json",
                     () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Dense\", "
                             + "\"registered_name\": \"Custom>Dense\", \"config\": {}}"),

@@ -54,9 +54,21 @@ public final class KerasConfigCheck {
             }
         }
 
+        /** Class names Keras 3.15 resolves in its own modules (kb/keras-classes.txt). */
+        static final Set<String> CLASSES = new java.util.HashSet<>();
+
+        static {
+            for (String l : Tables.lines("keras-classes.txt")) {
+                CLASSES.add(l.split(" ", 2)[0]);
+            }
+        }
+
         private Layers() {
         }
     }
+
+    /** Packages besides keras whose modules Keras 3.15 imports (serialization_lib.py:880-891). */
+    private static final Set<String> KERAS_PACKAGES = Set.of("keras_hub", "keras_cv", "keras_nlp");
 
     private KerasConfigCheck() {
     }
@@ -122,7 +134,17 @@ public final class KerasConfigCheck {
         }
         boolean registered = n.get("registered_name") instanceof String reg && !reg.isEmpty() && !reg.equals(className)
                 && !reg.startsWith("keras");
-        if (!keras) {
+        if (keras && (module.equals("keras") || module.startsWith("keras.")) && layer == null
+                && !Layers.CLASSES.contains(className) && !className.equals("function")) {
+            out.add(new Problem(Kind.FOREIGN_OBJECT, Severity.NOTICE, ptr, "class " + module + "." + className
+                    + " is not a Keras 3.15 class (kb/keras-classes.txt): Keras resolves it only if it is registered", ""));
+        }
+        if (!keras && KERAS_PACKAGES.contains(module.split("\\.", 2)[0])) {
+            // Keras 3.15 imports these packages' modules and accepts only KerasSaveable subclasses from them
+            out.add(new Problem(Kind.FOREIGN_OBJECT, Severity.NOTICE, ptr, "object " + module + "." + className
+                    + " from " + module.split("\\.", 2)[0] + ": loading needs that library (Keras accepts only its saveable classes)",
+                    module + "." + className));
+        } else if (!keras) {
             // Keras 3 resolves a class through the registry by registered_name first
             // (serialization_lib.py _retrieve_class_or_fn:818-829) and imports only keras, keras_hub,
             // keras_cv and keras_nlp modules (:880-897): a registered custom class is the user's own

@@ -123,4 +123,19 @@ class KerasLayersTest {
         }
         assertThat(keras(tfOpLambda("Variable")).verdict()).isEqualTo(Severity.NOTICE);
     }
+
+    @Test
+    void aClassThatKerasDoesNotHaveIsANoticeAndKerasHubClassesAreLibraryNotices() {
+        FileReport r = keras("{\"module\": \"keras.layers\", \"class_name\": \"NoSuchLayer\", \"config\": {}, "
+                + "\"registered_name\": null}");
+        assertThat(r.verdict()).isEqualTo(Severity.NOTICE);
+        assertThat(r.findings()).singleElement().satisfies(f -> assertThat(f.message()).contains("not a Keras 3.15 class"));
+        for (String cls : new String[] {"Dense", "LSTM", "BatchNormalization", "Functional", "AdamW", "GlorotUniform"}) {
+            assertThat(keras("{\"module\": \"keras.layers\", \"class_name\": \"" + cls + "\", \"config\": {}}").findings())
+                    .as(cls).isEmpty();
+        }
+        FileReport hub = keras("{\"module\": \"keras_hub.src.models.gemma.gemma_backbone\", \"class_name\": "
+                + "\"GemmaBackbone\", \"config\": {}, \"registered_name\": \"keras_hub>GemmaBackbone\"}");
+        assertThat(hub.verdict()).isEqualTo(Severity.NOTICE);
+    }
 }
