@@ -72,11 +72,12 @@ final class SavedModels {
             return false;
         });
         List<Scope> scopes = new ArrayList<>();
-        boolean recognised = false;
+        int recognised = 0;
         for (byte[] m : metas) {
-            recognised |= metaGraph(m, scopes);
+            recognised = Math.max(recognised, metaGraph(m, scopes));
         }
-        if (!recognised) {
+        // tags or signatures alone count only in a file that parses (random bytes rarely do)
+        if (recognised == 0 || recognised == 1 && !refusals.isEmpty()) {
             return null;
         }
         for (int f : unknown) {
@@ -91,8 +92,8 @@ final class SavedModels {
         return out;
     }
 
-    /** Reads one MetaGraphDef; true when it looks like one (a graph with an op, tags or signatures). */
-    private boolean metaGraph(byte[] b, List<Scope> scopes) {
+    /** Reads one MetaGraphDef: 2 for a graph with TensorFlow ops, 1 for tags or signatures only, 0 otherwise. */
+    private int metaGraph(byte[] b, List<Scope> scopes) {
         Set<String> fed = new HashSet<>();
         boolean[] seen = new boolean[1];
         List<byte[]> graphs = new ArrayList<>();
@@ -153,10 +154,11 @@ final class SavedModels {
             }
             return true;
         });
+        boolean ops = false;
         for (byte[] g : graphs) {
-            seen[0] |= graph(g, fed, scopes);
+            ops |= graph(g, fed, scopes);
         }
-        return seen[0];
+        return ops ? 2 : seen[0] ? 1 : 0;
     }
 
     /** A map entry (key = 1 a string); true when it read. */
@@ -195,14 +197,23 @@ final class SavedModels {
             return false;
         });
         scopes.add(new Scope("", nodes, List.of(), fed));
-        boolean op = nodes.values().stream().anyMatch(n -> !n.op().isEmpty());
+        int first = scopes.size();
         for (byte[] fn : functions) {
-            op |= function(fn, scopes);
+            function(fn, scopes);
+        }
+        // structure, not size, says it is a graph: a node with a TensorFlow op or a call of one of its functions
+        Set<String> names = new HashSet<>();
+        for (Scope s : scopes.subList(first, scopes.size())) {
+            names.add(s.label());
+        }
+        boolean op = false;
+        for (Scope s : scopes.subList(first - 1, scopes.size())) {
+            op |= s.nodes().values().stream().anyMatch(n -> TfOps.ROWS.containsKey(n.op()) || names.contains(n.op()));
         }
         return op;
     }
 
-    private boolean function(byte[] b, List<Scope> scopes) {
+    private void function(byte[] b, List<Scope> scopes) {
         String[] name = {""};
         List<String> args = new ArrayList<>();
         Map<String, Node> nodes = new LinkedHashMap<>();
@@ -248,7 +259,6 @@ final class SavedModels {
             return false;
         });
         scopes.add(new Scope(name[0], nodes, args, Set.copyOf(args)));
-        return !nodes.isEmpty();
     }
 
     private Node node(byte[] b) {

@@ -302,4 +302,36 @@ class SavedModelOpsTest {
         }
         assertThat(TfOps.ROWS.get("MatMul").severity()).isEqualTo(Severity.SAFE);
     }
+
+    /** TensorFlow and onnxruntime parse top-level fields in any order: another first field must not hide the model. */
+    @Test
+    void aModelWhoseFirstFieldIsAnotherOneIsStillRecognised() throws IOException {
+        byte[] sm = savedModel(List.of(node("p", "PyFunc", List.of())), List.of());
+        byte[] lead = msg(o -> o.writeString(3, "x")); // an unknown field 3 in front
+        byte[] b = new byte[lead.length + sm.length];
+        System.arraycopy(lead, 0, b, 0, lead.length);
+        System.arraycopy(sm, 0, b, lead.length, sm.length);
+        FileReport r = scan(b);
+        assertThat(r.formatLabel()).isEqualTo("tf-savedmodel");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        // an ONNX model written with its graph before ir_version
+        byte[] tensor = msg(t -> {
+            t.writeString(8, "W");
+            t.writeBytes(13, ByteString.copyFrom(msg(kv -> {
+                kv.writeString(1, "location");
+                kv.writeString(2, "../../etc/passwd");
+            })));
+        });
+        byte[] graph = msg(g -> g.writeBytes(5, ByteString.copyFrom(tensor)));
+        byte[] onnx = msg(o -> {
+            o.writeBytes(7, ByteString.copyFrom(graph));
+            o.writeInt64(1, 8);
+        });
+        FileReport x = scan(onnx);
+        assertThat(x.formatLabel()).isEqualTo("onnx");
+        assertThat(x.verdict()).isEqualTo(Severity.MALICIOUS);
+        // bytes that are no protobuf stay unrecognised
+        FileReport text = scan("Hello, this is plain text, not a model\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(text.findings()).extracting(f -> f.rule()).doesNotContain(Rule.TF_SAVEDMODEL_MALFORMED);
+    }
 }
