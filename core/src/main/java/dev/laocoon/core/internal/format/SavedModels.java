@@ -154,10 +154,13 @@ final class SavedModels {
             }
             return true;
         });
-        boolean ops = false;
+        // graph_def is a singular message: protobuf merges repeated occurrences, which for a message
+        // is parsing their concatenation (the nodes of all of them are one graph)
+        java.io.ByteArrayOutputStream merged = new java.io.ByteArrayOutputStream();
         for (byte[] g : graphs) {
-            ops |= graph(g, fed, scopes);
+            merged.writeBytes(g);
         }
+        boolean ops = !graphs.isEmpty() && graph(merged.toByteArray(), fed, scopes);
         return ops ? 2 : seen[0] ? 1 : 0;
     }
 

@@ -334,4 +334,21 @@ class SavedModelOpsTest {
         FileReport text = scan("Hello, this is plain text, not a model\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         assertThat(text.findings()).extracting(f -> f.rule()).doesNotContain(Rule.TF_SAVEDMODEL_MALFORMED);
     }
+
+    /** graph_def given twice is merged by protobuf: a Const in one and the SaveV2 in the other are one graph. */
+    @Test
+    void aGraphSplitOverTwoGraphDefFieldsIsOneGraph() throws IOException {
+        byte[] g1 = msg(o -> o.writeBytes(1, ByteString.copyFrom(constNode("evil", "/tmp/laocoon-evil"))));
+        byte[] g2 = msg(o -> o.writeBytes(1, ByteString.copyFrom(node("save", "SaveV2", List.of("evil", "n", "s")))));
+        byte[] meta = msg(o -> {
+            o.writeBytes(2, ByteString.copyFrom(g1));
+            o.writeBytes(2, ByteString.copyFrom(g2));
+        });
+        FileReport r = scan(msg(o -> {
+            o.writeInt64(1, 1);
+            o.writeBytes(2, ByteString.copyFrom(meta));
+        }));
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("/tmp/laocoon-evil"));
+    }
 }
