@@ -196,7 +196,7 @@ class RuleCoverageTest {
                     () -> kerasModel("{\"class_name\": \"Dense\", \"config\": {\"units\": 4, \"activation\": \"relu\"}}")),
             file(Rule.KERAS_FOREIGN_OBJECT, "object from an unknown module", Severity.SUSPICIOUS, "model.json",
                     () -> kerasModel("{\"module\": \"mylib.layers\", \"class_name\": \"Thing\", \"config\": {}}"),
-                    () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Thing\", \"config\": {}}")),
+                    () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Dense\", \"config\": {}}")),
             file(Rule.KERAS_FOREIGN_OBJECT, "custom registered object", Severity.NOTICE, "model.json",
                     () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Dense\", "
                             + "\"registered_name\": \"Custom>Dense\", \"config\": {}}"),
@@ -224,6 +224,12 @@ class RuleCoverageTest {
                     () -> savedModel("MatMul")),
             file(Rule.TF_RISKY_OP, "MatchingFiles", Severity.SUSPICIOUS, "saved_model.pb",
                     () -> savedModel("MatchingFiles"),
+                    () -> savedModel("MatMul")),
+            file(Rule.TF_ASSET_ESCAPE, "asset file name /etc/hostname", Severity.MALICIOUS, "saved_model.pb",
+                    () -> savedModelWithAsset("/etc/hostname"),
+                    () -> savedModelWithAsset("vocab.txt")),
+            file(Rule.TF_SAVEDMODEL_MALFORMED, "invalid UTF-8 in a node name", Severity.SUSPICIOUS, "saved_model.pb",
+                    () -> savedModel(new byte[] {'n', (byte) 0xff}, "MatMul"),
                     () -> savedModel("MatMul")),
             file(Rule.ONNX_EXTERNAL_DATA, "location leaving the folder", Severity.MALICIOUS, "model.onnx",
                     () -> onnx("", "../../etc/passwd"),
@@ -481,8 +487,30 @@ class RuleCoverageTest {
 
     /** A SavedModel whose graph has one node with the op {@code op}. */
     static byte[] savedModel(String op) throws IOException {
+        return savedModel(new byte[] {'n'}, op);
+    }
+
+    /** A SavedModel with a MatMul node and one asset (MetaGraphDef.asset_file_def = 6, filename = 2). */
+    static byte[] savedModelWithAsset(String filename) throws IOException {
         byte[] node = msg(o -> {
             o.writeString(1, "n");
+            o.writeString(2, "MatMul");
+        });
+        byte[] graph = msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));
+        byte[] meta = msg(o -> {
+            o.writeBytes(2, ByteString.copyFrom(graph));
+            o.writeBytes(6, ByteString.copyFrom(msg(a -> a.writeString(2, filename))));
+        });
+        return msg(o -> {
+            o.writeInt64(1, 1);
+            o.writeBytes(2, ByteString.copyFrom(meta));
+        });
+    }
+
+    /** A SavedModel with one node whose name is the raw bytes {@code name}. */
+    static byte[] savedModel(byte[] name, String op) throws IOException {
+        byte[] node = msg(o -> {
+            o.writeBytes(1, ByteString.copyFrom(name));
             o.writeString(2, op);
         });
         byte[] graph = msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));
