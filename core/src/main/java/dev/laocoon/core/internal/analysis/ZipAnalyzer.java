@@ -69,6 +69,25 @@ public final class ZipAnalyzer implements Analyzer {
 
     private static void members(AnalysisContext ctx, ByteSource src, ZipArchive zip, Location where, String prefix,
                                 PickleAnalyzer.PersistentIds torchIds, boolean kerasV3) throws IOException {
+        java.util.Map<String, String> code = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Location> codeLocations = new java.util.HashMap<>();
+        members(ctx, src, zip, where, prefix, torchIds, kerasV3, code, codeLocations);
+        // what the archive's TorchScript code calls, across its code members (see TorchScriptCode)
+        for (java.util.Map.Entry<String, java.util.List<TorchScriptCode.Call>> m : TorchScriptCode.calls(code).entrySet()) {
+            for (TorchScriptCode.Call c : m.getValue()) {
+                ctx.report(Rule.TORCHSCRIPT_CODE, c.severity(), (c.atLoad()
+                        ? "torch.jit.load runs " + c.method() + " (reached from __setstate__), which calls "
+                        : c.method() + " calls ") + c.callee() + ": " + c.explanation()
+                        + (c.atLoad() ? "" : " (when the model is called)"),
+                        codeLocations.get(m.getKey()).within(new Location.Within("element", c.method(), c.line(), 1)),
+                        c.source());
+            }
+        }
+    }
+
+    private static void members(AnalysisContext ctx, ByteSource src, ZipArchive zip, Location where, String prefix,
+                                PickleAnalyzer.PersistentIds torchIds, boolean kerasV3, java.util.Map<String, String> code,
+                                java.util.Map<String, Location> codeLocations) throws IOException {
         for (ZipMember e : zip.entries()) {
             if (e.directory()) {
                 continue;
@@ -95,7 +114,13 @@ public final class ZipAnalyzer implements Analyzer {
                 ByteSource skipped = memberSource(ctx, src, e, loc);
                 npyInSkippedMember(ctx, skipped, e, loc, "PyTorch reads it as raw bytes or text");
                 if (skipped != null && e.name().startsWith(prefix + "code/") && e.name().endsWith(".py")) {
-                    torchScript(ctx, skipped, e.name().substring(prefix.length() + 5), loc);
+                    String path = e.name().substring(prefix.length() + 5);
+                    String text = codeText(ctx, skipped, loc);
+                    if (text != null) {
+                        String module = path.substring(0, path.length() - 3).replace('/', '.');
+                        code.put(module, text);
+                        codeLocations.put(module, loc);
+                    }
                 }
                 continue;
             }
@@ -116,21 +141,14 @@ public final class ZipAnalyzer implements Analyzer {
         }
     }
 
-    /** What the TorchScript source of one code/ member calls (see {@link TorchScriptCode}). */
-    private static void torchScript(AnalysisContext ctx, ByteSource m, String path, Location loc) throws IOException {
+    /** The text of a TorchScript source member, or null (reported) when it is too large to read. */
+    private static String codeText(AnalysisContext ctx, ByteSource m, Location loc) throws IOException {
         if (m.size() > ctx.limits().maxMemberBytes()) {
             ctx.report(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "TorchScript source larger than "
                     + ctx.limits().maxMemberBytes() + " bytes was not read", loc, "");
-            return;
+            return null;
         }
-        String module = path.substring(0, path.length() - 3).replace('/', '.');
-        String text = new String(ctx.whole(m), java.nio.charset.StandardCharsets.UTF_8);
-        for (TorchScriptCode.Call c : TorchScriptCode.calls(text, module)) {
-            ctx.report(Rule.TORCHSCRIPT_CODE, c.severity(), (c.atLoad()
-                    ? "torch.jit.load runs " + c.method() + " (reached from __setstate__), which calls "
-                    : c.method() + " calls ") + c.callee() + ": " + c.explanation()
-                    + (c.atLoad() ? "" : " (when the model is called)"), loc.within(new Location.Within("element", c.method(), c.line(), 1)), c.source());
-        }
+        return new String(ctx.whole(m), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

@@ -58,9 +58,12 @@ public final class TorchScriptCode {
         final String name;
         final List<Integer> lines = new ArrayList<>();
 
-        Method(String cls, String name) {
+        final String module;
+
+        Method(String cls, String name, String module) {
             this.cls = cls;
             this.name = name;
+            this.module = module;
         }
     }
 
@@ -70,9 +73,27 @@ public final class TorchScriptCode {
      * its classes as other members refer to them.
      */
     public static List<Call> calls(String text, String module) {
-        String[] lines = text.split("\n", MAX_LINES);
+        return calls(Map.of(module, text)).getOrDefault(module, List.of());
+    }
+
+    /**
+     * The graded calls of all code members of one archive, by module: a {@code __setstate__} in one
+     * member reaches functions and classes defined in others.
+     */
+    public static Map<String, List<Call>> calls(Map<String, String> modules) {
         Map<String, Method> methods = new LinkedHashMap<>();
         Map<String, Map<String, String>> attrTypes = new HashMap<>();
+        Map<String, String[]> texts = new LinkedHashMap<>();
+        for (Map.Entry<String, String> m : modules.entrySet()) {
+            String[] lines = m.getValue().split("\n", MAX_LINES);
+            texts.put(m.getKey(), lines);
+            parse(m.getKey(), lines, methods, attrTypes);
+        }
+        return grade(methods, attrTypes, texts);
+    }
+
+    private static void parse(String module, String[] lines, Map<String, Method> methods,
+                              Map<String, Map<String, String>> attrTypes) {
         String cls = null;
         Method current = null;
         int defIndent = -1;
@@ -88,13 +109,15 @@ public final class TorchScriptCode {
                 current = null;
                 continue;
             }
+            // a line of another member's text never belongs here: methods record their module
+
             if (indent == 0 && !l.startsWith("def")) {
                 cls = null; // a top-level statement ends the class
             }
             Matcher d = DEF.matcher(l);
             if (d.find()) {
                 String owner = indent == 0 ? module : cls;
-                current = new Method(owner, d.group(2));
+                current = new Method(owner, d.group(2), module);
                 defIndent = indent;
                 methods.put(owner + "#" + d.group(2), current);
                 current.lines.add(i);
@@ -110,6 +133,10 @@ public final class TorchScriptCode {
                 attrTypes.computeIfAbsent(cls, k -> new HashMap<>()).put(a.group(1), a.group(2));
             }
         }
+    }
+
+    private static Map<String, List<Call>> grade(Map<String, Method> methods, Map<String, Map<String, String>> attrTypes,
+                                                 Map<String, String[]> texts) {
         // what load runs: every __setstate__, and the methods reachable from it
         Set<String> atLoad = new LinkedHashSet<>();
         Deque<String> work = new ArrayDeque<>();
@@ -124,6 +151,7 @@ public final class TorchScriptCode {
             if (m == null || !atLoad.add(k)) {
                 continue;
             }
+            String[] lines = texts.get(m.module);
             for (int i : m.lines) {
                 Matcher s = SELF_CALL.matcher(lines[i]);
                 while (s.find()) {
@@ -145,9 +173,11 @@ public final class TorchScriptCode {
                 }
             }
         }
-        List<Call> out = new ArrayList<>();
+        Map<String, List<Call>> byModule = new LinkedHashMap<>();
         for (Map.Entry<String, Method> e : methods.entrySet()) {
             Method m = e.getValue();
+            String[] lines = texts.get(m.module);
+            List<Call> out = byModule.computeIfAbsent(m.module, x -> new ArrayList<>());
             boolean load = atLoad.contains(e.getKey());
             for (int i : m.lines) {
                 Matcher k = CALLEE.matcher(lines[i]);
@@ -165,7 +195,7 @@ public final class TorchScriptCode {
                 }
             }
         }
-        return out;
+        return byModule;
     }
 
     private static String[] lookup(String callee) {

@@ -101,4 +101,23 @@ class TorchScriptCodeTest {
             assertThat(f.evidence()).contains("/tmp/laocoon-ts-written.pt");
         });
     }
+
+    @Test
+    void aFunctionInAnotherCodeMemberReachedFromSetstateRunsAtLoad() {
+        String main = "class M(Module):\n"
+                + "  __parameters__ = []\n"
+                + "  def __setstate__(self: __torch__.M,\n"
+                + "    state: Tuple[Tensor, bool]) -> NoneType:\n"
+                + "    _0 = __torch__.helpers.write(state[0])\n"
+                + "    return None\n";
+        String helpers = "def write(x: Tensor) -> NoneType:\n"
+                + "  torch.save(x, \"/tmp/laocoon-ts-written.pt\")\n"
+                + "  return None\n";
+        java.util.Map<String, List<TorchScriptCode.Call>> calls = TorchScriptCode.calls(
+                java.util.Map.of("__torch__", main, "__torch__.helpers", helpers));
+        assertThat(calls.get("__torch__.helpers")).singleElement().satisfies(c -> {
+            assertThat(c.severity()).isEqualTo(Severity.MALICIOUS);
+            assertThat(c.atLoad()).isTrue();
+        });
+    }
 }
