@@ -54,7 +54,9 @@ public final class JoblibArrays implements RawData {
             return null; // a state numpy would refuse or that we cannot read: leave the bytes to the machine
         }
         long flags = st != null && st.item(7) instanceof Value.Int f && f.value().bitLength() < 63 ? f.value().longValue() : 0;
-        if (kind == 'O' || (flags & 1) != 0) {
+        // numpy honours the state's flags for the flexible and datetime kinds only (checked with
+        // numpy 1.24: dtype('V4'), ('S4'), ('U2'), ('M8[s]') take hasobject from flags 1; ('f8'), ('i4') do not)
+        if (kind == 'O' || (flags & 1) != 0 && "SUVMm".indexOf(kind) >= 0) {
             return new Plan(0, false, true, "joblib object array (a pickle)");
         }
         long count = count(shape);

@@ -125,4 +125,14 @@ class JoblibInternalsTest {
         FileReport r = scan(oldWrapper("NDArrayWrapper", "model.pkl_01.npy"));
         assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.NOTICE);
     }
+
+    @Test
+    void theObjectFlagOfAFixedSizeTypeIsIgnoredAsNumpyIgnoresIt() {
+        // dtype('f8') with flags 1: numpy keeps hasobject False, joblib reads 8 raw bytes, then the payload
+        byte[] tail = PickleBuilder.create().pop().global("os", "system").str("echo laocoon").tuple1().reduce().stop().bytes();
+        FileReport r = scan(wrapper("f8", PickleBuilder.create().mark().binint1(3).str("<").none().none().none()
+                .binint1(-1 & 0xff).binint1(-1 & 0xff).binint1(1).tuple(), new byte[8], tail));
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.evidence()).contains("os.system('echo laocoon')"));
+    }
 }
