@@ -57,6 +57,9 @@ public final class Main {
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
                     "Skip files whose path in the tree (or name) matches GLOB, and folders it names; repeatable."),
+            new Args.Option(List.of("--follow-symlinks"), null,
+                    "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
+                    + " cache snapshots are always followed into their blobs)."),
             new Args.Option(List.of("--no-color"), null,
                     "Never colour text output (colour is used only on a terminal).")), COMMON);
 
@@ -476,7 +479,7 @@ public final class Main {
 
     static Scanner scanner(Args a, boolean contentHash) throws Args.UsageException, IOException {
         return Scanner.builder().knowledgeBase(knowledgeBase(a)).limits(limits(a)).executor(Startup.executor())
-                .contentHash(contentHash).build();
+                .contentHash(contentHash).followSymlinks(a.flag("--follow-symlinks")).build();
     }
 
     private static ScanLimits limits(Args a) throws Args.UsageException {

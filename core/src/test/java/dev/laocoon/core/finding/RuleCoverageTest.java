@@ -154,6 +154,15 @@ class RuleCoverageTest {
             file(Rule.PICKLE_OUT_OF_BAND_BUFFER, "NEXT_BUFFER", Severity.NOTICE, "model.pkl",
                     () -> PickleBuilder.create().proto(5).nextBuffer().stop().bytes(),
                     () -> PickleBuilder.create().proto(5).none().stop().bytes()),
+            file(Rule.PICKLE_LIBRARY_CALL, "a numpy function called", Severity.SUSPICIOUS, "model.pkl",
+                    () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").emptyTuple().reduce()
+                            .stop().bytes(),
+                    () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").stop().bytes()),
+            file(Rule.JOBLIB_SIDE_FILE, "an old joblib wrapper naming /etc/passwd", Severity.MALICIOUS, "model.pkl",
+                    () -> PickleBuilder.create().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple()
+                            .newobj().emptyDict().str("filename").str("/etc/passwd").setitem().build().stop().bytes(),
+                    () -> PickleBuilder.create().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple()
+                            .newobj().emptyDict().str("filename").str("model.pkl_01.npy").setitem().build().stop().bytes()),
             // ---------------------------------------------------------------- containers
             file(Rule.ZIP_ANOMALY, "encryption flag on data.pkl", Severity.SUSPICIOUS, "pytorch_model.bin",
                     () -> torchZipWithFlags(1),

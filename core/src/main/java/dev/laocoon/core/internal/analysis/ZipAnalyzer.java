@@ -6,6 +6,7 @@ import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.internal.container.ZipMember;
+import dev.laocoon.core.internal.format.torch.TorchScriptCode;
 import dev.laocoon.core.internal.detect.Head;
 import dev.laocoon.core.internal.detect.ZipLayout;
 import dev.laocoon.core.internal.format.numpy.NpyHeader;
@@ -91,7 +92,11 @@ public final class ZipAnalyzer implements Analyzer {
                     || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {
                 // numpy.load reads the same archive as .npz: any member starting with the .npy magic is
                 // an array to it (an object array is unpickled), whatever PyTorch makes of the member
-                npyInSkippedMember(ctx, memberSource(ctx, src, e, loc), e, loc, "PyTorch reads it as raw bytes or text");
+                ByteSource skipped = memberSource(ctx, src, e, loc);
+                npyInSkippedMember(ctx, skipped, e, loc, "PyTorch reads it as raw bytes or text");
+                if (skipped != null && e.name().startsWith(prefix + "code/") && e.name().endsWith(".py")) {
+                    torchScript(ctx, skipped, e.name().substring(prefix.length() + 5), loc);
+                }
                 continue;
             }
             ByteSource member = memberSource(ctx, src, e, loc);
@@ -108,6 +113,23 @@ public final class ZipAnalyzer implements Analyzer {
                 continue;
             }
             ctx.recurse(member, loc);
+        }
+    }
+
+    /** What the TorchScript source of one code/ member calls (see {@link TorchScriptCode}). */
+    private static void torchScript(AnalysisContext ctx, ByteSource m, String path, Location loc) throws IOException {
+        if (m.size() > ctx.limits().maxMemberBytes()) {
+            ctx.report(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "TorchScript source larger than "
+                    + ctx.limits().maxMemberBytes() + " bytes was not read", loc, "");
+            return;
+        }
+        String module = path.substring(0, path.length() - 3).replace('/', '.');
+        String text = new String(ctx.whole(m), java.nio.charset.StandardCharsets.UTF_8);
+        for (TorchScriptCode.Call c : TorchScriptCode.calls(text, module)) {
+            ctx.report(Rule.TORCHSCRIPT_CODE, c.severity(), (c.atLoad()
+                    ? "torch.jit.load runs " + c.method() + " (reached from __setstate__), which calls "
+                    : c.method() + " calls ") + c.callee() + ": " + c.explanation()
+                    + (c.atLoad() ? "" : " (when the model is called)"), loc.within(new Location.Within("element", c.method(), c.line(), 1)), c.source());
         }
     }
 
