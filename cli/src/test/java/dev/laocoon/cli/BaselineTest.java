@@ -92,11 +92,15 @@ class BaselineTest {
 
         CliTest.Run sarif = CliTest.run("scan", "-f", "sarif", "--baseline", b, "--allow-malicious-baseline",
                 repo.toString());
+        assertThat(SchemaCheck.errors(SchemaCheck.SARIF_210, JSON.readTree(sarif.out()))).isEmpty();
         JsonNode result = JSON.readTree(sarif.out()).get("runs").get(0).get("results").get(0);
         JsonNode sup = result.get("suppressions").get(0);
         assertThat(sup.get("kind").asText()).isEqualTo("external");
         assertThat(sup.get("status").asText()).isEqualTo("accepted");
         assertThat(sup.get("justification").asText()).isEqualTo("reviewed: our own test fixture");
+        JsonNode broken = JSON.readTree(sarif.out()); // the schema knows the kinds inSource and external only
+        ((ObjectNode) broken.get("runs").get(0).get("results").get(0).get("suppressions").get(0)).put("kind", "ignored");
+        assertThat(SchemaCheck.errors(SchemaCheck.SARIF_210, broken)).isNotEmpty();
     }
 
     @Test

@@ -20,8 +20,15 @@ final class SchemaCheck {
                     .mapPrefix("https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/master/dist/",
                             "classpath:schemas/gitlab/")));
 
+    /** SARIF's schema is draft-04. */
+    private static final SchemaRegistry DRAFT4 = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_4,
+            b -> b.schemaIdResolvers(r -> r.mapPrefix("https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/",
+                    "classpath:schemas/sarif/")));
+
     private SchemaCheck() {
     }
+
+    static final String SARIF_210 = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";
 
     static final String GITLAB_SAST =
             "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/master/dist/sast-report-format.json";
@@ -29,7 +36,7 @@ final class SchemaCheck {
 
     /** The schema's complaints about {@code doc} (empty when it is valid). */
     static List<String> errors(String schemaId, JsonNode doc) {
-        Schema schema = REGISTRY.getSchema(SchemaLocation.of(schemaId));
+        Schema schema = (schemaId.equals(SARIF_210) ? DRAFT4 : REGISTRY).getSchema(SchemaLocation.of(schemaId));
         List<String> out = new ArrayList<>();
         for (Error e : schema.validate(doc)) {
             out.add(e.toString());
