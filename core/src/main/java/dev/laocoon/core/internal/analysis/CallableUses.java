@@ -50,6 +50,11 @@ final class CallableUses {
             Map.entry("torch._tensor._rebuild_from_type_v2", "CNCD"), // func(*args) called, as_subclass(new_type)
             Map.entry("torch._tensor._rebuild_from_type", "CNCD"),
             Map.entry("pandas.core.indexes.base._new_Index", "ND"),
+            Map.entry("builtins.getattr", "D"), // reads an attribute of its operand, calls nothing
+            Map.entry("operator.getitem", "D"),
+            Map.entry("builtins.type", "D"),
+            Map.entry("numpy.core._ufunc_reconstruct", "D"),
+            Map.entry("numpy.core.numeric._ufunc_reconstruct", "D"),
             Map.entry("builtins.dict", "D"),
             Map.entry("builtins.list", "D"),
             Map.entry("builtins.tuple", "D"),

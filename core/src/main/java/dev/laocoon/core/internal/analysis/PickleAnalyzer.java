@@ -99,6 +99,15 @@ public final class PickleAnalyzer {
         }
         CallableUses uses = CallableUses.of(p, kb::canonical);
         Map<GlobalName, List<Attribute>> attributes = staticCalls(p, uses);
+        // results of static calls: calling one calls the name it resolved to, judged with that import
+        Set<Value.Call> resolved = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (List<Attribute> as : attributes.values()) {
+            for (Attribute a : as) {
+                if (a.call().result() != null) {
+                    resolved.add(a.call().result());
+                }
+            }
+        }
         Set<String> reported = new HashSet<>();
         boolean persistentReported = false;
         for (TraceEvent e : p.events()) {
@@ -121,7 +130,7 @@ public final class PickleAnalyzer {
                 }
                 judgeImport(imp, use, false, loc, evidence, reported, out);
             } else if (e instanceof TraceEvent.Invoke inv) {
-                judgeInvoke(inv, loc, where, depth, out);
+                judgeInvoke(inv, loc, where, depth, resolved, out);
             } else if (e instanceof TraceEvent.Extension ext) {
                 out.add(new Finding(Rule.PICKLE_EXTENSION_CODE,
                         registryWritten ? Severity.MALICIOUS : Severity.SUSPICIOUS,
@@ -317,7 +326,8 @@ public final class PickleAnalyzer {
         out.add(new Finding(j.rule(), j.severity(), msg.toString(), loc, evidence));
     }
 
-    private void judgeInvoke(TraceEvent.Invoke inv, Location loc, Location where, int depth, List<Finding> out) {
+    private void judgeInvoke(TraceEvent.Invoke inv, Location loc, Location where, int depth, Set<Value.Call> resolved,
+                             List<Finding> out) {
         switch (inv.kind()) {
             case SETSTATE -> {
                 JoblibSideFiles.check(inv, loc, out);
@@ -330,7 +340,8 @@ public final class PickleAnalyzer {
             }
             case CALL, NEW -> {
                 Value target = inv.target();
-                if (target instanceof Value.Call || target instanceof Value.Persistent || target instanceof Value.Opaque) {
+                if (target instanceof Value.Call c && !resolved.contains(c) || target instanceof Value.Persistent
+                        || target instanceof Value.Opaque) {
                     out.add(new Finding(Rule.PICKLE_NON_CALLABLE_CALL, Severity.SUSPICIOUS,
                             "calls an object produced while loading rather than an imported global", loc, describe(inv)));
                 }

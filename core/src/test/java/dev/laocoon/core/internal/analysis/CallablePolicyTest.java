@@ -117,6 +117,16 @@ class CallablePolicyTest {
         }
 
         @Test
+        void callingAClassReadWithGetattrIsConstructingThatClass() {
+            // getattr(torch.nn, 'Linear')(2, 2): not "a call of an object produced while loading"
+            byte[] p = PickleBuilder.create().proto(2).global("builtins", "getattr").global("torch", "nn")
+                    .str("Linear").tuple2().reduce().binint1(2).binint1(2).tuple2().reduce().stop().bytes();
+            List<Finding> fs = analyze(p);
+            assertThat(verdict(fs)).as(fs.toString()).isEqualTo(Severity.NOTICE);
+            assertThat(fs).noneSatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.PICKLE_NON_CALLABLE_CALL));
+        }
+
+        @Test
         void anEnumMemberReadWithGetattrIsANotice() {
             // Python 3.11+: argparse.Namespace with an enum member pickled as getattr(ModelType, 'encoder_or_decoder')
             byte[] p = PickleBuilder.create().proto(2).global("argparse", "Namespace").emptyTuple().newobj()
