@@ -52,9 +52,13 @@ final class JsonAnalyzer {
             int depth = 0;
             JsonToken tok;
             while ((tok = parser.nextToken()) != null) {
-                if (tok == JsonToken.FIELD_NAME && depth == 1 && parser.currentName().equals("chat_template")) {
-                    // tokenizer_config.json, processor_config.json, chat_template.json: the value is consumed here
-                    templates(parser, parser.nextToken(), "/chat_template", templates);
+                if (tok == JsonToken.FIELD_NAME && depth == 1
+                        && parser.currentName().toLowerCase(java.util.Locale.ROOT).contains("chat_template")) {
+                    // tokenizer_config.json, processor_config.json, chat_template.json (transformers reads
+                    // "chat_template"; other tools and forks read variants such as "custom_chat_template"):
+                    // the value is consumed here
+                    String key = "/" + parser.currentName().replace("~", "~0").replace("/", "~1");
+                    templates(parser, parser.nextToken(), key, templates);
                     continue;
                 }
                 if (tok == JsonToken.FIELD_NAME) {
@@ -105,7 +109,7 @@ final class JsonAnalyzer {
     }
 
     /**
-     * Every string in a top-level {@code chat_template} value, with its JSON pointer. transformers 5.x
+     * Every string in a top-level {@code chat_template} value (or a key containing that name), with its JSON pointer. transformers 5.x
      * renders the value as a template when it is a string, as named templates when it is a list of
      * {@code {"name", "template"}} objects or an object of names to templates
      * (tokenization_utils_base.py {@code PreTrainedTokenizerBase.__init__}, processing_utils.py

@@ -33,10 +33,12 @@ public final class RepositoryFileAnalyzer implements Analyzer {
     /**
      * A chat template file: transformers 5.x reads {@code chat_template.jinja} (utils/hub.py
      * {@code CHAT_TEMPLATE_FILE}) and every {@code additional_chat_templates/*.jinja}
-     * ({@code CHAT_TEMPLATE_DIR}) as UTF-8 text and renders it; any {@code .jinja} file is judged.
+     * ({@code CHAT_TEMPLATE_DIR}) as UTF-8 text and renders it; any {@code .jinja}, {@code .jinja2} or
+     * {@code .j2} file is judged.
      */
     static boolean templateFile(Location where) {
-        return fileName(where).toLowerCase(java.util.Locale.ROOT).endsWith(".jinja");
+        String n = fileName(where).toLowerCase(java.util.Locale.ROOT);
+        return n.endsWith(".jinja") || n.endsWith(".jinja2") || n.endsWith(".j2");
     }
 
     /** The last name of the file or member, without its folders. */

@@ -75,6 +75,10 @@ class ChatTemplateFilesTest {
         "{{ (messages|map('string')).gi_frame.f_globals }}",
         "{{ raise_exception.__globals__ }}",
         "{{ '{0.__class__}'.format(messages) }}",
+        "{{ __builtins__['eval']('__import__(\"os\").system(\"echo hi\")') }}",
+        "{{ getattr(getattr(getattr('', '__class__'), '__mro__')[1], '__subclasses__')() }}",
+        "{{ eval('1') }}",
+        "{{ open('/etc/hostname').read() }}",
     })
     void injectionsInTokenizerConfigsAreMalicious(String template) throws Exception {
         FileReport r = scan("tokenizer_config.json", config(template));
@@ -136,6 +140,28 @@ class ChatTemplateFilesTest {
         assertThat(scan("tokenizer_config.json", twice).verdict()).isEqualTo(Severity.MALICIOUS);
         // only the top-level key is a template; a nested one is plain data
         assertThat(scan("config.json", "{\"extra\": {\"chat_template\": \"{{ x.__class__ }}\"}}").verdict()).isEqualTo(Severity.SAFE);
+    }
+
+    @Test
+    void keysNamedLikeAChatTemplateAreJudgedToo() throws Exception {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("chat_template", GgufTest.CHATML);
+        m.put("custom_chat_template", EVIL);
+        FileReport r = scan("tokenizer_config.json", JSON.writeValueAsString(m));
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).allSatisfy(f -> assertThat(f.location().within().path()).isEqualTo("/custom_chat_template"));
+    }
+
+    @Test
+    void aTemplateThatAssignsABuiltinNameItselfIsNotFlagged() {
+        assertThat(scan("chat_template.jinja", "{% set open = '<s>' %}{{ open }}{% for m in messages %}{{ m.content }}{% endfor %}")
+                .verdict()).isEqualTo(Severity.SAFE);
+    }
+
+    @Test
+    void jinja2AndJ2FilesAreTemplatesToo() {
+        assertThat(scan("prompt.j2", EVIL).verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(scan("templates/chat.jinja2", GgufTest.CHATML).verdict()).isEqualTo(Severity.SAFE);
     }
 
     @Test

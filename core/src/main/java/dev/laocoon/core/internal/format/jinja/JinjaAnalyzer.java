@@ -74,6 +74,9 @@ public final class JinjaAnalyzer {
      */
     public static final java.util.Set<String> INTERNAL_ATTRIBUTES =
             java.util.Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("jinja-internal-attributes.txt"));
+    /** Python builtins that are no template global (code, computed attributes, files, imports). */
+    static final java.util.Set<String> PYTHON_BUILTINS =
+            java.util.Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("jinja-python-builtins.txt"));
     private static final int MAX_STEPS = 300_000;
     static final int MAX_UNROLL = 32;
     private static final int MAX_MACRO_DEPTH = 4;
@@ -508,6 +511,9 @@ public final class JinjaAnalyzer {
             return constant(c.value());
         }
         if (e instanceof Name n) {
+            if (st.lookup(n.name()) == null && (n.name().startsWith("__") || PYTHON_BUILTINS.contains(n.name()))) {
+                report(true, "refers to '" + n.name() + "', a Python builtin that is no template global", n.offset());
+            }
             return name(n.name());
         }
         if (e instanceof Hole) {
