@@ -326,4 +326,34 @@ class JinjaTemplateCheckTest {
                 || !JinjaTemplateCheck.check("{{ users|sort(attribute='name, __class__') }}").isEmpty()).isTrue();
         assertThat(clean("{{ users|sort(attribute='age,name') }}")).isTrue();
     }
+
+    /**
+     * Names that only Python's own str semantics fold to a dunder (each checked with jinja2 3.1.6:
+     * the subscript receives '__class__'): Python's whitespace set is wider than Java's
+     * (U+00A0, U+0085, U+2007, U+202F), Python indexes and slices code points, not UTF-16 units,
+     * and '%.Ns' cuts to N characters.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['\\xa0__class__'|trim] }}",
+        "{{ x['\\xa0__class__'.strip()] }}",
+        "{{ x['\\x85__class__'|trim] }}",
+        "{{ x['\\u2007__class__'.lstrip()] }}",
+        "{{ x['__class__\\u202f'.rstrip()] }}",
+        "{{ x[('a\\xa0__class__'.split())[1]] }}",
+        "{{ x[('a\\x85__class__'.split())|last] }}",
+        "{{ x[('\\U0001F600_'[1]) * 2 ~ 'class' ~ ('\\U0001F600_'[1]) * 2] }}",
+        "{{ x['\\U0001F600__class__'[1:]] }}",
+        "{{ x['\\U0001F600\\U0001F600__class__'[2:]] }}",
+    })
+    void pythonStringSemanticsAreFollowed(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    @Test
+    void precisionCutsBeforeTheCharacterIsPicked() {
+        // Python: ('%.1s' % '\U0001F600_')[-1:] is the emoji, so the name is not a dunder
+        assertThat(malicious("{{ x[('%.1s' % '\\U0001F600_')[-1:] ~ '_class__'] }}")).isFalse();
+        assertThat(malicious("{{ x[('%.2s' % '\\U0001F600_')[-1:] ~ '_class__'] }}")).isTrue();
+    }
 }

@@ -795,17 +795,17 @@ public final class JinjaAnalyzer {
         }
         BigInteger idx = key instanceof Num n && n.n() instanceof BigInteger b ? b : null;
         if (idx != null && (obj instanceof Str || obj instanceof Seq)) {
-            int size = obj instanceof Str s ? s.s().length() : ((Seq) obj).items().size();
+            // Python indexes a str by code point, not by UTF-16 unit
+            int size = obj instanceof Str s ? PyStr.length(s.s()) : ((Seq) obj).items().size();
             long i = idx.signum() < 0 ? idx.longValue() + size : idx.min(BigInteger.valueOf(size)).longValue();
             if (idx.bitLength() < 32 && i >= 0 && i < size) {
-                return obj instanceof Str s ? new Str(String.valueOf(s.s().charAt((int) i)))
-                        : ((Seq) obj).items().get((int) i);
+                return obj instanceof Str s ? new Str(PyStr.at(s.s(), (int) i)) : ((Seq) obj).items().get((int) i);
             }
             return JinjaValue.UNKNOWN;
         }
         if (obj instanceof Unknown u) {
-            if (idx != null && idx.signum() >= 0 && idx.compareTo(BigInteger.valueOf(u.prefix().length())) < 0) {
-                return new Str(String.valueOf(u.prefix().charAt(idx.intValue())));
+            if (idx != null && idx.signum() >= 0 && idx.compareTo(BigInteger.valueOf(PyStr.length(u.prefix()))) < 0) {
+                return new Str(PyStr.at(u.prefix(), idx.intValue()));
             }
             boolean chars = u.kind() == Kind.STR || !u.prefix().isEmpty();
             return new Unknown(Kind.ANY, "", u.underscore() || u.prefix().indexOf('_') >= 0, u.computed() || chars);

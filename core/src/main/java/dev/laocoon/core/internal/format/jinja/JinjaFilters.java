@@ -149,13 +149,13 @@ final class JinjaFilters {
                 }
                 if (value instanceof Str s) {
                     return s.s().isEmpty() ? JinjaValue.UNKNOWN
-                            : new Str(String.valueOf(s.s().charAt(name.equals("first") ? 0 : s.s().length() - 1)));
+                            : new Str(PyStr.at(s.s(), name.equals("first") ? 0 : PyStr.length(s.s()) - 1));
                 }
                 if (value instanceof Dict d) {
                     return filterList(d) instanceof Seq ks ? simpleFilter(name, ks, args, argOffset) : JinjaValue.UNKNOWN;
                 }
                 if (value instanceof Unknown u && name.equals("first") && !u.prefix().isEmpty()) {
-                    return new Str(u.prefix().substring(0, 1));
+                    return new Str(PyStr.at(u.prefix(), 0));
                 }
                 return JinjaAnalyzer.element(value);
             case "random":
@@ -178,7 +178,7 @@ final class JinjaFilters {
                 return JinjaValue.opaque(Kind.STR, false, value);
             case "trim":
                 if (value instanceof Str s && (a0 == null || a0 instanceof NoneV)) {
-                    return new Str(s.s().strip());
+                    return new Str(PyStr.strip(s.s(), true, true));
                 }
                 if (value instanceof Str s && a0 instanceof Str chars) {
                     return new Str(PyStr.stripChars(s.s(), chars.s(), true, true));
@@ -286,8 +286,7 @@ final class JinjaFilters {
                     return new Str(t.toUpperCase(java.util.Locale.ROOT));
                 case "strip", "lstrip", "rstrip":
                     if (a0 == null || a0 instanceof NoneV) {
-                        return new Str(name.equals("strip") ? t.strip() : name.equals("lstrip") ? t.stripLeading()
-                                : t.stripTrailing());
+                        return new Str(PyStr.strip(t, !name.equals("rstrip"), !name.equals("lstrip")));
                     }
                     if (a0 instanceof Str chars) {
                         return new Str(PyStr.stripChars(t, chars.s(), !name.equals("rstrip"), !name.equals("lstrip")));
@@ -299,6 +298,15 @@ final class JinjaFilters {
                     }
                     break;
                 case "split":
+                    if ((a0 == null || a0 instanceof NoneV) && args.positional().size() <= 1 && args.named().isEmpty()) {
+                        List<JinjaValue> parts = new ArrayList<>();
+                        for (String p : PyStr.splitWhitespace(t)) {
+                            parts.add(new Str(p));
+                        }
+                        if (parts.size() <= 4 * JinjaAnalyzer.MAX_UNROLL) {
+                            return new Seq(List.copyOf(parts), false);
+                        }
+                    }
                     if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 1) {
                         List<JinjaValue> parts = new ArrayList<>();
                         for (String p : t.split(java.util.regex.Pattern.quote(sep.s()), -1)) {
