@@ -266,7 +266,7 @@ final class JinjaFilters {
         String name = m.name();
         JinjaValue recv = m.receiver();
         if (MUTATORS.contains(name) && !(recv instanceof Str)) {
-            analyzer.mutated(c, args);
+            analyzer.stmts.mutated(c, args);
             return JinjaValue.opaque(Kind.ANY, false, args.all());
         }
         if (recv instanceof Str s) {
