@@ -49,7 +49,16 @@ class JinjaOracleTest {
             "{{ x['{0}'.format('__class__')] }}", "{{ x['\\t__class__'|trim] }}", "{{ x[(1e16|string)[3:] ~ 'class'] }}",
             "{{ x[('{:_}'.format(1000))[1] * 2 ~ 'class__'] }}", "{{ x|attr('__cla' ~ 'ss__') }}", "{{ x.role }}",
             "{{ x['content'] }}", "{{ x['_'|center(3)|trim] }}", "{{ x[('%x' % 255)] }}", "{{ x[(0.1 + 0.2)|string] }}",
-            "{{ x[('\\U0001F600a_'|reverse)[0:1]] }}", "{{ x['ab'[::-1] ~ '_'] }}", "{{ x['role'|upper] }}");
+            "{{ x[('\\U0001F600a_'|reverse)[0:1]] }}", "{{ x['ab'[::-1] ~ '_'] }}", "{{ x['role'|upper] }}",
+            "{% macro m() %}{{ caller('__class__') }}{% endmacro %}{% call(u) m() %}{{ x[u] }}{% endcall %}",
+            "{% macro m() %}{{ x[caller()] }}{% endmacro %}{% call m() %}__class__{% endcall %}",
+            "{% macro m() %}{{ x[caller()|trim] }}{% endmacro %}{% call m() %} __class__ {% endcall %}",
+            "{% macro m() %}{{ x[caller('role')] }}{% endmacro %}{% call(u) m() %}{{ u }}{% endcall %}",
+            "{% macro m() %}{{ x[kwargs.k] }}{% endmacro %}{{ m(k='__class__') }}",
+            "{% for i in [1] %}{{ x[loop.cycle('__class__')] }}{% endfor %}",
+            "{% for k, v in {'__class__': 1}.items() %}{{ x[k] }}{% endfor %}", "{{ x[namespace(k='__class__').k] }}",
+            "{{ x[{'__class__': 1}|first] }}", "{{ x[['b', '__class__']|min] }}", "{{ x[undefined_var|default('__class__')] }}",
+            "{{ x[['__class__', '']|reject('eq', '')|first] }}", "{{ x['_'.join(['', '', 'class', '', ''])] }}");
 
     @Test
     void namesJinjaAsksForAreJudgedAsTheAnalysisFoldsThem() throws Exception {

@@ -356,4 +356,23 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ x[('%.1s' % '\\U0001F600_')[-1:] ~ '_class__'] }}")).isFalse();
         assertThat(malicious("{{ x[('%.2s' % '\\U0001F600_')[-1:] ~ '_class__'] }}")).isTrue();
     }
+
+    /** jinja2 hands a call block to the macro it calls as 'caller': caller(...) renders the block. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% macro m() %}{{ caller('__class__') }}{% endmacro %}{% call(u) m() %}{{ x[u] }}{% endcall %}",
+        "{% macro m() %}{{ x[caller()] }}{% endmacro %}{% call m() %}__class__{% endcall %}",
+        "{% macro m(a) %}{{ x[caller(a ~ 'ss__')] }}{% endmacro %}{% call(u) m('__cla') %}{{ u }}{% endcall %}",
+        "{% macro m() %}{{ caller() }}{% endmacro %}{% macro n() %}{{ x[caller()|trim] }}{% endmacro %}"
+            + "{% call n() %}{% call m() %} __class__ {% endcall %}{% endcall %}",
+    })
+    void callBlocksRenderedByTheirMacroAreJudged(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    @Test
+    void aCallBlockWithHarmlessContentStaysClean() {
+        assertThat(clean("{% macro row(m) %}<{{ caller(m.role) }}>{% endmacro %}{% for m in messages %}"
+                + "{% call(r) row(m) %}{{ r }}: {{ m.content }}{% endcall %}{% endfor %}")).isTrue();
+    }
 }

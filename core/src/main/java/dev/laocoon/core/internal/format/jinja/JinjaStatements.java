@@ -104,7 +104,14 @@ final class JinjaStatements {
             }
             JinjaValue body = exec(cb.body());
             a.st = saved;
-            return JinjaValue.join(a.eval(cb.call()), JinjaValue.opaque(Kind.STR, false, body));
+            // inside the called macro, caller(...) renders this body with its parameters bound to
+            // the arguments (jinja2 passes the block as the macro's 'caller')
+            a.st.push();
+            a.st.scopes.get(a.st.scopes.size() - 1).put("caller",
+                    new MacroV(new Macro(cb.offset(), "caller", cb.params(), cb.defaults(), cb.body())));
+            JinjaValue called = a.eval(cb.call());
+            a.st.pop();
+            return JinjaValue.join(called, JinjaValue.opaque(Kind.STR, false, body));
         }
         if (s instanceof FilterBlock fb) {
             a.st.push();
@@ -283,7 +290,8 @@ final class JinjaStatements {
         if (a.macroDepth >= JinjaAnalyzer.MAX_MACRO_DEPTH) {
             return JinjaValue.opaque(Kind.STR, false, args.all());
         }
-        boolean pure = !sideEffects(m.body());
+        // a macro called from a call block renders that block: its result depends on more than its arguments
+        boolean pure = !sideEffects(m.body()) && !(a.st.lookup("caller") instanceof MacroV);
         List<Object> key = List.of(System.identityHashCode(m), m.offset(), args);
         if (pure) {
             JinjaValue known = a.macroResults.get(key);
