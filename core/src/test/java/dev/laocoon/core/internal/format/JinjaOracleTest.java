@@ -58,7 +58,10 @@ class JinjaOracleTest {
             "{% for i in [1] %}{{ x[loop.cycle('__class__')] }}{% endfor %}",
             "{% for k, v in {'__class__': 1}.items() %}{{ x[k] }}{% endfor %}", "{{ x[namespace(k='__class__').k] }}",
             "{{ x[{'__class__': 1}|first] }}", "{{ x[['b', '__class__']|min] }}", "{{ x[undefined_var|default('__class__')] }}",
-            "{{ x[['__class__', '']|reject('eq', '')|first] }}", "{{ x['_'.join(['', '', 'class', '', ''])] }}");
+            "{{ x[['__class__', '']|reject('eq', '')|first] }}", "{{ x['_'.join(['', '', 'class', '', ''])] }}",
+            "{% set c = cycler('__class__') %}{{ x[c.current] }}", "{% set c = cycler('a', '__class__') %}{{ x[c.next()] }}",
+            "{% set j = joiner('__class__') %}{{ j() }}{{ x[j()] }}", "{% set j = joiner(', ') %}{{ j() }}{{ x[j()|trim] }}",
+            "{{ x[('_'|tojson)[1] * 2 ~ 'class__'] }}", "{{ x[{'_': 1}|xmlattr|trim|first * 2 ~ 'class__'] }}");
 
     @Test
     void namesJinjaAsksForAreJudgedAsTheAnalysisFoldsThem() throws Exception {

@@ -375,4 +375,15 @@ class JinjaTemplateCheckTest {
         assertThat(clean("{% macro row(m) %}<{{ caller(m.role) }}>{% endmacro %}{% for m in messages %}"
                 + "{% call(r) row(m) %}{{ r }}: {{ m.content }}{% endcall %}{% endfor %}")).isTrue();
     }
+
+    /** cycler and joiner hand back the values they were made from (jinja2.utils.Cycler, Joiner). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% set c = cycler('__class__') %}{{ x[c.current] }}",
+        "{% set c = cycler('__cla' ~ 'ss__') %}{{ x[c.next()] }}",
+        "{% set j = joiner('__class__') %}{{ j() }}{{ x[j()] }}",
+    })
+    void valuesThroughCyclerAndJoinerAreAtLeastSuspicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
 }

@@ -577,7 +577,9 @@ public final class JinjaAnalyzer {
                 st.ns.put(id, attrs);
                 return new NsRef(id);
             }
-            return g.name().equals("lipsum") ? new Unknown(Kind.STR, "", false, false) : JinjaValue.UNKNOWN;
+            // cycler(...).current/.next() and joiner(sep)() give back the values they were made from
+            return g.name().equals("lipsum") ? new Unknown(Kind.STR, "", false, false)
+                    : JinjaValue.opaque(Kind.ANY, false, args.all());
         }
         if (f instanceof Builtin b) {
             if (b.name().equals("dict")) {
