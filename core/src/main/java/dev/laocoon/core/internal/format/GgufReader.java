@@ -218,10 +218,11 @@ public final class GgufReader {
                     }
                 }
             } else if (type == STRING && (template || key.equals("general.architecture") || key.equals("general.name"))) {
-                byte[] v = bytes(template ? MAX_TEMPLATE : MAX_KEEP);
-                if (template && lastLength > MAX_TEMPLATE) {
+                // the architecture and name are kept whole too: transformers rewrites templates with them
+                byte[] v = bytes(MAX_TEMPLATE);
+                if (lastLength > MAX_TEMPLATE) {
                     incomplete.add("the value of '" + printable(key) + "' has " + lastLength + " bytes; only the first "
-                            + MAX_TEMPLATE + " were analysed as a template");
+                            + MAX_TEMPLATE + " were analysed" + (template ? " as a template" : ""));
                 }
                 strings.add(Map.entry(key, new String(v, StandardCharsets.UTF_8)));
             } else if (type == ARRAY && template) {
