@@ -164,6 +164,15 @@ class ChatTemplateFilesTest {
         assertThat(scan("templates/chat.jinja2", GgufTest.CHATML).verdict()).isEqualTo(Severity.SAFE);
     }
 
+    /** transformers renders the whole text of the file; bytes in front that make it a pickle too do not hide it. */
+    @Test
+    void aTemplateFileThatIsAlsoAPickleIsJudged() {
+        FileReport r = scan("chat_template.jinja", "}." + EVIL);
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.formatLabel()).contains("chat-template");
+        assertThat(scan("additional_chat_templates/x.jinja", "N." + GgufTest.CHATML).verdict()).isLessThanOrEqualTo(Severity.NOTICE);
+    }
+
     @Test
     void anUnparseableTemplateFileIsSuspicious() {
         FileReport r = scan("chat_template.jinja", "{% for m in messages %}{{ m.content }}");
