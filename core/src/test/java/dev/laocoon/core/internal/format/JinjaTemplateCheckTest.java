@@ -386,4 +386,19 @@ class JinjaTemplateCheckTest {
     void valuesThroughCyclerAndJoinerAreAtLeastSuspicious(String template) {
         assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
     }
+
+    /** A name handed down through more macros than the analysis follows exactly is still seen. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% macro a(v) %}{{ b(v) }}{% endmacro %}{% macro b(v) %}{{ c(v) }}{% endmacro %}{% macro c(v) %}{{ d(v) }}{% endmacro %}{% macro d(v) %}{{ e(v) }}{% endmacro %}{% macro e(v) %}{{ f(v) }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('__class__') }}",
+        "{% macro a(v) %}{{ b(v ~ '_') }}{% endmacro %}{% macro b(v) %}{{ c(v ~ '_') }}{% endmacro %}{% macro c(v) %}{{ d(v ~ 'cl') }}{% endmacro %}{% macro d(v) %}{{ e(v ~ 'ass') }}{% endmacro %}{% macro e(v) %}{{ f(v ~ '__') }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('') }}",
+    })
+    void namesPassedThroughDeepMacroChainsAreAtLeastSuspicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
+
+    @Test
+    void aDeepRecursiveMacroWithHarmlessArgumentsStaysClean() {
+        assertThat(clean("{% macro r(s, ind, d) %}{% if d < 9 %}{{ type_map[s.type] }}{{ r(s.items, ind ~ 'x_', d + 1) }}{% endif %}{% endmacro %}{{ r(tools[0], 'snake_case', 0) }}")).isTrue();
+    }
 }

@@ -42,6 +42,9 @@ import java.util.Map;
  */
 final class JinjaStatements {
     private final JinjaAnalyzer a;
+    /** Macros analysed beyond the depth limit, by macro and the flags of their arguments. */
+    private final java.util.Set<List<Object>> widened = new java.util.HashSet<>();
+    private static final int MAX_WIDENED = 64;
 
     JinjaStatements(JinjaAnalyzer a) {
         this.a = a;
@@ -288,6 +291,25 @@ final class JinjaStatements {
 
     JinjaValue callMacro(Macro m, Evaluated args) {
         if (a.macroDepth >= JinjaAnalyzer.MAX_MACRO_DEPTH) {
+            // too deep to follow exactly: the body is still analysed, once per macro and kind of
+            // arguments, with every parameter an unknown carrying the arguments' flags (a name handed
+            // down through many macros must not be lost)
+            JinjaValue summary = JinjaValue.opaque(Kind.ANY, false, args.all());
+            List<JinjaValue> params = new ArrayList<>();
+            List<Object> key = new ArrayList<>(List.of(System.identityHashCode(m), m.offset()));
+            boolean merged = widened.size() >= MAX_WIDENED; // past this, one summary for all parameters
+            for (int k = 0; k < Math.max(m.params().size(), args.positional().size()); k++) {
+                JinjaValue v = k < args.positional().size() ? args.positional().get(k)
+                        : k < m.params().size() ? args.named().get(m.params().get(k)) : null;
+                JinjaValue p = merged || v == null || args.star() != null || args.doubleStar() != null ? summary
+                        : JinjaValue.opaque(Kind.ANY, false, v);
+                params.add(p);
+                key.add(JinjaValue.underscore(p));
+                key.add(JinjaValue.computed(p));
+            }
+            if (widened.add(key)) {
+                callMacro1(m, new Evaluated(List.copyOf(params), Map.of(), null, null));
+            }
             return JinjaValue.opaque(Kind.STR, false, args.all());
         }
         // a macro called from a call block renders that block: its result depends on more than its arguments
