@@ -61,6 +61,8 @@ class JinjaOracleTest {
             "{{ x[['__class__', '']|reject('eq', '')|first] }}", "{{ x['_'.join(['', '', 'class', '', ''])] }}",
             "{% set c = cycler('__class__') %}{{ x[c.current] }}", "{% set c = cycler('a', '__class__') %}{{ x[c.next()] }}",
             "{% set j = joiner('__class__') %}{{ j() }}{{ x[j()] }}", "{% set j = joiner(', ') %}{{ j() }}{{ x[j()|trim] }}",
+            "{% for c in ('a' * 40 ~ '_') %}{{ x[c * 2 ~ 'class' ~ c * 2] }}{% endfor %}",
+            "{{ x[(('a' * 40 ~ '_')|list|last) * 2 ~ 'class__'] }}",
             "{{ x[('_'|tojson)[1] * 2 ~ 'class__'] }}", "{{ x[{'_': 1}|xmlattr|trim|first * 2 ~ 'class__'] }}",
             "{% macro a(v) %}{{ b(v) }}{% endmacro %}{% macro b(v) %}{{ c(v) }}{% endmacro %}{% macro c(v) %}{{ d(v) }}{% endmacro %}{% macro d(v) %}{{ e(v) }}{% endmacro %}{% macro e(v) %}{{ f(v) }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('__class__') }}",
             "{% macro a(v) %}{{ b(v ~ '_') }}{% endmacro %}{% macro b(v) %}{{ c(v ~ '_') }}{% endmacro %}{% macro c(v) %}{{ d(v ~ 'cl') }}{% endmacro %}{% macro d(v) %}{{ e(v ~ 'ass') }}{% endmacro %}{% macro e(v) %}{{ f(v ~ '__') }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('') }}");

@@ -401,4 +401,17 @@ class JinjaTemplateCheckTest {
     void aDeepRecursiveMacroWithHarmlessArgumentsStaysClean() {
         assertThat(clean("{% macro r(s, ind, d) %}{% if d < 9 %}{{ type_map[s.type] }}{{ r(s.items, ind ~ 'x_', d + 1) }}{% endif %}{% endmacro %}{{ r(tools[0], 'snake_case', 0) }}")).isTrue();
     }
+
+    /** A loop over a constant string sees every character, not only the first ones. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% set ns = namespace(s='') %}{% for c in ('a' * 40 ~ '_') %}{% if c == '_' %}{% set ns.s = c * 2 ~ 'class' ~ c * 2 %}"
+            + "{% endif %}{% endfor %}{{ x[ns.s] }}",
+        "{% for c in ('a' * 40 ~ '_') %}{{ x[c * 2 ~ 'class' ~ c * 2] }}{% endfor %}",
+        "{{ x[(('a' * 40 ~ '_')|list|last) * 2 ~ 'class__'] }}",
+        "{% for c in ('a' * 400 ~ '_') %}{{ x[c * 2 ~ 'class' ~ c * 2] }}{% endfor %}",
+    })
+    void loopsOverLongStringsSeeEveryCharacter(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
 }

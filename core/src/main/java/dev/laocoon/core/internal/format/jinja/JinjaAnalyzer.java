@@ -149,8 +149,12 @@ public final class JinjaAnalyzer {
             return s.items();
         }
         if (v instanceof Str s) {
+            // every character, or none: a loop over only the first characters would miss the rest
+            if (PyStr.length(s.s()) > 4 * MAX_UNROLL) {
+                return null;
+            }
             List<JinjaValue> out = new ArrayList<>();
-            s.s().codePoints().limit(MAX_UNROLL + 1L).forEach(c -> out.add(new Str(new String(Character.toChars(c)))));
+            s.s().codePoints().forEach(c -> out.add(new Str(new String(Character.toChars(c)))));
             return out;
         }
         if (v instanceof Dict d) {
