@@ -252,8 +252,8 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ x['__class'.ljust(9, '_')] }}")).isTrue();
         assertThat(malicious("{{ x['ab'.center(5, '_')[1:] ~ 'x'] }}")).isTrue(); // '_ab_' + 'x': padded as Python pads
         assertThat(JinjaTemplateCheck.check("{{ x['role'.center(4, '_')] }}{{ x['ro'.ljust(4, 'l')] }}")).isEmpty();
-        assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isFalse(); // not folded: suspicious only
-        assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isNotEmpty();
+        assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isTrue(); // the center filter is folded too
+        assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5, '_')|trim ~ '_class__'] }}")).isNotEmpty(); // jinja2 refuses 2 args
     }
 
     /**
@@ -413,5 +413,33 @@ class JinjaTemplateCheckTest {
     })
     void loopsOverLongStringsSeeEveryCharacter(String template) {
         assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
+
+    /** str case, padding and affix methods and the markup filters fold as Python and jinja2 compute them. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['__CLASS__'|capitalize|lower] }}",
+        "{{ x['__Class__'.title()] }}",
+        "{{ x['__class__'.title()] }}",
+        "{{ x['__class__'|title] }}",
+        "{{ x['__class__'|capitalize] }}",
+        "{{ x['__class__'.capitalize()] }}",
+        "{{ x['__CLASS__'.swapcase()] }}",
+        "{{ x['__CLASS__'.casefold()] }}",
+        "{{ x['__class__'.zfill(3)] }}",
+        "{{ x['_'.zfill(2)|replace('0', '_') ~ 'class__'] }}",
+        "{{ x['__class__'|center(3)] }}",
+        "{{ x['_'|center(3)|trim] }}",
+        "{{ x[' __class__  x'|striptags] }}",
+        "{{ x['__class__.x'.rpartition('.')[0]] }}",
+        "{{ x['a.__class__'.rsplit('.', 1)[1]] }}",
+        "{{ x['X__class__'.removeprefix('X')] }}",
+        "{{ x['__class__X'.removesuffix('X')] }}",
+        "{{ x['__class__X'.removesuffix('')] }}",
+        "{{ x['__class__'.partition('X')[0]] }}",
+        "{{ x['__class__'.rpartition('X')[2]] }}",
+    })
+    void caseAndAffixMethodsAreFolded(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
     }
 }

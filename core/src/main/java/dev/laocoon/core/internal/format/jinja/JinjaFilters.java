@@ -210,8 +210,24 @@ final class JinjaFilters {
                 return JinjaValue.join(value, a0 == null ? JinjaValue.EMPTY : a0);
             case "length", "count", "int", "float", "abs", "round", "wordcount", "filesizeformat":
                 return JinjaValue.UNKNOWN_NUM;
-            case "tojson", "safe", "escape", "e", "forceescape", "striptags", "urlencode", "title", "capitalize",
-                    "center", "indent", "truncate", "wordwrap", "urlize", "xmlattr", "pprint":
+            case "safe", "escape", "e", "forceescape", "striptags", "title", "capitalize", "center":
+                if (value instanceof Str s && s.s().chars().noneMatch(c -> "&<>\"'".indexOf(c) >= 0)) {
+                    // markup of text without HTML specials is the text itself (jinja2.filters)
+                    String t = s.s();
+                    String r = switch (name) {
+                        case "striptags" -> String.join(" ", PyStr.splitWhitespace(t));
+                        case "title" -> PyStr.jinjaTitle(t);
+                        case "capitalize" -> PyStr.caseMethod("capitalize", t, null);
+                        case "center" -> a0 == null ? PyStr.pad("center", t, 80, " ")
+                                : PyStr.bound(a0) != null ? PyStr.pad("center", t, PyStr.bound(a0), " ") : null;
+                        default -> t;
+                    };
+                    if (r != null) {
+                        return JinjaValue.str(r);
+                    }
+                }
+                return JinjaValue.opaque(Kind.STR, false, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
+            case "tojson", "urlencode", "indent", "truncate", "wordwrap", "urlize", "xmlattr", "pprint":
                 return JinjaValue.opaque(Kind.STR, false, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
             default:
                 // filters of the renderer this analysis does not know: the result may carry any input
@@ -322,18 +338,45 @@ final class JinjaFilters {
                             && (args.positional().size() < 2 || a1 instanceof Str f && f.s().codePointCount(0, f.s().length()) == 1)) {
                         // 'class'.center(9, '_') is '__class__': padded as Python pads
                         String fill = args.positional().size() < 2 ? " " : ((Str) a1).s();
-                        long len = t.codePointCount(0, t.length());
                         long w = width.min(BigInteger.valueOf(JinjaValue.MAX_STRING + 1L)).longValue();
-                        long margin = w - len;
-                        if (margin <= 0) {
-                            return new Str(t);
-                        }
-                        long left = name.equals("ljust") ? 0 : name.equals("rjust") ? margin : margin / 2 + (margin & w & 1);
-                        return JinjaValue.str(fill.repeat((int) left) + t + fill.repeat((int) (margin - left)));
+                        return JinjaValue.str(PyStr.pad(name, t, w, fill));
                     }
                     return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
                             ? JinjaValue.EMPTY : a1), false);
+                case "removeprefix", "removesuffix":
+                    if (a0 instanceof Str affix && args.positional().size() == 1) {
+                        boolean prefix = name.equals("removeprefix");
+                        return new Str(prefix ? (t.startsWith(affix.s()) ? t.substring(affix.s().length()) : t)
+                                : (t.endsWith(affix.s()) && !affix.s().isEmpty() ? t.substring(0, t.length() - affix.s().length()) : t));
+                    }
+                    break;
+                case "partition", "rpartition":
+                    if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 1) {
+                        int at = name.equals("partition") ? t.indexOf(sep.s()) : t.lastIndexOf(sep.s());
+                        return at < 0 ? new Seq(name.equals("partition") ? List.of(new Str(t), new Str(""), new Str(""))
+                                : List.of(new Str(""), new Str(""), new Str(t)), true)
+                                : new Seq(List.of(new Str(t.substring(0, at)), sep, new Str(t.substring(at + sep.s().length()))), true);
+                    }
+                    break;
+                case "rsplit":
+                    if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 2
+                            && PyStr.bound(a1) != null && PyStr.bound(a1) >= 0 && PyStr.bound(a1) <= 4 * JinjaAnalyzer.MAX_UNROLL) {
+                        List<JinjaValue> parts = new ArrayList<>();
+                        String rest = t;
+                        for (long k = PyStr.bound(a1); k > 0 && rest.lastIndexOf(sep.s()) >= 0; k--) {
+                            int at = rest.lastIndexOf(sep.s());
+                            parts.add(0, new Str(rest.substring(at + sep.s().length())));
+                            rest = rest.substring(0, at);
+                        }
+                        parts.add(0, new Str(rest));
+                        return new Seq(List.copyOf(parts), false);
+                    }
+                    break;
                 case "title", "capitalize", "swapcase", "zfill", "expandtabs", "casefold":
+                    String folded = PyStr.caseMethod(name, t, a0);
+                    if (folded != null && args.positional().size() == (name.equals("zfill") ? 1 : 0)) {
+                        return JinjaValue.str(folded);
+                    }
                     return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
                             ? JinjaValue.EMPTY : a1), false);
                 case "startswith", "endswith", "isdigit", "isalpha", "find", "index", "count", "rfind":

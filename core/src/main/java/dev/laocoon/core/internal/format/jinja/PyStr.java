@@ -424,6 +424,92 @@ final class PyStr {
         return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
     }
 
+    /**
+     * Python's case and padding methods on ASCII text ({@code capitalize}, {@code swapcase},
+     * {@code casefold}, {@code title}, {@code expandtabs} without tabs, {@code zfill}); null when
+     * the text is not ASCII or the method is not one of these (Unicode case rules are not modelled).
+     */
+    static String caseMethod(String name, String t, JinjaValue a0) {
+        if (!t.chars().allMatch(c -> c < 0x80)) {
+            return null;
+        }
+        java.util.Locale root = java.util.Locale.ROOT;
+        switch (name) {
+            case "capitalize":
+                return t.isEmpty() ? t : t.substring(0, 1).toUpperCase(root) + t.substring(1).toLowerCase(root);
+            case "casefold":
+                return t.toLowerCase(root);
+            case "swapcase": {
+                StringBuilder b = new StringBuilder();
+                for (char c : t.toCharArray()) {
+                    b.append(Character.isUpperCase(c) ? Character.toLowerCase(c) : Character.toUpperCase(c));
+                }
+                return b.toString();
+            }
+            case "title": {
+                // str.title(): a letter after a non-letter is upper case, after a letter lower case
+                StringBuilder b = new StringBuilder();
+                boolean prevCased = false;
+                for (char c : t.toCharArray()) {
+                    boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+                    b.append(!letter ? c : prevCased ? Character.toLowerCase(c) : Character.toUpperCase(c));
+                    prevCased = letter;
+                }
+                return b.toString();
+            }
+            case "expandtabs":
+                return t.indexOf('\t') < 0 ? t : null;
+            case "zfill": {
+                Long w = bound(a0);
+                if (w == null || w > 4096) {
+                    return null;
+                }
+                int pad = (int) Math.max(0, w - t.length());
+                boolean sign = !t.isEmpty() && (t.charAt(0) == '+' || t.charAt(0) == '-');
+                return sign ? t.charAt(0) + "0".repeat(pad) + t.substring(1) : "0".repeat(pad) + t;
+            }
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Jinja's {@code title} filter (jinja2.filters.do_title) on ASCII text: words split at runs of
+     * {@code - ( { [ <} and whitespace, each word's first character upper case and the rest lower;
+     * null when the text is not ASCII.
+     */
+    static String jinjaTitle(String t) {
+        if (!t.chars().allMatch(c -> c < 0x80)) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([-\\s({\\[<]+)").matcher(t);
+        int last = 0;
+        while (true) {
+            boolean found = m.find();
+            String word = t.substring(last, found ? m.start() : t.length());
+            if (!word.isEmpty()) {
+                b.append(word.substring(0, 1).toUpperCase(java.util.Locale.ROOT)).append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+            }
+            if (!found) {
+                return b.toString();
+            }
+            b.append(m.group());
+            last = m.end();
+        }
+    }
+
+    /** {@code str.center}, {@code ljust}, {@code rjust} with a one-character fill, as CPython pads. */
+    static String pad(String name, String t, long width, String fill) {
+        long margin = Math.min(width, JinjaValue.MAX_STRING + 1L) - length(t);
+        if (margin <= 0) {
+            return t;
+        }
+        long w = Math.min(width, JinjaValue.MAX_STRING + 1L);
+        long left = name.equals("ljust") ? 0 : name.equals("rjust") ? margin : margin / 2 + (margin & w & 1);
+        return fill.repeat((int) left) + t + fill.repeat((int) (margin - left));
+    }
+
     /** {@code str.strip(chars)}: the code points in {@code chars} removed from the ends. */
     static String stripChars(String t, String chars, boolean left, boolean right) {
         int[] cps = chars.codePoints().toArray();
