@@ -86,6 +86,8 @@ class JinjaOracleTest {
             "{{ x['__class__X'.removesuffix('')] }}",
             "{{ x['__class__'.partition('X')[0]] }}",
             "{{ x['__class__'.rpartition('X')[2]] }}",
+            "{{\u00a0x.__class__\u00a0}}", "{%\u2007raw\u2007%}{{ x.__class__ }}{% endraw %}", "{{ x\u3000['__class__'] }}",
+            "{{ x['a']\u0085}}{{\u202fx|attr('__class__') }}",
             "{{ x[('_'|tojson)[1] * 2 ~ 'class__'] }}", "{{ x[{'_': 1}|xmlattr|trim|first * 2 ~ 'class__'] }}",
             "{% macro a(v) %}{{ b(v) }}{% endmacro %}{% macro b(v) %}{{ c(v) }}{% endmacro %}{% macro c(v) %}{{ d(v) }}{% endmacro %}{% macro d(v) %}{{ e(v) }}{% endmacro %}{% macro e(v) %}{{ f(v) }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('__class__') }}",
             "{% macro a(v) %}{{ b(v ~ '_') }}{% endmacro %}{% macro b(v) %}{{ c(v ~ '_') }}{% endmacro %}{% macro c(v) %}{{ d(v ~ 'cl') }}{% endmacro %}{% macro d(v) %}{{ e(v ~ 'ass') }}{% endmacro %}{% macro e(v) %}{{ f(v ~ '__') }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('') }}");

@@ -442,4 +442,20 @@ class JinjaTemplateCheckTest {
     void caseAndAffixMethodsAreFolded(String template) {
         assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
     }
+
+    /** Inside tags jinja2 skips whitespace as Python's re does (U+00A0, U+2007, U+3000 included). */
+    @Test
+    void tagsWithPythonWhitespaceParseAsJinjaParsesThem() {
+        assertThat(malicious("{{\u00a0x.__class__\u00a0}}")).isTrue();
+        assertThat(JinjaTemplateCheck.check("{{\u00a0x.__class__\u00a0}}")).noneMatch(p -> p.message().contains("cannot be parsed"));
+        assertThat(clean("{%\u2007raw\u2007%}{{ x.__class__ }}{% endraw %}")).isTrue();
+    }
+
+    @Test
+    void aTemplateWithMoreTokensOrTagsThanTheAnalysisReadsIsSuspicious() {
+        assertThat(JinjaTemplateCheck.check("{{ [" + "1,".repeat(500_000) + "1] }}"))
+                .singleElement().satisfies(p -> assertThat(p.message()).contains("more than 400000 tokens"));
+        assertThat(JinjaTemplateCheck.check("{{ m.role }}".repeat(60_000)))
+                .singleElement().satisfies(p -> assertThat(p.message()).contains("more than 50000 tags"));
+    }
 }
