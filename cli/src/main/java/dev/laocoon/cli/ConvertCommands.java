@@ -95,6 +95,11 @@ final class ConvertCommands {
             err.println("laocoon convert: " + output + ": its directory does not exist");
             return Main.ERROR;
         }
+        if (Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !a.flag("--overwrite")) {
+            // a usage error (2), not a refusal of the input (1)
+            err.println("laocoon convert: " + Printable.of(output) + " exists; use --overwrite to replace it");
+            return Main.ERROR;
+        }
         long shard = parseSize(a.value("--max-shard-size", "0"));
         Converter.Options o = new Converter.Options(a.value("--key", null), shard, a.flag("--keep-shared-copies"),
                 a.flag("--verify"), a.flag("--force"), a.flag("--overwrite"), a.flag("--skip-unsupported"));
@@ -210,6 +215,13 @@ final class ConvertCommands {
             json(file, kind, rows, others);
         } else {
             text(file, kind, rows, others);
+        }
+        // listing tensors reads only the structure: say so when the file is not safe to load
+        dev.laocoon.core.FileReport scanned = Scanner.builder().executor(Startup.executor()).build().scan(file);
+        if (scanned.verdict().atLeast(dev.laocoon.core.finding.Severity.SUSPICIOUS)) {
+            err.println("laocoon inspect: warning: " + Printable.of(file.toString()) + " is " + scanned.verdictLabel()
+                    + " (" + scanned.findings().size() + " findings; see 'laocoon scan'): listing its tensors does not"
+                    + " make it safe to load");
         }
         return Main.OK;
     }

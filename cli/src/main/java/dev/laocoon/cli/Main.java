@@ -41,19 +41,25 @@ public final class Main {
             new Args.Option(List.of("-h", "--help"), null, "Show this help and exit."));
 
     private static final List<Args.Option> SCAN = concat(List.of(
-            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json or sarif (default text)."),
+            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json, sarif, gitlab-sast or cyclonedx (default text)."),
             new Args.Option(List.of("--fail-on"), "SEVERITY",
                     "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
             new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
             new Args.Option(List.of("-v", "--verbose"), null, "Text output: also list files with no findings."),
             new Args.Option(List.of("--baseline"), "FILE",
-                    "Accept the findings listed in FILE (by fingerprint, each with a justification); fail only on new ones."),
+                    "Accept the findings listed in FILE (by fingerprint, each with a justification): they are reported"
+                    + " as accepted and do not count for --fail-on."),
             new Args.Option(List.of("--write-baseline"), "FILE",
-                    "Write every finding of this scan to FILE as a baseline to review and commit."),
+                    "Write the findings of this scan to FILE as a baseline; fill in each justification before using it."),
+            new Args.Option(List.of("--allow-malicious-baseline"), null,
+                    "Let --write-baseline and --baseline accept malicious findings too (never by default)."),
             new Args.Option(List.of("--include"), "GLOB",
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
-                    "Skip files whose path in the tree (or name) matches GLOB; repeatable."),
+                    "Skip files whose path in the tree (or name) matches GLOB, and folders it names; repeatable."),
+            new Args.Option(List.of("--follow-symlinks"), null,
+                    "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
+                    + " cache snapshots are always followed into their blobs)."),
             new Args.Option(List.of("--no-color"), null,
                     "Never colour text output (colour is used only on a terminal).")), COMMON);
 
@@ -71,6 +77,9 @@ public final class Main {
             + "  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
             + "  2  usage or I/O error (and nothing reached --fail-on)\n";
 
+    /** The report formats of {@code scan --format}. */
+    static final List<String> FORMATS = List.of("text", "json", "sarif", "gitlab-sast", "cyclonedx");
+
     private final PrintStream out;
     private final PrintStream err;
 
@@ -80,9 +89,21 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int code = execute(args);
+        // The launcher asks for 10 + the code, so that a Java VM that failed on its own (exit 1
+        // when it cannot start, 134 when it crashes) is never taken for "a file reached --fail-on".
+        int base = Integer.getInteger("laocoon.exit.base", 0);
+        int code;
+        try {
+            code = execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("laocoon: out of memory (" + e.getMessage() + "); raise -Xmx through LAOCOON_JAVA_OPTS");
+            code = ERROR;
+        } catch (RuntimeException | Error e) {
+            System.err.println("laocoon: internal error: " + e);
+            code = ERROR;
+        }
         System.out.flush();
-        System.exit(code);
+        System.exit(base + code);
     }
 
     /** Runs the command line and returns the exit code (used by tests). */
@@ -182,8 +203,8 @@ public final class Main {
             return OK;
         }
         String format = a.value("--format", "text");
-        if (!format.equals("text") && !format.equals("json") && !format.equals("sarif")) {
-            throw new Args.UsageException("--format: expected text, json or sarif, got '" + format + "'");
+        if (!FORMATS.contains(format)) {
+            throw new Args.UsageException("--format: expected " + String.join(", ", FORMATS) + ", got '" + format + "'");
         }
         Severity gate;
         try {
@@ -212,7 +233,8 @@ public final class Main {
         Startup.anticipate(paths);
         ScanReport report;
         // A progress line on stderr only when a person is watching a terminal.
-        boolean tty = System.console() != null && err == System.err && System.getenv("CI") == null;
+        // (the launcher says which of its outputs are terminals: Java itself only knows whether stdin and stdout both are)
+        boolean tty = terminal("err") && err == System.err && System.getenv("CI") == null;
         Scanner.Progress progress = !tty ? null : (done, total) -> {
             if (total > 1 && (done == total || done % 10 == 0)) {
                 synchronized (err) {
@@ -221,7 +243,20 @@ public final class Main {
                 }
             }
         };
-        Scanner scanner = scanner(a);
+        // a bill of materials lists each file's SHA-256: only then is every file read to its end
+        String writeBaseline = a.value("--write-baseline", null);
+        String baselineFile = a.value("--baseline", null);
+        boolean allowMalicious = a.flag("--allow-malicious-baseline");
+        dev.laocoon.core.report.Baseline baseline = null;
+        if (baselineFile != null) {
+            // read before scanning: a baseline that cannot be used is a usage error, not a late surprise
+            if (!Files.isRegularFile(Path.of(baselineFile))) {
+                throw new IOException("baseline file not found: " + baselineFile);
+            }
+            baseline = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile));
+        }
+        // baselines fingerprint each file's whole content; a bill of materials lists it
+        Scanner scanner = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null);
         report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
         if (stdin >= 0) {
             // spooled within ScanLimits.maxSpoolBytes; its report stands where '-' was given
@@ -237,21 +272,29 @@ public final class Main {
             files.add(at, scanner.scan(System.in, "-"));
             report = new ScanReport(files, report.nanos());
         }
-        String writeBaseline = a.value("--write-baseline", null);
         if (writeBaseline != null) {
-            int n = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline));
-            err.println("laocoon scan: wrote " + n + " findings to " + writeBaseline
-                    + "; review each justification before committing it");
-        }
-        String baselineFile = a.value("--baseline", null);
-        int acceptedByBaseline = 0;
-        if (baselineFile != null) {
-            if (!Files.isRegularFile(Path.of(baselineFile))) {
-                throw new IOException("baseline file not found: " + baselineFile);
+            var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious,
+                    baseline);
+            err.println("laocoon scan: wrote " + written.entries() + " findings to " + writeBaseline
+                    + (baseline == null ? " with empty justifications" : " (justifications of --baseline kept, new ones empty)")
+                    + ": write why each is acceptable before using it as --baseline");
+            if (!written.maliciousLeftOut().isEmpty()) {
+                err.println("laocoon scan: " + written.maliciousLeftOut().size() + " malicious findings were left out"
+                        + " (baselining them needs --allow-malicious-baseline): "
+                        + String.join(", ", written.maliciousLeftOut().subList(0, Math.min(10, written.maliciousLeftOut().size())))
+                        + (written.maliciousLeftOut().size() > 10 ? ", ..." : ""));
             }
-            var applied = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile)).apply(report, paths);
-            report = applied.report();
+        }
+        dev.laocoon.core.report.Accepted accepted = dev.laocoon.core.report.Accepted.NONE;
+        int acceptedByBaseline = 0;
+        if (baseline != null) {
+            var applied = baseline.apply(report, paths, allowMalicious);
+            accepted = applied;
             acceptedByBaseline = applied.accepted();
+            for (String m : applied.maliciousRefused()) {
+                err.println("laocoon scan: the baseline accepts a malicious finding, " + Printable.of(m)
+                        + "; it still fails the scan unless --allow-malicious-baseline is given");
+            }
         }
         String output = a.value("--output", null);
         Writer w;
@@ -264,24 +307,33 @@ public final class Main {
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such directory"
                     : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()) + ")");
             err.println("laocoon scan: " + report.files().size() + " files scanned; "
-                    + (report.reaches(gate) ? "at least one is " + gate.label() + " or worse" : "none reached --fail-on"));
+                    + (accepted.reaches(report, gate) ? "at least one is " + gate.label() + " or worse"
+                    : "none reached --fail-on"));
             return ERROR;
         }
         try {
             if (format.equals("json")) {
-                JsonReport.write(report, gate, version(), w);
+                JsonReport.write(report, accepted, baseline != null, gate, version(), w);
+                w.write('\n');
+            } else if (format.equals("cyclonedx")) {
+                dev.laocoon.core.report.CycloneDxReport.write(report, accepted, version(), docsBase(), java.time.Instant.now(),
+                        java.util.UUID.randomUUID(), w);
+                w.write('\n');
+            } else if (format.equals("gitlab-sast")) {
+                dev.laocoon.core.report.GitlabSastReport.write(report, accepted, paths, version(), docsBase(),
+                        java.time.Instant.now(), w);
                 w.write('\n');
             } else if (format.equals("sarif")) {
                 String docs = System.getenv("LAOCOON_DOCS_URL");
-                dev.laocoon.core.report.SarifReport.write(report, paths, version(),
+                dev.laocoon.core.report.SarifReport.write(report, accepted, paths, version(),
                         new dev.laocoon.core.report.SarifReport.Options(dev.laocoon.core.finding.RuleCatalog.builtIn(),
                                 docs == null || docs.isBlank() ? dev.laocoon.core.report.SarifReport.DEFAULT_DOCS : docs), w);
                 w.write('\n');
             } else {
                 boolean colour = output == null && out == System.out && !a.flag("--no-color")
-                        && System.console() != null && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty())
+                        && terminal("out") && (System.getenv("NO_COLOR") == null || System.getenv("NO_COLOR").isEmpty())
                         && !"dumb".equals(System.getenv("TERM"));
-                new TextReport(colour, a.flag("--verbose")).write(report, gate, new PrintWriter(w));
+                new TextReport(colour, a.flag("--verbose")).write(report, accepted, gate, new PrintWriter(w));
             }
             w.flush();
         } finally {
@@ -295,9 +347,10 @@ public final class Main {
             }
         }
         if (baselineFile != null) {
-            err.println("laocoon scan: " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile);
+            err.println("laocoon scan: " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile
+                    + " (reported as accepted; they do not count for --fail-on)");
         }
-        if (report.reaches(gate)) {
+        if (accepted.reaches(report, gate)) {
             return FOUND;
         }
         return report.errors() > 0 ? ERROR : OK;
@@ -323,7 +376,9 @@ public final class Main {
         FileReport report = x.report();
         if (x.traces().isEmpty()) {
             out.println("# " + Printable.of(file.toString()) + ": no pickle inside (format " + report.formatLabel()
-                    + "); nothing a loader would run was found. Verdict: " + report.verdictLabel());
+                    + "), so there is no pickle program to show. " + (report.findings().isEmpty()
+                    ? "Verdict: " + report.verdictLabel() + "."
+                    : "Verdict: " + report.verdictLabel() + ", from these findings (see 'laocoon scan'):"));
             report.findings().forEach(this::printFindingComment);
             return OK;
         }
@@ -385,7 +440,7 @@ public final class Main {
             PrintStream sink = new PrintStream(java.io.OutputStream.nullOutputStream(), false, StandardCharsets.UTF_8);
             Main quiet = new Main(sink, sink);
             quiet.run(List.of("scan", dir.resolve("data.pkl").toString()));
-            for (String format : List.of("text", "json", "sarif")) {
+            for (String format : FORMATS) { // every writer's classes go into the launcher's archive
                 quiet.run(List.of("scan", "--format", format, dir.toString()));
             }
             quiet.run(List.of("explain", dir.resolve("model.pt").toString()));
@@ -419,7 +474,12 @@ public final class Main {
 
     /** The scanner a command's options ask for; tree scans and the knowledge-base preload use the CLI's pool. */
     static Scanner scanner(Args a) throws Args.UsageException, IOException {
-        return Scanner.builder().knowledgeBase(knowledgeBase(a)).limits(limits(a)).executor(Startup.executor()).build();
+        return scanner(a, false);
+    }
+
+    static Scanner scanner(Args a, boolean contentHash) throws Args.UsageException, IOException {
+        return Scanner.builder().knowledgeBase(knowledgeBase(a)).limits(limits(a)).executor(Startup.executor())
+                .contentHash(contentHash).followSymlinks(a.flag("--follow-symlinks")).build();
     }
 
     private static ScanLimits limits(Args a) throws Args.UsageException {
@@ -434,6 +494,22 @@ public final class Main {
             throw new Args.UsageException("--max-seconds: must be at least 1");
         }
         return ScanLimits.DEFAULT.withMaxTimePerFile(Duration.ofSeconds(n));
+    }
+
+    /**
+     * Whether standard output ({@code "out"}) or standard error ({@code "err"}) is a terminal: the
+     * launcher tests it ({@code [ -t 1 ]}, {@code [ -t 2 ]}) and passes {@code -Dlaocoon.tty.out}
+     * and {@code -Dlaocoon.tty.err}; without it, {@link System#console()} (stdin and stdout both terminals).
+     */
+    static boolean terminal(String stream) {
+        String v = System.getProperty("laocoon.tty." + stream);
+        return v != null ? v.equals("true") : System.console() != null;
+    }
+
+    /** Where rule pages are published: LAOCOON_DOCS_URL, or the built-in base. */
+    static String docsBase() {
+        String docs = System.getenv("LAOCOON_DOCS_URL");
+        return docs == null || docs.isBlank() ? dev.laocoon.core.report.SarifReport.DEFAULT_DOCS : docs;
     }
 
     static String version() {

@@ -41,6 +41,32 @@ class ConvertCliTest {
     }
 
     @Test
+    void convertOntoAnExistingOutputIsAUsageError() throws IOException {
+        Path in = dir.resolve("model.pt");
+        Files.write(in, checkpoint(false));
+        Path out = dir.resolve("model.safetensors");
+        Files.writeString(out, "keep me");
+        CliTest.Run r = CliTest.run("convert", in.toString(), "-o", out.toString());
+        assertThat(r.code()).isEqualTo(2); // a usage error, not a refusal of the input
+        assertThat(r.err()).contains("exists; use --overwrite");
+        assertThat(Files.readString(out)).isEqualTo("keep me");
+        assertThat(CliTest.run("convert", in.toString(), "-o", out.toString(), "--overwrite").code()).isZero();
+    }
+
+    @Test
+    void inspectWarnsThatAMaliciousCheckpointIsNotSafeToLoad() throws IOException {
+        Path in = dir.resolve("evil.pt");
+        Files.write(in, checkpoint(true));
+        CliTest.Run r = CliTest.run("inspect", in.toString());
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("fc.weight");
+        assertThat(r.err()).contains("warning").contains("is malicious").contains("does not make it safe to load");
+        Path safe = dir.resolve("model.pt");
+        Files.write(safe, checkpoint(false));
+        assertThat(CliTest.run("inspect", safe.toString()).err()).doesNotContain("warning");
+    }
+
+    @Test
     void convertWritesAValidFileThatScansSafeAndInspectListsIt() throws IOException {
         Path in = dir.resolve("model.pt");
         Files.write(in, checkpoint(false));

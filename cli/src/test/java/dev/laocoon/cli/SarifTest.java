@@ -56,6 +56,7 @@ class SarifTest {
     @Test
     void structureFollowsSarif210() throws IOException {
         JsonNode s = sarif(repo("a"));
+        assertThat(SchemaCheck.errors(SchemaCheck.SARIF_210, s)).isEmpty();
         assertThat(s.get("version").asText()).isEqualTo("2.1.0");
         assertThat(s.get("$schema").asText()).contains("sarif-2.1.0");
         assertThat(s.get("runs")).hasSize(1);

@@ -46,6 +46,7 @@ public final class Scanner {
     private final PickleLimits pickleLimits;
     private final Executor executor;
     private final boolean contentHash;
+    private final boolean followSymlinks;
     private final Pipeline pipeline;
 
     private Scanner(Builder b) {
@@ -53,6 +54,7 @@ public final class Scanner {
         this.limits = b.limits;
         this.executor = b.executor;
         this.contentHash = b.contentHash;
+        this.followSymlinks = b.followSymlinks;
         this.pickleLimits = pickleLimits(b.limits);
         this.pipeline = new Pipeline(Formats.BUILT_IN);
     }
@@ -67,6 +69,7 @@ public final class Scanner {
         private ScanLimits limits = ScanLimits.DEFAULT;
         private Executor executor;
         private boolean contentHash;
+        private boolean followSymlinks;
 
         private Builder() {
         }
@@ -113,6 +116,17 @@ public final class Scanner {
             return this;
         }
 
+        /**
+         * In directory scans, follows symbolic links that leave the scanned tree to the regular
+         * files they name and reports those files' verdicts under the link's path (default off:
+         * such a link is reported as LAO803 and not read). Links of a Hugging Face cache snapshot
+         * ({@code models--org--name/snapshots/REV/FILE -> ../../blobs/HASH}) are always followed.
+         */
+        public Builder followSymlinks(boolean on) {
+            this.followSymlinks = on;
+            return this;
+        }
+
         public Scanner build() {
             return new Scanner(this);
         }
@@ -124,6 +138,11 @@ public final class Scanner {
 
     public ScanLimits limits() {
         return limits;
+    }
+
+    /** True when directory scans follow links that leave the tree ({@link Builder#followSymlinks}). */
+    public boolean followsSymlinks() {
+        return followSymlinks;
     }
 
     // ------------------------------------------------------------------ single files

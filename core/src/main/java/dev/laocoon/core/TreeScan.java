@@ -177,7 +177,8 @@ final class TreeScan {
                     @Override
                     public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
                             java.nio.file.attribute.BasicFileAttributes attrs) {
-                        return !dir.equals(root) && inVcs(root.relativize(dir))
+                        // version-control folders, and folders an --exclude glob names (by path in the tree or name)
+                        return !dir.equals(root) && (inVcs(root.relativize(dir)) || !selected(root.relativize(dir), List.of(), exc))
                                 ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
                     }
 
@@ -223,7 +224,9 @@ final class TreeScan {
         List<PathMatcher> m = new ArrayList<>();
         for (String g : globs) {
             try {
-                m.add(FileSystems.getDefault().getPathMatcher("glob:" + g));
+                // "tests/" names the folder "tests" (paths are matched without a trailing separator)
+                String glob = g.length() > 1 && g.endsWith("/") ? g.substring(0, g.length() - 1) : g;
+                m.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
             } catch (java.util.regex.PatternSyntaxException e) {
                 throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription());
             }
@@ -259,12 +262,38 @@ final class TreeScan {
         return false;
     }
 
+    /**
+     * True for a file of a Hugging Face cache snapshot: {@code REPO/snapshots/REV/PATH} linking to
+     * {@code REPO/blobs/NAME} of the same repository folder ({@code models--ORG--NAME},
+     * {@code datasets--...}, {@code spaces--...}), as huggingface_hub lays out its cache
+     * (huggingface_hub/file_download.py: blobs are content-addressed, snapshots link to them).
+     */
+    static boolean huggingFaceBlob(Path link, Path target) throws IOException {
+        Path abs = link.toAbsolutePath().normalize();
+        for (Path p = abs.getParent(); p != null && p.getParent() != null; p = p.getParent()) {
+            Path snapshots = p.getParent();
+            if (snapshots.getFileName() != null && snapshots.getFileName().toString().equals("snapshots")
+                    && snapshots.getParent() != null) {
+                Path repo = snapshots.getParent();
+                String n = repo.getFileName() == null ? "" : repo.getFileName().toString();
+                if (!(n.startsWith("models--") || n.startsWith("datasets--") || n.startsWith("spaces--"))) {
+                    return false;
+                }
+                Path blobs = repo.toRealPath().resolve("blobs");
+                return target.getParent() != null && target.getParent().equals(blobs);
+            }
+        }
+        return false;
+    }
+
     /** A symbolic link: scanned when it stays inside the tree, reported when it leaves it. */
     private static FileReport link(Scanner scanner, Path f, Path realRoot, String display) {
         try {
             Path target = f.toRealPath();
-            if (!target.startsWith(realRoot)) {
-                return Scanner.link(display, "symbolic link to " + target + ", outside the scanned tree; not followed");
+            if (!target.startsWith(realRoot) && !(Files.isRegularFile(target)
+                    && (scanner.followsSymlinks() || huggingFaceBlob(f, target)))) {
+                return Scanner.link(display, "symbolic link to " + target + ", outside the scanned tree; not followed"
+                        + " (--follow-symlinks follows it)");
             }
             if (Files.isDirectory(target)) {
                 return null; // a folder inside the tree: its files are scanned where they are

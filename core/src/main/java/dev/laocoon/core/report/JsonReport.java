@@ -19,6 +19,17 @@ public final class JsonReport {
     }
 
     public static void write(ScanReport report, Severity failOn, String version, Writer out) throws IOException {
+        write(report, Accepted.NONE, false, failOn, version, out);
+    }
+
+    /**
+     * As {@link #write(ScanReport, Severity, String, Writer)}, with the findings a baseline accepted
+     * kept and marked {@code "suppressed": true} with their {@code "justification"}; with
+     * {@code baseline}, each file also has {@code "unacceptedVerdict"} (what its findings that were
+     * not accepted say: what {@code --fail-on} judged) and the summary counts {@code "accepted"}.
+     */
+    public static void write(ScanReport report, Accepted accepted, boolean baseline, Severity failOn, String version,
+                             Writer out) throws IOException {
         try (JsonGenerator g = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build()
                 .createGenerator(out)) {
             g.useDefaultPrettyPrinter();
@@ -29,11 +40,15 @@ public final class JsonReport {
             g.writeStringField("version", version);
             g.writeEndObject();
             g.writeArrayFieldStart("files");
-            for (FileReport f : report.files()) {
+            for (int i = 0; i < report.files().size(); i++) {
+                FileReport f = report.files().get(i);
                 g.writeStartObject();
                 g.writeStringField("path", f.path());
                 g.writeStringField("format", f.formatLabel());
                 g.writeStringField("verdict", f.verdictLabel());
+                if (baseline && !f.failed()) {
+                    g.writeStringField("unacceptedVerdict", accepted.unaccepted(report, i).label());
+                }
                 if (f.size() >= 0) {
                     g.writeNumberField("size", f.size());
                 }
@@ -41,7 +56,8 @@ public final class JsonReport {
                     g.writeStringField("error", f.error());
                 }
                 g.writeArrayFieldStart("findings");
-                for (Finding x : f.findings()) {
+                for (int k = 0; k < f.findings().size(); k++) {
+                    Finding x = f.findings().get(k);
                     g.writeStartObject();
                     g.writeStringField("rule", x.rule().id());
                     g.writeStringField("name", x.rule().slug());
@@ -75,6 +91,11 @@ public final class JsonReport {
                     g.writeStringField("display", x.location().render());
                     g.writeEndObject();
                     g.writeStringField("evidence", x.evidence());
+                    String why = accepted.justification(i, k);
+                    if (why != null) {
+                        g.writeBooleanField("suppressed", true);
+                        g.writeStringField("justification", why);
+                    }
                     g.writeEndObject();
                 }
                 g.writeEndArray();
@@ -88,8 +109,11 @@ public final class JsonReport {
             }
             g.writeNumberField("errors", report.errors());
             g.writeNumberField("findings", report.findings());
+            if (baseline) {
+                g.writeNumberField("accepted", accepted.count(report));
+            }
             g.writeStringField("failOn", failOn.label());
-            g.writeBooleanField("failed", report.reaches(failOn));
+            g.writeBooleanField("failed", accepted.reaches(report, failOn));
             g.writeNumberField("seconds", report.nanos() / 1e9);
             g.writeEndObject();
             g.writeEndObject();

@@ -50,6 +50,15 @@ public final class SarifReport {
 
     public static void write(ScanReport report, List<Path> roots, String version, Options o, Writer out)
             throws IOException {
+        write(report, Accepted.NONE, roots, version, o, out);
+    }
+
+    /**
+     * As {@link #write(ScanReport, List, String, Options, Writer)}; a finding {@code accepted} by a
+     * baseline is a result with {@code suppressions: [{kind: external, status: accepted, justification}]}.
+     */
+    public static void write(ScanReport report, Accepted accepted, List<Path> roots, String version, Options o,
+                             Writer out) throws IOException {
         Path cwd = Path.of("").toAbsolutePath();
         RuleCatalog catalog = o.catalog();
         String base = o.docsBase().endsWith("/") ? o.docsBase() : o.docsBase() + "/";
@@ -105,20 +114,22 @@ public final class SarifReport {
             int written = 0;
             int unrecognised = 0;
             int dropped = 0;
-            for (FileReport f : report.files()) {
+            for (int i = 0; i < report.files().size(); i++) {
+                FileReport f = report.files().get(i);
                 if (f.failed()) {
                     continue; // a notification of the invocation (below): there is nothing to point into
                 }
                 String rel = relativeToRoot(f.path(), roots);
                 String uri = uri(f.path(), cwd);
-                for (Finding x : f.findings()) {
+                for (int k = 0; k < f.findings().size(); k++) {
+                    Finding x = f.findings().get(k);
                     if (x.rule() == Rule.FORMAT_UNKNOWN) {
                         // not a security result: every text file and archive member would be one
                         unrecognised++;
                     } else if (written >= MAX_RESULTS) {
                         dropped++;
                     } else {
-                        result(g, x, uri, rel, catalog.indexOf(x.rule().id()));
+                        result(g, x, uri, rel, catalog.indexOf(x.rule().id()), accepted.justification(i, k));
                         written++;
                     }
                 }
@@ -189,7 +200,8 @@ public final class SarifReport {
         g.writeEndObject();
     }
 
-    private static void result(JsonGenerator g, Finding x, String uri, String rel, int ruleIndex) throws IOException {
+    private static void result(JsonGenerator g, Finding x, String uri, String rel, int ruleIndex, String accepted)
+            throws IOException {
         g.writeStartObject();
         g.writeStringField("ruleId", x.rule().id());
         if (ruleIndex >= 0) {
@@ -246,6 +258,16 @@ public final class SarifReport {
         g.writeObjectFieldStart("partialFingerprints");
         g.writeStringField("laocoonFindingHash/v1", fingerprint(x, rel));
         g.writeEndObject();
+        if (accepted != null) {
+            // accepted by a baseline (a file outside the log): code scanning shows it as such
+            g.writeArrayFieldStart("suppressions");
+            g.writeStartObject();
+            g.writeStringField("kind", "external");
+            g.writeStringField("status", "accepted");
+            g.writeStringField("justification", accepted);
+            g.writeEndObject();
+            g.writeEndArray();
+        }
         g.writeObjectFieldStart("properties");
         g.writeStringField("severity", x.severity().label());
         g.writeEndObject();
@@ -279,7 +301,7 @@ public final class SarifReport {
             }
         }
         Path rel = best == null ? p.getFileName() : best.relativize(p);
-        return rel == null ? display : rel.toString().replace('\\', '/');
+        return rel == null ? display : rel.toString().replace(java.io.File.separatorChar, '/');
     }
 
     /** A relative URI when the file is under the working directory (as code-scanning services expect). */
@@ -288,7 +310,8 @@ public final class SarifReport {
         Path abs = p.toAbsolutePath().normalize();
         String s;
         if (abs.startsWith(cwd)) {
-            s = cwd.relativize(abs).toString().replace('\\', '/');
+            // the platform's separator only: on Unix a backslash is part of a file name (URL-encoded below)
+            s = cwd.relativize(abs).toString().replace(java.io.File.separatorChar, '/');
         } else {
             return abs.toUri().toString();
         }

@@ -5,6 +5,7 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.FileReport;
 import dev.laocoon.core.ScanReport;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 
 /** Human-readable output: one line per finding (and per file in verbose mode), then a summary. */
@@ -18,22 +19,43 @@ public final class TextReport {
     }
 
     public void write(ScanReport report, Severity failOn, PrintWriter out) {
-        for (FileReport f : report.files()) {
+        write(report, Accepted.NONE, failOn, out);
+    }
+
+    /**
+     * As {@link #write(ScanReport, Severity, PrintWriter)}; findings {@code accepted} (by a
+     * baseline) are listed as accepted with their justification and do not fail the scan.
+     */
+    public void write(ScanReport report, Accepted accepted, Severity failOn, PrintWriter out) {
+        List<FileReport> files = report.files();
+        for (int i = 0; i < files.size(); i++) {
+            FileReport f = files.get(i);
             if (f.error() != null) {
                 out.println(paint("ERROR", 31) + "  " + Printable.of(f.path()) + ": " + Printable.of(f.error()));
                 continue;
             }
+            int ok = 0;
+            for (int k = 0; k < f.findings().size(); k++) {
+                ok += accepted.justification(i, k) != null ? 1 : 0;
+            }
             if (verbose || f.verdict() != Severity.SAFE) {
                 out.println(paint(f.verdictLabel().toUpperCase(), colourOf(f.verdict())) + "  " + Printable.of(f.path())
-                        + (f.formats().isEmpty() ? "" : "  (" + f.formatLabel() + ")"));
+                        + (f.formats().isEmpty() ? "" : "  (" + f.formatLabel() + ")")
+                        + (ok == 0 ? "" : ok == f.findings().size() ? "  [every finding accepted by the baseline]"
+                        : "  [" + ok + " of " + f.findings().size() + " findings accepted by the baseline]"));
             }
-            for (Finding x : f.findings()) {
+            for (int k : inFileOrder(f.findings())) {
+                Finding x = f.findings().get(k);
+                String why = accepted.justification(i, k);
                 StringBuilder sb = new StringBuilder("  ");
                 sb.append(paint(pad(x.severity().label(), 10), colourOf(x.severity())))
                         .append(' ').append(x.rule().id()).append(' ')
                         .append(Printable.of(x.location().render())).append("  ").append(Printable.of(x.message()));
                 if (!x.evidence().isEmpty()) {
                     sb.append("  [").append(Printable.of(x.evidence())).append(']');
+                }
+                if (why != null) {
+                    sb.append("  ACCEPTED: ").append(Printable.of(why));
                 }
                 out.println(sb);
             }
@@ -64,11 +86,56 @@ public final class TextReport {
             out.println(pointers + (pointers == 1 ? " file was" : " files were") + " not scanned: Git LFS pointers whose"
                     + " content was never downloaded (git lfs pull; actions/checkout with lfs: true)");
         }
-        if (report.reaches(failOn)) {
-            out.println(paint("FAIL", 31) + ": at least one file is " + failOn.label() + " or worse");
+        int acceptedCount = accepted.count(report);
+        if (acceptedCount > 0) {
+            out.println(acceptedCount + (acceptedCount == 1 ? " finding is" : " findings are") + " accepted by the"
+                    + " baseline: listed as ACCEPTED, verdicts unchanged, not counted for --fail-on");
+        }
+        if (accepted.reaches(report, failOn)) {
+            out.println(paint("FAIL", 31) + ": at least one file is " + failOn.label() + " or worse"
+                    + (acceptedCount > 0 ? " (findings the baseline accepts left aside)" : "") + ":");
+            int listed = 0;
+            int failing = 0;
+            for (int i = 0; i < files.size(); i++) {
+                FileReport f = files.get(i);
+                Severity v = accepted.unaccepted(report, i);
+                if (!f.failed() && v.atLeast(failOn)) {
+                    failing++;
+                    if (listed++ < MAX_LISTED) {
+                        out.println("  " + paint(v.label(), colourOf(v)) + "  " + Printable.of(f.path()));
+                    }
+                }
+            }
+            if (failing > MAX_LISTED) {
+                out.println("  ... and " + (failing - MAX_LISTED) + " more");
+            }
         }
         out.flush();
     }
+
+    /**
+     * Indices of the findings in the order of their place in the file: member path, then pickle,
+     * then byte offset (findings without an offset first); rules in their order among equals.
+     */
+    static Integer[] inFileOrder(List<Finding> findings) {
+        Integer[] order = new Integer[findings.size()];
+        for (int k = 0; k < order.length; k++) {
+            order[k] = k;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            var x = findings.get(a).location();
+            var y = findings.get(b).location();
+            int c = x.memberPath().compareTo(y.memberPath());
+            if (c == 0) {
+                c = Integer.compare(x.pickleIndex(), y.pickleIndex());
+            }
+            return c != 0 ? c : Long.compare(x.offset(), y.offset());
+        });
+        return order;
+    }
+
+    /** Failing files named at the end of the report; the rest are counted. */
+    private static final int MAX_LISTED = 50;
 
     private static String pad(String s, int n) {
         return s.length() >= n ? s : s + " ".repeat(n - s.length());

@@ -154,6 +154,15 @@ class RuleCoverageTest {
             file(Rule.PICKLE_OUT_OF_BAND_BUFFER, "NEXT_BUFFER", Severity.NOTICE, "model.pkl",
                     () -> PickleBuilder.create().proto(5).nextBuffer().stop().bytes(),
                     () -> PickleBuilder.create().proto(5).none().stop().bytes()),
+            file(Rule.PICKLE_LIBRARY_CALL, "a numpy function called", Severity.SUSPICIOUS, "model.pkl",
+                    () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").emptyTuple().reduce()
+                            .stop().bytes(),
+                    () -> PickleBuilder.create().proto(2).global("numpy.linalg", "norm").stop().bytes()),
+            file(Rule.JOBLIB_SIDE_FILE, "an old joblib wrapper naming /etc/passwd", Severity.MALICIOUS, "model.pkl",
+                    () -> PickleBuilder.create().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple()
+                            .newobj().emptyDict().str("filename").str("/etc/passwd").setitem().build().stop().bytes(),
+                    () -> PickleBuilder.create().proto(2).global("joblib.numpy_pickle_compat", "NDArrayWrapper").emptyTuple()
+                            .newobj().emptyDict().str("filename").str("model.pkl_01.npy").setitem().build().stop().bytes()),
             // ---------------------------------------------------------------- containers
             file(Rule.ZIP_ANOMALY, "encryption flag on data.pkl", Severity.SUSPICIOUS, "pytorch_model.bin",
                     () -> torchZipWithFlags(1),
@@ -187,7 +196,7 @@ class RuleCoverageTest {
                     () -> kerasModel("{\"class_name\": \"Dense\", \"config\": {\"units\": 4, \"activation\": \"relu\"}}")),
             file(Rule.KERAS_FOREIGN_OBJECT, "object from an unknown module", Severity.SUSPICIOUS, "model.json",
                     () -> kerasModel("{\"module\": \"mylib.layers\", \"class_name\": \"Thing\", \"config\": {}}"),
-                    () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Thing\", \"config\": {}}")),
+                    () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Dense\", \"config\": {}}")),
             file(Rule.KERAS_FOREIGN_OBJECT, "custom registered object", Severity.NOTICE, "model.json",
                     () -> kerasModel("{\"module\": \"keras.layers\", \"class_name\": \"Dense\", "
                             + "\"registered_name\": \"Custom>Dense\", \"config\": {}}"),
@@ -215,6 +224,12 @@ class RuleCoverageTest {
                     () -> savedModel("MatMul")),
             file(Rule.TF_RISKY_OP, "MatchingFiles", Severity.SUSPICIOUS, "saved_model.pb",
                     () -> savedModel("MatchingFiles"),
+                    () -> savedModel("MatMul")),
+            file(Rule.TF_ASSET_ESCAPE, "asset file name /etc/hostname", Severity.MALICIOUS, "saved_model.pb",
+                    () -> savedModelWithAsset("/etc/hostname"),
+                    () -> savedModelWithAsset("vocab.txt")),
+            file(Rule.TF_SAVEDMODEL_MALFORMED, "invalid UTF-8 in a node name", Severity.SUSPICIOUS, "saved_model.pb",
+                    () -> savedModel(new byte[] {'n', (byte) 0xff}, "MatMul"),
                     () -> savedModel("MatMul")),
             file(Rule.ONNX_EXTERNAL_DATA, "location leaving the folder", Severity.MALICIOUS, "model.onnx",
                     () -> onnx("", "../../etc/passwd"),
@@ -472,8 +487,30 @@ class RuleCoverageTest {
 
     /** A SavedModel whose graph has one node with the op {@code op}. */
     static byte[] savedModel(String op) throws IOException {
+        return savedModel(new byte[] {'n'}, op);
+    }
+
+    /** A SavedModel with a MatMul node and one asset (MetaGraphDef.asset_file_def = 6, filename = 2). */
+    static byte[] savedModelWithAsset(String filename) throws IOException {
         byte[] node = msg(o -> {
             o.writeString(1, "n");
+            o.writeString(2, "MatMul");
+        });
+        byte[] graph = msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));
+        byte[] meta = msg(o -> {
+            o.writeBytes(2, ByteString.copyFrom(graph));
+            o.writeBytes(6, ByteString.copyFrom(msg(a -> a.writeString(2, filename))));
+        });
+        return msg(o -> {
+            o.writeInt64(1, 1);
+            o.writeBytes(2, ByteString.copyFrom(meta));
+        });
+    }
+
+    /** A SavedModel with one node whose name is the raw bytes {@code name}. */
+    static byte[] savedModel(byte[] name, String op) throws IOException {
+        byte[] node = msg(o -> {
+            o.writeBytes(1, ByteString.copyFrom(name));
             o.writeString(2, op);
         });
         byte[] graph = msg(o -> o.writeBytes(1, ByteString.copyFrom(node)));

@@ -7,6 +7,7 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.detect.Head;
 import dev.laocoon.core.internal.format.KerasConfigCheck;
 import dev.laocoon.core.internal.format.ProtoModels;
+import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import java.io.IOException;
@@ -117,6 +118,15 @@ public final class KerasAnalyzer implements Analyzer {
                             "node[" + what.substring(5, what.indexOf(' ', 5)) + "]#" + pointer)
                     : Location.Within.of("json-pointer", pointer);
             ctx.report(rule, p.severity(), what + " " + pointer + ": " + p.message(), where.within(w), p.evidence());
+            if (p.payload() != null) {
+                // the bytes the loader deserializes (a torch.save file): analysed as a member of its own
+                try {
+                    ctx.recurseMember(new ArrayByteSource(p.payload()), where.withMember(what + "#" + pointer));
+                } catch (IOException e) {
+                    ctx.report(Rule.KERAS_MALFORMED, Severity.SUSPICIOUS, what + " " + pointer
+                            + ": the embedded file could not be analysed (" + e.getMessage() + ")", where.within(w), "");
+                }
+            }
         }
     }
 }

@@ -97,7 +97,17 @@ public final class PickleAnalyzer {
                 firstCall.putIfAbsent(g.name(), inv);
             }
         }
-        Map<GlobalName, List<Attribute>> attributes = staticGetattrs(p);
+        CallableUses uses = CallableUses.of(p, kb::canonical);
+        Map<GlobalName, List<Attribute>> attributes = staticCalls(p, uses);
+        // results of static calls: calling one calls the name it resolved to, judged with that import
+        Set<Value.Call> resolved = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        for (List<Attribute> as : attributes.values()) {
+            for (Attribute a : as) {
+                if (a.call().result() != null) {
+                    resolved.add(a.call().result());
+                }
+            }
+        }
         Set<String> reported = new HashSet<>();
         boolean persistentReported = false;
         for (TraceEvent e : p.events()) {
@@ -105,19 +115,22 @@ public final class PickleAnalyzer {
             if (e instanceof TraceEvent.Import imp) {
                 List<Attribute> attrs = attributes.get(imp.name());
                 if (attrs != null) {
-                    // getattr(Class, 'NAME') with constant operands reads one known attribute, as
-                    // Python 3.12+ does to pickle enum members: judge the attribute, not getattr.
+                    // getattr(Class, 'NAME') and the other static forms: judge what they resolve to
                     for (Attribute a : attrs) {
-                        judgeImport(new TraceEvent.Import(a.call().offset(), imp.opcode(), a.name()),
+                        judgeImport(new TraceEvent.Import(a.call().offset(), imp.opcode(), a.name()), a.use(), true,
                                 where.at(idx, a.call().offset()), describe(a.call()), reported, out);
                     }
                     continue;
                 }
                 TraceEvent.Invoke call = firstCall.get(imp.name());
                 String evidence = call != null ? describe(call) : imp.name().display();
-                judgeImport(imp, loc, evidence, reported, out);
+                CallableUses.Use use = uses.of(imp.name());
+                if (use == CallableUses.Use.DATA && uses.unseen()) {
+                    use = CallableUses.Use.PASSED;
+                }
+                judgeImport(imp, use, false, loc, evidence, reported, out);
             } else if (e instanceof TraceEvent.Invoke inv) {
-                judgeInvoke(inv, loc, where, depth, out);
+                judgeInvoke(inv, loc, where, depth, resolved, out);
             } else if (e instanceof TraceEvent.Extension ext) {
                 out.add(new Finding(Rule.PICKLE_EXTENSION_CODE,
                         registryWritten ? Severity.MALICIOUS : Severity.SUSPICIOUS,
@@ -160,45 +173,45 @@ public final class PickleAnalyzer {
         }
     }
 
-    /** A getattr call with a global and a constant identifier: the attribute it reads. */
-    private record Attribute(TraceEvent.Invoke call, GlobalName name) {
+    /** A static call (see {@link StaticCalls}): what it resolves to, and how the pickle uses its result. */
+    private record Attribute(TraceEvent.Invoke call, GlobalName name, CallableUses.Use use) {
     }
 
     /**
-     * For each import of builtins.getattr whose every call has a global and a constant identifier
-     * as operands, and whose attributes are all at most notices, the attributes read.
+     * For each import of a resolving helper (getattr, ...) whose every call is one of the static
+     * forms, what those calls resolve to. Such an import is judged by its results, not as itself.
      */
-    private Map<GlobalName, List<Attribute>> staticGetattrs(PickleResult p) {
+    private Map<GlobalName, List<Attribute>> staticCalls(PickleResult p, CallableUses uses) {
         Map<GlobalName, List<Attribute>> found = new IdentityHashMap<>();
+        Map<GlobalName, String> helper = new IdentityHashMap<>();
         Set<GlobalName> rejected = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
         for (TraceEvent e : p.events()) {
-            if (e instanceof TraceEvent.Import imp && imp.name().known()
-                    && kb.canonical(imp.name().path()).equals("builtins.getattr")) {
-                found.put(imp.name(), new ArrayList<>());
+            if (e instanceof TraceEvent.Import imp && imp.name().known()) {
+                String c = kb.canonical(imp.name().path());
+                if (StaticCalls.isResolver(c)) {
+                    found.put(imp.name(), new ArrayList<>());
+                    helper.put(imp.name(), c);
+                }
             }
         }
         if (found.isEmpty()) {
             return found;
+        }
+        for (GlobalName g : found.keySet()) {
+            if (uses.of(g) == CallableUses.Use.PASSED) {
+                rejected.add(g); // the helper itself handed to a call: it can resolve anything there
+            }
         }
         for (TraceEvent e : p.events()) {
             if (!(e instanceof TraceEvent.Invoke inv) || !(inv.target() instanceof Value.Global g)
                     || !found.containsKey(g.name())) {
                 continue;
             }
-            GlobalName attr = null;
-            if (inv.kind() == TraceEvent.CallKind.CALL && inv.args() instanceof Value.Container a
-                    && a.kind() == Value.Kind.TUPLE && a.size() == 2
-                    && a.item(0) instanceof Value.Global owner && owner.name().known()
-                    && a.item(1) instanceof Value.Str s && s.complete()
-                    && s.text().matches("[A-Za-z][A-Za-z0-9_]*")) {
-                GlobalName o = owner.name();
-                attr = new GlobalName(o.resolvedModule(), o.resolvedName() + "." + s.text(),
-                        o.resolvedModule(), o.resolvedName() + "." + s.text(), 4, true);
-            }
-            if (attr == null || judge(attr).severity().atLeast(Severity.SUSPICIOUS)) {
+            GlobalName attr = StaticCalls.resolve(helper.get(g.name()), inv);
+            if (attr == null) {
                 rejected.add(g.name());
             } else {
-                found.get(g.name()).add(new Attribute(inv, attr));
+                found.get(g.name()).add(new Attribute(inv, attr, uses.ofResult(inv.result())));
             }
         }
         found.keySet().removeIf(k -> rejected.contains(k) || found.get(k).isEmpty());
@@ -279,8 +292,18 @@ public final class PickleAnalyzer {
         return base;
     }
 
-    private void judgeImport(TraceEvent.Import imp, Location loc, String evidence, Set<String> reported, List<Finding> out) {
-        Judgement j = judge(imp.name());
+    /** Judges one global path as the pickle uses it: called or handed to a call, see {@link CallablePolicy}. */
+    Judgement judge(GlobalName name, CallableUses.Use use, boolean resolved) {
+        Judgement base = judge(name);
+        if (!name.known()) {
+            return base;
+        }
+        return CallablePolicy.judge(kb, kb.canonical(name.path()), base, use, resolved);
+    }
+
+    private void judgeImport(TraceEvent.Import imp, CallableUses.Use use, boolean resolved, Location loc, String evidence,
+                             Set<String> reported, List<Finding> out) {
+        Judgement j = judge(imp.name(), use, resolved);
         if (j.rule() == null) {
             return;
         }
@@ -303,9 +326,11 @@ public final class PickleAnalyzer {
         out.add(new Finding(j.rule(), j.severity(), msg.toString(), loc, evidence));
     }
 
-    private void judgeInvoke(TraceEvent.Invoke inv, Location loc, Location where, int depth, List<Finding> out) {
+    private void judgeInvoke(TraceEvent.Invoke inv, Location loc, Location where, int depth, Set<Value.Call> resolved,
+                             List<Finding> out) {
         switch (inv.kind()) {
             case SETSTATE -> {
+                JoblibSideFiles.check(inv, loc, out);
                 if (inv.target() instanceof Value.Global g) {
                     out.add(new Finding(Rule.PICKLE_BUILD_NON_INSTANCE, Severity.MALICIOUS,
                             "BUILD sets state on " + g.name().display()
@@ -315,7 +340,8 @@ public final class PickleAnalyzer {
             }
             case CALL, NEW -> {
                 Value target = inv.target();
-                if (target instanceof Value.Call || target instanceof Value.Persistent || target instanceof Value.Opaque) {
+                if (target instanceof Value.Call c && !resolved.contains(c) || target instanceof Value.Persistent
+                        || target instanceof Value.Opaque) {
                     out.add(new Finding(Rule.PICKLE_NON_CALLABLE_CALL, Severity.SUSPICIOUS,
                             "calls an object produced while loading rather than an imported global", loc, describe(inv)));
                 }

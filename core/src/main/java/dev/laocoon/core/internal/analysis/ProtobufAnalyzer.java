@@ -15,7 +15,7 @@ import java.util.Set;
 public final class ProtobufAnalyzer implements Analyzer {
     @Override
     public Set<Rule> rules() {
-        return EnumSet.of(Rule.TF_RISKY_OP, Rule.ONNX_EXTERNAL_DATA, Rule.ONNX_CUSTOM_DOMAIN, Rule.ANALYSIS_INCOMPLETE);
+        return EnumSet.of(Rule.TF_RISKY_OP, Rule.TF_SAVEDMODEL_MALFORMED, Rule.TF_ASSET_ESCAPE, Rule.ONNX_EXTERNAL_DATA, Rule.ONNX_CUSTOM_DOMAIN, Rule.ANALYSIS_INCOMPLETE);
     }
 
     @Override
@@ -40,12 +40,14 @@ public final class ProtobufAnalyzer implements Analyzer {
             }
             Rule rule = switch (p.kind()) {
                 case RISKY_OP -> Rule.TF_RISKY_OP;
+                case ASSET_ESCAPE -> Rule.TF_ASSET_ESCAPE;
                 case EXTERNAL_DATA_ESCAPE -> Rule.ONNX_EXTERNAL_DATA;
                 case CUSTOM_DOMAIN -> Rule.ONNX_CUSTOM_DOMAIN;
                 case LIMIT -> Rule.ANALYSIS_INCOMPLETE;
+                case MALFORMED -> Rule.TF_SAVEDMODEL_MALFORMED;
                 case EXTERNAL_DATA -> throw new IllegalStateException();
             };
-            ctx.report(rule, p.malicious() ? Severity.MALICIOUS : Severity.SUSPICIOUS, p.where() + ": " + p.message(),
+            ctx.report(rule, p.severity(), p.where() + ": " + p.message(),
                     where.within(within(p.where())), "");
         }
         return true;

@@ -6,6 +6,7 @@ import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.internal.container.ZipMember;
+import dev.laocoon.core.internal.format.torch.TorchScriptCode;
 import dev.laocoon.core.internal.detect.Head;
 import dev.laocoon.core.internal.detect.ZipLayout;
 import dev.laocoon.core.internal.format.numpy.NpyHeader;
@@ -68,6 +69,25 @@ public final class ZipAnalyzer implements Analyzer {
 
     private static void members(AnalysisContext ctx, ByteSource src, ZipArchive zip, Location where, String prefix,
                                 PickleAnalyzer.PersistentIds torchIds, boolean kerasV3) throws IOException {
+        java.util.Map<String, String> code = new java.util.LinkedHashMap<>();
+        java.util.Map<String, Location> codeLocations = new java.util.HashMap<>();
+        members(ctx, src, zip, where, prefix, torchIds, kerasV3, code, codeLocations);
+        // what the archive's TorchScript code calls, across its code members (see TorchScriptCode)
+        for (java.util.Map.Entry<String, java.util.List<TorchScriptCode.Call>> m : TorchScriptCode.calls(code).entrySet()) {
+            for (TorchScriptCode.Call c : m.getValue()) {
+                ctx.report(Rule.TORCHSCRIPT_CODE, c.severity(), (c.atLoad()
+                        ? "torch.jit.load runs " + c.method() + " (reached from __setstate__), which calls "
+                        : c.method() + " calls ") + c.callee() + ": " + c.explanation()
+                        + (c.atLoad() ? "" : " (when the model is called)"),
+                        codeLocations.get(m.getKey()).within(new Location.Within("element", c.method(), c.line(), 1)),
+                        c.source());
+            }
+        }
+    }
+
+    private static void members(AnalysisContext ctx, ByteSource src, ZipArchive zip, Location where, String prefix,
+                                PickleAnalyzer.PersistentIds torchIds, boolean kerasV3, java.util.Map<String, String> code,
+                                java.util.Map<String, Location> codeLocations) throws IOException {
         for (ZipMember e : zip.entries()) {
             if (e.directory()) {
                 continue;
@@ -91,7 +111,17 @@ public final class ZipAnalyzer implements Analyzer {
                     || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {
                 // numpy.load reads the same archive as .npz: any member starting with the .npy magic is
                 // an array to it (an object array is unpickled), whatever PyTorch makes of the member
-                npyInSkippedMember(ctx, memberSource(ctx, src, e, loc), e, loc, "PyTorch reads it as raw bytes or text");
+                ByteSource skipped = memberSource(ctx, src, e, loc);
+                npyInSkippedMember(ctx, skipped, e, loc, "PyTorch reads it as raw bytes or text");
+                if (skipped != null && e.name().startsWith(prefix + "code/") && e.name().endsWith(".py")) {
+                    String path = e.name().substring(prefix.length() + 5);
+                    String text = codeText(ctx, skipped, loc);
+                    if (text != null) {
+                        String module = path.substring(0, path.length() - 3).replace('/', '.');
+                        code.put(module, text);
+                        codeLocations.put(module, loc);
+                    }
+                }
                 continue;
             }
             ByteSource member = memberSource(ctx, src, e, loc);
@@ -109,6 +139,16 @@ public final class ZipAnalyzer implements Analyzer {
             }
             ctx.recurse(member, loc);
         }
+    }
+
+    /** The text of a TorchScript source member, or null (reported) when it is too large to read. */
+    private static String codeText(AnalysisContext ctx, ByteSource m, Location loc) throws IOException {
+        if (m.size() > ctx.limits().maxMemberBytes()) {
+            ctx.report(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "TorchScript source larger than "
+                    + ctx.limits().maxMemberBytes() + " bytes was not read", loc, "");
+            return null;
+        }
+        return new String(ctx.whole(m), java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**

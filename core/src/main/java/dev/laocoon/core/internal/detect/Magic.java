@@ -36,7 +36,7 @@ public enum Magic implements Detector {
     GGUF,
     SAFETENSORS,
     NPY,
-    /** Protobuf field 1 as a varint: ONNX ModelProto (ir_version) and TF SavedModel (schema version). */
+    /** Protobuf field 1 as a varint: ONNX ModelProto (ir_version) and TF SavedModel (schema version), or field 2 (meta graphs). */
     PROTOBUF_MODEL,
     /** Protobuf field 1 length-delimited: keras_metadata.pb (SavedMetadata.nodes). */
     KERAS_METADATA,
@@ -104,7 +104,11 @@ public enum Magic implements Detector {
                 return h.length() >= 10 && NpyHeader.hasMagic(h.bytes());
             }
             case PROTOBUF_MODEL: {
-                return h.length() >= 2 && h.at(0) == 0x08;
+                // 0x12: field 2 length-delimited, a SavedModel without schema version (its meta graphs);
+                // the analyser only claims what parses as a model
+                // ONNX and TensorFlow parse fields in any order: another first field is tried when the
+                // top-level fields parse (protobufTopLevel)
+                return h.length() >= 2 && (h.at(0) == 0x08 || h.at(0) == 0x12 || protobufTopLevel(h.source()));
             }
             case KERAS_METADATA: {
                 return h.length() >= 2 && h.at(0) == 0x0a;
@@ -115,6 +119,64 @@ public enum Magic implements Detector {
             default:
                 throw new IllegalStateException(name());
         }
+    }
+
+    /**
+     * True when the file's top level reads as protobuf fields: tags with a field number and a
+     * wire type of 0, 1, 2 or 5, varints and lengths within the file, up to its end or for 64
+     * fields, at least one of them length-delimited. Only a few bytes per field are read.
+     */
+    static boolean protobufTopLevel(ByteSource src) throws IOException {
+        long size = src.size();
+        long pos = 0;
+        boolean delimited = false;
+        byte[] b = new byte[10];
+        for (int fields = 0; fields < 64 && pos < size; fields++) {
+            long[] tag = varint(src, pos, b);
+            if (tag == null || tag[0] >>> 3 == 0) {
+                return false;
+            }
+            pos = tag[1];
+            switch ((int) (tag[0] & 7)) {
+                case 0 -> {
+                    long[] v = varint(src, pos, b);
+                    if (v == null) {
+                        return false;
+                    }
+                    pos = v[1];
+                }
+                case 1 -> pos += 8;
+                case 5 -> pos += 4;
+                case 2 -> {
+                    long[] len = varint(src, pos, b);
+                    if (len == null || len[0] < 0 || len[0] > size - len[1]) {
+                        return false;
+                    }
+                    pos = len[1] + len[0];
+                    delimited = true;
+                }
+                default -> {
+                    return false;
+                }
+            }
+            if (pos > size) {
+                return false;
+            }
+        }
+        return delimited;
+    }
+
+    /** {value, position after it} of the varint at {@code pos}, or null. */
+    private static long[] varint(ByteSource src, long pos, byte[] b) throws IOException {
+        int n = src.readFully(pos, b, 0, b.length);
+        long v = 0;
+        for (int i = 0; i < n; i++) {
+            v |= (long) (b[i] & 0x7f) << (7 * i);
+            if ((b[i] & 0x80) == 0) {
+                return new long[] {v, pos + i + 1};
+            }
+        }
+        return null;
     }
 
     /** Where the zlib data of a Z-file starts. */

@@ -2,6 +2,7 @@ package dev.laocoon.core.internal.format;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.WireFormat;
+import dev.laocoon.core.finding.Severity;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,23 +19,19 @@ public final class ProtoModels {
     private static final int MAX_DEPTH = 64;
     /** Read on first use (a holder class): most files are not protobuf models. */
     private static final class Known {
-        static final Set<String> ONNX_DOMAINS;
-        /** TensorFlow ops that reach files, Python or the outside world: op to {malicious?, what}. */
-        static final Map<String, String[]> TF_RISKY = new java.util.HashMap<>();
+        /** ONNX operator domains a stock runtime implements (safe) or older ones knew (notice): domain to severity. */
+        static final Map<String, Severity> ONNX_DOMAINS;
 
         static {
-            Set<String> d = new java.util.HashSet<>();
+            Map<String, Severity> d = new java.util.HashMap<>();
             for (String l : Tables.lines("onnx-domains.txt")) {
-                d.add(l.equals("(default)") ? "" : l);
-            }
-            ONNX_DOMAINS = Set.copyOf(d);
-            for (String l : Tables.lines("tf-ops.txt")) {
                 String[] w = l.split(" ", 3);
-                if (w.length != 3 || !(w[1].equals("malicious") || w[1].equals("suspicious"))) {
-                    throw new IllegalStateException("tf-ops.txt: bad line '" + l + "'");
+                if (w.length != 3) {
+                    throw new IllegalStateException("onnx-domains.txt: bad line '" + l + "'");
                 }
-                TF_RISKY.put(w[0], new String[] {w[1], w[2]});
+                d.put(w[0].equals("(default)") ? "" : w[0], Severity.parse(w[1]));
             }
+            ONNX_DOMAINS = Map.copyOf(d);
         }
 
         private Known() {
@@ -43,13 +40,18 @@ public final class ProtoModels {
 
     /** What a problem is: each kind is reported under its own rule. */
     public enum Kind {
-        RISKY_OP, EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT,
+        RISKY_OP,
+        /** A SavedModel asset file name that leaves the assets folder. */
+        ASSET_ESCAPE,
+        EXTERNAL_DATA_ESCAPE, CUSTOM_DOMAIN, LIMIT,
+        /** The file is not what the loader parses, or has fields the loader skips. */
+        MALFORMED,
         /** Not a problem: a tensor's external data file inside the model's folder ({@code message} is its location). */
         EXTERNAL_DATA
     }
 
-    /** A problem: its kind, whether it is malicious, where (node name, tensor name), what. */
-    public record Problem(Kind kind, boolean malicious, String where, String message) {
+    /** A problem: its kind, its severity, where (node name, tensor name), what. */
+    public record Problem(Kind kind, Severity severity, String where, String message) {
     }
 
     private ProtoModels() {
@@ -57,9 +59,19 @@ public final class ProtoModels {
 
     // ------------------------------------------------------------------ ONNX
 
+    /**
+     * An ONNX walk's findings, the operator domains it met (domain, op type or null for an
+     * opset_import, where) and the model-local functions it defined ("domain\0name"), judged at the end.
+     */
+    private static final class Walk extends ArrayList<Problem> {
+        final List<String[]> domains = new ArrayList<>();
+        final java.util.Set<String> functions = new java.util.HashSet<>();
+        final java.util.Set<String> functionDomains = new java.util.HashSet<>();
+    }
+
     /** Problems in an ONNX ModelProto, or null when the bytes are not one. */
     public static List<Problem> onnx(byte[] b) {
-        List<Problem> out = new ArrayList<>();
+        Walk out = new Walk();
         try {
             CodedInputStream in = CodedInputStream.newInstance(b);
             boolean graph = false;
@@ -82,28 +94,42 @@ public final class ProtoModels {
                     int t;
                     while ((t = op.readTag()) != 0) {
                         if (WireFormat.getTagFieldNumber(t) == 1 && isBytes(t)) {
-                            domain = op.readStringRequireUtf8();
+                            domain = text(op);
                         } else {
                             op.skipField(t);
                         }
                     }
-                    if (!Known.ONNX_DOMAINS.contains(domain)) {
-                        out.add(new Problem(Kind.CUSTOM_DOMAIN, false, "opset_import", "imports operator set '" + domain
-                                + "', which needs a custom operator library"));
-                    }
+                    out.domains.add(new String[] {domain, null, "opset_import"});
                 } else if (!in.skipField(tag)) {
                     break;
                 }
             }
-            return graph && irVersion ? out : null;
+            if (!(graph && irVersion)) {
+                return null;
+            }
         } catch (IOException | RuntimeException e) {
             return null;
         }
+        for (String[] d : out.domains) {
+            // a model-local function (ModelProto.functions) is called as op type = its name in its domain
+            if (d[1] == null ? out.functionDomains.contains(d[0]) : out.functions.contains(d[0] + "\0" + d[1])) {
+                continue;
+            }
+            Severity s = Known.ONNX_DOMAINS.getOrDefault(d[0], Severity.SUSPICIOUS);
+            if (s == Severity.SAFE) {
+                continue;
+            }
+            String why = s == Severity.NOTICE ? "a domain of older or exporter-specific runtimes"
+                    : "which needs a custom operator library";
+            out.add(new Problem(Kind.CUSTOM_DOMAIN, s, d[2], (d[1] == null ? "imports operator set '" + d[0] + "'"
+                    : "operator " + d[1] + " from domain '" + d[0] + "'") + ", " + why));
+        }
+        return new ArrayList<>(out);
     }
 
-    private static void onnxGraph(byte[] b, List<Problem> out, int depth) throws IOException {
+    private static void onnxGraph(byte[] b, Walk out, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
-            out.add(new Problem(Kind.LIMIT, false, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
+            out.add(new Problem(Kind.LIMIT, Severity.SUSPICIOUS, "graph", "subgraphs nested deeper than " + MAX_DEPTH));
             return;
         }
         CodedInputStream in = CodedInputStream.newInstance(b);
@@ -112,7 +138,23 @@ public final class ProtoModels {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 1 && isBytes(tag)) {
                 onnxNode(in.readByteArray(), out, depth);
-            } else if ((f == 5 || f == 15) && isBytes(tag)) {
+            } else if (f == 5 && isBytes(tag)) {
+                onnxTensor(in.readByteArray(), out);
+            } else if (f == 15 && isBytes(tag)) {
+                onnxSparse(in.readByteArray(), out); // sparse_initializer
+            } else {
+                in.skipField(tag);
+            }
+        }
+    }
+
+    /** SparseTensorProto: values = 1 and indices = 2 are TensorProtos, each may have external data. */
+    private static void onnxSparse(byte[] b, Walk out) throws IOException {
+        CodedInputStream in = CodedInputStream.newInstance(b);
+        int tag;
+        while ((tag = in.readTag()) != 0) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if ((f == 1 || f == 2) && isBytes(tag)) {
                 onnxTensor(in.readByteArray(), out);
             } else {
                 in.skipField(tag);
@@ -120,19 +162,29 @@ public final class ProtoModels {
         }
     }
 
-    private static void onnxFunction(byte[] b, List<Problem> out, int depth) throws IOException {
+    /** FunctionProto: name = 1, node = 7, domain = 10. */
+    private static void onnxFunction(byte[] b, Walk out, int depth) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
+        String name = "";
+        String domain = "";
         int tag;
         while ((tag = in.readTag()) != 0) {
-            if (WireFormat.getTagFieldNumber(tag) == 7 && isBytes(tag)) {
+            int f = WireFormat.getTagFieldNumber(tag);
+            if (f == 7 && isBytes(tag)) {
                 onnxNode(in.readByteArray(), out, depth);
+            } else if (f == 1 && isBytes(tag)) {
+                name = text(in);
+            } else if (f == 10 && isBytes(tag)) {
+                domain = text(in);
             } else {
                 in.skipField(tag);
             }
         }
+        out.functions.add(domain + "\0" + name);
+        out.functionDomains.add(domain);
     }
 
-    private static void onnxNode(byte[] b, List<Problem> out, int depth) throws IOException {
+    private static void onnxNode(byte[] b, Walk out, int depth) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
         String name = "";
         String op = "";
@@ -142,22 +194,20 @@ public final class ProtoModels {
         while ((tag = in.readTag()) != 0) {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 3 && isBytes(tag)) {
-                name = in.readStringRequireUtf8();
+                name = text(in);
             } else if (f == 4 && isBytes(tag)) {
-                op = in.readStringRequireUtf8();
+                op = text(in);
             } else if (f == 7 && isBytes(tag)) {
-                domain = in.readStringRequireUtf8();
+                domain = text(in);
             } else if (f == 5 && isBytes(tag)) {
                 attrs.add(in.readByteArray());
             } else {
                 in.skipField(tag);
             }
         }
-        if (!Known.ONNX_DOMAINS.contains(domain)) {
-            out.add(new Problem(Kind.CUSTOM_DOMAIN, false, "node '" + name + "'", "operator " + op + " from domain '" + domain
-                    + "' needs a custom operator library"));
-        }
+        out.domains.add(new String[] {domain, op, "node '" + name + "'"});
         for (byte[] a : attrs) {
+            // AttributeProto: t = 5, g = 6, tensors = 10, graphs = 11, sparse_tensor = 22, sparse_tensors = 23
             CodedInputStream ai = CodedInputStream.newInstance(a);
             while ((tag = ai.readTag()) != 0) {
                 int f = WireFormat.getTagFieldNumber(tag);
@@ -165,6 +215,8 @@ public final class ProtoModels {
                     onnxGraph(ai.readByteArray(), out, depth + 1);
                 } else if ((f == 5 || f == 10) && isBytes(tag)) {
                     onnxTensor(ai.readByteArray(), out);
+                } else if ((f == 22 || f == 23) && isBytes(tag)) {
+                    onnxSparse(ai.readByteArray(), out);
                 } else {
                     ai.skipField(tag);
                 }
@@ -172,7 +224,16 @@ public final class ProtoModels {
         }
     }
 
-    private static void onnxTensor(byte[] b, List<Problem> out) throws IOException {
+    /**
+     * An ONNX string (proto2): onnx (protobuf upb) keeps invalid UTF-8 as bytes and onnxruntime
+     * uses the raw bytes as a path, so invalid sequences are replaced here (U+FFFD), never skipped:
+     * the ASCII '.', '/' and '\\' around them stay, and a traversal stays visible.
+     */
+    private static String text(CodedInputStream in) throws IOException {
+        return new String(in.readByteArray(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static void onnxTensor(byte[] b, Walk out) throws IOException {
         CodedInputStream in = CodedInputStream.newInstance(b);
         String name = "";
         List<String> locations = new ArrayList<>();
@@ -180,7 +241,7 @@ public final class ProtoModels {
         while ((tag = in.readTag()) != 0) {
             int f = WireFormat.getTagFieldNumber(tag);
             if (f == 8 && isBytes(tag)) {
-                name = in.readStringRequireUtf8();
+                name = text(in);
             } else if (f == 13 && isBytes(tag)) {
                 CodedInputStream kv = CodedInputStream.newInstance(in.readByteArray());
                 String key = "";
@@ -189,9 +250,9 @@ public final class ProtoModels {
                 while ((t = kv.readTag()) != 0) {
                     int g = WireFormat.getTagFieldNumber(t);
                     if (g == 1 && isBytes(t)) {
-                        key = kv.readStringRequireUtf8();
+                        key = text(kv);
                     } else if (g == 2 && isBytes(t)) {
-                        value = kv.readStringRequireUtf8();
+                        value = text(kv);
                     } else {
                         kv.skipField(t);
                     }
@@ -205,135 +266,37 @@ public final class ProtoModels {
         }
         for (String loc : locations) {
             String norm = loc.replace('\\', '/');
-            boolean absolute = norm.startsWith("/") || norm.matches("(?i)^[a-z]:.*") || norm.startsWith("~");
-            boolean escapes = false;
-            int level = 0;
-            for (String part : norm.split("/")) {
-                if (part.equals("..")) {
-                    level--;
-                    escapes |= level < 0;
-                } else if (!part.isEmpty() && !part.equals(".")) {
-                    level++;
-                }
-            }
-            if (absolute || escapes) {
-                out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, true, "tensor '" + name + "'", "external data location '" + loc
+            if (leavesFolder(loc)) {
+                out.add(new Problem(Kind.EXTERNAL_DATA_ESCAPE, Severity.MALICIOUS, "tensor '" + name + "'", "external data location '" + loc
                         + "' leaves the model's folder"));
             } else {
-                out.add(new Problem(Kind.EXTERNAL_DATA, false, "tensor '" + name + "'", norm));
+                out.add(new Problem(Kind.EXTERNAL_DATA, Severity.SAFE, "tensor '" + name + "'", norm));
             }
         }
+    }
+
+    /** True when a relative file name is absolute (POSIX, Windows drive, home) or climbs out with "..". */
+    static boolean leavesFolder(String loc) {
+        String norm = loc.replace('\\', '/');
+        boolean absolute = norm.startsWith("/") || norm.matches("(?is)^[a-z]:.*") || norm.startsWith("~");
+        int level = 0;
+        for (String part : norm.split("/")) {
+            if (part.equals("..")) {
+                if (--level < 0) {
+                    return true;
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                level++;
+            }
+        }
+        return absolute;
     }
 
     // ------------------------------------------------------------------ TensorFlow SavedModel
 
-    /** Problems in a SavedModel (saved_model.pb), or null when the bytes are not one. */
+    /** Problems in a SavedModel (saved_model.pb), or null when the bytes are not one ({@link SavedModels}). */
     public static List<Problem> savedModel(byte[] b) {
-        List<Problem> out = new ArrayList<>();
-        try {
-            CodedInputStream in = CodedInputStream.newInstance(b);
-            boolean metaGraph = false;
-            int tag;
-            while ((tag = in.readTag()) != 0) {
-                int f = WireFormat.getTagFieldNumber(tag);
-                if (f == 1 && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_VARINT) {
-                    in.readInt64();
-                } else if (f == 2 && isBytes(tag)) {
-                    metaGraph = true;
-                    metaGraph(in.readByteArray(), out);
-                } else {
-                    return null; // a SavedModel has nothing else at the top level
-                }
-            }
-            return metaGraph ? out : null;
-        } catch (IOException | RuntimeException e) {
-            return null;
-        }
-    }
-
-    private static void metaGraph(byte[] b, List<Problem> out) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            if (WireFormat.getTagFieldNumber(tag) == 2 && isBytes(tag)) {
-                graphDef(in.readByteArray(), out);
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void graphDef(byte[] b, List<Problem> out) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            int f = WireFormat.getTagFieldNumber(tag);
-            if (f == 1 && isBytes(tag)) {
-                nodeDef(in.readByteArray(), out, "");
-            } else if (f == 2 && isBytes(tag)) {
-                library(in.readByteArray(), out);
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void library(byte[] b, List<Problem> out) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            if (WireFormat.getTagFieldNumber(tag) == 1 && isBytes(tag)) {
-                CodedInputStream fn = CodedInputStream.newInstance(in.readByteArray());
-                String fname = "";
-                List<byte[]> nodes = new ArrayList<>();
-                int t;
-                while ((t = fn.readTag()) != 0) {
-                    int g = WireFormat.getTagFieldNumber(t);
-                    if (g == 1 && isBytes(t)) {
-                        CodedInputStream sig = CodedInputStream.newInstance(fn.readByteArray());
-                        int s;
-                        while ((s = sig.readTag()) != 0) {
-                            if (WireFormat.getTagFieldNumber(s) == 1 && isBytes(s)) {
-                                fname = sig.readStringRequireUtf8();
-                            } else {
-                                sig.skipField(s);
-                            }
-                        }
-                    } else if (g == 3 && isBytes(t)) {
-                        nodes.add(fn.readByteArray());
-                    } else {
-                        fn.skipField(t);
-                    }
-                }
-                for (byte[] nd : nodes) {
-                    nodeDef(nd, out, "function " + fname + ": ");
-                }
-            } else {
-                in.skipField(tag);
-            }
-        }
-    }
-
-    private static void nodeDef(byte[] b, List<Problem> out, String prefix) throws IOException {
-        CodedInputStream in = CodedInputStream.newInstance(b);
-        String name = "";
-        String op = "";
-        int tag;
-        while ((tag = in.readTag()) != 0) {
-            int f = WireFormat.getTagFieldNumber(tag);
-            if (f == 1 && isBytes(tag)) {
-                name = in.readStringRequireUtf8();
-            } else if (f == 2 && isBytes(tag)) {
-                op = in.readStringRequireUtf8();
-            } else {
-                in.skipField(tag);
-            }
-        }
-        String[] risk = Known.TF_RISKY.get(op);
-        if (risk != null) {
-            out.add(new Problem(Kind.RISKY_OP, risk[0].equals("malicious"), prefix + "node '" + name + "'",
-                    "op " + op + " " + risk[1]));
-        }
+        return SavedModels.read(b);
     }
 
     // ------------------------------------------------------------------ keras_metadata.pb

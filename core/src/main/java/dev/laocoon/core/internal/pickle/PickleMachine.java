@@ -153,6 +153,8 @@ public final class PickleMachine {
         readOnlyViews.clear();
         proto = 0;
         events = new ArrayList<>();
+        repeats = null;
+        setstates = 0;
         long opcodes = 0;
         PickleError error = null;
         Value result = null;
@@ -775,7 +777,100 @@ public final class PickleMachine {
 
     // ------------------------------------------------------------------ imports and calls
 
+    /**
+     * Calls of one callable kept in the trace before further calls like them are only counted.
+     * Ordinary large data repeats the same few reconstructors (a tensor rebuild per tensor, an array
+     * allocation and BUILD per array): kept, 80,000 tensors would reach the event limit. A call
+     * is only dropped when nothing new could be learnt from it: its callable was called this often
+     * before, its arguments hold no imported object the earlier calls did not hand it, and no result
+     * of a name-resolving helper (getattr, ...). Where containers keep every item (convert),
+     * everything is kept.
+     */
+    static final int REPEATS_KEPT = 1000;
+    private static final java.util.Set<String> RESOLVERS = java.util.Set.of("getattr", "_ufunc_reconstruct", "getitem", "type");
+
+    /** Per callable (identity of the import): calls seen, and the globals its kept calls were handed. */
+    private static final class Repeats {
+        int calls;
+        final java.util.Set<GlobalName> handed = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    }
+
+    private Map<GlobalName, Repeats> repeats;
+    private int setstates;
+
+    private boolean repeated(TraceEvent e) {
+        if (limits.containerItems() > Value.PREVIEW_ITEMS || !(e instanceof TraceEvent.Invoke inv)) {
+            return false;
+        }
+        if (inv.kind() == CallKind.SETSTATE) {
+            return inv.target() instanceof Value.Call && !holdsCode(inv.args(), null) && ++setstates > REPEATS_KEPT;
+        }
+        if ((inv.kind() != CallKind.CALL && inv.kind() != CallKind.NEW) || !(inv.target() instanceof Value.Global g)
+                || RESOLVERS.contains(g.name().resolvedName())) {
+            return false;
+        }
+        if (repeats == null) {
+            repeats = new IdentityHashMap<>();
+        }
+        Repeats r = repeats.computeIfAbsent(g.name(), k -> new Repeats());
+        if (r.calls < REPEATS_KEPT) {
+            r.calls++;
+            remember(inv.args(), r.handed);
+            remember(inv.kwargs(), r.handed);
+            return false;
+        }
+        return !holdsCode(inv.args(), r.handed) && !holdsCode(inv.kwargs(), r.handed);
+    }
+
+    private static void remember(Value v, java.util.Set<GlobalName> into) {
+        if (v instanceof Value.Global g) {
+            into.add(g.name());
+        } else if (v instanceof Value.Container c && c.globals() != null) {
+            for (Value.Global g : c.globals()) {
+                into.add(g.name());
+            }
+        }
+    }
+
+    /** True when {@code v} holds a global not in {@code seen}, or a result of a name-resolving helper. */
+    private static boolean holdsCode(Value v, java.util.Set<GlobalName> seen) {
+        if (v == null) {
+            return false;
+        }
+        if (v instanceof Value.Global g) {
+            return seen == null || !seen.contains(g.name());
+        }
+        if (v instanceof Value.Call c) {
+            GlobalName root = c.rootGlobal();
+            return root == null || RESOLVERS.contains(root.resolvedName());
+        }
+        if (v instanceof Value.Container c) {
+            if (c.globalsOverflow()) {
+                return true;
+            }
+            if (c.globals() != null) {
+                for (Value.Global g : c.globals()) {
+                    if (seen == null || !seen.contains(g.name())) {
+                        return true;
+                    }
+                }
+            }
+            for (int i = 0; i < c.keptCount(); i++) {
+                if (c.item(i) instanceof Value.Call call) {
+                    GlobalName root = call.rootGlobal();
+                    if (root == null || RESOLVERS.contains(root.resolvedName())) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
     private void event(TraceEvent e) {
+        if (repeated(e)) {
+            return;
+        }
         if (events.size() >= limits.maxEvents()) {
             throw new LimitExceeded("more than " + limits.maxEvents() + " imports and calls");
         }
@@ -884,6 +979,9 @@ public final class PickleMachine {
                 throw malformed("BUILD on a " + inst.kind().name().toLowerCase() + " object");
             }
             return;
+        }
+        if (inst instanceof Value.Call c) {
+            c.setState(state);
         }
         event(new TraceEvent.Invoke(opOffset, Opcode.BUILD, CallKind.SETSTATE, inst, state, null, null, "__setstate__"));
         if (rawData != null) {

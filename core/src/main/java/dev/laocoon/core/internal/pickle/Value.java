@@ -287,10 +287,15 @@ public abstract class Value {
 
     /** list, tuple, dict, set, frozenset: size plus the first few items (dict: keys and values alternate). */
     public static final class Container extends Value {
+        /** Distinct imported globals a container remembers beyond its preview. */
+        public static final int MAX_GLOBALS = 32;
         private final Kind kind;
         /** Items (dict: entries) kept at most. */
         private final int cap;
         private boolean unhashableItem;
+        private Global[] globals;
+        private int globalCount;
+        private boolean globalsOverflow;
         private int kept;
         private long size;
         private Value[] items;
@@ -348,8 +353,52 @@ public abstract class Value {
             return items[i];
         }
 
+        /**
+         * The imported globals among the items, kept or not, and among the items of container
+         * items as they were when added (at most {@link #MAX_GLOBALS} distinct ones; null when none).
+         */
+        public Global[] globals() {
+            return globals == null ? null : java.util.Arrays.copyOf(globals, globalCount);
+        }
+
+        /** True when more distinct globals were added than {@link #globals()} holds. */
+        public boolean globalsOverflow() {
+            return globalsOverflow;
+        }
+
+        private void note(Value v) {
+            if (v instanceof Global g) {
+                noteGlobal(g);
+            } else if (v instanceof Container c && c.globals != null) {
+                for (int i = 0; i < c.globalCount; i++) {
+                    noteGlobal(c.globals[i]);
+                }
+                globalsOverflow |= c.globalsOverflow;
+            }
+        }
+
+        private void noteGlobal(Global g) {
+            if (globals == null) {
+                globals = new Global[2];
+            }
+            for (int i = 0; i < globalCount; i++) {
+                if (globals[i].name == g.name) {
+                    return;
+                }
+            }
+            if (globalCount == MAX_GLOBALS) {
+                globalsOverflow = true;
+                return;
+            }
+            if (globalCount == globals.length) {
+                globals = java.util.Arrays.copyOf(globals, globals.length * 2);
+            }
+            globals[globalCount++] = g;
+        }
+
         void add(Value v) {
             size++;
+            note(v);
             keep(v);
             if (kind == Kind.TUPLE && v.unhashable()) {
                 unhashableItem = true;
@@ -358,6 +407,8 @@ public abstract class Value {
 
         void put(Value k, Value v) {
             size++;
+            note(k);
+            note(v);
             if (kept + 2 <= (long) cap * 2) {
                 keep(k);
                 keep(v);
@@ -448,6 +499,7 @@ public abstract class Value {
         private final Value callee;
         private final Value args;
         private final String variable;
+        private Value state;
 
         public Call(Value callee, Value args, String variable) {
             this.callee = callee;
@@ -465,6 +517,15 @@ public abstract class Value {
 
         public String variable() {
             return variable;
+        }
+
+        /** The state the last BUILD applied to this object (its __setstate__ argument), or null. */
+        public Value state() {
+            return state;
+        }
+
+        void setState(Value s) {
+            state = s;
         }
 
         /** The global that was ultimately called, following calls of call results; null if none. */

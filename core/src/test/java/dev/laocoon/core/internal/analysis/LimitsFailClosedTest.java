@@ -148,4 +148,33 @@ class LimitsFailClosedTest {
         assertThat(r.findings()).extracting(Finding::rule).doesNotContain(Rule.CONTAINER_LIMIT);
         assertThat(spills.get()).isEqualTo(before);
     }
+
+    /** A list of {@code n} arrays as NumPy pickles them: _reconstruct(ndarray, (0,), b'b') then BUILD. */
+    static PickleBuilder manyArrays(int n) {
+        PickleBuilder b = PickleBuilder.create().proto(2).global("numpy.core.multiarray", "_reconstruct").binput(0)
+                .global("numpy", "ndarray").binput(1).global("numpy", "dtype").binput(2).emptyList().mark();
+        for (int i = 0; i < n; i++) {
+            b.binget(0).binget(1).binint1(0).tuple1().shortBinstring("b").tuple3().reduce()
+                    .mark().binint1(1).binint1(1).tuple1().binget(2).shortBinstring("f8").newFalse().newTrue().tuple3().reduce()
+                    .newFalse().shortBinstring("\0\0\0\0\0\0\0\0").tuple().build();
+        }
+        return b;
+    }
+
+    @Test
+    void ordinaryLargeDataDoesNotReachTheEventLimit() {
+        // 120,000 arrays: 360,000 calls and BUILDs of the same three data-only callables (issue: false alarms)
+        FileReport r = scan(manyArrays(120_000).appends().stop().bytes());
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.SAFE);
+    }
+
+    @Test
+    void aNewCallableHandedToARepeatedCallIsStillJudged() {
+        // numpy.dtype was called 5,000 times with constants; then numpy.dtype(load_image)
+        byte[] p = manyArrays(5_000).binget(2).global("transformers.image_utils", "load_image").tuple1().reduce()
+                .appends().stop().bytes();
+        FileReport r = scan(p);
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.message()).contains("transformers.image_utils.load_image"));
+    }
 }

@@ -193,4 +193,97 @@ class ProtoModelsTest {
         assertThat(w.verdict()).isEqualTo(Severity.MALICIOUS);
         assertThat(w.formats()).doesNotContain(dev.laocoon.core.Format.ONNX_EXTERNAL_DATA);
     }
+
+    static byte[] external(String name, byte[] location) throws IOException {
+        return msg(o -> {
+            o.writeString(8, name);
+            o.writeInt32(14, 1); // data_location = EXTERNAL
+            o.writeBytes(13, ByteString.copyFrom(msg(kv -> {
+                kv.writeString(1, "location");
+                kv.writeBytes(2, ByteString.copyFrom(location));
+            })));
+        });
+    }
+
+    static byte[] sparse(byte[] values) throws IOException {
+        return msg(o -> {
+            o.writeBytes(1, ByteString.copyFrom(values));
+            o.writeBytes(2, ByteString.copyFrom(msg(i -> i.writeString(8, "idx"))));
+        });
+    }
+
+    static byte[] onnxModel(byte[] graph, byte[]... functions) throws IOException {
+        return msg(o -> {
+            o.writeInt64(1, 8);
+            o.writeBytes(7, ByteString.copyFrom(graph));
+            for (byte[] f : functions) {
+                o.writeBytes(25, ByteString.copyFrom(f));
+            }
+        });
+    }
+
+    /** As onnx.helper writes them; onnx 1.23's checker refuses these locations, older loaders read them. */
+    @Test
+    void sparseTensorsWithExternalDataOutsideTheFolderAreMalicious() throws IOException {
+        byte[] escaping = external("W", "../../etc/passwd".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] init = msg(g -> g.writeBytes(15, ByteString.copyFrom(sparse(escaping)))); // sparse_initializer
+        byte[] constant = msg(g -> g.writeBytes(1, ByteString.copyFrom(msg(n -> {
+            n.writeString(3, "c");
+            n.writeString(4, "Constant");
+            n.writeBytes(5, ByteString.copyFrom(msg(a -> {
+                a.writeString(1, "sparse_value");
+                a.writeBytes(22, ByteString.copyFrom(sparse(escaping)));
+            })));
+        }))));
+        for (byte[] graph : new byte[][] {init, constant}) {
+            FileReport r = scan(onnxModel(graph));
+            assertThat(r.formatLabel()).isEqualTo("onnx");
+            assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+            assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.ONNX_EXTERNAL_DATA));
+        }
+        byte[] inside = external("W", "w.bin".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(scan(onnxModel(msg(g -> g.writeBytes(15, ByteString.copyFrom(sparse(inside)))))).findings()).isEmpty();
+    }
+
+    /** onnx.load keeps invalid UTF-8 as bytes and onnxruntime resolves the raw bytes (checked with 1.23 / 1.30). */
+    @Test
+    void invalidUtf8DoesNotHideATraversal() throws IOException {
+        byte[] loc = {(byte) 0xc3, '/', '.', '.', '/', '.', '.', '/', 'x'};
+        FileReport r = scan(onnxModel(msg(g -> g.writeBytes(5, ByteString.copyFrom(external("W", loc))))));
+        assertThat(r.formatLabel()).isEqualTo("onnx");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        byte[] staysInside = {(byte) 0xff, '/', '.', '.', '/', 'x'};
+        assertThat(scan(onnxModel(msg(g -> g.writeBytes(5, ByteString.copyFrom(external("W", staysInside))))))
+                .verdict()).isEqualTo(Severity.SAFE);
+    }
+
+    @Test
+    void runtimeDomainsAndModelLocalFunctionsAreNotBlocked() throws IOException {
+        for (String d : new String[] {"com.microsoft", "com.microsoft.nchwc", "ai.onnx.ml", "ai.onnx.preview.training"}) {
+            assertThat(scan(onnx(onnxNode("FusedMatMul", d), null)).findings()).as(d).isEmpty();
+        }
+        for (String d : new String[] {"com.microsoft.experimental", "org.pytorch.aten", "ai.onnx.training"}) {
+            assertThat(scan(onnx(onnxNode("ATen", d), null)).verdict()).as(d).isEqualTo(Severity.NOTICE);
+        }
+        // a model-local function in its own domain, imported and called by a node
+        byte[] fn = msg(f -> {
+            f.writeString(1, "MyGelu");
+            f.writeBytes(7, ByteString.copyFrom(onnxNode("Tanh", "")));
+            f.writeString(10, "custom.local");
+        });
+        byte[] graph = msg(g -> g.writeBytes(1, ByteString.copyFrom(onnxNode("MyGelu", "custom.local"))));
+        byte[] model = msg(o -> {
+            o.writeInt64(1, 8);
+            o.writeBytes(7, ByteString.copyFrom(graph));
+            o.writeBytes(8, ByteString.copyFrom(msg(op -> {
+                op.writeString(1, "custom.local");
+                op.writeInt64(2, 1);
+            })));
+            o.writeBytes(25, ByteString.copyFrom(fn));
+        });
+        assertThat(scan(model).findings()).isEmpty();
+        // an op of that domain that is not one of its functions still needs a library
+        assertThat(scan(onnxModel(msg(g -> g.writeBytes(1, ByteString.copyFrom(onnxNode("Other", "custom.local")))), fn))
+                .verdict()).isEqualTo(Severity.SUSPICIOUS);
+    }
 }
