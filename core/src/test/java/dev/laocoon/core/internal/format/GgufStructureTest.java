@@ -46,6 +46,25 @@ class GgufStructureTest {
         assertThat(r.verdict()).isEqualTo(Severity.SAFE);
     }
 
+    /**
+     * Files written by gguf-py 0.19's own GGUFWriter (generated with the wheel, not downloaded): one
+     * with eleven ggml types (Q8_0, Q4_K, Q6_K, IQ2_XS, BF16, F16, TQ1_0, MXFP4, I32, Q1_0, NVFP4)
+     * and {@code general.alignment} 64, one big-endian ({@code endianess=GGUFEndian.BIG}). GGUFReader
+     * reads both; they are pure data.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"ggufpy-quant-types-align64.gguf", "ggufpy-big-endian.gguf"})
+    void filesWrittenByGgufPyAreSafe(String name) throws Exception {
+        byte[] b;
+        try (var in = GgufStructureTest.class.getResourceAsStream(name)) {
+            b = in.readAllBytes();
+        }
+        FileReport r = scan(b);
+        assertThat(r.findings()).isEmpty();
+        assertThat(r.verdict()).isEqualTo(Severity.SAFE);
+        assertThat(GgufReader.read(new ArrayByteSource(b)).tensors()).isNotEmpty();
+    }
+
     /** gguf-py reads a big-endian file byte-swapped (the version's low 16 bits are zero), so its template counts. */
     @Test
     void aBigEndianFileWithAHostileTemplateIsMalicious() throws Exception {
