@@ -49,11 +49,12 @@ class GgufStructureTest {
     /**
      * Files written by gguf-py 0.19's own GGUFWriter (generated with the wheel, not downloaded): one
      * with eleven ggml types (Q8_0, Q4_K, Q6_K, IQ2_XS, BF16, F16, TQ1_0, MXFP4, I32, Q1_0, NVFP4)
-     * and {@code general.alignment} 64, one big-endian ({@code endianess=GGUFEndian.BIG}). GGUFReader
-     * reads both; they are pure data.
+     * and {@code general.alignment} 64, one big-endian ({@code endianess=GGUFEndian.BIG}), one with
+     * named chat templates ({@code add_chat_template} of a list: {@code tokenizer.chat_template.<name>}
+     * and the {@code tokenizer.chat_templates} array of names). GGUFReader reads them; they are pure data.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"ggufpy-quant-types-align64.gguf", "ggufpy-big-endian.gguf"})
+    @ValueSource(strings = {"ggufpy-quant-types-align64.gguf", "ggufpy-big-endian.gguf", "ggufpy-named-templates.gguf"})
     void filesWrittenByGgufPyAreSafe(String name) throws Exception {
         byte[] b;
         try (var in = GgufStructureTest.class.getResourceAsStream(name)) {
