@@ -16,6 +16,7 @@ public enum Format {
     TF_SAVEDMODEL("tf-savedmodel"), ONNX("onnx"), ONNX_EXTERNAL_DATA("onnx-external-data"), KERAS_METADATA("keras-metadata"),
     PICKLE("pickle"), JOBLIB("joblib"), PYTORCH_LEGACY("pytorch-legacy"),
     LFS_POINTER("lfs-pointer"), JSON("json"), JSON_CONFIG("json-config"), KERAS_JSON("keras-json"),
+    CHAT_TEMPLATE("chat-template"),
     SYMLINK("symlink");
 
     private static final Map<String, Format> BY_ID = new HashMap<>();

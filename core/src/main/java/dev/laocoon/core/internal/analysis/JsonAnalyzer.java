@@ -11,7 +11,10 @@ import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.ByteSourceInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
 
 /**
  * A file that is one whole JSON value is data: {@code json}, no finding. One that is a Keras
@@ -43,11 +46,21 @@ final class JsonAnalyzer {
         BitSet config = new BitSet();
         // small files were already read whole (repository files); large ones are streamed
         byte[] whole = ctx.wholeIfRead(src);
+        List<Map.Entry<String, String>> templates = new ArrayList<>();
         try (JsonParser parser = whole != null
                 ? JsonTree.FACTORY.createParser(whole) : JsonTree.FACTORY.createParser(new ByteSourceInputStream(src))) {
             int depth = 0;
             JsonToken tok;
             while ((tok = parser.nextToken()) != null) {
+                if (tok == JsonToken.FIELD_NAME && depth == 1
+                        && parser.currentName().toLowerCase(java.util.Locale.ROOT).contains("chat_template")) {
+                    // tokenizer_config.json, processor_config.json, chat_template.json (transformers reads
+                    // "chat_template"; other tools and forks read variants such as "custom_chat_template"):
+                    // the value is consumed here
+                    String key = "/" + parser.currentName().replace("~", "~0").replace("/", "~1");
+                    templates(parser, parser.nextToken(), key, templates);
+                    continue;
+                }
                 if (tok == JsonToken.FIELD_NAME) {
                     if (parser.currentName().equals("class_name")) {
                         className.set(depth);
@@ -75,6 +88,9 @@ final class JsonAnalyzer {
             // one JSON document, so the file stays unrecognised (a notice, never safe)
             return false;
         }
+        for (Map.Entry<String, String> t : templates) {
+            ChatTemplates.judge(ctx, where, "json-pointer", t.getKey(), t.getValue());
+        }
         if (kerasObject && src.size() <= ctx.limits().maxMemberBytes()) {
             ctx.format(Format.KERAS_JSON);
             String text;
@@ -90,6 +106,31 @@ final class JsonAnalyzer {
             ctx.format(Format.JSON);
         }
         return true;
+    }
+
+    /**
+     * Every string in a top-level {@code chat_template} value (or a key containing that name), with its JSON pointer. transformers 5.x
+     * renders the value as a template when it is a string, as named templates when it is a list of
+     * {@code {"name", "template"}} objects or an object of names to templates
+     * (tokenization_utils_base.py {@code PreTrainedTokenizerBase.__init__}, processing_utils.py
+     * {@code ProcessorMixin.get_processor_dict} for processor_config.json and chat_template.json);
+     * every string is judged, whatever the shape, and every value of a repeated key.
+     */
+    private static void templates(JsonParser p, JsonToken tok, String path, List<Map.Entry<String, String>> out)
+            throws IOException {
+        if (tok == JsonToken.VALUE_STRING) {
+            out.add(Map.entry(path, p.getText()));
+        } else if (tok == JsonToken.START_ARRAY) {
+            int i = 0;
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY && t != null; t = p.nextToken()) {
+                templates(p, t, path + "/" + i++, out);
+            }
+        } else if (tok == JsonToken.START_OBJECT) {
+            for (JsonToken t = p.nextToken(); t == JsonToken.FIELD_NAME; t = p.nextToken()) {
+                String name = p.currentName().replace("~", "~0").replace("/", "~1");
+                templates(p, p.nextToken(), path + "/" + name, out);
+            }
+        }
     }
 
     /**

@@ -26,7 +26,7 @@ public final class RepositoryFileAnalyzer implements Analyzer {
     @Override
     public Set<Rule> rules() {
         return EnumSet.of(Rule.REPO_LFS_POINTER, Rule.REPO_REMOTE_CODE, Rule.KERAS_LAMBDA, Rule.KERAS_FOREIGN_OBJECT,
-                Rule.KERAS_MALFORMED);
+                Rule.KERAS_MALFORMED, Rule.GGUF_TEMPLATE);
     }
 
     @Override

@@ -32,8 +32,20 @@ public final class JinjaTemplateCheck {
     private JinjaTemplateCheck() {
     }
 
+    /** More tags than any real chat template has (they have hundreds); the tree of more would not fit in memory. */
+    static final int MAX_TAGS = 50_000;
+
     public static List<Problem> check(String template) {
         List<Problem> out = new ArrayList<>();
+        int tags = 0;
+        for (int i = template.indexOf('{'); i >= 0 && i + 1 < template.length(); i = template.indexOf('{', i + 1)) {
+            char c = template.charAt(i + 1);
+            if ((c == '{' || c == '%') && ++tags > MAX_TAGS) {
+                out.add(at(template, false, "template has more than " + MAX_TAGS
+                        + " tags, more than the analysis reads; it was not analysed", i));
+                return out;
+            }
+        }
         List<JinjaAst.Stmt> ast;
         try {
             ast = JinjaParser.parse(template);

@@ -2,6 +2,7 @@ package dev.laocoon.core.internal.scan;
 
 import dev.laocoon.core.internal.analysis.Analyzer;
 import dev.laocoon.core.internal.analysis.ArchiveAnalyzer;
+import dev.laocoon.core.internal.analysis.ChatTemplateFileAnalyzer;
 import dev.laocoon.core.internal.analysis.CompressedAnalyzer;
 import dev.laocoon.core.internal.analysis.GgufAnalyzer;
 import dev.laocoon.core.internal.analysis.KerasAnalyzer;
@@ -41,6 +42,8 @@ public final class Formats {
 
     /** The built-in formats. */
     public static final List<Entry> BUILT_IN = List.of(
+            // chat template files are chosen by name: a loader renders all of their text, whatever else it is
+            new Entry("chat template", Magic.ANY, new ChatTemplateFileAnalyzer(), Mode.ALSO),
             // containers and wrappers: a zip may carry a pickle in front (tried below), a tar may be
             // compressed; each of these hands its content back to the pipeline
             new Entry("zip", Magic.ZIP, new ZipAnalyzer(), Mode.ALSO),

@@ -33,6 +33,9 @@ class GgufTest {
         le(o, 4, 8);
         le(o, 0, 4);
         le(o, 0, 8);
+        while (o.size() % 32 != 0) { // the data starts at the alignment
+            o.write(0);
+        }
         o.writeBytes(new byte[32]);
         return o.toByteArray();
     }

@@ -252,8 +252,8 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ x['__class'.ljust(9, '_')] }}")).isTrue();
         assertThat(malicious("{{ x['ab'.center(5, '_')[1:] ~ 'x'] }}")).isTrue(); // '_ab_' + 'x': padded as Python pads
         assertThat(JinjaTemplateCheck.check("{{ x['role'.center(4, '_')] }}{{ x['ro'.ljust(4, 'l')] }}")).isEmpty();
-        assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isFalse(); // not folded: suspicious only
-        assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isNotEmpty();
+        assertThat(malicious("{{ x['_'|center(5)|trim ~ '_class__'] }}")).isTrue(); // the center filter is folded too
+        assertThat(JinjaTemplateCheck.check("{{ x['_'|center(5, '_')|trim ~ '_class__'] }}")).isNotEmpty(); // jinja2 refuses 2 args
     }
 
     /**
@@ -325,5 +325,137 @@ class JinjaTemplateCheckTest {
         assertThat(malicious("{{ users|sort(attribute='name, __class__') }}")
                 || !JinjaTemplateCheck.check("{{ users|sort(attribute='name, __class__') }}").isEmpty()).isTrue();
         assertThat(clean("{{ users|sort(attribute='age,name') }}")).isTrue();
+    }
+
+    /**
+     * Names that only Python's own str semantics fold to a dunder (each checked with jinja2 3.1.6:
+     * the subscript receives '__class__'): Python's whitespace set is wider than Java's
+     * (U+00A0, U+0085, U+2007, U+202F), Python indexes and slices code points, not UTF-16 units,
+     * and '%.Ns' cuts to N characters.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['\\xa0__class__'|trim] }}",
+        "{{ x['\\xa0__class__'.strip()] }}",
+        "{{ x['\\x85__class__'|trim] }}",
+        "{{ x['\\u2007__class__'.lstrip()] }}",
+        "{{ x['__class__\\u202f'.rstrip()] }}",
+        "{{ x[('a\\xa0__class__'.split())[1]] }}",
+        "{{ x[('a\\x85__class__'.split())|last] }}",
+        "{{ x[('\\U0001F600_'[1]) * 2 ~ 'class' ~ ('\\U0001F600_'[1]) * 2] }}",
+        "{{ x['\\U0001F600__class__'[1:]] }}",
+        "{{ x['\\U0001F600\\U0001F600__class__'[2:]] }}",
+    })
+    void pythonStringSemanticsAreFollowed(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    @Test
+    void precisionCutsBeforeTheCharacterIsPicked() {
+        // Python: ('%.1s' % '\U0001F600_')[-1:] is the emoji, so the name is not a dunder
+        assertThat(malicious("{{ x[('%.1s' % '\\U0001F600_')[-1:] ~ '_class__'] }}")).isFalse();
+        assertThat(malicious("{{ x[('%.2s' % '\\U0001F600_')[-1:] ~ '_class__'] }}")).isTrue();
+    }
+
+    /** jinja2 hands a call block to the macro it calls as 'caller': caller(...) renders the block. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% macro m() %}{{ caller('__class__') }}{% endmacro %}{% call(u) m() %}{{ x[u] }}{% endcall %}",
+        "{% macro m() %}{{ x[caller()] }}{% endmacro %}{% call m() %}__class__{% endcall %}",
+        "{% macro m(a) %}{{ x[caller(a ~ 'ss__')] }}{% endmacro %}{% call(u) m('__cla') %}{{ u }}{% endcall %}",
+        "{% macro m() %}{{ caller() }}{% endmacro %}{% macro n() %}{{ x[caller()|trim] }}{% endmacro %}"
+            + "{% call n() %}{% call m() %} __class__ {% endcall %}{% endcall %}",
+    })
+    void callBlocksRenderedByTheirMacroAreJudged(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    @Test
+    void aCallBlockWithHarmlessContentStaysClean() {
+        assertThat(clean("{% macro row(m) %}<{{ caller(m.role) }}>{% endmacro %}{% for m in messages %}"
+                + "{% call(r) row(m) %}{{ r }}: {{ m.content }}{% endcall %}{% endfor %}")).isTrue();
+    }
+
+    /** cycler and joiner hand back the values they were made from (jinja2.utils.Cycler, Joiner). */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% set c = cycler('__class__') %}{{ x[c.current] }}",
+        "{% set c = cycler('__cla' ~ 'ss__') %}{{ x[c.next()] }}",
+        "{% set j = joiner('__class__') %}{{ j() }}{{ x[j()] }}",
+    })
+    void valuesThroughCyclerAndJoinerAreAtLeastSuspicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
+
+    /** A name handed down through more macros than the analysis follows exactly is still seen. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% macro a(v) %}{{ b(v) }}{% endmacro %}{% macro b(v) %}{{ c(v) }}{% endmacro %}{% macro c(v) %}{{ d(v) }}{% endmacro %}{% macro d(v) %}{{ e(v) }}{% endmacro %}{% macro e(v) %}{{ f(v) }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('__class__') }}",
+        "{% macro a(v) %}{{ b(v ~ '_') }}{% endmacro %}{% macro b(v) %}{{ c(v ~ '_') }}{% endmacro %}{% macro c(v) %}{{ d(v ~ 'cl') }}{% endmacro %}{% macro d(v) %}{{ e(v ~ 'ass') }}{% endmacro %}{% macro e(v) %}{{ f(v ~ '__') }}{% endmacro %}{% macro f(v) %}{{ x[v] }}{% endmacro %}{{ a('') }}",
+    })
+    void namesPassedThroughDeepMacroChainsAreAtLeastSuspicious(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
+
+    @Test
+    void aDeepRecursiveMacroWithHarmlessArgumentsStaysClean() {
+        assertThat(clean("{% macro r(s, ind, d) %}{% if d < 9 %}{{ type_map[s.type] }}{{ r(s.items, ind ~ 'x_', d + 1) }}{% endif %}{% endmacro %}{{ r(tools[0], 'snake_case', 0) }}")).isTrue();
+    }
+
+    /** A loop over a constant string sees every character, not only the first ones. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{% set ns = namespace(s='') %}{% for c in ('a' * 40 ~ '_') %}{% if c == '_' %}{% set ns.s = c * 2 ~ 'class' ~ c * 2 %}"
+            + "{% endif %}{% endfor %}{{ x[ns.s] }}",
+        "{% for c in ('a' * 40 ~ '_') %}{{ x[c * 2 ~ 'class' ~ c * 2] }}{% endfor %}",
+        "{{ x[(('a' * 40 ~ '_')|list|last) * 2 ~ 'class__'] }}",
+        "{% for c in ('a' * 400 ~ '_') %}{{ x[c * 2 ~ 'class' ~ c * 2] }}{% endfor %}",
+    })
+    void loopsOverLongStringsSeeEveryCharacter(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).isNotEmpty();
+    }
+
+    /** str case, padding and affix methods and the markup filters fold as Python and jinja2 compute them. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "{{ x['__CLASS__'|capitalize|lower] }}",
+        "{{ x['__Class__'.title()] }}",
+        "{{ x['__class__'.title()] }}",
+        "{{ x['__class__'|title] }}",
+        "{{ x['__class__'|capitalize] }}",
+        "{{ x['__class__'.capitalize()] }}",
+        "{{ x['__CLASS__'.swapcase()] }}",
+        "{{ x['__CLASS__'.casefold()] }}",
+        "{{ x['__class__'.zfill(3)] }}",
+        "{{ x['_'.zfill(2)|replace('0', '_') ~ 'class__'] }}",
+        "{{ x['__class__'|center(3)] }}",
+        "{{ x['_'|center(3)|trim] }}",
+        "{{ x[' __class__  x'|striptags] }}",
+        "{{ x['__class__.x'.rpartition('.')[0]] }}",
+        "{{ x['a.__class__'.rsplit('.', 1)[1]] }}",
+        "{{ x['X__class__'.removeprefix('X')] }}",
+        "{{ x['__class__X'.removesuffix('X')] }}",
+        "{{ x['__class__X'.removesuffix('')] }}",
+        "{{ x['__class__'.partition('X')[0]] }}",
+        "{{ x['__class__'.rpartition('X')[2]] }}",
+    })
+    void caseAndAffixMethodsAreFolded(String template) {
+        assertThat(JinjaTemplateCheck.check(template)).as(template).anyMatch(Problem::malicious);
+    }
+
+    /** Inside tags jinja2 skips whitespace as Python's re does (U+00A0, U+2007, U+3000 included). */
+    @Test
+    void tagsWithPythonWhitespaceParseAsJinjaParsesThem() {
+        assertThat(malicious("{{\u00a0x.__class__\u00a0}}")).isTrue();
+        assertThat(JinjaTemplateCheck.check("{{\u00a0x.__class__\u00a0}}")).noneMatch(p -> p.message().contains("cannot be parsed"));
+        assertThat(clean("{%\u2007raw\u2007%}{{ x.__class__ }}{% endraw %}")).isTrue();
+    }
+
+    @Test
+    void aTemplateWithMoreTokensOrTagsThanTheAnalysisReadsIsSuspicious() {
+        assertThat(JinjaTemplateCheck.check("{{ [" + "1,".repeat(500_000) + "1] }}"))
+                .singleElement().satisfies(p -> assertThat(p.message()).contains("more than 400000 tokens"));
+        assertThat(JinjaTemplateCheck.check("{{ m.role }}".repeat(60_000)))
+                .singleElement().satisfies(p -> assertThat(p.message()).contains("more than 50000 tags"));
     }
 }

@@ -3,35 +3,22 @@ package dev.laocoon.core.internal.format.jinja;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Args;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Binary;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Call;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.CallBlock;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Compare;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.CondExpr;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Const;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.DictLit;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.Do;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Expr;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Filter;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.FilterBlock;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.For;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.GetAttr;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.GetItem;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Hole;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.If;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.ListLit;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.Load;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.LoopControl;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.Macro;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Name;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.Output;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.Scoped;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Set;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.SetBlock;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Slice;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Stmt;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Test;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.Text;
 import dev.laocoon.core.internal.format.jinja.JinjaAst.Unary;
-import dev.laocoon.core.internal.format.jinja.JinjaAst.With;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Alt;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Builtin;
 import dev.laocoon.core.internal.format.jinja.JinjaValue.Dict;
@@ -60,7 +47,8 @@ import java.util.Map;
  * payload), loops over constant lists are unrolled, other loops iterate to a fixed point and are
  * then widened. The work is bounded by a step budget. Python {@code str} semantics (formatting,
  * slicing, {@code str()} of constants) are in {@link PyStr}, filters and methods in
- * {@link JinjaFilters}.
+ * {@link JinjaFilters}, statements and macro calls in {@link JinjaStatements}, arithmetic in
+ * {@link JinjaArith}; this class holds the state, the expressions and the rules.
  */
 public final class JinjaAnalyzer {
     /** Template globals that lead to Python internals when reached into. */
@@ -74,10 +62,13 @@ public final class JinjaAnalyzer {
      */
     public static final java.util.Set<String> INTERNAL_ATTRIBUTES =
             java.util.Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("jinja-internal-attributes.txt"));
+    /** Python builtins that are no template global (code, computed attributes, files, imports). */
+    static final java.util.Set<String> PYTHON_BUILTINS =
+            java.util.Set.copyOf(dev.laocoon.core.internal.format.Tables.lines("jinja-python-builtins.txt"));
     private static final int MAX_STEPS = 300_000;
     static final int MAX_UNROLL = 32;
-    private static final int MAX_MACRO_DEPTH = 4;
-    private static final int FIXPOINT_ROUNDS = 3;
+    static final int MAX_MACRO_DEPTH = 4;
+    static final int FIXPOINT_ROUNDS = 3;
 
     /** A problem: malicious or suspicious, what, and the character offset in the template. */
     public record Problem(boolean malicious, String message, int offset) {
@@ -85,14 +76,15 @@ public final class JinjaAnalyzer {
 
     private final Map<String, Problem> problems = new LinkedHashMap<>();
     private final JinjaFilters filters = new JinjaFilters(this);
-    private JinjaState st = new JinjaState();
+    final JinjaStatements stmts = new JinjaStatements(this);
+    JinjaState st = new JinjaState();
     private int steps;
     private boolean outOfBudget;
-    private int macroDepth;
+    int macroDepth;
     private int nsCounter;
-    private final List<JinjaValue> holes = new ArrayList<>();
+    final List<JinjaValue> holes = new ArrayList<>();
     /** Results of macro calls without side effects, by macro and arguments (their problems are already reported). */
-    private final Map<List<Object>, JinjaValue> macroResults = new HashMap<>();
+    final Map<List<Object>, JinjaValue> macroResults = new HashMap<>();
 
     private JinjaAnalyzer() {
     }
@@ -100,7 +92,7 @@ public final class JinjaAnalyzer {
     public static List<Problem> analyze(List<Stmt> template) {
         JinjaAnalyzer a = new JinjaAnalyzer();
         try {
-            a.exec(template);
+            a.stmts.exec(template);
         } catch (OutOfBudget e) {
             a.report(false, "template too complex to analyse completely (step budget exhausted)",
                     e.offset);
@@ -117,7 +109,7 @@ public final class JinjaAnalyzer {
         }
     }
 
-    private void step(int offset) {
+    void step(int offset) {
         if (++steps > MAX_STEPS) {
             outOfBudget = true;
             throw new OutOfBudget(offset);
@@ -128,12 +120,12 @@ public final class JinjaAnalyzer {
      * Copying or joining a state costs a step per variable it holds: with thousands of variables
      * and nested loops, the copies alone would otherwise take minutes within the step budget.
      */
-    private JinjaState copy(JinjaState s, int offset) {
+    JinjaState copy(JinjaState s, int offset) {
         charge(s.size(), offset);
         return s.copy();
     }
 
-    private boolean join(JinjaState into, JinjaState from, boolean widen, int offset) {
+    boolean join(JinjaState into, JinjaState from, boolean widen, int offset) {
         charge(into.size() + from.size(), offset);
         return into.joinFrom(from, widen);
     }
@@ -150,217 +142,6 @@ public final class JinjaAnalyzer {
         problems.putIfAbsent(offset + "\n" + message, new Problem(malicious, message, offset));
     }
 
-    // ------------------------------------------------------------------ statements
-
-    /** Runs statements; returns what they output. */
-    private JinjaValue exec(List<Stmt> body) {
-        JinjaValue out = JinjaValue.EMPTY;
-        for (Stmt s : body) {
-            out = PyStr.concat(out, exec(s));
-        }
-        return out;
-    }
-
-    private JinjaValue exec(Stmt s) {
-        step(s.offset());
-        if (s instanceof Text t) {
-            return JinjaValue.str(t.text());
-        }
-        if (s instanceof Output o) {
-            return PyStr.toStr(eval(o.expr()));
-        }
-        if (s instanceof If i) {
-            return execIf(i);
-        }
-        if (s instanceof For f) {
-            return execFor(f);
-        }
-        if (s instanceof Set set) {
-            assign(set.target(), eval(set.value()));
-            return JinjaValue.EMPTY;
-        }
-        if (s instanceof SetBlock sb) {
-            st.push();
-            JinjaValue body = exec(sb.body());
-            st.pop();
-            assign(sb.target(), sb.filter() == null ? body : withHole(body, sb.filter()));
-            return JinjaValue.EMPTY;
-        }
-        if (s instanceof Macro m) {
-            st.scopes.get(st.scopes.size() - 1).put(m.name(), new MacroV(m));
-            // Analysed once with unknown arguments, on a copy: uncalled macros are judged too.
-            JinjaState saved = st;
-            st = copy(st, m.offset());
-            st.push();
-            for (int k = 0; k < m.params().size(); k++) {
-                Expr d = m.defaults().get(k);
-                st.scopes.get(st.scopes.size() - 1).put(m.params().get(k), d == null ? JinjaValue.UNKNOWN : eval(d));
-            }
-            exec(m.body());
-            st = saved;
-            return JinjaValue.EMPTY;
-        }
-        if (s instanceof CallBlock cb) {
-            JinjaState saved = st;
-            st = copy(st, cb.offset());
-            st.push();
-            for (String p : cb.params()) {
-                st.scopes.get(st.scopes.size() - 1).put(p, JinjaValue.UNKNOWN);
-            }
-            JinjaValue body = exec(cb.body());
-            st = saved;
-            return JinjaValue.join(eval(cb.call()), JinjaValue.opaque(Kind.STR, false, body));
-        }
-        if (s instanceof FilterBlock fb) {
-            st.push();
-            JinjaValue body = exec(fb.body());
-            st.pop();
-            return PyStr.toStr(withHole(body, fb.filter()));
-        }
-        if (s instanceof With w) {
-            List<JinjaValue> values = new ArrayList<>();
-            for (Expr e : w.values()) {
-                values.add(eval(e));
-            }
-            st.push();
-            for (int k = 0; k < values.size(); k++) {
-                assign(w.targets().get(k), values.get(k));
-            }
-            JinjaValue out = exec(w.body());
-            st.pop();
-            return out;
-        }
-        if (s instanceof Scoped sc) {
-            if (sc.argument() != null) {
-                eval(sc.argument());
-            }
-            st.push();
-            JinjaValue out = exec(sc.body());
-            st.pop();
-            return out;
-        }
-        if (s instanceof Do d) {
-            eval(d.expr());
-            return JinjaValue.EMPTY;
-        }
-        if (s instanceof Load l) {
-            eval(l.template());
-            report(true, "'" + l.tag() + "' loads another template", l.offset());
-            return JinjaValue.UNKNOWN;
-        }
-        if (s instanceof LoopControl) {
-            return JinjaValue.EMPTY;
-        }
-        throw new IllegalStateException(s.getClass().getSimpleName());
-    }
-
-    private JinjaValue withHole(JinjaValue v, Expr filter) {
-        holes.add(v);
-        try {
-            return eval(filter);
-        } finally {
-            holes.remove(holes.size() - 1);
-        }
-    }
-
-    private JinjaValue execIf(If i) {
-        JinjaState before = st;
-        JinjaState merged = null;
-        List<JinjaValue> outs = new ArrayList<>();
-        for (int k = 0; k <= i.tests().size(); k++) {
-            st = copy(before, i.offset());
-            if (k < i.tests().size()) {
-                // the tests of earlier branches run before later branches
-                for (int t = 0; t <= k; t++) {
-                    eval(i.tests().get(t));
-                }
-                outs.add(exec(i.bodies().get(k)));
-            } else {
-                for (Expr t : i.tests()) {
-                    eval(t);
-                }
-                outs.add(exec(i.orElse()));
-            }
-            if (merged == null) {
-                merged = st;
-            } else {
-                join(merged, st, false, i.offset());
-            }
-        }
-        st = merged;
-        return JinjaValue.alt(outs);
-    }
-
-    private JinjaValue execFor(For f) {
-        JinjaValue iter = eval(f.iter());
-        List<JinjaValue> elems = elements(iter);
-        boolean unroll = elems != null && elems.size() <= MAX_UNROLL && f.filter() == null && !hasLoopControl(f.body());
-        JinjaState before = copy(st, f.offset());
-        st.push();
-        JinjaValue out;
-        if (unroll) {
-            out = JinjaValue.EMPTY;
-            for (JinjaValue e : elems) {
-                bindLoop(f, e);
-                out = PyStr.concat(out, exec(f.body()));
-            }
-        } else {
-            JinjaValue elem = elems == null ? element(iter) : JinjaValue.alt(elems);
-            List<JinjaValue> outs = new ArrayList<>();
-            for (int round = 0; ; round++) {
-                JinjaState start = copy(st, f.offset());
-                bindLoop(f, elem);
-                if (f.filter() != null) {
-                    eval(f.filter());
-                }
-                outs.add(exec(f.body()));
-                JinjaState end = st;
-                st = start;
-                boolean changed = join(st, end, round >= FIXPOINT_ROUNDS - 1, f.offset());
-                if (!changed || round >= FIXPOINT_ROUNDS) {
-                    break;
-                }
-            }
-            out = JinjaValue.opaque(Kind.STR, false, outs.toArray(new JinjaValue[0]));
-        }
-        st.pop();
-        if (!f.orElse().isEmpty() || !unroll || elems.isEmpty()) {
-            // the loop may run zero times
-            JinjaState looped = st;
-            st = before;
-            JinjaValue other = exec(f.orElse());
-            join(st, looped, false, f.offset());
-            out = JinjaValue.join(out, other);
-        }
-        return out;
-    }
-
-    private void bindLoop(For f, JinjaValue elem) {
-        st.scopes.get(st.scopes.size() - 1).put("loop", JinjaValue.UNKNOWN);
-        assign(f.target(), elem);
-    }
-
-    private static boolean hasLoopControl(List<Stmt> body) {
-        for (Stmt s : body) {
-            if (s instanceof LoopControl) {
-                return true;
-            }
-            if (s instanceof If i) {
-                for (List<Stmt> b : i.bodies()) {
-                    if (hasLoopControl(b)) {
-                        return true;
-                    }
-                }
-                if (hasLoopControl(i.orElse())) {
-                    return true;
-                }
-            } else if (s instanceof With w && hasLoopControl(w.body())
-                    || s instanceof Scoped sc && hasLoopControl(sc.body())) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /** Known elements of an iterable, or null. */
     static List<JinjaValue> elements(JinjaValue v) {
@@ -368,8 +149,12 @@ public final class JinjaAnalyzer {
             return s.items();
         }
         if (v instanceof Str s) {
+            // every character, or none: a loop over only the first characters would miss the rest
+            if (PyStr.length(s.s()) > 4 * MAX_UNROLL) {
+                return null;
+            }
             List<JinjaValue> out = new ArrayList<>();
-            s.s().codePoints().limit(MAX_UNROLL + 1L).forEach(c -> out.add(new Str(new String(Character.toChars(c)))));
+            s.s().codePoints().forEach(c -> out.add(new Str(new String(Character.toChars(c)))));
             return out;
         }
         if (v instanceof Dict d) {
@@ -403,28 +188,6 @@ public final class JinjaAnalyzer {
         return JinjaValue.opaque(Kind.ANY, false, v);
     }
 
-    private void assign(Expr target, JinjaValue v) {
-        if (target instanceof Name n) {
-            st.scopes.get(st.scopes.size() - 1).put(n.name(), v);
-        } else if (target instanceof ListLit l) {
-            List<JinjaValue> items = v instanceof Seq s && s.items().size() == l.items().size() ? s.items() : null;
-            for (int k = 0; k < l.items().size(); k++) {
-                assign(l.items().get(k), items != null ? items.get(k) : element(v));
-            }
-        } else if (target instanceof GetAttr g) {
-            checkAttributeName(g.name(), g.offset());
-            JinjaValue obj = eval(g.obj());
-            reach(obj, g.offset(), "assigns an attribute of");
-            for (JinjaValue o : JinjaValue.options(obj)) {
-                if (o instanceof NsRef r) {
-                    HashMap<String, JinjaValue> attrs = st.ns.computeIfAbsent(r.id(), k -> new HashMap<>());
-                    JinjaValue old = attrs.get(g.name());
-                    attrs.put(g.name(), obj instanceof Alt && old != null ? JinjaValue.join(old, v) : v);
-                }
-            }
-        }
-    }
-
     // ------------------------------------------------------------------ rules
 
     /** A private or dunder name, or one of {@link #INTERNAL_ATTRIBUTES}. */
@@ -432,7 +195,7 @@ public final class JinjaAnalyzer {
         return name.startsWith("_") || INTERNAL_ATTRIBUTES.contains(name);
     }
 
-    private void checkAttributeName(String name, int offset) {
+    void checkAttributeName(String name, int offset) {
         if (internal(name)) {
             report(true, "reads the attribute '" + name + "'", offset);
         }
@@ -502,12 +265,15 @@ public final class JinjaAnalyzer {
 
     // ------------------------------------------------------------------ expressions
 
-    private JinjaValue eval(Expr e) {
+    JinjaValue eval(Expr e) {
         step(e.offset());
         if (e instanceof Const c) {
             return constant(c.value());
         }
         if (e instanceof Name n) {
+            if (st.lookup(n.name()) == null && (n.name().startsWith("__") || PYTHON_BUILTINS.contains(n.name()))) {
+                report(true, "refers to '" + n.name() + "', a Python builtin that is no template global", n.offset());
+            }
             return name(n.name());
         }
         if (e instanceof Hole) {
@@ -653,98 +419,10 @@ public final class JinjaAnalyzer {
         List<JinjaValue> outs = new ArrayList<>();
         for (JinjaValue x : JinjaValue.options(l)) {
             for (JinjaValue y : JinjaValue.options(r)) {
-                outs.add(arith(b.op(), x, y));
+                outs.add(JinjaArith.arith(b.op(), x, y));
             }
         }
         return JinjaValue.alt(outs);
-    }
-
-    private JinjaValue arith(String op, JinjaValue l, JinjaValue r) {
-        BigInteger li = l instanceof Num n && n.n() instanceof BigInteger bi ? bi : null;
-        BigInteger ri = r instanceof Num n && n.n() instanceof BigInteger bi ? bi : null;
-        switch (op) {
-            case "+" -> {
-                if (li != null && ri != null) {
-                    return new Num(li.add(ri));
-                }
-                if (l instanceof Seq a && r instanceof Seq c) {
-                    List<JinjaValue> all = new ArrayList<>(a.items());
-                    all.addAll(c.items());
-                    return all.size() > 4 * MAX_UNROLL ? JinjaValue.opaque(Kind.SEQ, false, a, c)
-                            : new Seq(List.copyOf(all), a.tuple());
-                }
-                if (l instanceof Str || r instanceof Str || l instanceof Unknown u && u.kind() == Kind.STR
-                        || r instanceof Unknown u2 && u2.kind() == Kind.STR) {
-                    return PyStr.concat(PyStr.toStr(l), PyStr.toStr(r));
-                }
-                if (l instanceof Unknown && r instanceof Unknown) {
-                    return PyStr.concat(l, r);
-                }
-                return JinjaValue.opaque(Kind.ANY, false, l, r);
-            }
-            case "*" -> {
-                if (li != null && ri != null) {
-                    return new Num(li.multiply(ri));
-                }
-                JinjaValue seq = li == null ? l : r;
-                BigInteger times = li == null ? ri : li;
-                if (seq instanceof Str s) {
-                    if (times == null) {
-                        return new Unknown(Kind.STR, "", s.s().indexOf('_') >= 0, false);
-                    }
-                    long t = times.signum() <= 0 ? 0 : times.min(BigInteger.valueOf(JinjaValue.MAX_STRING + 1L))
-                            .longValue();
-                    if (t * s.s().length() > JinjaValue.MAX_STRING) {
-                        return JinjaValue.str(s.s().repeat((int) Math.min(t, JinjaValue.MAX_STRING + 1L)));
-                    }
-                    return new Str(s.s().repeat((int) t));
-                }
-                if (seq instanceof Seq q && times != null && times.signum() >= 0
-                        && times.longValue() * q.items().size() <= 4L * MAX_UNROLL) {
-                    List<JinjaValue> all = new ArrayList<>();
-                    for (long k = 0; k < times.longValue(); k++) {
-                        all.addAll(q.items());
-                    }
-                    return new Seq(List.copyOf(all), q.tuple());
-                }
-                return JinjaValue.opaque(Kind.ANY, false, l, r);
-            }
-            case "%" -> {
-                if (l instanceof Str s) {
-                    return PyStr.percentFormat(s.s(), r);
-                }
-                if (li != null && ri != null && ri.signum() != 0) {
-                    BigInteger m = li.mod(ri.abs());
-                    return new Num(ri.signum() < 0 && m.signum() != 0 ? m.add(ri) : m);
-                }
-                return l instanceof Unknown u && u.kind() != Kind.NUM ? JinjaValue.opaque(Kind.STR, true, l, r)
-                        : JinjaValue.opaque(Kind.NUM, false, l, r);
-            }
-            case "-" -> {
-                if (li != null && ri != null) {
-                    return new Num(li.subtract(ri));
-                }
-                return JinjaValue.UNKNOWN_NUM;
-            }
-            case "//" -> {
-                if (li != null && ri != null && ri.signum() != 0) {
-                    BigInteger[] qr = li.divideAndRemainder(ri);
-                    return new Num(qr[1].signum() != 0 && (qr[1].signum() != ri.signum()) ? qr[0].subtract(BigInteger.ONE)
-                            : qr[0]);
-                }
-                return JinjaValue.UNKNOWN_NUM;
-            }
-            case "**" -> {
-                if (li != null && ri != null && ri.signum() >= 0 && ri.compareTo(BigInteger.valueOf(64)) <= 0
-                        && li.bitLength() <= 64) {
-                    return new Num(li.pow(ri.intValue()));
-                }
-                return JinjaValue.UNKNOWN_NUM;
-            }
-            default -> {
-                return JinjaValue.UNKNOWN_NUM;
-            }
-        }
     }
 
     // ------------------------------------------------------------------ access
@@ -789,17 +467,17 @@ public final class JinjaAnalyzer {
         }
         BigInteger idx = key instanceof Num n && n.n() instanceof BigInteger b ? b : null;
         if (idx != null && (obj instanceof Str || obj instanceof Seq)) {
-            int size = obj instanceof Str s ? s.s().length() : ((Seq) obj).items().size();
+            // Python indexes a str by code point, not by UTF-16 unit
+            int size = obj instanceof Str s ? PyStr.length(s.s()) : ((Seq) obj).items().size();
             long i = idx.signum() < 0 ? idx.longValue() + size : idx.min(BigInteger.valueOf(size)).longValue();
             if (idx.bitLength() < 32 && i >= 0 && i < size) {
-                return obj instanceof Str s ? new Str(String.valueOf(s.s().charAt((int) i)))
-                        : ((Seq) obj).items().get((int) i);
+                return obj instanceof Str s ? new Str(PyStr.at(s.s(), (int) i)) : ((Seq) obj).items().get((int) i);
             }
             return JinjaValue.UNKNOWN;
         }
         if (obj instanceof Unknown u) {
-            if (idx != null && idx.signum() >= 0 && idx.compareTo(BigInteger.valueOf(u.prefix().length())) < 0) {
-                return new Str(String.valueOf(u.prefix().charAt(idx.intValue())));
+            if (idx != null && idx.signum() >= 0 && idx.compareTo(BigInteger.valueOf(PyStr.length(u.prefix()))) < 0) {
+                return new Str(PyStr.at(u.prefix(), idx.intValue()));
             }
             boolean chars = u.kind() == Kind.STR || !u.prefix().isEmpty();
             return new Unknown(Kind.ANY, "", u.underscore() || u.prefix().indexOf('_') >= 0, u.computed() || chars);
@@ -903,7 +581,9 @@ public final class JinjaAnalyzer {
                 st.ns.put(id, attrs);
                 return new NsRef(id);
             }
-            return g.name().equals("lipsum") ? new Unknown(Kind.STR, "", false, false) : JinjaValue.UNKNOWN;
+            // cycler(...).current/.next() and joiner(sep)() give back the values they were made from
+            return g.name().equals("lipsum") ? new Unknown(Kind.STR, "", false, false)
+                    : JinjaValue.opaque(Kind.ANY, false, args.all());
         }
         if (f instanceof Builtin b) {
             if (b.name().equals("dict")) {
@@ -921,7 +601,7 @@ public final class JinjaAnalyzer {
             return JinjaFilters.range(args);
         }
         if (f instanceof MacroV m) {
-            return callMacro(m.macro(), args);
+            return stmts.callMacro(m.macro(), args);
         }
         if (f instanceof Method m) {
             return filters.method(c, m, args);
@@ -930,125 +610,6 @@ public final class JinjaAnalyzer {
         JinjaValue[] withCallee = java.util.Arrays.copyOf(all, all.length + 1);
         withCallee[all.length] = f;
         return JinjaValue.opaque(Kind.ANY, false, withCallee);
-    }
-
-    private JinjaValue callMacro(Macro m, Evaluated args) {
-        if (macroDepth >= MAX_MACRO_DEPTH) {
-            return JinjaValue.opaque(Kind.STR, false, args.all());
-        }
-        boolean pure = !sideEffects(m.body());
-        List<Object> key = List.of(System.identityHashCode(m), m.offset(), args);
-        if (pure) {
-            JinjaValue known = macroResults.get(key);
-            if (known != null) {
-                return known;
-            }
-            JinjaValue r = callMacro1(m, args);
-            macroResults.put(key, r);
-            return r;
-        }
-        return callMacro1(m, args);
-    }
-
-    /** Whether statements may change state outside their own scope: namespace attributes, {@code do}, calls in tags. */
-    private static boolean sideEffects(List<Stmt> body) {
-        for (Stmt s : body) {
-            if (s instanceof Set set && !(set.target() instanceof Name) || s instanceof Do
-                    || s instanceof SetBlock sb && !(sb.target() instanceof Name)) {
-                return true;
-            }
-            List<List<Stmt>> inner = new ArrayList<>();
-            if (s instanceof If i) {
-                inner.addAll(i.bodies());
-                inner.add(i.orElse());
-            } else if (s instanceof For f) {
-                inner.add(f.body());
-                inner.add(f.orElse());
-            } else if (s instanceof With w) {
-                inner.add(w.body());
-            } else if (s instanceof Scoped sc) {
-                inner.add(sc.body());
-            } else if (s instanceof SetBlock sb) {
-                inner.add(sb.body());
-            } else if (s instanceof FilterBlock fb) {
-                inner.add(fb.body());
-            } else if (s instanceof CallBlock cb) {
-                inner.add(cb.body());
-            }
-            for (List<Stmt> b : inner) {
-                if (sideEffects(b)) {
-                    return true;
-                }
-            }
-        }
-        return false;
-    }
-
-    private JinjaValue callMacro1(Macro m, Evaluated args) {
-        macroDepth++;
-        st.push();
-        try {
-            Map<String, JinjaValue> scope = st.scopes.get(st.scopes.size() - 1);
-            for (int k = 0; k < m.params().size(); k++) {
-                String p = m.params().get(k);
-                JinjaValue v = k < args.positional().size() ? args.positional().get(k) : args.named().get(p);
-                if (v == null) {
-                    Expr d = m.defaults().get(k);
-                    v = d == null ? JinjaValue.UNKNOWN : eval(d);
-                }
-                if (args.star() != null || args.doubleStar() != null) {
-                    v = JinjaValue.join(v, JinjaValue.opaque(Kind.ANY, false, args.star(), args.doubleStar()));
-                }
-                scope.put(p, v);
-            }
-            List<JinjaValue> extra = args.positional().size() > m.params().size()
-                    ? args.positional().subList(m.params().size(), args.positional().size()) : List.of();
-            scope.put("varargs", new Seq(List.copyOf(extra), true));
-            scope.put("kwargs", JinjaValue.opaque(Kind.ANY, false, args.all()));
-            return exec(m.body());
-        } finally {
-            st.pop();
-            macroDepth--;
-        }
-    }
-
-    /**
-     * A container was changed in place ({@code x.append(...)}; sandboxed renderers refuse this,
-     * others allow it): the named receiver gets the new content where it can be computed; every
-     * other container variable, which may be an alias, is widened with the arguments' flags.
-     */
-    void mutated(Call c, Evaluated args) {
-        JinjaValue argsSummary = JinjaValue.opaque(Kind.ANY, false, args.all());
-        String receiverName = c.callee() instanceof GetAttr g && g.obj() instanceof Name n ? n.name() : null;
-        String method = c.callee() instanceof GetAttr g ? g.name() : "";
-        for (HashMap<String, JinjaValue> scope : st.scopes) {
-            for (Map.Entry<String, JinjaValue> e : scope.entrySet()) {
-                e.setValue(widenContainer(e.getValue(), argsSummary));
-            }
-        }
-        for (HashMap<String, JinjaValue> attrs : st.ns.values()) {
-            for (Map.Entry<String, JinjaValue> e : attrs.entrySet()) {
-                e.setValue(widenContainer(e.getValue(), argsSummary));
-            }
-        }
-        if (receiverName != null && st.lookup(receiverName) instanceof Unknown && method.equals("append")
-                && args.positional().size() == 1) {
-            // keep what is known best: the appended value itself is part of the container now
-            st.scopes.get(st.scopes.size() - 1).put(receiverName, JinjaValue.join(st.lookup(receiverName),
-                    new Seq(List.of(args.positional().get(0)), false)));
-        }
-    }
-
-    private static JinjaValue widenContainer(JinjaValue v, JinjaValue with) {
-        boolean container = false;
-        for (JinjaValue o : JinjaValue.options(v)) {
-            container |= o instanceof Seq || o instanceof Dict;
-        }
-        if (!container) {
-            return v;
-        }
-        return new Unknown(Kind.ANY, "", JinjaValue.underscore(v) || JinjaValue.underscore(with),
-                JinjaValue.computed(v) || JinjaValue.computed(with));
     }
 
     private JinjaValue filter(Filter f) {

@@ -149,13 +149,13 @@ final class JinjaFilters {
                 }
                 if (value instanceof Str s) {
                     return s.s().isEmpty() ? JinjaValue.UNKNOWN
-                            : new Str(String.valueOf(s.s().charAt(name.equals("first") ? 0 : s.s().length() - 1)));
+                            : new Str(PyStr.at(s.s(), name.equals("first") ? 0 : PyStr.length(s.s()) - 1));
                 }
                 if (value instanceof Dict d) {
                     return filterList(d) instanceof Seq ks ? simpleFilter(name, ks, args, argOffset) : JinjaValue.UNKNOWN;
                 }
                 if (value instanceof Unknown u && name.equals("first") && !u.prefix().isEmpty()) {
-                    return new Str(u.prefix().substring(0, 1));
+                    return new Str(PyStr.at(u.prefix(), 0));
                 }
                 return JinjaAnalyzer.element(value);
             case "random":
@@ -178,7 +178,7 @@ final class JinjaFilters {
                 return JinjaValue.opaque(Kind.STR, false, value);
             case "trim":
                 if (value instanceof Str s && (a0 == null || a0 instanceof NoneV)) {
-                    return new Str(s.s().strip());
+                    return new Str(PyStr.strip(s.s(), true, true));
                 }
                 if (value instanceof Str s && a0 instanceof Str chars) {
                     return new Str(PyStr.stripChars(s.s(), chars.s(), true, true));
@@ -210,8 +210,24 @@ final class JinjaFilters {
                 return JinjaValue.join(value, a0 == null ? JinjaValue.EMPTY : a0);
             case "length", "count", "int", "float", "abs", "round", "wordcount", "filesizeformat":
                 return JinjaValue.UNKNOWN_NUM;
-            case "tojson", "safe", "escape", "e", "forceescape", "striptags", "urlencode", "title", "capitalize",
-                    "center", "indent", "truncate", "wordwrap", "urlize", "xmlattr", "pprint":
+            case "safe", "escape", "e", "forceescape", "striptags", "title", "capitalize", "center":
+                if (value instanceof Str s && s.s().chars().noneMatch(c -> "&<>\"'".indexOf(c) >= 0)) {
+                    // markup of text without HTML specials is the text itself (jinja2.filters)
+                    String t = s.s();
+                    String r = switch (name) {
+                        case "striptags" -> String.join(" ", PyStr.splitWhitespace(t));
+                        case "title" -> PyStr.jinjaTitle(t);
+                        case "capitalize" -> PyStr.caseMethod("capitalize", t, null);
+                        case "center" -> a0 == null ? PyStr.pad("center", t, 80, " ")
+                                : PyStr.bound(a0) != null ? PyStr.pad("center", t, PyStr.bound(a0), " ") : null;
+                        default -> t;
+                    };
+                    if (r != null) {
+                        return JinjaValue.str(r);
+                    }
+                }
+                return JinjaValue.opaque(Kind.STR, false, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
+            case "tojson", "urlencode", "indent", "truncate", "wordwrap", "urlize", "xmlattr", "pprint":
                 return JinjaValue.opaque(Kind.STR, false, value, JinjaValue.opaque(Kind.ANY, false, args.all()));
             default:
                 // filters of the renderer this analysis does not know: the result may carry any input
@@ -266,7 +282,7 @@ final class JinjaFilters {
         String name = m.name();
         JinjaValue recv = m.receiver();
         if (MUTATORS.contains(name) && !(recv instanceof Str)) {
-            analyzer.mutated(c, args);
+            analyzer.stmts.mutated(c, args);
             return JinjaValue.opaque(Kind.ANY, false, args.all());
         }
         if (recv instanceof Str s) {
@@ -286,8 +302,7 @@ final class JinjaFilters {
                     return new Str(t.toUpperCase(java.util.Locale.ROOT));
                 case "strip", "lstrip", "rstrip":
                     if (a0 == null || a0 instanceof NoneV) {
-                        return new Str(name.equals("strip") ? t.strip() : name.equals("lstrip") ? t.stripLeading()
-                                : t.stripTrailing());
+                        return new Str(PyStr.strip(t, !name.equals("rstrip"), !name.equals("lstrip")));
                     }
                     if (a0 instanceof Str chars) {
                         return new Str(PyStr.stripChars(t, chars.s(), !name.equals("rstrip"), !name.equals("lstrip")));
@@ -299,6 +314,15 @@ final class JinjaFilters {
                     }
                     break;
                 case "split":
+                    if ((a0 == null || a0 instanceof NoneV) && args.positional().size() <= 1 && args.named().isEmpty()) {
+                        List<JinjaValue> parts = new ArrayList<>();
+                        for (String p : PyStr.splitWhitespace(t)) {
+                            parts.add(new Str(p));
+                        }
+                        if (parts.size() <= 4 * JinjaAnalyzer.MAX_UNROLL) {
+                            return new Seq(List.copyOf(parts), false);
+                        }
+                    }
                     if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 1) {
                         List<JinjaValue> parts = new ArrayList<>();
                         for (String p : t.split(java.util.regex.Pattern.quote(sep.s()), -1)) {
@@ -314,18 +338,45 @@ final class JinjaFilters {
                             && (args.positional().size() < 2 || a1 instanceof Str f && f.s().codePointCount(0, f.s().length()) == 1)) {
                         // 'class'.center(9, '_') is '__class__': padded as Python pads
                         String fill = args.positional().size() < 2 ? " " : ((Str) a1).s();
-                        long len = t.codePointCount(0, t.length());
                         long w = width.min(BigInteger.valueOf(JinjaValue.MAX_STRING + 1L)).longValue();
-                        long margin = w - len;
-                        if (margin <= 0) {
-                            return new Str(t);
-                        }
-                        long left = name.equals("ljust") ? 0 : name.equals("rjust") ? margin : margin / 2 + (margin & w & 1);
-                        return JinjaValue.str(fill.repeat((int) left) + t + fill.repeat((int) (margin - left)));
+                        return JinjaValue.str(PyStr.pad(name, t, w, fill));
                     }
                     return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
                             ? JinjaValue.EMPTY : a1), false);
+                case "removeprefix", "removesuffix":
+                    if (a0 instanceof Str affix && args.positional().size() == 1) {
+                        boolean prefix = name.equals("removeprefix");
+                        return new Str(prefix ? (t.startsWith(affix.s()) ? t.substring(affix.s().length()) : t)
+                                : (t.endsWith(affix.s()) && !affix.s().isEmpty() ? t.substring(0, t.length() - affix.s().length()) : t));
+                    }
+                    break;
+                case "partition", "rpartition":
+                    if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 1) {
+                        int at = name.equals("partition") ? t.indexOf(sep.s()) : t.lastIndexOf(sep.s());
+                        return at < 0 ? new Seq(name.equals("partition") ? List.of(new Str(t), new Str(""), new Str(""))
+                                : List.of(new Str(""), new Str(""), new Str(t)), true)
+                                : new Seq(List.of(new Str(t.substring(0, at)), sep, new Str(t.substring(at + sep.s().length()))), true);
+                    }
+                    break;
+                case "rsplit":
+                    if (a0 instanceof Str sep && !sep.s().isEmpty() && args.positional().size() == 2
+                            && PyStr.bound(a1) != null && PyStr.bound(a1) >= 0 && PyStr.bound(a1) <= 4 * JinjaAnalyzer.MAX_UNROLL) {
+                        List<JinjaValue> parts = new ArrayList<>();
+                        String rest = t;
+                        for (long k = PyStr.bound(a1); k > 0 && rest.lastIndexOf(sep.s()) >= 0; k--) {
+                            int at = rest.lastIndexOf(sep.s());
+                            parts.add(0, new Str(rest.substring(at + sep.s().length())));
+                            rest = rest.substring(0, at);
+                        }
+                        parts.add(0, new Str(rest));
+                        return new Seq(List.copyOf(parts), false);
+                    }
+                    break;
                 case "title", "capitalize", "swapcase", "zfill", "expandtabs", "casefold":
+                    String folded = PyStr.caseMethod(name, t, a0);
+                    if (folded != null && args.positional().size() == (name.equals("zfill") ? 1 : 0)) {
+                        return JinjaValue.str(folded);
+                    }
                     return new Unknown(Kind.STR, "", t.indexOf('_') >= 0 || JinjaValue.underscore(a1 == null
                             ? JinjaValue.EMPTY : a1), false);
                 case "startswith", "endswith", "isdigit", "isalpha", "find", "index", "count", "rfind":

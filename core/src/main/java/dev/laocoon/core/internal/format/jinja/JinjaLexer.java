@@ -26,6 +26,8 @@ public final class JinjaLexer {
         this.n = s.length();
     }
 
+    static final int MAX_TOKENS = 400_000;
+
     public static List<JinjaToken> tokenize(String template) throws JinjaSyntaxError {
         JinjaLexer l = new JinjaLexer(template);
         l.run();
@@ -95,14 +97,14 @@ public final class JinjaLexer {
 
     /** When {@code s[p..]} is {@code \s* word \s* [-+]? %}}, the index after it; else -1. */
     private int rawTag(int p, String word) {
-        while (p < n && Character.isWhitespace(s.charAt(p))) {
+        while (p < n && PyStr.isSpace(s.charAt(p))) {
             p++;
         }
         if (!s.startsWith(word, p)) {
             return -1;
         }
         p += word.length();
-        while (p < n && Character.isWhitespace(s.charAt(p))) {
+        while (p < n && PyStr.isSpace(s.charAt(p))) {
             p++;
         }
         if (p < n && (s.charAt(p) == '-' || s.charAt(p) == '+')) {
@@ -131,7 +133,12 @@ public final class JinjaLexer {
         String end = variable ? "}}" : "%}";
         StringBuilder balance = new StringBuilder();
         while (true) {
-            while (p < n && Character.isWhitespace(s.charAt(p))) {
+            if (out.size() > MAX_TOKENS) {
+                // no chat template comes near this; the tree of more would not fit in memory
+                throw new JinjaSyntaxError("more than " + MAX_TOKENS + " tokens, more than the analysis reads", p);
+            }
+            // jinja2's lexer skips whitespace as Python's re \s matches it (str.isspace)
+            while (p < n && PyStr.isSpace(s.charAt(p))) {
                 p++;
             }
             if (p >= n) {

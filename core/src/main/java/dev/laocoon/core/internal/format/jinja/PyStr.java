@@ -79,8 +79,7 @@ final class PyStr {
                 return b ? "True" : "False";
             }
             if (n.n() instanceof Double d) {
-                return d.isInfinite() ? (d > 0 ? "inf" : "-inf") : d.isNaN() ? "nan"
-                        : d == Math.rint(d) && Math.abs(d) < 1e16 ? String.format("%.1f", d) : Double.toString(d);
+                return floatRepr(d);
             }
             return n.n().toString();
         }
@@ -233,15 +232,16 @@ final class PyStr {
         }
         BigInteger n = arg instanceof Num x && x.n() instanceof BigInteger b ? b
                 : arg instanceof Num x2 && x2.n() instanceof Boolean bo ? (bo ? BigInteger.ONE : BigInteger.ZERO) : null;
+        boolean alt = spec.contains("#");
         String s = switch (conv) {
             case 's' -> arg instanceof Str str ? str.s() : repr(arg, 0);
             case 'r', 'a' -> repr(arg, 1);
-            case 'd', 'i', 'u' -> n == null ? null : n.toString();
-            case 'x' -> n == null ? null : n.toString(16);
-            case 'X' -> n == null ? null : n.toString(16).toUpperCase(java.util.Locale.ROOT);
-            case 'o' -> n == null ? null : n.toString(8);
+            case 'd', 'i', 'u' -> n == null ? null : n.abs().toString();
+            case 'x' -> n == null ? null : (alt ? "0x" : "") + n.abs().toString(16);
+            case 'X' -> n == null ? null : (alt ? "0X" : "") + n.abs().toString(16).toUpperCase(java.util.Locale.ROOT);
+            case 'o' -> n == null ? null : (alt ? "0o" : "") + n.abs().toString(8);
             case 'c' -> n != null && n.signum() >= 0 && n.compareTo(BigInteger.valueOf(Character.MAX_CODE_POINT)) <= 0
-                    ? new String(Character.toChars(n.intValue())) : arg instanceof Str str && str.s().length() == 1
+                    ? new String(Character.toChars(n.intValue())) : arg instanceof Str str && length(str.s()) == 1
                     ? str.s() : null;
             default -> null;
         };
@@ -249,16 +249,43 @@ final class PyStr {
             // a character made from an unknown number can be anything, '_' included
             return JinjaValue.opaque(Kind.STR, conv == 'c' || !(arg instanceof Unknown), arg);
         }
-        String digits = spec.replaceAll("[^0-9.]", "");
-        int dot = digits.indexOf('.');
-        String w = dot < 0 ? digits : digits.substring(0, dot);
-        if (!w.isEmpty() && w.length() < 5) {
-            int width = Integer.parseInt(w);
-            if (s.length() < width) {
-                String pad = (spec.contains("0") && !spec.contains("-") && "diuxXo".indexOf(conv) >= 0 ? "0" : " ")
-                        .repeat(width - s.length());
-                s = spec.contains("-") ? s + pad.replace('0', ' ') : pad + s;
+        // Objects/unicodeobject.c (PyUnicode_Format): flags, width, then precision; the precision cuts
+        // s/r/a to that many code points and gives integers that many digits at least
+        String flags = spec.replaceAll("[1-9.].*$", "");
+        String rest = spec.substring(flags.length());
+        int dot = rest.indexOf('.');
+        String w = dot < 0 ? rest : rest.substring(0, dot);
+        String prec = dot < 0 ? null : rest.substring(dot + 1);
+        if (!w.matches("\\d{0,4}") || prec != null && !prec.matches("\\d{0,4}")) {
+            return JinjaValue.opaque(Kind.STR, true, arg);
+        }
+        boolean number = "diuxXo".indexOf(conv) >= 0;
+        if (prec != null) {
+            int p = prec.isEmpty() ? 0 : Integer.parseInt(prec);
+            if ("sra".indexOf(conv) >= 0 && length(s) > p) {
+                s = s.substring(0, s.offsetByCodePoints(0, p));
+            } else if (number) {
+                int prefix = alt && conv != 'd' && conv != 'i' && conv != 'u' ? 2 : 0;
+                String digits = s.substring(prefix);
+                if (digits.length() < p) {
+                    s = s.substring(0, prefix) + "0".repeat(p - digits.length()) + digits;
+                }
             }
+        }
+        String sign = number && n.signum() < 0 ? "-" : number && flags.contains("+") ? "+" : number && flags.contains(" ") ? " " : "";
+        int width = w.isEmpty() ? 0 : Integer.parseInt(w);
+        int len = length(s) + sign.length();
+        if (len < width) {
+            if (flags.contains("-")) {
+                s = sign + s + " ".repeat(width - len);
+            } else if (flags.contains("0") && number) {
+                int prefix = alt && conv != 'd' && conv != 'i' && conv != 'u' ? 2 : 0;
+                s = sign + s.substring(0, prefix) + "0".repeat(width - len) + s.substring(prefix);
+            } else {
+                s = " ".repeat(width - len) + sign + s;
+            }
+        } else {
+            s = sign + s;
         }
         return JinjaValue.str(s);
     }
@@ -314,7 +341,7 @@ final class PyStr {
         boolean known = (start != null || a instanceof NoneV) && (stop != null || b instanceof NoneV)
                 && (step != null || c instanceof NoneV);
         if (known && (obj instanceof Str || obj instanceof Seq)) {
-            int size = obj instanceof Str s ? s.s().length() : ((Seq) obj).items().size();
+            int size = obj instanceof Str s ? length(s.s()) : ((Seq) obj).items().size();
             long st = step == null ? 1 : step;
             if (st == 0) {
                 return JinjaValue.UNKNOWN;
@@ -334,9 +361,10 @@ final class PyStr {
                 }
             }
             if (obj instanceof Str s) {
+                int[] cps = s.s().codePoints().toArray(); // Python slices code points, not UTF-16 units
                 StringBuilder sb = new StringBuilder();
                 for (int i : idx) {
-                    sb.append(s.s().charAt(i));
+                    sb.appendCodePoint(cps[i]);
                 }
                 return new Str(sb.toString());
             }
@@ -369,15 +397,180 @@ final class PyStr {
         return i;
     }
 
+    /**
+     * Python's {@code repr(float)} (Python/pystrtod.c, format code 'r'): the shortest digits that
+     * read back as the same double, in positional notation when the decimal exponent is from -4 to
+     * 15 (with ".0" when there is no fraction), otherwise as {@code d.ddde+XX}.
+     */
+    static String floatRepr(double d) {
+        if (d != d) {
+            return "nan";
+        }
+        if (Double.isInfinite(d)) {
+            return d > 0 ? "inf" : "-inf";
+        }
+        String sign = d < 0 || d == 0 && 1 / d < 0 ? "-" : "";
+        if (d == 0) {
+            return sign + "0.0";
+        }
+        java.math.BigDecimal b = new java.math.BigDecimal(Double.toString(Math.abs(d))).stripTrailingZeros();
+        String digits = b.unscaledValue().toString();
+        int exp = digits.length() - b.scale() - 1;
+        if (exp >= -4 && exp < 16) {
+            String plain = b.toPlainString();
+            return sign + (plain.contains(".") ? plain : plain + ".0");
+        }
+        String mantissa = digits.length() == 1 ? digits : digits.charAt(0) + "." + digits.substring(1);
+        return sign + mantissa + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+    }
+
+    /**
+     * Python's case and padding methods on ASCII text ({@code capitalize}, {@code swapcase},
+     * {@code casefold}, {@code title}, {@code expandtabs} without tabs, {@code zfill}); null when
+     * the text is not ASCII or the method is not one of these (Unicode case rules are not modelled).
+     */
+    static String caseMethod(String name, String t, JinjaValue a0) {
+        if (!t.chars().allMatch(c -> c < 0x80)) {
+            return null;
+        }
+        java.util.Locale root = java.util.Locale.ROOT;
+        switch (name) {
+            case "capitalize":
+                return t.isEmpty() ? t : t.substring(0, 1).toUpperCase(root) + t.substring(1).toLowerCase(root);
+            case "casefold":
+                return t.toLowerCase(root);
+            case "swapcase": {
+                StringBuilder b = new StringBuilder();
+                for (char c : t.toCharArray()) {
+                    b.append(Character.isUpperCase(c) ? Character.toLowerCase(c) : Character.toUpperCase(c));
+                }
+                return b.toString();
+            }
+            case "title": {
+                // str.title(): a letter after a non-letter is upper case, after a letter lower case
+                StringBuilder b = new StringBuilder();
+                boolean prevCased = false;
+                for (char c : t.toCharArray()) {
+                    boolean letter = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z';
+                    b.append(!letter ? c : prevCased ? Character.toLowerCase(c) : Character.toUpperCase(c));
+                    prevCased = letter;
+                }
+                return b.toString();
+            }
+            case "expandtabs":
+                return t.indexOf('\t') < 0 ? t : null;
+            case "zfill": {
+                Long w = bound(a0);
+                if (w == null || w > 4096) {
+                    return null;
+                }
+                int pad = (int) Math.max(0, w - t.length());
+                boolean sign = !t.isEmpty() && (t.charAt(0) == '+' || t.charAt(0) == '-');
+                return sign ? t.charAt(0) + "0".repeat(pad) + t.substring(1) : "0".repeat(pad) + t;
+            }
+            default:
+                return null;
+        }
+    }
+
+    /**
+     * Jinja's {@code title} filter (jinja2.filters.do_title) on ASCII text: words split at runs of
+     * {@code - ( { [ <} and whitespace, each word's first character upper case and the rest lower;
+     * null when the text is not ASCII.
+     */
+    static String jinjaTitle(String t) {
+        if (!t.chars().allMatch(c -> c < 0x80)) {
+            return null;
+        }
+        StringBuilder b = new StringBuilder();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([-\\s({\\[<]+)").matcher(t);
+        int last = 0;
+        while (true) {
+            boolean found = m.find();
+            String word = t.substring(last, found ? m.start() : t.length());
+            if (!word.isEmpty()) {
+                b.append(word.substring(0, 1).toUpperCase(java.util.Locale.ROOT)).append(word.substring(1).toLowerCase(java.util.Locale.ROOT));
+            }
+            if (!found) {
+                return b.toString();
+            }
+            b.append(m.group());
+            last = m.end();
+        }
+    }
+
+    /** {@code str.center}, {@code ljust}, {@code rjust} with a one-character fill, as CPython pads. */
+    static String pad(String name, String t, long width, String fill) {
+        long margin = Math.min(width, JinjaValue.MAX_STRING + 1L) - length(t);
+        if (margin <= 0) {
+            return t;
+        }
+        long w = Math.min(width, JinjaValue.MAX_STRING + 1L);
+        long left = name.equals("ljust") ? 0 : name.equals("rjust") ? margin : margin / 2 + (margin & w & 1);
+        return fill.repeat((int) left) + t + fill.repeat((int) (margin - left));
+    }
+
+    /** {@code str.strip(chars)}: the code points in {@code chars} removed from the ends. */
     static String stripChars(String t, String chars, boolean left, boolean right) {
+        int[] cps = chars.codePoints().toArray();
+        return strip(t, left, right, c -> java.util.Arrays.stream(cps).anyMatch(x -> x == c));
+    }
+
+    /**
+     * Python's {@code str.isspace()} for one code point: bidirectional class WS, B or S, or category
+     * Zs (Objects/unicodectype.c {@code _PyUnicode_IsWhitespace}). Java's {@code Character.isWhitespace}
+     * leaves out U+0085, U+00A0, U+2007 and U+202F, so {@code String.strip()} keeps what Python removes.
+     */
+    static boolean isSpace(int c) {
+        return c >= 0x09 && c <= 0x0d || c >= 0x1c && c <= 0x20 || c == 0x85 || c == 0xa0 || c == 0x1680
+                || c >= 0x2000 && c <= 0x200a || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
+    }
+
+    /** {@code str.strip()}, {@code lstrip()}, {@code rstrip()} without arguments, as Python strips. */
+    static String strip(String t, boolean left, boolean right) {
+        return strip(t, left, right, PyStr::isSpace);
+    }
+
+    private static String strip(String t, boolean left, boolean right, java.util.function.IntPredicate drop) {
         int a = 0;
         int b = t.length();
-        while (left && a < b && chars.indexOf(t.charAt(a)) >= 0) {
-            a++;
+        while (left && a < b && drop.test(t.codePointAt(a))) {
+            a += Character.charCount(t.codePointAt(a));
         }
-        while (right && b > a && chars.indexOf(t.charAt(b - 1)) >= 0) {
-            b--;
+        while (right && b > a && drop.test(t.codePointBefore(b))) {
+            b -= Character.charCount(t.codePointBefore(b));
         }
         return t.substring(a, b);
+    }
+
+    /** {@code str.split()} without arguments: runs of Python whitespace separate, empty parts dropped. */
+    static List<String> splitWhitespace(String t) {
+        List<String> out = new ArrayList<>();
+        StringBuilder cur = new StringBuilder();
+        t.codePoints().forEach(c -> {
+            if (isSpace(c)) {
+                if (cur.length() > 0) {
+                    out.add(cur.toString());
+                    cur.setLength(0);
+                }
+            } else {
+                cur.appendCodePoint(c);
+            }
+        });
+        if (cur.length() > 0) {
+            out.add(cur.toString());
+        }
+        return out;
+    }
+
+    /** The number of code points: Python's {@code len(str)}. */
+    static int length(String s) {
+        return s.codePointCount(0, s.length());
+    }
+
+    /** The code point at Python index {@code i} (0 <= i < length), as a string: Python's {@code s[i]}. */
+    static String at(String s, int i) {
+        int k = s.offsetByCodePoints(0, i);
+        return new String(Character.toChars(s.codePointAt(k)));
     }
 }

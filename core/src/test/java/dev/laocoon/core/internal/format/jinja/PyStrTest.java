@@ -311,14 +311,24 @@ class PyStrTest {
 
     private static Case strip(String v, String chars, String how) {
         return new Case(op("strip", "s", v, "chars", chars, "how", how),
-                () -> s(PyStr.stripChars(v, chars, !how.equals("rstrip"), !how.equals("lstrip"))), true);
+                () -> s(chars == null ? PyStr.strip(v, !how.equals("rstrip"), !how.equals("lstrip"))
+                        : PyStr.stripChars(v, chars, !how.equals("rstrip"), !how.equals("lstrip"))), true);
+    }
+
+    private static Case split(String v) {
+        return new Case(op("split", "s", v), () -> s(String.join("|", PyStr.splitWhitespace(v))), true);
+    }
+
+    private static Case index(String v, int i) {
+        return new Case(op("index", "s", v, "i", i), () -> s(PyStr.at(v, i)), true);
     }
 
     /**
-     * Inputs in the part of Python's semantics PyStr models, plus inputs CPython rejects. Known
-     * differences are left out: characters outside the BMP (slices count UTF-16 units), precision
-     * and sign or space flags in {@code %} conversions, float exponents ({@code 1e-07}), and the
-     * repr of printable-looking but non-printable characters such as U+00A0 (escaped by CPython).
+     * Inputs in the part of Python's semantics PyStr models, plus inputs CPython rejects. A known
+     * difference is left out: the repr of printable-looking but non-printable characters such as
+     * U+00A0 (escaped by CPython). Characters outside the BMP (Python counts code points, Java
+     * UTF-16 units), precision and flags of {@code %} conversions, float exponents and Python's
+     * whitespace set (wider than Java's) are covered, since each once let a name be built unseen.
      */
     private static List<Case> cases() {
         JinjaValue none = JinjaValue.NONE;
@@ -378,6 +388,31 @@ class PyStrTest {
         c.add(slice("", null, null, -1L));
         c.add(slice("_x_y", null, null, 2L));
         c.add(slice(abc, null, null, 0L));
+        c.add(percent("%.1s|%.0s|%-5.2s|%.3d|%+d|% d|%#x|%#o|%#X|%05d|%-05d|%+.3d|%5.3x|%.2r", tuple(s("\ud83d\ude00_"),
+                s("x"), s("abc"), n(5), n(5), n(5), n(255), n(8), n(255), n(-3), n(3), n(-5), n(10), s("ab")), true));
+        c.add(percent("%3s|%-3s|%.1s", tuple(s("\ud83d\ude00"), s("\ud83d\ude00"), s("\ud83d\ude00\ud83d\ude01")), true));
+        for (double d : new double[] {1e16, 1e-07, 1.5e300, 0.0001, 0.00001, 123456789012345678.0, 1e15, -0.0, 2.5e-5, 1e22,
+            -1.25e-10, 100.0, 0.1 + 0.2}) {
+            c.add(str(new Num(d), true));
+        }
+        String emoji = "\ud83d\ude00_\ud83d\ude01__class__";
+        c.add(slice(emoji, 1L, null, null));
+        c.add(slice(emoji, 3L, null, null));
+        c.add(slice(emoji, null, null, -1L));
+        c.add(slice(emoji, -3L, -1L, null));
+        c.add(slice(emoji, null, null, 2L));
+        c.add(index(emoji, 1));
+        c.add(index(emoji, 2));
+        c.add(index(emoji, 0));
+        String spaces = "\u00a0\u0085\u2007\u202f\u2028\u3000\u001c\u000b \t";
+        for (String how : List.of("strip", "lstrip", "rstrip")) {
+            c.add(strip(spaces + "__class__" + spaces, null, how));
+            c.add(strip("\u200b_\u200b", null, how)); // a zero-width space is not whitespace to Python
+            c.add(strip("\ud83d\ude00_\ud83d\ude00", "\ud83d\ude00", how));
+        }
+        c.add(split("a\u00a0__class__\u0085b  c\u2028"));
+        c.add(split("\u200bx y"));
+        c.add(split(""));
         for (String how : List.of("strip", "lstrip", "rstrip")) {
             c.add(strip("xxhixx", "x", how));
             c.add(strip("abcba", "ab", how));

@@ -28,6 +28,10 @@ def run(case):
         return case["s"][case["start"]:case["stop"]:case["step"]]
     if op == "strip":
         return getattr(case["s"], case["how"])(case["chars"])
+    if op == "split":
+        return "|".join(case["s"].split())
+    if op == "index":
+        return case["s"][case["i"]]
     raise ValueError("unknown op " + op)
 
 
