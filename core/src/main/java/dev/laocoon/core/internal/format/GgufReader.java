@@ -8,11 +8,9 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * GGUF header, typed key-value metadata and tensor infos, read as llama.cpp's
@@ -181,8 +179,8 @@ public final class GgufReader {
 
     /** The key-value pairs; returns the alignment the loaders use (the default when it is invalid). */
     private long metadata(long kvCount, List<Map.Entry<String, String>> strings) throws IOException, Bad {
-        Set<String> keys = new HashSet<>();
-        Map<String, String> cKeys = new HashMap<>();
+        HashedNames keys = new HashedNames();
+        HashedNames cKeys = new HashedNames();
         long alignment = DEFAULT_ALIGNMENT;
         for (long i = 0; i < kvCount; i++) {
             long at = pos;
@@ -196,11 +194,11 @@ public final class GgufReader {
             if (!keys.add(key)) {
                 // gguf.cpp refuses duplicate keys ("duplicate key"), gguf-py raises KeyError ("Duplicate ...")
                 problems.add("metadata key '" + printable(key) + "' is given more than once; readers disagree on which value counts");
-            } else if (key.indexOf('\0') >= 0 && cKeys.containsKey(cView(key))) {
-                problems.add("metadata keys '" + printable(key) + "' and '" + printable(cKeys.get(cView(key)))
-                        + "' are the same key to C code (strcmp), different ones to gguf-py");
+            } else if (key.indexOf('\0') >= 0 && cKeys.contains(cView(key))) {
+                problems.add("metadata key '" + printable(key) + "' is the same key to C code (strcmp) as the earlier '"
+                        + printable(cView(key)) + "', a different one to gguf-py");
             }
-            cKeys.putIfAbsent(cView(key), key);
+            cKeys.add(cView(key));
             int type = (int) u(4);
             boolean template = templateKey(key);
             if (key.equals("general.alignment")) {
