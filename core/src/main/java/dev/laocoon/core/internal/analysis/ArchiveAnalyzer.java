@@ -5,6 +5,7 @@ import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.container.LegacyTorchTar;
+import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.internal.detect.Head;
 import dev.laocoon.core.internal.format.torch.LegacyTorch;
 import dev.laocoon.core.internal.pickle.RawData;
@@ -39,7 +40,7 @@ public final class ArchiveAnalyzer implements Analyzer {
 
     @Override
     public Set<Rule> rules() {
-        return EnumSet.of(Rule.CONTAINER_LIMIT, Rule.PICKLE_MALFORMED);
+        return EnumSet.of(Rule.CONTAINER_LIMIT, Rule.PICKLE_MALFORMED, Rule.ZIP_ANOMALY);
     }
 
     @Override
@@ -60,6 +61,18 @@ public final class ArchiveAnalyzer implements Analyzer {
         try (TarArchiveInputStream t = new TarArchiveInputStream(new ByteSourceInputStream(src))) {
             TarArchiveEntry e;
             while ((e = t.getNextEntry()) != null) {
+                slip(ctx, where, e.getName(), "member name");
+                if (e.isSymbolicLink() || e.isLink()) {
+                    // a link to an absolute or climbing target lets a later member write through it
+                    String target = e.getLinkName();
+                    int slash = e.getName().lastIndexOf('/');
+                    String resolved = e.isSymbolicLink() && slash >= 0 ? e.getName().substring(0, slash + 1) + target : target;
+                    if (ZipArchive.unsafeName(target) != null && (target.startsWith("/") || escapes(resolved))
+                            || target.startsWith("\\") || target.length() >= 2 && target.charAt(1) == ':') {
+                        ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.getName() + "' is a link to '"
+                                + target + "', outside the folder the archive is extracted to", where.withMember(e.getName()), "");
+                    }
+                }
                 if (!e.isFile()) {
                     continue;
                 }
@@ -94,6 +107,30 @@ public final class ArchiveAnalyzer implements Analyzer {
         if (legacyTar) {
             ctx.format(Format.PYTORCH_LEGACY_TAR);
         }
+    }
+
+    /** A zip-slip name: the same rule as in zips ({@link ZipArchive#unsafeName}). */
+    private static void slip(AnalysisContext ctx, Location where, String name, String what) {
+        String why = name == null ? null : ZipArchive.unsafeName(name);
+        if (why != null) {
+            ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, what + " '" + name + "' " + why + ZipArchive.EXTRACTED,
+                    where.withMember(name), "");
+        }
+    }
+
+    /** True when the relative path climbs above its starting folder. */
+    private static boolean escapes(String path) {
+        int depth = 0;
+        for (String part : path.split("[/\\\\]")) {
+            if (part.equals("..")) {
+                if (--depth < 0) {
+                    return true;
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                depth++;
+            }
+        }
+        return false;
     }
 
     /** The tar stream stays open for the next entry. */
@@ -145,6 +182,7 @@ public final class ArchiveAnalyzer implements Analyzer {
                 .setMaxMemoryLimitKb(64 * 1024 * 1024) /* the builder divides by 1024 */.get()) {
             SevenZArchiveEntry e;
             while ((e = z.getNextEntry()) != null) {
+                slip(ctx, where, e.getName(), "member name");
                 if (e.isDirectory() || !e.hasStream()) {
                     continue;
                 }

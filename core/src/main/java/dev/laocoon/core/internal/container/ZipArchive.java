@@ -126,6 +126,12 @@ public final class ZipArchive {
             if (!names.add(name)) {
                 anomalies.add("member name '" + name + "' appears more than once");
             }
+            for (String n : m.localName() == null || m.localName().equals(name) ? List.of(name) : List.of(name, m.localName())) {
+                String why = unsafeName(n);
+                if (why != null) {
+                    anomalies.add("member name '" + n + "' " + why + EXTRACTED);
+                }
+            }
         }
         if (firstLocal != Long.MAX_VALUE && firstLocal > 0 && !shifted) {
             anomalies.add(firstLocal + " bytes precede the first local header");
@@ -336,6 +342,33 @@ public final class ZipArchive {
     static long findEocd(ByteSource src) throws IOException {
         ZipEnd.Tail t = ZipEnd.tail(src);
         return t == null ? -1 : ZipEnd.strictEocd(t);
+    }
+
+    /** What extraction does with an unsafe name, said after {@link #unsafeName}'s reason. */
+    public static final String EXTRACTED = ": a loader or tool that extracts the archive (Keras's"
+            + " extract_archive, unzip, tar, extractall without a filter) writes it outside its target folder";
+
+    /**
+     * Why a member name escapes the folder it is extracted to (zip-slip), or null: a {@code ..}
+     * component, an absolute path, a drive letter, or a backslash (a separator on Windows, where
+     * {@code ..\\} climbs out as well).
+     */
+    public static String unsafeName(String name) {
+        if (name.startsWith("/") || name.startsWith("\\")) {
+            return "is an absolute path";
+        }
+        if (name.length() >= 2 && name.charAt(1) == ':' && Character.isLetter(name.charAt(0))) {
+            return "starts with a drive letter";
+        }
+        for (String part : name.split("[/\\\\]", -1)) {
+            if (part.equals("..")) {
+                return "has a '..' component";
+            }
+        }
+        if (name.indexOf('\\') >= 0) {
+            return "contains a backslash (a path separator on Windows)";
+        }
+        return null;
     }
 
     /** Little-endian unsigned 16-bit value at {@code o}. */
