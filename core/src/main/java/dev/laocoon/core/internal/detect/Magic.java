@@ -92,7 +92,7 @@ public enum Magic implements Detector {
                         && m[3] == 'a' && m[4] == 'r' && (m[5] == 0 || m[5] == ' ');
             }
             case HDF5: {
-                return h.startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n');
+                return h.startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n') || hdf5Superblock(h.source()) > 0;
             }
             case GGUF: {
                 return GgufReader.looksLike(h.source());
@@ -115,6 +115,23 @@ public enum Magic implements Detector {
             default:
                 throw new IllegalStateException(name());
         }
+    }
+
+    /**
+     * Where an HDF5 file's superblock is: libhdf5 (H5FDint.c {@code H5FD_locate_signature}, which h5py
+     * and so Keras use) looks at offset 0, then 512, 1024, 2048, ... (every power of two from 512
+     * below the file's size): the bytes before it are the user block, which HDF5 ignores and any
+     * other loader may read. -1 when there is no signature at any of those offsets.
+     */
+    public static long hdf5Superblock(ByteSource src) throws IOException {
+        byte[] sig = new byte[8];
+        for (long at = 0; at + 8 <= src.size(); at = at == 0 ? 512 : at * 2) {
+            if (src.readFully(at, sig, 0, 8) == 8 && (sig[0] & 0xff) == 0x89 && sig[1] == 'H' && sig[2] == 'D'
+                    && sig[3] == 'F' && sig[4] == '\r' && sig[5] == '\n' && sig[6] == 0x1a && sig[7] == '\n') {
+                return at;
+            }
+        }
+        return -1;
     }
 
     /** Where the zlib data of a Z-file starts. */
