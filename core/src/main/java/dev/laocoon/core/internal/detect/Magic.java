@@ -30,7 +30,10 @@ public enum Magic implements Detector {
      */
     LZMA_ALONE,
     SEVEN_ZIP,
-    /** A POSIX or GNU tar header: "ustar" at offset 257 of the first 512-byte block. */
+    /**
+     * A POSIX or GNU tar header ("ustar" at offset 257 of the first 512-byte block), or a pre-POSIX
+     * V7 header, which has no magic: a block whose checksum is right (see {@link #v7TarHeader}).
+     */
     TAR,
     HDF5,
     GGUF,
@@ -86,10 +89,13 @@ public enum Magic implements Detector {
                 return h.startsWith('7', 'z', 0xbc, 0xaf, 0x27, 0x1c);
             }
             case TAR: {
-                byte[] m = new byte[6];
+                byte[] b = new byte[512];
                 ByteSource src = h.source();
-                return src.size() >= 512 && src.readFully(257, m, 0, 6) == 6 && m[0] == 'u' && m[1] == 's' && m[2] == 't'
-                        && m[3] == 'a' && m[4] == 'r' && (m[5] == 0 || m[5] == ' ');
+                if (src.size() < 512 || src.readFully(0, b, 0, 512) != 512) {
+                    return false;
+                }
+                return b[257] == 'u' && b[258] == 's' && b[259] == 't' && b[260] == 'a' && b[261] == 'r'
+                        && (b[262] == 0 || b[262] == ' ') || v7TarHeader(b);
             }
             case HDF5: {
                 return h.startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n') || hdf5Superblock(h.source()) > 0;
@@ -132,6 +138,53 @@ public enum Magic implements Detector {
             }
         }
         return -1;
+    }
+
+    /**
+     * A tar header as Python's tarfile accepts it without any magic (tarfile.py {@code TarInfo.frombuf}:
+     * not all zero, the checksum field, octal text or base-256, equal to the unsigned or the signed
+     * sum of the block with that field counted as spaces, {@code calc_chksums}). torch.load tries
+     * tarfile first on every file (serialization.py {@code _legacy_load}), so a V7 tar is read as
+     * PyTorch's oldest checkpoint format.
+     */
+    static boolean v7TarHeader(byte[] b) {
+        boolean zero = true;
+        for (byte x : b) {
+            zero &= x == 0;
+        }
+        if (zero) {
+            return false;
+        }
+        long stored;
+        if ((b[148] & 0xff) == 0x80 || (b[148] & 0xff) == 0xff) {
+            stored = 0;
+            for (int i = 149; i < 156; i++) {
+                stored = stored << 8 | (b[i] & 0xff);
+            }
+            if ((b[148] & 0xff) == 0xff) {
+                stored -= 1L << 56;
+            }
+        } else {
+            int end = 148;
+            while (end < 156 && b[end] != 0) {
+                end++;
+            }
+            String t = new String(b, 148, end - 148, StandardCharsets.ISO_8859_1).strip();
+            if (!t.matches("[0-7]*")) {
+                return false;
+            }
+            stored = t.isEmpty() ? 0 : Long.parseLong(t, 8);
+        }
+        long unsigned = 256;
+        long signed = 256;
+        for (int i = 0; i < 512; i++) {
+            if (i >= 148 && i < 156) {
+                continue;
+            }
+            unsigned += b[i] & 0xff;
+            signed += b[i];
+        }
+        return stored == unsigned || stored == signed;
     }
 
     /** Where the zlib data of a Z-file starts. */
