@@ -86,12 +86,16 @@ public final class ZipAnalyzer implements Analyzer {
                 npyInSkippedMember(ctx, m, e, loc, "Keras reads it as JSON");
                 continue;
             }
-            if (prefix != null && (e.name().startsWith(prefix + "data/") && e.stored()
+            if (prefix != null && (e.name().startsWith(prefix + "data/") && (e.stored() || e.method() == 8)
                     || e.name().startsWith(prefix) && TORCH_METADATA.contains(e.name().substring(prefix.length()))
                     || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {
-                // numpy.load reads the same archive as .npz: any member starting with the .npy magic is
-                // an array to it (an object array is unpickled), whatever PyTorch makes of the member
-                npyInSkippedMember(ctx, memberSource(ctx, src, e, loc), e, loc, "PyTorch reads it as raw bytes or text");
+                // Storages are raw bytes to PyTorch, stored or deflated alike (a checkpoint re-zipped with
+                // deflate loads: miniz inflates it). numpy.load reads the same archive as .npz: any member
+                // starting with the .npy magic is an array to it (an object array is unpickled), whatever
+                // PyTorch makes of the member; only such a member is inflated whole.
+                if (startsWithNpyMagic(src, e)) {
+                    npyInSkippedMember(ctx, memberSource(ctx, src, e, loc), e, loc, "PyTorch reads it as raw bytes or text");
+                }
                 continue;
             }
             ByteSource member = memberSource(ctx, src, e, loc);
@@ -123,6 +127,27 @@ public final class ZipAnalyzer implements Analyzer {
             ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name() + "' is a .npy array: "
                     + usual + ", but numpy.load reads the archive as .npz and this member as an array", loc, "");
             ctx.recurse(m, loc);
+        }
+    }
+
+    /** The member's first six bytes are the .npy magic (a deflated member is inflated only that far). */
+    private static boolean startsWithNpyMagic(ByteSource src, ZipMember e) throws IOException {
+        if (e.dataOffset() < 0) {
+            return false;
+        }
+        byte[] head = new byte[6];
+        if (e.stored()) {
+            return src.readFully(e.dataOffset(), head, 0, 6) == 6 && NpyHeader.hasMagic(head);
+        }
+        if (e.method() != 8) {
+            return true; // not read here: memberSource reports the method
+        }
+        try (InputStream in = new InflaterInputStream(new ByteSourceInputStream(
+                new SliceByteSource(src, e.dataOffset(), e.compressedSize())), new Inflater(true), 512)) {
+            int n = in.readNBytes(head, 0, 6);
+            return n == 6 && NpyHeader.hasMagic(head);
+        } catch (java.util.zip.ZipException | java.io.EOFException damaged) {
+            return false; // PyTorch fails on it too; numpy.load cannot read it as an array
         }
     }
 
