@@ -242,6 +242,35 @@ class ZipEndRecordTest {
         return z.bytes();
     }
 
+    /**
+     * Two ZIP64 end records: miniz follows the locator's offset to the first (the evil directory),
+     * Python's zipfile takes the one right before the locator (the benign one), and so does a strict
+     * reader here, since the classic record holds the sentinels.
+     */
+    static byte[] zip64LocatorElsewhere() {
+        Raw z = new Raw();
+        List<Long> at = twoCheckpoints(z);
+        long cd1 = z.pos();
+        byte[] evil = checkpointDirectory(z, at, true, 0);
+        z.write(evil);
+        long recM = z.pos();
+        z.zip64(ENTRIES, evil.length, cd1);
+        long cd2 = z.pos();
+        byte[] benign = checkpointDirectory(z, at, false, 0);
+        z.write(benign);
+        z.zip64(ENTRIES, benign.length, cd2);
+        z.locator(recM);
+        z.eocd(0xffff, 0xffffffffL, 0xffffffffL, 0);
+        return z.bytes();
+    }
+
+    @Test
+    void aZip64LocatorPointingAwayFromTheRecordBeforeItIsReadBothWays() {
+        FileReport r = scan(zip64LocatorElsewhere(), "m.pt");
+        assertThat(payloadIn(r, "archive/data.pkl")).isTrue();
+        assertThat(anomaly(r, "zip readers see different members")).isTrue();
+    }
+
     @Test
     void anEndRecordWhoseCommentRunsPastTheEndIsStillAZip() {
         FileReport r = scan(commentPastTheEnd(), "m.pt");
@@ -361,6 +390,7 @@ class ZipEndRecordTest {
         files.put("zip64.pt", zip64OverridesTheClassicRecord());
         files.put("two.pt", secondEndRecordInTheComment());
         files.put("concat.pt", offsetShiftedByConcat());
+        files.put("locator.pt", zip64LocatorElsewhere());
         List<String> cmd = new ArrayList<>(List.of(python, script.toString()));
         for (Map.Entry<String, byte[]> e : files.entrySet()) {
             Files.write(dir.resolve(e.getKey()), e.getValue());
@@ -382,13 +412,14 @@ class ZipEndRecordTest {
             }
         }
         // torch.load ran the evil data.pkl (its echo printed) where Laocoon's strict reading saw none
-        for (String f : List.of("comment.pt", "zip64.pt", "two.pt", "concat.pt")) {
+        for (String f : List.of("comment.pt", "zip64.pt", "two.pt", "concat.pt", "locator.pt")) {
             assertThat(block.get(f)).as(out).contains("pwned");
         }
         // Python's zipfile (numpy.load, Keras) reads the member past the count
         assertThat(block.get("count.pt")).as(out).contains("\"archive/extra.pkl\"").doesNotContain("pwned");
         // and its view of the shifted directory is the benign one, of the second end record the evil one
         assertThat(block.get("concat.pt")).as(out).contains("\"zipfile_read\": {\"archive/data.pkl\": " + BENIGN.length);
+        assertThat(block.get("locator.pt")).as(out).contains("\"zipfile_read\": {\"archive/data.pkl\": " + BENIGN.length);
         assertThat(block.get("zip64.pt")).as(out).contains("\"zipfile_read\": {\"archive/data.pkl\": " + EVIL.length);
         assertThat(block.get("two.pt")).as(out).contains("\"zipfile_read\": {\"archive/data.pkl\": " + EVIL.length);
         assertThat(block.get("comment.pt")).as(out).contains("\"zipfile_read\": {\"archive/data.pkl\": " + EVIL.length);
