@@ -62,16 +62,13 @@ public final class ArchiveAnalyzer implements Analyzer {
             TarArchiveEntry e;
             while ((e = t.getNextEntry()) != null) {
                 slip(ctx, where, e.getName(), "member name");
-                if (e.isSymbolicLink() || e.isLink()) {
-                    // a link to an absolute or climbing target lets a later member write through it
-                    String target = e.getLinkName();
-                    int slash = e.getName().lastIndexOf('/');
-                    String resolved = e.isSymbolicLink() && slash >= 0 ? e.getName().substring(0, slash + 1) + target : target;
-                    if (ZipArchive.unsafeName(target) != null && (target.startsWith("/") || escapes(resolved))
-                            || target.startsWith("\\") || target.length() >= 2 && target.charAt(1) == ':') {
-                        ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.getName() + "' is a link to '"
-                                + target + "', outside the folder the archive is extracted to", where.withMember(e.getName()), "");
-                    }
+                // a link out of the folder lets a later member write through it (a hard link's target is
+                // an archive path, a symbolic link's is relative to the link's directory)
+                if ((e.isSymbolicLink() || e.isLink()) && ZipArchive.linkEscapes(e.isSymbolicLink() ? e.getName() : "",
+                        e.getLinkName())) {
+                    ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.getName() + "' is a link to '"
+                            + e.getLinkName() + "', outside the folder the archive is extracted to",
+                            where.withMember(e.getName()), "");
                 }
                 if (!e.isFile()) {
                     continue;
@@ -116,21 +113,6 @@ public final class ArchiveAnalyzer implements Analyzer {
             ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, what + " '" + name + "' " + why + ZipArchive.EXTRACTED,
                     where.withMember(name), "");
         }
-    }
-
-    /** True when the relative path climbs above its starting folder. */
-    private static boolean escapes(String path) {
-        int depth = 0;
-        for (String part : path.split("[/\\\\]")) {
-            if (part.equals("..")) {
-                if (--depth < 0) {
-                    return true;
-                }
-            } else if (!part.isEmpty() && !part.equals(".")) {
-                depth++;
-            }
-        }
-        return false;
     }
 
     /** The tar stream stays open for the next entry. */

@@ -76,6 +76,9 @@ public final class ZipAnalyzer implements Analyzer {
                 return;
             }
             Location loc = where.withMember(e.name());
+            if (e.symlink()) {
+                symlink(ctx, src, e, loc);
+            }
             // Tensor data is never read (storages are raw bytes named data/<key>), nor the small
             // metadata records PyTorch reads as text; TorchScript source is reported as a whole.
             if (kerasV3 && (e.name().equals("config.json") || e.name().equals("metadata.json"))) {
@@ -127,6 +130,23 @@ public final class ZipAnalyzer implements Analyzer {
             ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name() + "' is a .npy array: "
                     + usual + ", but numpy.load reads the archive as .npz and this member as an array", loc, "");
             ctx.recurse(m, loc);
+        }
+    }
+
+    /** A Unix symlink member whose target leaves the extraction folder (unzip creates the link). */
+    private static void symlink(AnalysisContext ctx, ByteSource src, ZipMember e, Location loc) throws IOException {
+        if (e.size() > 4096) {
+            return;
+        }
+        ByteSource m = memberSource(ctx, src, e, loc);
+        if (m == null) {
+            return;
+        }
+        String target = new String(ctx.whole(m), java.nio.charset.StandardCharsets.UTF_8);
+        if (ZipArchive.linkEscapes(e.name(), target)) {
+            ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name() + "' is a symbolic link to '" + target
+                    + "', outside the folder the archive is extracted to (unzip creates it; later members write through it)",
+                    loc, "");
         }
     }
 

@@ -177,6 +177,8 @@ public final class ZipArchive {
             int extraLen = u16(h, 30);
             int commentLen = u16(h, 32);
             long local = u32(h, 42);
+            int madeBy = u16(h, 4);
+            long external = u32(h, 38);
             if (d.reader() == ZipEnd.Reader.MINIZ && p + 46 + nameLen + extraLen + commentLen > end) {
                 return null; // miniz: total_header_size > n
             }
@@ -212,7 +214,7 @@ public final class ZipArchive {
                 localName = new String(lnb, (u16(lh, 6) & 0x800) != 0 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
                 data = local + 30 + ln + le;
             }
-            out.add(new ZipMember(name, localName, method, flags, crc, csize, size, local, data));
+            out.add(new ZipMember(name, localName, method, flags, crc, csize, size, local, data, madeBy, external));
         }
         return out;
     }
@@ -369,6 +371,30 @@ public final class ZipArchive {
             return "contains a backslash (a path separator on Windows)";
         }
         return null;
+    }
+
+    /**
+     * True when a link named {@code name} pointing at {@code target} leads out of the folder the
+     * archive is extracted to: an absolute or drive-letter target, or a relative one that climbs
+     * above the folder from the link's own directory. Later members written through it land there.
+     */
+    public static boolean linkEscapes(String name, String target) {
+        if (target.startsWith("/") || target.startsWith("\\")
+                || target.length() >= 2 && target.charAt(1) == ':' && Character.isLetter(target.charAt(0))) {
+            return true;
+        }
+        int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
+        int depth = 0;
+        for (String part : ((slash >= 0 ? name.substring(0, slash + 1) : "") + target).split("[/\\\\]")) {
+            if (part.equals("..")) {
+                if (--depth < 0) {
+                    return true;
+                }
+            } else if (!part.isEmpty() && !part.equals(".")) {
+                depth++;
+            }
+        }
+        return false;
     }
 
     /** Little-endian unsigned 16-bit value at {@code o}. */

@@ -52,6 +52,48 @@ class ZipSlipTest {
         assertThat(slip(r)).as(r.findings().toString()).isFalse();
     }
 
+    /** A zip whose member {@code name} is a Unix symbolic link to {@code target}, then a file under it. */
+    static byte[] zipWithSymlink(String name, String target) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var z = new org.apache.commons.compress.archivers.zip.ZipArchiveOutputStream(out)) {
+            var link = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry(name);
+            link.setUnixMode(0120777);
+            z.putArchiveEntry(link);
+            z.write(target.getBytes(StandardCharsets.UTF_8));
+            z.closeArchiveEntry();
+            var file = new org.apache.commons.compress.archivers.zip.ZipArchiveEntry(name + "/cron.txt");
+            z.putArchiveEntry(file);
+            z.write(TEXT);
+            z.closeArchiveEntry();
+        }
+        return out.toByteArray();
+    }
+
+    @Test
+    void aZipSymlinkOutOfTheFolderIsSuspiciousAndOneInsideIsNot() throws Exception {
+        assertThat(slip(scan(zipWithSymlink("etc", "/etc"), "m.zip"))).isTrue();
+        assertThat(slip(scan(zipWithSymlink("a/up", "../../x"), "m.zip"))).isTrue();
+        FileReport inside = scan(zipWithSymlink("a/b/up", "../c"), "m.zip");
+        assertThat(slip(inside)).as(inside.findings().toString()).isFalse();
+        // Info-ZIP's zipinfo lists the member as a symbolic link (nothing is extracted)
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("slip", ".zip");
+        try {
+            java.nio.file.Files.write(f, zipWithSymlink("etc", "/etc"));
+            Process p;
+            try {
+                p = new ProcessBuilder("zipinfo", f.toString()).redirectErrorStream(true).start();
+            } catch (IOException e) {
+                System.out.println("ZipSlipTest: no zipinfo; the Info-ZIP check is skipped");
+                return;
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            p.waitFor();
+            assertThat(out).containsPattern("lrwxrwxrwx .* etc");
+        } finally {
+            java.nio.file.Files.delete(f);
+        }
+    }
+
     static byte[] tar(String name, String linkTarget, byte type) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (TarArchiveOutputStream t = new TarArchiveOutputStream(out)) {
