@@ -72,11 +72,15 @@ public final class ZipArchive {
             return null;
         }
         java.util.Set<String> anomalies = new java.util.LinkedHashSet<>();
-        java.util.Map<String, ZipMember> union = new java.util.LinkedHashMap<>();
-        java.util.Map<ZipEnd.Reader, java.util.Set<String>> seen = new java.util.EnumMap<>(ZipEnd.Reader.class);
+        java.util.Map<Key, ZipMember> union = new java.util.LinkedHashMap<>();
+        java.util.Map<ZipEnd.Reader, java.util.Set<Key>> seen = new java.util.EnumMap<>(ZipEnd.Reader.class);
         java.util.Map<ZipEnd.Reader, ZipEnd.Directory> dirs = new java.util.EnumMap<>(ZipEnd.Reader.class);
+        java.util.Map<ZipEnd.Reader, Long> held = new java.util.EnumMap<>(ZipEnd.Reader.class);
         boolean found = false;
         boolean shifted = false;
+        ZipEnd.Directory first = null;
+        Read firstRead = null;
+        java.util.Set<Key> firstKeys = null;
         for (ZipEnd.Reader r : new ZipEnd.Reader[] {ZipEnd.Reader.STRICT, ZipEnd.Reader.MINIZ, ZipEnd.Reader.PYTHON}) {
             ZipEnd.Directory d = ZipEnd.directory(src, t, r);
             found |= d != null || (r == ZipEnd.Reader.STRICT ? ZipEnd.strictEocd(t) : r == ZipEnd.Reader.MINIZ
@@ -85,23 +89,40 @@ public final class ZipArchive {
                 continue;
             }
             dirs.put(r, d);
-            List<ZipMember> list = entries(src, d, maxEntries, anomalies);
-            if (list == null) {
+            // the usual case: every reader locates the same directory, whose entries fill its size
+            boolean same = firstRead != null && firstRead.complete() && d.start() == first.start()
+                    && d.shift() == first.shift() && firstRead.consumed() == d.size()
+                    && (!d.byCount() || d.count() == firstRead.list().size());
+            Read rd = same ? firstRead : entries(src, d, maxEntries, anomalies);
+            if (rd == null) {
                 continue; // this reader rejects the archive
             }
+            if (rd.complete() && rd.consumed() == d.size()) {
+                held.put(r, (long) rd.list().size());
+            }
             shifted |= d.shift() != 0;
-            java.util.Set<String> keys = new java.util.LinkedHashSet<>();
-            for (ZipMember m : list) {
-                String k = m.name() + "\0" + m.localHeaderOffset() + "\0" + m.compressedSize() + "\0" + m.method();
-                keys.add(k);
-                union.putIfAbsent(k, m);
+            java.util.Set<Key> keys;
+            if (same) {
+                keys = firstKeys;
+            } else {
+                keys = new java.util.LinkedHashSet<>();
+                for (ZipMember m : rd.list()) {
+                    Key k = new Key(m.name(), m.localHeaderOffset(), m.compressedSize(), m.method());
+                    keys.add(k);
+                    union.putIfAbsent(k, m);
+                }
+            }
+            if (firstRead == null) {
+                first = d;
+                firstRead = rd;
+                firstKeys = keys;
             }
             seen.put(r, keys);
         }
         if (!found) {
             return null;
         }
-        endNotes(src, t, dirs, anomalies);
+        endNotes(src, t, dirs, held, anomalies);
         disagreement(seen, union, anomalies);
         List<ZipMember> entries = new ArrayList<>(union.values());
         long firstLocal = Long.MAX_VALUE;
@@ -144,8 +165,16 @@ public final class ZipArchive {
      * directory (PyTorch's and Python's readers refuse the whole archive on a damaged entry; the
      * strict reading keeps what it read and says so).
      */
-    private static List<ZipMember> entries(ByteSource src, ZipEnd.Directory d, int maxEntries,
-                                           java.util.Set<String> anomalies) throws IOException {
+    /** What makes two readers' members the same member. */
+    private record Key(String name, long localHeaderOffset, long compressedSize, int method) {
+    }
+
+    /** A directory's entries as one reader read them: the bytes they took, and whether all were read. */
+    private record Read(List<ZipMember> list, long consumed, boolean complete) {
+    }
+
+    private static Read entries(ByteSource src, ZipEnd.Directory d, int maxEntries,
+                                java.util.Set<String> anomalies) throws IOException {
         boolean strict = d.reader() == ZipEnd.Reader.STRICT;
         if (strict && d.shift() > 0) {
             anomalies.add(d.shift() + " bytes precede the archive (a prefix); offsets are shifted");
@@ -154,8 +183,10 @@ public final class ZipArchive {
         long p = d.start();
         long end = d.start() + d.size();
         byte[] h = new byte[46];
+        boolean complete = true;
         for (long i = 0; d.byCount() ? i < d.count() : p < end; i++) {
             if (out.size() >= maxEntries) {
+                complete = false;
                 anomalies.add("central directory claims " + (d.byCount() ? d.count() : "more than " + maxEntries)
                         + " entries; only " + maxEntries + " read");
                 break;
@@ -166,6 +197,7 @@ public final class ZipArchive {
             }
             if (!fits) {
                 anomalies.add("central directory entry " + i + " is missing or damaged at offset " + p);
+                complete = false;
                 break;
             }
             int flags = u16(h, 8);
@@ -216,12 +248,13 @@ public final class ZipArchive {
             }
             out.add(new ZipMember(name, localName, method, flags, crc, csize, size, local, data, madeBy, external));
         }
-        return out;
+        return new Read(out, p - d.start(), complete);
     }
 
     /** How the end records are built: what makes the readers disagree, said once each. */
     private static void endNotes(ByteSource src, ZipEnd.Tail t, java.util.Map<ZipEnd.Reader, ZipEnd.Directory> dirs,
-                                 java.util.Set<String> anomalies) throws IOException {
+                                 java.util.Map<ZipEnd.Reader, Long> held, java.util.Set<String> anomalies)
+            throws IOException {
         java.util.Set<Long> ends = new java.util.TreeSet<>();
         for (ZipEnd.Directory d : dirs.values()) {
             ends.add(d.eocd());
@@ -254,10 +287,10 @@ public final class ZipArchive {
                 anomalies.add("a ZIP64 end record overrides the classic end record's values, which hold no 0xFFFF sentinels ("
                         + d.reader().label + " takes the ZIP64 ones, a strict reader the classic ones)");
             }
-            long held = countBySize(src, d);
-            if (held >= 0 && held != d.count()) {
+            long n = held.containsKey(d.reader()) ? held.get(d.reader()) : countBySize(src, d);
+            if (n >= 0 && n != d.count()) {
                 anomalies.add("the end record counts " + d.count() + " entries but the central directory's " + d.size()
-                        + " bytes hold " + held + " (PyTorch's reader reads by count, Python's zipfile by size)");
+                        + " bytes hold " + n + " (PyTorch's reader reads by count, Python's zipfile by size)");
             }
             if (d.reader() == ZipEnd.Reader.PYTHON && d.shift() < 0) {
                 anomalies.add("the directory offset lies " + -d.shift()
@@ -283,11 +316,11 @@ public final class ZipArchive {
     }
 
     /** Anomaly when readers that accept the archive see different members (all of them are analysed). */
-    private static void disagreement(java.util.Map<ZipEnd.Reader, java.util.Set<String>> seen,
-                                     java.util.Map<String, ZipMember> union, java.util.Set<String> anomalies) {
-        java.util.Set<String> first = null;
+    private static void disagreement(java.util.Map<ZipEnd.Reader, java.util.Set<Key>> seen,
+                                     java.util.Map<Key, ZipMember> union, java.util.Set<String> anomalies) {
+        java.util.Set<Key> first = null;
         boolean differ = false;
-        for (java.util.Set<String> s : seen.values()) {
+        for (java.util.Set<Key> s : seen.values()) {
             if (first == null) {
                 first = s;
             } else if (!first.equals(s)) {
@@ -298,13 +331,13 @@ public final class ZipArchive {
             return;
         }
         StringBuilder b = new StringBuilder("zip readers see different members (every one is analysed):");
-        for (java.util.Map.Entry<ZipEnd.Reader, java.util.Set<String>> e : seen.entrySet()) {
+        for (java.util.Map.Entry<ZipEnd.Reader, java.util.Set<Key>> e : seen.entrySet()) {
             b.append(' ').append(e.getKey().label).append(" reads ").append(e.getValue().size()).append(';');
         }
         List<String> only = new ArrayList<>();
-        for (java.util.Map.Entry<String, ZipMember> e : union.entrySet()) {
+        for (java.util.Map.Entry<Key, ZipMember> e : union.entrySet()) {
             boolean all = true;
-            for (java.util.Set<String> s : seen.values()) {
+            for (java.util.Set<Key> s : seen.values()) {
                 all &= s.contains(e.getKey());
             }
             if (!all && only.size() < 10) {
@@ -362,9 +395,12 @@ public final class ZipArchive {
         if (name.length() >= 2 && name.charAt(1) == ':' && Character.isLetter(name.charAt(0))) {
             return "starts with a drive letter";
         }
-        for (String part : name.split("[/\\\\]", -1)) {
-            if (part.equals("..")) {
-                return "has a '..' component";
+        for (int i = 0, start = 0; i <= name.length(); i++) {
+            if (i == name.length() || name.charAt(i) == '/' || name.charAt(i) == '\\') {
+                if (i - start == 2 && name.charAt(start) == '.' && name.charAt(start + 1) == '.') {
+                    return "has a '..' component";
+                }
+                start = i + 1;
             }
         }
         if (name.indexOf('\\') >= 0) {
