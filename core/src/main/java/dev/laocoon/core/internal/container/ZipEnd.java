@@ -173,8 +173,13 @@ final class ZipEnd {
     /** Python's EOCD (zipfile._EndRecData); -1 when Python finds none. */
     static long pythonEocd(Tail t) {
         long last = t.size() - 22;
-        if (t.sigs().length > 0 && Arrays.stream(t.sigs()).anyMatch(p -> p == last) && t.u16(last + 20) == 0) {
-            return last;
+        for (long p : t.sigs()) { // descending: only the first few can be the last 22 bytes
+            if (p == last && t.u16(last + 20) == 0) {
+                return last;
+            }
+            if (p < last) {
+                break;
+            }
         }
         long from = Math.max(t.size() - PYTHON_WINDOW, 0);
         for (long p : t.sigs()) {
