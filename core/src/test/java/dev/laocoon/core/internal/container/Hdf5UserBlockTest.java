@@ -71,6 +71,15 @@ class Hdf5UserBlockTest {
     }
 
     @Test
+    void aZipInTheUserBlockIsAnalysed() throws IOException {
+        byte[] zip = new dev.laocoon.core.testutil.ZipBuilder().add("payload.pkl", EVIL).bytes();
+        FileReport r = scanFile(withUserBlock(zip, 512, h5(DENSE)), "m.h5");
+        assertThat(r.formatLabel()).contains("keras-h5");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members()).contains("payload.pkl"));
+    }
+
+    @Test
     void aLambdaBehindAUserBlockIsFound() throws IOException {
         FileReport r = scanFile(withUserBlock(new byte[0], 1024, h5(LAMBDA)), "m.h5");
         assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
