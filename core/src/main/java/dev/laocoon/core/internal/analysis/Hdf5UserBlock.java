@@ -1,6 +1,5 @@
 package dev.laocoon.core.internal.analysis;
 
-import dev.laocoon.core.Format;
 import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.internal.detect.Magic;
 import dev.laocoon.core.source.ByteSource;
@@ -20,9 +19,12 @@ final class Hdf5UserBlock {
 
     static void analyze(AnalysisContext ctx, ByteSource src, Location where) throws IOException {
         long at = Magic.hdf5Superblock(src);
-        // a tar (a 512-byte header, then an .h5 member) was already read member by member
-        if (at <= 0 || ctx.formats().contains(Format.TAR) || zeros(src, at)) {
+        if (at <= 0 || zeros(src, at)) {
             return;
+        }
+        byte[] header = new byte[512];
+        if (src.readFully(0, header, 0, 512) == 512 && Magic.tarHeader(header)) {
+            return; // a tar holding an .h5 file: the tar is read member by member (its members' user blocks too)
         }
         ctx.recurse(new SliceByteSource(src, 0, at), where.withMember("<hdf5-user-block>"));
     }

@@ -94,8 +94,7 @@ public enum Magic implements Detector {
                 if (src.size() < 512 || src.readFully(0, b, 0, 512) != 512) {
                     return false;
                 }
-                return b[257] == 'u' && b[258] == 's' && b[259] == 't' && b[260] == 'a' && b[261] == 'r'
-                        && (b[262] == 0 || b[262] == ' ') || v7TarHeader(b);
+                return tarHeader(b);
             }
             case HDF5: {
                 return h.startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n') || hdf5Superblock(h.source()) > 0;
@@ -147,7 +146,13 @@ public enum Magic implements Detector {
      * tarfile first on every file (serialization.py {@code _legacy_load}), so a V7 tar is read as
      * PyTorch's oldest checkpoint format.
      */
-    static boolean v7TarHeader(byte[] b) {
+    /** A ustar/GNU header (the magic at 257) or a V7 one (see {@link #v7TarHeader}). */
+    public static boolean tarHeader(byte[] b) {
+        return b.length >= 512 && (b[257] == 'u' && b[258] == 's' && b[259] == 't' && b[260] == 'a' && b[261] == 'r'
+                && (b[262] == 0 || b[262] == ' ') || v7TarHeader(b));
+    }
+
+    public static boolean v7TarHeader(byte[] b) {
         boolean zero = true;
         for (byte x : b) {
             zero &= x == 0;

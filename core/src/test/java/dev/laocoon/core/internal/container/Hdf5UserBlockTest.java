@@ -8,6 +8,7 @@ import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.testutil.PickleBuilder;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -77,6 +78,38 @@ class Hdf5UserBlockTest {
         assertThat(r.formatLabel()).contains("keras-h5");
         assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
         assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members()).contains("payload.pkl"));
+    }
+
+    @Test
+    void aTarOfAnH5IsReadOnceAndAUserBlockPickleInsideItsMemberIsFound() throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        byte[] member = withUserBlock(EVIL, 512, h5(DENSE));
+        try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+            var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("model.h5");
+            e.setSize(member.length);
+            t.putArchiveEntry(e);
+            t.write(member);
+            t.closeArchiveEntry();
+        }
+        FileReport r = scanFile(out.toByteArray(), "m.tar");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members())
+                .containsExactly("model.h5", "<hdf5-user-block>"));
+        assertThat(r.findings()).noneMatch(f -> f.location().members().equals(java.util.List.of("<hdf5-user-block>")));
+        FileReport plain = scanFile(tarOf(h5(DENSE)), "d.tar");
+        assertThat(plain.findings()).as(plain.findings().toString()).noneMatch(f -> f.severity() != Severity.NOTICE);
+    }
+
+    static byte[] tarOf(byte[] member) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (var t = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(out)) {
+            var e = new org.apache.commons.compress.archivers.tar.TarArchiveEntry("model.h5");
+            e.setSize(member.length);
+            t.putArchiveEntry(e);
+            t.write(member);
+            t.closeArchiveEntry();
+        }
+        return out.toByteArray();
     }
 
     @Test
