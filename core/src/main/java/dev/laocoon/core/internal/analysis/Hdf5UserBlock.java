@@ -23,8 +23,13 @@ final class Hdf5UserBlock {
             return;
         }
         byte[] header = new byte[512];
-        if (src.readFully(0, header, 0, 512) == 512 && Magic.tarHeader(header)) {
+        int n = src.readFully(0, header, 0, 512);
+        if (n == 512 && Magic.tarHeader(header)) {
             return; // a tar holding an .h5 file: the tar is read member by member (its members' user blocks too)
+        }
+        if (n >= 4 && header[0] == 'P' && header[1] == 'K' && header[2] == 3 && header[3] == 4
+                && dev.laocoon.core.internal.container.ZipArchive.looksLikeZip(src)) {
+            return; // a zip storing an .h5 member (a .keras archive): the zip is read member by member
         }
         ctx.recurse(new SliceByteSource(src, 0, at), where.withMember("<hdf5-user-block>"));
     }

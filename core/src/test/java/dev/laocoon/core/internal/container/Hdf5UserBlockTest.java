@@ -113,6 +113,23 @@ class Hdf5UserBlockTest {
     }
 
     @Test
+    void aKerasArchiveWhoseStoredWeightsLandAtAPowerOfTwoStaysSafe() throws IOException {
+        byte[] weights = h5("{}");
+        byte[] meta = "{\"keras_version\": \"3.0.0\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] cfg = DENSE.getBytes(StandardCharsets.UTF_8);
+        // local headers are 30 bytes + the name: pad config.json so that the weights' data starts at 1024
+        int used = 30 + "metadata.json".length() + meta.length + 30 + "config.json".length() + 30 + "model.weights.h5".length();
+        byte[] padded = Arrays.copyOf(cfg, 1024 - used);
+        Arrays.fill(padded, cfg.length, padded.length, (byte) ' ');
+        byte[] z = new dev.laocoon.core.testutil.ZipBuilder().add("metadata.json", meta).add("config.json", padded)
+                .add("model.weights.h5", weights).bytes();
+        assertThat(dev.laocoon.core.internal.detect.Magic.hdf5Superblock(new ArrayByteSource(z))).isEqualTo(1024);
+        FileReport r = scanFile(z, "m.keras");
+        assertThat(r.findings()).as(r.findings().toString()).isEmpty();
+        assertThat(r.verdict()).isEqualTo(Severity.SAFE);
+    }
+
+    @Test
     void aLambdaBehindAUserBlockIsFound() throws IOException {
         FileReport r = scanFile(withUserBlock(new byte[0], 1024, h5(LAMBDA)), "m.h5");
         assertThat(r.findings()).anySatisfy(f -> assertThat(f.rule()).isEqualTo(Rule.KERAS_LAMBDA));
