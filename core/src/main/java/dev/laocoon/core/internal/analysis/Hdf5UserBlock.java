@@ -10,8 +10,8 @@ import java.io.IOException;
  * The user block of an HDF5 file: the bytes before a superblock at 512, 1024, 2048, ... (see
  * {@link Magic#hdf5Superblock}). libhdf5 skips them, so h5py and Keras open the file as HDF5, while
  * another loader (pickle.load, a legacy torch.load, numpy.load) reads the same file from its first
- * byte. A user block that is not all zeros is analysed as content of its own, member
- * {@code <hdf5-user-block>}.
+ * byte. A user block that is not all zeros is analysed (the file from its first byte, as such a
+ * loader reads it) as content of its own, member {@code <hdf5-user-block>}.
  */
 final class Hdf5UserBlock {
     private Hdf5UserBlock() {
@@ -31,7 +31,29 @@ final class Hdf5UserBlock {
                 && dev.laocoon.core.internal.container.ZipArchive.looksLikeZip(src)) {
             return; // a zip storing an .h5 member (a .keras archive): the zip is read member by member
         }
-        ctx.recurse(new SliceByteSource(src, 0, at), where.withMember("<hdf5-user-block>"));
+        // Other loaders read the file from its first byte, and what they read may run past the
+        // superblock (a pickle whose bytes constant holds the HDF5 part): the whole file is analysed
+        // again with the superblock signature masked, so that it is no longer HDF5 to the pipeline.
+        ctx.recurse(masked(src, at), where.withMember("<hdf5-user-block>"));
+    }
+
+    /** {@code src} with the 8 signature bytes at {@code at} read as zeros. */
+    private static ByteSource masked(ByteSource src, long at) {
+        return new ByteSource() {
+            @Override
+            public long size() {
+                return src.size();
+            }
+
+            @Override
+            public int read(long position, byte[] dst, int off, int len) throws IOException {
+                int n = src.read(position, dst, off, len);
+                for (long p = Math.max(position, at); p < Math.min(position + Math.max(n, 0), at + 8); p++) {
+                    dst[off + (int) (p - position)] = 0;
+                }
+                return n;
+            }
+        };
     }
 
     /**

@@ -129,6 +129,30 @@ class Hdf5UserBlockTest {
         assertThat(r.verdict()).isEqualTo(Severity.SAFE);
     }
 
+    /** A pickle whose bytes constant holds the HDF5 file (at 1024) and whose call comes after it. */
+    byte[] pickleAroundHdf5() throws IOException {
+        byte[] h5 = h5(DENSE);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.writeBytes(new byte[] {(byte) 0x80, 4, 'B'});
+        int len = 1024 - 7 + h5.length;
+        out.writeBytes(new byte[] {(byte) len, (byte) (len >> 8), (byte) (len >> 16), (byte) (len >> 24)});
+        out.writeBytes(new byte[1024 - 7]);
+        out.writeBytes(h5);
+        out.write('0');
+        out.writeBytes("cos\nsystem\n(S'echo pwned'\ntR.".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
+    }
+
+    @Test
+    void aPickleRunningPastTheSuperblockIsAnalysedToItsEnd() throws IOException {
+        byte[] b = pickleAroundHdf5();
+        assertThat(dev.laocoon.core.internal.detect.Magic.hdf5Superblock(new ArrayByteSource(b))).isEqualTo(1024);
+        FileReport r = scanFile(b, "m.h5");
+        assertThat(r.formatLabel()).contains("keras-h5");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.evidence()).contains("os.system"));
+    }
+
     @Test
     void aLambdaBehindAUserBlockIsFound() throws IOException {
         FileReport r = scanFile(withUserBlock(new byte[0], 1024, h5(LAMBDA)), "m.h5");
@@ -158,6 +182,16 @@ class Hdf5UserBlockTest {
             System.out.println("Hdf5UserBlockTest: no /usr/bin/python3 with h5py; the loader check is skipped");
         }
         Assumptions.assumeTrue(h5py, "h5py is not installed");
+        Path around = dir.resolve("around.h5");
+        Files.write(around, pickleAroundHdf5());
+        Process q = new ProcessBuilder("/usr/bin/python3", "-c", "import h5py, pickle, sys\n"
+                + "with h5py.File(sys.argv[1], 'r') as f:\n"
+                + "    print(f.userblock_size, 'Dense' in str(f.attrs['model_config']))\n"
+                + "sys.stdout.flush()\n"
+                + "print(pickle.loads(open(sys.argv[1], 'rb').read()))", around.toString()).redirectErrorStream(true).start();
+        String both = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertThat(q.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(both).isEqualTo("1024 True\npwned\n0");
         for (int size : new int[] {512, 1024, 2048}) {
             Path f = dir.resolve("u" + size + ".h5");
             Files.write(f, withUserBlock(EVIL, size, h5(LAMBDA)));
