@@ -83,7 +83,11 @@ public final class ArchiveAnalyzer implements Analyzer {
                 }
                 String name = e.getName();
                 sysInfo |= name.equals("sys_info");
-                if (sysInfo && (name.equals("storages") || name.equals("tensors") || name.equals("pickle"))) {
+                // torch.load's legacy_load (torch/serialization.py) reads storages, tensors and pickle
+                // and never sys_info: without it, a member so named that starts like a protocol 2+
+                // pickle is read as torch reads it too
+                if ((name.equals("storages") || name.equals("tensors") || name.equals("pickle"))
+                        && (sysInfo || startsLikePickle(member))) {
                     // PyTorch's legacy tar format: records followed by raw bytes, ids resolved by key
                     legacyTar = true;
                     ctx.enterArchive();
@@ -104,6 +108,11 @@ public final class ArchiveAnalyzer implements Analyzer {
         if (legacyTar) {
             ctx.format(Format.PYTORCH_LEGACY_TAR);
         }
+    }
+
+    private static boolean startsLikePickle(ByteSource member) throws IOException {
+        byte[] h = new byte[2];
+        return member.readFully(0, h, 0, 2) == 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5;
     }
 
     /** A zip-slip name: the same rule as in zips ({@link ZipArchive#unsafeName}). */

@@ -111,6 +111,24 @@ class LegacyV7TarTest {
         }
     }
 
+    /** No sys_info (legacy_load never reads it), the payload as the storage_views pickle after the raw storage bytes. */
+    static byte[] withoutSysInfo() {
+        Map<String, byte[]> m = members(SYS_INFO, null);
+        m.remove("sys_info");
+        m.put("storages", PickleBuilder.create().proto(2).binint1(1).stop()
+                .proto(2).binint1(1).str("cpu").global("torch", "FloatStorage").tuple3().stop()
+                .raw(le(4, 8)).raw(new byte[16]).raw(EVIL).bytes());
+        return v7(m);
+    }
+
+    @Test
+    void aPayloadAfterTheStorageBytesIsFoundWithoutSysInfo() {
+        FileReport r = scan(withoutSysInfo());
+        assertThat(r.formatLabel()).contains("pytorch-legacy-tar");
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.findings()).anySatisfy(f -> assertThat(f.location().members()).containsExactly("storages"));
+    }
+
     @Test
     void aBlockWithAWrongChecksumIsNoTar() {
         byte[] b = v7(members(SYS_INFO, null));
@@ -141,16 +159,24 @@ class LegacyV7TarTest {
         Files.write(benign, v7(members(SYS_INFO, null)));
         Path evil = dir.resolve("evil.pt");
         Files.write(evil, v7(members(SYS_INFO, EVIL)));
+        Path noSys = dir.resolve("nosys.pt");
+        Files.write(noSys, withoutSysInfo());
         Process p = new ProcessBuilder(python, "-c", "import sys, tarfile, torch\n"
                 + "t = tarfile.open(sys.argv[1])\n"
                 + "print('names', t.getnames(), t.getmembers()[0].type)\n"
                 + "print('benign', torch.load(sys.argv[1]))\n"
-                + "print('evil', torch.load(sys.argv[2]))\n", benign.toString(), evil.toString())
+                + "print('evil', torch.load(sys.argv[2]))\n"
+                + "try:\n"
+                + "    torch.load(sys.argv[3])\n"
+                + "except Exception as e:\n"
+                + "    print('nosys', type(e).__name__)\n", benign.toString(), evil.toString(), noSys.toString())
                 .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
         System.out.println("LegacyV7TarTest loader oracle:\n" + out);
         assertThat(out).contains("names ['sys_info', 'pickle', 'tensors', 'storages']")
                 .contains("benign {'w': tensor([0., 0., 0., 0.])}").contains("pwned").contains("evil 0");
+        // without sys_info the storage_views pickle (the payload) runs, then legacy_load fails on its result
+        assertThat(out.substring(out.indexOf("evil 0"))).contains("pwned");
     }
 }
