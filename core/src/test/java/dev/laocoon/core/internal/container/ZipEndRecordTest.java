@@ -287,6 +287,30 @@ class ZipEndRecordTest {
         assertThat(anomaly(r, "zip readers see different members")).isTrue();
     }
 
+    /** The end record counts {@code count} entries; the directory holds a benign and an evil one. */
+    static byte[] counted(int count) {
+        Raw z = new Raw();
+        List<String> names = List.of("a.npy", "evil.pkl");
+        List<byte[]> data = List.of("benign".getBytes(StandardCharsets.US_ASCII), EVIL);
+        List<Long> at = new ArrayList<>();
+        for (int i = 0; i < names.size(); i++) {
+            at.add(z.local(names.get(i), data.get(i)));
+        }
+        long cd = z.pos();
+        byte[] dir = z.directory(names, data, at, 0);
+        z.write(dir);
+        z.eocd(count, dir.length, cd, 0);
+        return z.bytes();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {0, 1, 3, 9})
+    void everyEntryTheDirectorySizeHoldsIsAnalysedWhateverTheCount(int count) {
+        FileReport r = scan(counted(count), "a.npz");
+        assertThat(payloadIn(r, "evil.pkl")).as(r.findings().toString()).isTrue();
+        assertThat(anomaly(r, "counts " + count + " entries but the central directory's")).isTrue();
+    }
+
     @Test
     void aZip64RecordWithoutSentinelsIsReadAsTheLoadersReadIt() {
         FileReport r = scan(zip64OverridesTheClassicRecord(), "m.pt");
