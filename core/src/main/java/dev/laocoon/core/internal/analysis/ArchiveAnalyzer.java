@@ -5,6 +5,7 @@ import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.internal.container.LegacyTorchTar;
+import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.internal.detect.Head;
 import dev.laocoon.core.internal.format.torch.LegacyTorch;
 import dev.laocoon.core.internal.pickle.RawData;
@@ -39,7 +40,7 @@ public final class ArchiveAnalyzer implements Analyzer {
 
     @Override
     public Set<Rule> rules() {
-        return EnumSet.of(Rule.CONTAINER_LIMIT, Rule.PICKLE_MALFORMED);
+        return EnumSet.of(Rule.CONTAINER_LIMIT, Rule.PICKLE_MALFORMED, Rule.ZIP_ANOMALY);
     }
 
     @Override
@@ -60,6 +61,15 @@ public final class ArchiveAnalyzer implements Analyzer {
         try (TarArchiveInputStream t = new TarArchiveInputStream(new ByteSourceInputStream(src))) {
             TarArchiveEntry e;
             while ((e = t.getNextEntry()) != null) {
+                slip(ctx, where, e.getName(), "member name");
+                // a link out of the folder lets a later member write through it (a hard link's target is
+                // an archive path, a symbolic link's is relative to the link's directory)
+                if ((e.isSymbolicLink() || e.isLink()) && ZipArchive.linkEscapes(e.isSymbolicLink() ? e.getName() : "",
+                        e.getLinkName())) {
+                    ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.getName() + "' is a link to '"
+                            + e.getLinkName() + "', outside the folder the archive is extracted to",
+                            where.withMember(e.getName()), "");
+                }
                 if (!e.isFile()) {
                     continue;
                 }
@@ -73,7 +83,11 @@ public final class ArchiveAnalyzer implements Analyzer {
                 }
                 String name = e.getName();
                 sysInfo |= name.equals("sys_info");
-                if (sysInfo && (name.equals("storages") || name.equals("tensors") || name.equals("pickle"))) {
+                // torch.load's legacy_load (torch/serialization.py) reads storages, tensors and pickle
+                // and never sys_info: without it, a member so named that starts like a protocol 2+
+                // pickle is read as torch reads it too
+                if ((name.equals("storages") || name.equals("tensors") || name.equals("pickle"))
+                        && (sysInfo || startsLikePickle(member))) {
                     // PyTorch's legacy tar format: records followed by raw bytes, ids resolved by key
                     legacyTar = true;
                     ctx.enterArchive();
@@ -93,6 +107,20 @@ public final class ArchiveAnalyzer implements Analyzer {
         }
         if (legacyTar) {
             ctx.format(Format.PYTORCH_LEGACY_TAR);
+        }
+    }
+
+    private static boolean startsLikePickle(ByteSource member) throws IOException {
+        byte[] h = new byte[2];
+        return member.readFully(0, h, 0, 2) == 2 && (h[0] & 0xff) == 0x80 && h[1] >= 2 && h[1] <= 5;
+    }
+
+    /** A zip-slip name: the same rule as in zips ({@link ZipArchive#unsafeName}). */
+    private static void slip(AnalysisContext ctx, Location where, String name, String what) {
+        String why = name == null ? null : ZipArchive.unsafeName(name);
+        if (why != null) {
+            ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, what + " '" + name + "' " + why + ZipArchive.EXTRACTED,
+                    where.withMember(name), "");
         }
     }
 
@@ -145,6 +173,7 @@ public final class ArchiveAnalyzer implements Analyzer {
                 .setMaxMemoryLimitKb(64 * 1024 * 1024) /* the builder divides by 1024 */.get()) {
             SevenZArchiveEntry e;
             while ((e = z.getNextEntry()) != null) {
+                slip(ctx, where, e.getName(), "member name");
                 if (e.isDirectory() || !e.hasStream()) {
                     continue;
                 }

@@ -92,7 +92,7 @@ public final class CompressedAnalyzer implements Analyzer {
             }
             case LZMA_ALONE:
                 // counted only when it decodes
-                return Decompression.pythonLike(ctx, src, where, "unlzma", PyLzmaInputStream::new, true);
+                return Decompression.pythonLike(ctx, src, where, "unlzma", PyLzmaInputStream::candidate, true);
             default:
                 throw new IllegalStateException(kind.name());
         }

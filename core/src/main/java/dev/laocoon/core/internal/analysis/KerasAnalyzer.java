@@ -42,11 +42,15 @@ public final class KerasAnalyzer implements Analyzer {
         return kind == Kind.HDF5 ? hdf5(ctx, head.source(), where) : metadata(ctx, head.source(), where);
     }
 
-    private static boolean hdf5(AnalysisContext ctx, ByteSource src, Location where) {
+    private static boolean hdf5(AnalysisContext ctx, ByteSource src, Location where) throws IOException {
         ctx.format(Format.HDF5);
+        Hdf5UserBlock.analyze(ctx, src, where);
         try {
+            io.jhdf.HdfFile rebased = Hdf5UserBlock.rebased(src); // after a user block
             io.jhdf.HdfFile h;
-            if (src instanceof FileByteSource f) {
+            if (rebased != null) {
+                h = rebased;
+            } else if (src instanceof FileByteSource f) {
                 h = new io.jhdf.HdfFile(f.path());
             } else {
                 long max = ctx.limits().maxMemberBytes();

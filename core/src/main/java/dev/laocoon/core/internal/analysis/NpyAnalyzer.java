@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Pattern;
 
 /**
  * NumPy .npy: with an object dtype ('O'), numpy.load unpickles the data that follows the header,
@@ -21,16 +20,6 @@ import java.util.regex.Pattern;
  * of the embedded pickle would meet).
  */
 public final class NpyAnalyzer implements Analyzer {
-    /** Compiled on first use (a holder class): most files are not .npy. */
-    private static final class Npy {
-        /** Type strings numpy reads as raw bytes (no objects). */
-        static final Pattern PLAIN = Pattern.compile(
-                "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
-
-        private Npy() {
-        }
-    }
-
     @Override
     public Set<Rule> rules() {
         return EnumSet.of(Rule.PICKLE_MALFORMED);
@@ -65,8 +54,8 @@ public final class NpyAnalyzer implements Analyzer {
         long dataStart = hd.dataStart();
         ByteSource data = new SliceByteSource(src, dataStart, src.size() - dataStart);
         if (!object) {
-            if (descr != null && Npy.PLAIN.matcher(descr).matches()) {
-                return true; // numeric data: numpy.load reads raw bytes
+            if (NpyHeader.plainDescr(descrValue)) {
+                return true; // numeric data, structured or not: numpy.load reads raw bytes
             }
             byte[] b = new byte[2];
             int got = src.readFully(dataStart, b, 0, 2);

@@ -96,6 +96,9 @@ public final class ZipAnalyzer implements Analyzer {
                 return;
             }
             Location loc = where.withMember(e.name());
+            if (e.symlink()) {
+                symlink(ctx, src, e, loc);
+            }
             // Tensor data is never read (storages are raw bytes named data/<key>), nor the small
             // metadata records PyTorch reads as text; TorchScript source is reported as a whole.
             if (kerasV3 && (e.name().equals("config.json") || e.name().equals("metadata.json"))) {
@@ -106,21 +109,26 @@ public final class ZipAnalyzer implements Analyzer {
                 npyInSkippedMember(ctx, m, e, loc, "Keras reads it as JSON");
                 continue;
             }
-            if (prefix != null && (e.name().startsWith(prefix + "data/") && e.stored()
+            if (prefix != null && (e.name().startsWith(prefix + "data/") && (e.stored() || e.method() == 8)
                     || e.name().startsWith(prefix) && TORCH_METADATA.contains(e.name().substring(prefix.length()))
                     || e.name().startsWith(prefix + "code/") && !e.name().endsWith(".pkl"))) {
-                // numpy.load reads the same archive as .npz: any member starting with the .npy magic is
-                // an array to it (an object array is unpickled), whatever PyTorch makes of the member
-                ByteSource skipped = memberSource(ctx, src, e, loc);
-                npyInSkippedMember(ctx, skipped, e, loc, "PyTorch reads it as raw bytes or text");
-                if (skipped != null && e.name().startsWith(prefix + "code/") && e.name().endsWith(".py")) {
-                    String path = e.name().substring(prefix.length() + 5);
-                    String text = codeText(ctx, skipped, loc);
+                // Storages are raw bytes to PyTorch, stored or deflated alike (a checkpoint re-zipped with
+                // deflate loads: miniz inflates it). numpy.load reads the same archive as .npz: any member
+                // starting with the .npy magic is an array to it (an object array is unpickled), whatever
+                // PyTorch makes of the member; only such a member is inflated whole. TorchScript sources
+                // are read for what their methods call (see TorchScriptCode).
+                if (e.name().startsWith(prefix + "code/") && e.name().endsWith(".py")) {
+                    ByteSource skipped = memberSource(ctx, src, e, loc);
+                    npyInSkippedMember(ctx, skipped, e, loc, "PyTorch reads it as raw bytes or text");
+                    String text = skipped == null ? null : codeText(ctx, skipped, loc);
                     if (text != null) {
+                        String path = e.name().substring(prefix.length() + 5);
                         String module = path.substring(0, path.length() - 3).replace('/', '.');
                         code.put(module, text);
                         codeLocations.put(module, loc);
                     }
+                } else if (startsWithNpyMagic(src, e)) {
+                    npyInSkippedMember(ctx, memberSource(ctx, src, e, loc), e, loc, "PyTorch reads it as raw bytes or text");
                 }
                 continue;
             }
@@ -163,6 +171,44 @@ public final class ZipAnalyzer implements Analyzer {
             ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name() + "' is a .npy array: "
                     + usual + ", but numpy.load reads the archive as .npz and this member as an array", loc, "");
             ctx.recurse(m, loc);
+        }
+    }
+
+    /** A Unix symlink member whose target leaves the extraction folder (unzip creates the link). */
+    private static void symlink(AnalysisContext ctx, ByteSource src, ZipMember e, Location loc) throws IOException {
+        if (e.size() > 4096) {
+            return;
+        }
+        ByteSource m = memberSource(ctx, src, e, loc);
+        if (m == null) {
+            return;
+        }
+        String target = new String(ctx.whole(m), java.nio.charset.StandardCharsets.UTF_8);
+        if (ZipArchive.linkEscapes(e.name(), target)) {
+            ctx.report(Rule.ZIP_ANOMALY, Severity.SUSPICIOUS, "member '" + e.name() + "' is a symbolic link to '" + target
+                    + "', outside the folder the archive is extracted to (unzip creates it; later members write through it)",
+                    loc, "");
+        }
+    }
+
+    /** The member's first six bytes are the .npy magic (a deflated member is inflated only that far). */
+    private static boolean startsWithNpyMagic(ByteSource src, ZipMember e) throws IOException {
+        if (e.dataOffset() < 0) {
+            return false;
+        }
+        byte[] head = new byte[6];
+        if (e.stored()) {
+            return src.readFully(e.dataOffset(), head, 0, 6) == 6 && NpyHeader.hasMagic(head);
+        }
+        if (e.method() != 8) {
+            return true; // not read here: memberSource reports the method
+        }
+        try (InputStream in = new InflaterInputStream(new ByteSourceInputStream(
+                new SliceByteSource(src, e.dataOffset(), e.compressedSize())), new Inflater(true), 512)) {
+            int n = in.readNBytes(head, 0, 6);
+            return n == 6 && NpyHeader.hasMagic(head);
+        } catch (java.util.zip.ZipException | java.io.EOFException damaged) {
+            return false; // PyTorch fails on it too; numpy.load cannot read it as an array
         }
     }
 

@@ -22,8 +22,27 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
     private boolean eof;
     private boolean firstXz;
 
+    /** A candidate (no signature, only an LZMA-alone header): it counts only when it decodes to something. */
+    private final boolean candidate;
+
     public PyLzmaInputStream(InputStream raw) {
-        in = new PushbackInputStream(raw, 16);
+        this(raw, false);
+    }
+
+    private PyLzmaInputStream(InputStream raw, boolean candidate) {
+        in = new PushbackInputStream(raw, 32);
+        this.candidate = candidate;
+    }
+
+    /**
+     * A reader for data that merely starts like an LZMA-alone header (no signature): when every
+     * stream in it decodes to nothing (zero bytes read so are empty streams, every 18 bytes: tensor
+     * data, a zero user block, a sparse file), the end is an IOException, as for data that does not
+     * decode at all. Python's lzma.open reads such data as b'' (trailing data ignored): there is no
+     * content to judge, and the data is left to the other formats it may be.
+     */
+    public static PyLzmaInputStream candidate(InputStream raw) {
+        return new PyLzmaInputStream(raw, true);
     }
 
     /**
@@ -77,6 +96,9 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
             }
             stream = null;
         }
+        if (candidate && decoded == 0 && !capped) {
+            throw new IOException("decodes to nothing: not an lzma stream");
+        }
         return -1;
     }
 
@@ -85,21 +107,39 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
     private boolean mixedReported;
     private long decoded;
 
+    /** Zero bytes read as empty streams without a decoder (see {@link #next}), at most this many. */
+    static final long MAX_ZERO_RUN = 16L << 20;
+    private long zeroRun;
+    private boolean capped;
+
     /** Opens the next stream; false at the end or where the rest is not a stream. */
     private boolean next() throws IOException {
-        byte[] h = new byte[13];
-        int n = 0;
-        while (n < 13) {
-            int r = in.read(h, n, 13 - n);
-            if (r < 0) {
-                break;
+        byte[] h = new byte[18];
+        int n;
+        while (true) {
+            n = 0;
+            while (n < 18) {
+                int r = in.read(h, n, 18 - n);
+                if (r < 0) {
+                    break;
+                }
+                n += r;
             }
-            n += r;
-        }
-        if (n == 0) {
-            return false;
+            if (n == 0) {
+                return false;
+            }
+            // 18 zero bytes are one empty LZMA-alone stream to liblzma (a 13-byte header: properties 0,
+            // dictionary 0, size 0; then the range coder's 5 bytes): Python's lzma decodes b'' from them
+            // and goes on with the next 18. A zero run (tensor data, padding) is skipped so, cheaply.
+            if (n == 18 && zeroRun < MAX_ZERO_RUN && allZero(h)) {
+                zeroRun += 18;
+                streams++;
+                continue;
+            }
+            break;
         }
         in.unread(h, 0, n);
+        n = Math.min(n, 13);
         boolean xz = n >= 6 && (h[0] & 0xff) == 0xfd && h[1] == '7' && h[2] == 'z' && h[3] == 'X' && h[4] == 'Z' && h[5] == 0;
         if (!xz && !looksLikeAlone(h, n)) {
             if (streams > 0) {
@@ -109,7 +149,8 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
             }
             throw new java.io.IOException("not an xz or lzma stream");
         }
-        if (streams >= MAX_STREAMS) {
+        if (streams - zeroRun / 18 >= MAX_STREAMS) {
+            capped = true;
             // zero bytes read as LZMA-alone are an empty stream every 13-18 bytes: a long run of zeros
             // (a preallocated or sparse file) would be millions of streams
             problems.add("more than " + MAX_STREAMS + " lzma streams" + (decoded == 0 ? ", all empty (as a run of zero bytes"
@@ -133,6 +174,15 @@ public final class PyLzmaInputStream extends PythonLikeInputStream {
             mixedReported = true; // once: a run of empty streams would otherwise give one finding each
             problems.add("lzma stream " + streams + " follows an " + (firstXz ? "xz" : "LZMA-alone") + " stream: Python's"
                     + " lzma.open reads it, xz and LZMA-alone readers stop before it");
+        }
+        return true;
+    }
+
+    private static boolean allZero(byte[] b) {
+        for (byte x : b) {
+            if (x != 0) {
+                return false;
+            }
         }
         return true;
     }

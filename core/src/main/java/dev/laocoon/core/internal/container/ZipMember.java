@@ -6,7 +6,15 @@ package dev.laocoon.core.internal.container;
  * local header could not be read.
  */
 public record ZipMember(String name, String localName, int method, int flags, long crc, long compressedSize,
-                       long size, long localHeaderOffset, long dataOffset) {
+                       long size, long localHeaderOffset, long dataOffset, int madeBy, long externalAttributes) {
+
+    /**
+     * A Unix symbolic link (made on Unix, mode S_IFLNK in the high 16 bits of the external
+     * attributes): Info-ZIP's unzip extracts it as a link to the member's content.
+     */
+    public boolean symlink() {
+        return (madeBy >> 8) == 3 && ((externalAttributes >>> 16) & 0170000) == 0120000;
+    }
 
     public boolean stored() {
         return method == 0;

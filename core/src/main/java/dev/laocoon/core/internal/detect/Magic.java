@@ -30,7 +30,10 @@ public enum Magic implements Detector {
      */
     LZMA_ALONE,
     SEVEN_ZIP,
-    /** A POSIX or GNU tar header: "ustar" at offset 257 of the first 512-byte block. */
+    /**
+     * A POSIX or GNU tar header ("ustar" at offset 257 of the first 512-byte block), or a pre-POSIX
+     * V7 header, which has no magic: a block whose checksum is right (see {@link #v7TarHeader}).
+     */
     TAR,
     HDF5,
     GGUF,
@@ -86,13 +89,15 @@ public enum Magic implements Detector {
                 return h.startsWith('7', 'z', 0xbc, 0xaf, 0x27, 0x1c);
             }
             case TAR: {
-                byte[] m = new byte[6];
+                byte[] b = new byte[512];
                 ByteSource src = h.source();
-                return src.size() >= 512 && src.readFully(257, m, 0, 6) == 6 && m[0] == 'u' && m[1] == 's' && m[2] == 't'
-                        && m[3] == 'a' && m[4] == 'r' && (m[5] == 0 || m[5] == ' ');
+                if (src.size() < 512 || src.readFully(0, b, 0, 512) != 512) {
+                    return false;
+                }
+                return tarHeader(b);
             }
             case HDF5: {
-                return h.startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n');
+                return h.startsWith(0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n') || hdf5Superblock(h.source()) > 0;
             }
             case GGUF: {
                 return GgufReader.looksLike(h.source());
@@ -177,6 +182,76 @@ public enum Magic implements Detector {
             }
         }
         return null;
+    }
+
+    /**
+     * Where an HDF5 file's superblock is: libhdf5 (H5FDint.c {@code H5FD_locate_signature}, which h5py
+     * and so Keras use) looks at offset 0, then 512, 1024, 2048, ... (every power of two from 512
+     * below the file's size): the bytes before it are the user block, which HDF5 ignores and any
+     * other loader may read. -1 when there is no signature at any of those offsets.
+     */
+    public static long hdf5Superblock(ByteSource src) throws IOException {
+        byte[] sig = new byte[8];
+        for (long at = 0; at + 8 <= src.size(); at = at == 0 ? 512 : at * 2) {
+            if (src.readFully(at, sig, 0, 8) == 8 && (sig[0] & 0xff) == 0x89 && sig[1] == 'H' && sig[2] == 'D'
+                    && sig[3] == 'F' && sig[4] == '\r' && sig[5] == '\n' && sig[6] == 0x1a && sig[7] == '\n') {
+                return at;
+            }
+        }
+        return -1;
+    }
+
+    /**
+     * A tar header as Python's tarfile accepts it without any magic (tarfile.py {@code TarInfo.frombuf}:
+     * not all zero, the checksum field, octal text or base-256, equal to the unsigned or the signed
+     * sum of the block with that field counted as spaces, {@code calc_chksums}). torch.load tries
+     * tarfile first on every file (serialization.py {@code _legacy_load}), so a V7 tar is read as
+     * PyTorch's oldest checkpoint format.
+     */
+    /** A ustar/GNU header (the magic at 257) or a V7 one (see {@link #v7TarHeader}). */
+    public static boolean tarHeader(byte[] b) {
+        return b.length >= 512 && (b[257] == 'u' && b[258] == 's' && b[259] == 't' && b[260] == 'a' && b[261] == 'r'
+                && (b[262] == 0 || b[262] == ' ') || v7TarHeader(b));
+    }
+
+    public static boolean v7TarHeader(byte[] b) {
+        boolean zero = true;
+        for (byte x : b) {
+            zero &= x == 0;
+        }
+        if (zero) {
+            return false;
+        }
+        long stored;
+        if ((b[148] & 0xff) == 0x80 || (b[148] & 0xff) == 0xff) {
+            stored = 0;
+            for (int i = 149; i < 156; i++) {
+                stored = stored << 8 | (b[i] & 0xff);
+            }
+            if ((b[148] & 0xff) == 0xff) {
+                stored -= 1L << 56;
+            }
+        } else {
+            int end = 148;
+            while (end < 156 && b[end] != 0) {
+                end++;
+            }
+            String t = new String(b, 148, end - 148, StandardCharsets.ISO_8859_1).strip();
+            if (!t.matches("[0-7]*")) {
+                return false;
+            }
+            stored = t.isEmpty() ? 0 : Long.parseLong(t, 8);
+        }
+        long unsigned = 256;
+        long signed = 256;
+        for (int i = 0; i < 512; i++) {
+            if (i >= 148 && i < 156) {
+                continue;
+            }
+            unsigned += b[i] & 0xff;
+            signed += b[i];
+        }
+        return stored == unsigned || stored == signed;
     }
 
     /** Where the zlib data of a Z-file starts. */

@@ -6,6 +6,7 @@ import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -91,15 +92,72 @@ public record NpyHeader(int major, String text, long dataStart) {
 
     /**
      * Whether a descr (a string, a structured list, or the raw header text when it was not
-     * understood) may make numpy build an object array: any string in it names the object
-     * type ('O' or 'object', in any spelling numpy accepts). Conservative on purpose.
+     * understood) may make numpy build an object array. The descr is walked as numpy's
+     * {@code format.descr_to_dtype} walks it (numpy/lib/format.py): a string is a type; a tuple is
+     * (type, shape); a list holds fields (name, type) or (name, type, shape), where a name (a string
+     * or a (title, name) tuple) is never a type, so a field called 'Open' is not an object. Every
+     * type string naming the object type ('O' or 'object' in any spelling numpy accepts, also inside
+     * a comma-separated 'f8,O') counts, nested fields included; what does not fit that shape is
+     * judged by every string in it. Conservative on purpose.
      */
     public static boolean mentionsObject(Object descr) {
-        for (String t : PyLiteral.strings(descr)) {
-            if (t.contains("O") || t.toLowerCase(Locale.ROOT).contains("object")) {
+        return walk(descr, false, 0);
+    }
+
+    /** Plain type strings: numpy reads such data as raw bytes. */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
+            "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
+
+    /**
+     * True when the descr is understood and every type in it is a plain one (numbers, strings,
+     * bytes, void, dates), structured fields included: numpy.load reads the data as raw bytes.
+     */
+    public static boolean plainDescr(Object descr) {
+        return descr != null && !walk(descr, true, 0);
+    }
+
+    /**
+     * With {@code strict} false: true when some type may be an object. With {@code strict} true:
+     * true when some type is not known to be plain (or the shape is not understood).
+     */
+    private static boolean walk(Object d, boolean strict, int depth) {
+        if (depth > 64) {
+            return true;
+        }
+        if (d instanceof String t) {
+            return strict ? !PLAIN.matcher(t).matches() : objectType(t);
+        }
+        if (d instanceof PyLiteral.Tuple t) {
+            // (type, shape): a subarray
+            return t.items().isEmpty() ? strict : walk(t.items().get(0), strict, depth + 1);
+        }
+        if (d instanceof List<?> fields) {
+            for (Object f : fields) {
+                List<?> parts = f instanceof PyLiteral.Tuple t ? t.items() : f instanceof List<?> l ? l : null;
+                if (parts != null && (parts.size() == 2 || parts.size() == 3)
+                        && (parts.get(0) instanceof String || parts.get(0) instanceof PyLiteral.Tuple)) {
+                    if (walk(parts.get(1), strict, depth + 1)) {
+                        return true;
+                    }
+                } else if (strict || anyObject(f)) {
+                    return true; // not a field numpy's loop reads as (name, type[, shape]): every string counts
+                }
+            }
+            return false;
+        }
+        return strict || anyObject(d);
+    }
+
+    private static boolean anyObject(Object v) {
+        for (String t : PyLiteral.strings(v)) {
+            if (objectType(t)) {
                 return true;
             }
         }
         return false;
+    }
+
+    private static boolean objectType(String t) {
+        return t.contains("O") || t.toLowerCase(Locale.ROOT).contains("object");
     }
 }
