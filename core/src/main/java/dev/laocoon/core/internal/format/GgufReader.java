@@ -425,10 +425,27 @@ public final class GgufReader {
         }
     }
 
+    /** A window over the file: metadata is millions of small fields, one read call each was the cost. */
+    private final byte[] window = new byte[1 << 16];
+    private long windowStart = -1;
+    private int windowLength;
+
+    private void read(long at, byte[] b, int n) throws IOException {
+        if (n > window.length) {
+            src.readFully(at, b, 0, n);
+            return;
+        }
+        if (windowStart < 0 || at < windowStart || at + n > windowStart + windowLength) {
+            windowStart = at;
+            windowLength = src.readFully(at, window, 0, (int) Math.min(window.length, size - at));
+        }
+        System.arraycopy(window, (int) (at - windowStart), b, 0, Math.min(n, Math.max(0, windowLength - (int) (at - windowStart))));
+    }
+
     private long u(int n) throws IOException, Bad {
         need(n);
         byte[] b = new byte[n];
-        src.readFully(pos, b, 0, n);
+        read(pos, b, n);
         pos += n;
         long v = 0;
         for (int i = 0; i < n; i++) {
@@ -447,7 +464,7 @@ public final class GgufReader {
         lastLength = len;
         int k = (int) Math.min(len, keep);
         byte[] b = new byte[k];
-        src.readFully(pos, b, 0, k);
+        read(pos, b, k);
         pos += len;
         return b;
     }
