@@ -277,6 +277,9 @@ public final class Scanner {
                     + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage())
                     + "); please report it", where, "");
         } catch (OutOfMemoryError e) {
+            if (Boolean.getBoolean("laocoon.debug.oom")) {
+                e.printStackTrace();
+            }
             // Whatever held the memory is unreachable once this frame is left: report, never crash.
             ctx.close();
             return new FileReport(name, ctx.formats(), Severity.SUSPICIOUS, List.of(new Finding(Rule.ANALYSIS_INCOMPLETE,

@@ -82,6 +82,8 @@ public final class GgufReader {
     private record Tensor(String name, long offset, long bytes) {
     }
 
+    /** Metadata keys remembered for the repetition checks (16 bytes each); no real model has a thousandth of this. */
+    static final int MAX_TRACKED_KEYS = 1_000_000;
     private final ByteSource src;
     private final long size;
     private long pos;
@@ -180,7 +182,7 @@ public final class GgufReader {
     /** The key-value pairs; returns the alignment the loaders use (the default when it is invalid). */
     private long metadata(long kvCount, List<Map.Entry<String, String>> strings) throws IOException, Bad {
         HashedNames keys = new HashedNames();
-        HashedNames cKeys = new HashedNames();
+        HashedNames nulViews = new HashedNames(); // the C views of keys holding a NUL (rare)
         long alignment = DEFAULT_ALIGNMENT;
         for (long i = 0; i < kvCount; i++) {
             long at = pos;
@@ -191,14 +193,20 @@ public final class GgufReader {
                         + " is longer than the 65535 bytes the GGUF specification allows");
             }
             checkName("metadata key", key, kb);
-            if (!keys.add(key)) {
+            if (i == MAX_TRACKED_KEYS) {
+                incomplete.add("the file has more than " + MAX_TRACKED_KEYS + " metadata keys; keys after the first "
+                        + MAX_TRACKED_KEYS + " were not checked for repetition");
+            }
+            boolean nul = key.indexOf('\0') >= 0;
+            if (i >= MAX_TRACKED_KEYS) {
+                // no memory spent per key beyond this point; templates are still judged below
+            } else if (!keys.add(key)) {
                 // gguf.cpp refuses duplicate keys ("duplicate key"), gguf-py raises KeyError ("Duplicate ...")
                 problems.add("metadata key '" + printable(key) + "' is given more than once; readers disagree on which value counts");
-            } else if (key.indexOf('\0') >= 0 && cKeys.contains(cView(key))) {
-                problems.add("metadata key '" + printable(key) + "' is the same key to C code (strcmp) as the earlier '"
-                        + printable(cView(key)) + "', a different one to gguf-py");
+            } else if (nul ? keys.contains(cView(key)) || !nulViews.add(cView(key)) : nulViews.contains(key)) {
+                problems.add("metadata key '" + printable(key) + "' is the same key to C code (strcmp) as another key"
+                        + " of the file, a different one to gguf-py");
             }
-            cKeys.add(cView(key));
             int type = (int) u(4);
             boolean template = templateKey(key);
             if (key.equals("general.alignment")) {
