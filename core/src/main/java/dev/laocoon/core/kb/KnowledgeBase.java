@@ -200,7 +200,7 @@ public final class KnowledgeBase {
     }
 
     /** Splits on runs of spaces/tabs into at most {@code max} fields; the last keeps the rest of the line. */
-    static String[] fields(String t, int from, int to, int max) {
+    public static String[] fields(String t, int from, int to, int max) {
         java.util.List<String> out = new java.util.ArrayList<>(max);
         int i = from;
         int n = to;

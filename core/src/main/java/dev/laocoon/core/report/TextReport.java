@@ -122,14 +122,17 @@ public final class TextReport {
         for (int k = 0; k < order.length; k++) {
             order[k] = k;
         }
-        java.util.Arrays.sort(order, (a, b) -> {
-            var x = findings.get(a).location();
-            var y = findings.get(b).location();
-            int c = x.memberPath().compareTo(y.memberPath());
-            if (c == 0) {
-                c = Integer.compare(x.pickleIndex(), y.pickleIndex());
+        java.util.Arrays.sort(order, new java.util.Comparator<Integer>() { // not a lambda: start-up time
+            @Override
+            public int compare(Integer a, Integer b) {
+                var x = findings.get(a).location();
+                var y = findings.get(b).location();
+                int c = x.memberPath().compareTo(y.memberPath());
+                if (c == 0) {
+                    c = Integer.compare(x.pickleIndex(), y.pickleIndex());
+                }
+                return c != 0 ? c : Long.compare(x.offset(), y.offset());
             }
-            return c != 0 ? c : Long.compare(x.offset(), y.offset());
         });
         return order;
     }

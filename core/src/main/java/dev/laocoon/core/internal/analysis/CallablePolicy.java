@@ -34,7 +34,7 @@ final class CallablePolicy {
     private static Map<String, String[]> members() {
         Map<String, String[]> m = new HashMap<>();
         for (String line : Tables.lines("library-members.txt")) {
-            String[] f = line.split("\\s+", 4);
+            String[] f = KnowledgeBase.fields(line, 0, line.length(), 4);
             if (f.length < 4) {
                 throw new IllegalStateException("library-members.txt: bad line: " + line);
             }

@@ -6,7 +6,6 @@ import dev.laocoon.core.internal.pickle.TraceEvent;
 import dev.laocoon.core.internal.pickle.Value;
 import java.util.IdentityHashMap;
 import java.util.Map;
-import java.util.function.UnaryOperator;
 
 /**
  * How a pickle uses each global it imports and each object a call returned: only kept as data,
@@ -72,7 +71,7 @@ final class CallableUses {
     }
 
     /** The uses in one pickle; {@code canonical} maps a global's path to its canonical spelling. */
-    static CallableUses of(PickleResult p, UnaryOperator<String> canonical) {
+    static CallableUses of(PickleResult p, dev.laocoon.core.kb.KnowledgeBase canonical) {
         CallableUses u = new CallableUses();
         for (TraceEvent e : p.events()) {
             if (!(e instanceof TraceEvent.Invoke inv)) {
@@ -82,7 +81,7 @@ final class CallableUses {
                 case CALL -> {
                     u.mark(inv.target(), Use.CALLED);
                     String roles = inv.target() instanceof Value.Global g && g.name().known()
-                            ? roles(canonical.apply(g.name().path())) : null;
+                            ? roles(canonical.canonical(g.name().path())) : null;
                     u.arguments(inv.args(), roles);
                     if (inv.kwargs() != null) {
                         u.deep(inv.kwargs(), Use.PASSED, 0);
@@ -173,9 +172,11 @@ final class CallableUses {
 
     private void mark(Value v, Use use) {
         if (v instanceof Value.Global g) {
-            globals.merge(g.name(), use, CallableUses::max);
+            Use old = globals.get(g.name()); // no lambdas on the scan path: start-up time
+            globals.put(g.name(), old == null ? use : max(old, use));
         } else if (v instanceof Value.Call c) {
-            results.merge(c, use, CallableUses::max);
+            Use old = results.get(c);
+            results.put(c, old == null ? use : max(old, use));
         }
     }
 

@@ -97,7 +97,7 @@ public final class PickleAnalyzer {
                 firstCall.putIfAbsent(g.name(), inv);
             }
         }
-        CallableUses uses = CallableUses.of(p, kb::canonical);
+        CallableUses uses = CallableUses.of(p, kb);
         Map<GlobalName, List<Attribute>> attributes = staticCalls(p, uses);
         // results of static calls: calling one calls the name it resolved to, judged with that import
         Set<Value.Call> resolved = java.util.Collections.newSetFromMap(new IdentityHashMap<>());

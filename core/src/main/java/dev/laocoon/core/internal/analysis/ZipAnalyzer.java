@@ -72,6 +72,9 @@ public final class ZipAnalyzer implements Analyzer {
         java.util.Map<String, String> code = new java.util.LinkedHashMap<>();
         java.util.Map<String, Location> codeLocations = new java.util.HashMap<>();
         members(ctx, src, zip, where, prefix, torchIds, kerasV3, code, codeLocations);
+        if (code.isEmpty()) {
+            return;
+        }
         // what the archive's TorchScript code calls, across its code members (see TorchScriptCode)
         for (java.util.Map.Entry<String, java.util.List<TorchScriptCode.Call>> m : TorchScriptCode.calls(code).entrySet()) {
             for (TorchScriptCode.Call c : m.getValue()) {

@@ -167,6 +167,17 @@ public final class ZipArchive {
      */
     /** What makes two readers' members the same member. */
     private record Key(String name, long localHeaderOffset, long compressedSize, int method) {
+        // explicit: a record's generated equals/hashCode bootstrap java.lang.runtime.ObjectMethods (start-up time)
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Key k && k.name.equals(name) && k.localHeaderOffset == localHeaderOffset
+                    && k.compressedSize == compressedSize && k.method == method;
+        }
+
+        @Override
+        public int hashCode() {
+            return (name.hashCode() * 31 + Long.hashCode(localHeaderOffset)) * 31 + Long.hashCode(compressedSize) * 7 + method;
+        }
     }
 
     /** A directory's entries as one reader read them: the bytes they took, and whether all were read. */
@@ -421,7 +432,8 @@ public final class ZipArchive {
         }
         int slash = Math.max(name.lastIndexOf('/'), name.lastIndexOf('\\'));
         int depth = 0;
-        for (String part : ((slash >= 0 ? name.substring(0, slash + 1) : "") + target).split("[/\\\\]")) {
+        // split on '/' and '\\' by hand: no regex on the per-member path (start-up time)
+        for (String part : ((slash >= 0 ? name.substring(0, slash + 1) : "") + target).replace('\\', '/').split("/")) {
             if (part.equals("..")) {
                 if (--depth < 0) {
                     return true;

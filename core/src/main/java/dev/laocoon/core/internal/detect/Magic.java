@@ -237,8 +237,10 @@ public enum Magic implements Detector {
                 end++;
             }
             String t = new String(b, 148, end - 148, StandardCharsets.ISO_8859_1).strip();
-            if (!t.matches("[0-7]*")) {
-                return false;
+            for (int i = 0; i < t.length(); i++) {
+                if (t.charAt(i) < '0' || t.charAt(i) > '7') {
+                    return false; // octal digits only (no regex on the per-file path: start-up time)
+                }
             }
             stored = t.isEmpty() ? 0 : Long.parseLong(t, 8);
         }

@@ -812,7 +812,11 @@ public final class PickleMachine {
         if (repeats == null) {
             repeats = new IdentityHashMap<>();
         }
-        Repeats r = repeats.computeIfAbsent(g.name(), k -> new Repeats());
+        Repeats r = repeats.get(g.name()); // no lambda: start-up time
+        if (r == null) {
+            r = new Repeats();
+            repeats.put(g.name(), r);
+        }
         if (r.calls < REPEATS_KEPT) {
             r.calls++;
             remember(inv.args(), r.handed);

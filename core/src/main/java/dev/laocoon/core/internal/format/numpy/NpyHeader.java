@@ -105,8 +105,11 @@ public record NpyHeader(int major, String text, long dataStart) {
     }
 
     /** Plain type strings: numpy reads such data as raw bytes. */
-    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
-            "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
+    /** Compiled on first use: the class is loaded for every checkpoint member check (start-up time). */
+    private static final class Plain {
+        static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
+                "[<>=|]?(?:[?bBhHiIlLqQpPnNefdgFDGSUVac]|[biufcSUVa]\\d+|[mM]8(?:\\[\\w+\\])?)");
+    }
 
     /**
      * True when the descr is understood and every type in it is a plain one (numbers, strings,
@@ -125,7 +128,7 @@ public record NpyHeader(int major, String text, long dataStart) {
             return true;
         }
         if (d instanceof String t) {
-            return strict ? !PLAIN.matcher(t).matches() : objectType(t);
+            return strict ? !Plain.PLAIN.matcher(t).matches() : objectType(t);
         }
         if (d instanceof PyLiteral.Tuple t) {
             // (type, shape): a subarray
