@@ -57,6 +57,11 @@ public final class Main {
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
                     "Skip files whose path in the tree (or name) matches GLOB, and folders it names; repeatable."),
+            new Args.Option(List.of("--allow-host"), "HOST",
+                    "Let http(s) PATHs reach HOST (a name or literal address) although it is loopback or private;"
+                    + " repeatable. Link-local and cloud metadata addresses are never reached otherwise."),
+            new Args.Option(List.of("--allow-private"), null,
+                    "Let http(s) PATHs reach private and unique-local addresses (not loopback or link-local)."),
             new Args.Option(List.of("--follow-symlinks"), null,
                     "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
                     + " cache snapshots are always followed into their blobs)."),
@@ -219,9 +224,17 @@ public final class Main {
             throw new Args.UsageException("scan needs at least one PATH");
         }
         List<Path> paths = new ArrayList<>();
+        List<java.net.URI> urls = new ArrayList<>();
         int stdin = -1; // where '-' (standard input) is among the arguments
         for (String p : a.positionals()) {
-            if (p.equals("-")) {
+            String lower = p.toLowerCase(java.util.Locale.ROOT);
+            if (lower.startsWith("http://") || lower.startsWith("https://")) {
+                try {
+                    urls.add(new java.net.URI(p));
+                } catch (java.net.URISyntaxException e) {
+                    throw new Args.UsageException("not a valid URL: " + p + " (" + e.getReason() + ")");
+                }
+            } else if (p.equals("-")) {
                 if (stdin >= 0) {
                     throw new Args.UsageException("'-' (standard input) can be given once");
                 }
@@ -270,6 +283,16 @@ public final class Main {
                 }
             }
             files.add(at, scanner.scan(System.in, "-"));
+            report = new ScanReport(files, report.nanos());
+        }
+        if (!urls.isEmpty()) {
+            // remote objects by range reads, each address checked by the network guard (README: Remote sources)
+            dev.laocoon.core.source.remote.NetworkGuard guard = dev.laocoon.core.source.remote.NetworkGuard.allowing(
+                    a.all("--allow-host"), a.flag("--allow-private"));
+            List<FileReport> files = new ArrayList<>(report.files());
+            for (java.net.URI u : urls) {
+                files.add(scanner.scan(u, guard));
+            }
             report = new ScanReport(files, report.nanos());
         }
         if (writeBaseline != null) {

@@ -209,6 +209,74 @@ public final class Scanner {
         }
     }
 
+    private volatile java.net.http.HttpClient http;
+
+    private java.net.http.HttpClient http() {
+        java.net.http.HttpClient c = http;
+        if (c == null) {
+            synchronized (this) {
+                c = http;
+                if (c == null) {
+                    // redirects are not followed: each hop would need the network guard's check
+                    c = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER)
+                            .connectTimeout(Duration.ofSeconds(10)).build();
+                    http = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    /**
+     * Scans an http(s) object by range reads (see {@link dev.laocoon.core.source.remote.HttpRangeSource}):
+     * only what the analysis needs is transferred. Every request's address is checked by {@code guard}
+     * first. A server that ignores {@code Range} is read as one stream, bounded by
+     * {@link ScanLimits#maxSpoolBytes()}; an object that changes during the
+     * scan, a refused address or any other failure gives a failed report, never {@code safe}.
+     */
+    public FileReport scan(java.net.URI url, dev.laocoon.core.source.remote.NetworkGuard guard) {
+        long t0 = System.nanoTime();
+        String name = url.toString();
+        java.net.http.HttpClient client = http();
+        try (dev.laocoon.core.source.remote.HttpRangeSource src =
+                     new dev.laocoon.core.source.remote.HttpRangeSource(url, client, guard, limits.maxTimePerFile())) {
+            return run(src, name, null, t0, null);
+        } catch (dev.laocoon.core.source.remote.HttpRangeSource.RangesIgnored e) {
+            return whole(url, guard, client, t0);
+        } catch (IOException | UncheckedIOException e) {
+            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
+            return failed(name, "cannot read: " + msg, System.nanoTime() - t0);
+        }
+    }
+
+    private FileReport whole(java.net.URI url, dev.laocoon.core.source.remote.NetworkGuard guard,
+                             java.net.http.HttpClient client, long t0) {
+        String name = url.toString();
+        try {
+            dev.laocoon.core.source.remote.HttpRangeSource.checkAddress(url, guard);
+            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(url).timeout(limits.maxTimePerFile())
+                    .GET().build();
+            java.net.http.HttpResponse<InputStream> r;
+            try {
+                r = client.send(req, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException first) {
+                // the connection of the refused range answer may be the one reused: one retry on a fresh one
+                r = client.send(req, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
+            }
+            try (InputStream in = r.body()) {
+                if (r.statusCode() != 200) {
+                    return failed(name, "cannot read: HTTP " + r.statusCode(), System.nanoTime() - t0);
+                }
+                return scan(in, name); // the same verdicts; only the transfer is larger
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return failed(name, "interrupted", System.nanoTime() - t0);
+        } catch (IOException e) {
+            return failed(name, "cannot read: " + e.getMessage(), System.nanoTime() - t0);
+        }
+    }
+
     /** A report for a file that could not be read: never safe. */
     static FileReport failed(String name, String error, long nanos) {
         Finding f = new Finding(Rule.FILE_UNREADABLE, Severity.SUSPICIOUS, error, Location.of(name), "");

@@ -29,10 +29,21 @@ import java.util.regex.Pattern;
  */
 public final class HttpRangeSource implements ByteSource {
     /** The remote object changed or the server did not honour the ranges asked for. */
-    public static final class RemoteInconsistency extends IOException {
+    public static class RemoteInconsistency extends IOException {
         RemoteInconsistency(String message) {
             super(message);
         }
+    }
+
+    /** The server answers a Range request with the whole object (200): read it as a stream instead, bounded. */
+    public static final class RangesIgnored extends RemoteInconsistency {
+        RangesIgnored(String message) {
+            super(message);
+        }
+    }
+
+    /** A response: status, headers and at most one block of body (the rest is never read). */
+    private record Answer(int status, java.net.http.HttpHeaders headers, byte[] body) {
     }
 
     static final int BLOCK = 64 << 10;
@@ -64,7 +75,7 @@ public final class HttpRangeSource implements ByteSource {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IOException("not an http or https URL: " + uri);
         }
-        HttpResponse<byte[]> r = fetch(0);
+        Answer r = fetch(0);
         long[] cr = contentRange(r, 0);
         this.size = cr[2];
         this.etag = r.headers().firstValue("ETag").orElse(null);
@@ -98,7 +109,7 @@ public final class HttpRangeSource implements ByteSource {
         long block = position / BLOCK;
         byte[] b = cache.get(block);
         if (b == null) {
-            HttpResponse<byte[]> r = fetch(block * BLOCK);
+            Answer r = fetch(block * BLOCK);
             long[] cr = contentRange(r, block * BLOCK);
             if (cr[2] != size) {
                 throw new RemoteInconsistency(uri + " changed length from " + size + " to " + cr[2] + " during the scan");
@@ -116,26 +127,37 @@ public final class HttpRangeSource implements ByteSource {
         return n;
     }
 
-    private HttpResponse<byte[]> fetch(long start) throws IOException {
+    private Answer fetch(long start) throws IOException {
         long end = start + BLOCK - 1;
-        checkAddress();
+        checkAddress(uri, guard);
         HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).header("Range", "bytes=" + start + "-" + end)
                 .GET().build();
-        HttpResponse<byte[]> r;
+        HttpResponse<java.io.InputStream> r;
         try {
-            r = client.send(req, HttpResponse.BodyHandlers.ofByteArray());
+            try {
+                r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            } catch (IOException first) {
+                // a GET is idempotent: one retry, on a fresh connection, for a dropped or reused one
+                r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted while reading " + uri);
         }
+        byte[] body;
+        try (java.io.InputStream in = r.body()) {
+            // never more than a block plus one byte: a server that sends more is refused, not read on
+            body = r.statusCode() == 206 ? in.readNBytes(BLOCK + 1) : new byte[0];
+        }
         synchronized (this) {
             requests++;
-            transferred += r.body().length;
+            transferred += body.length;
         }
-        return r;
+        return new Answer(r.statusCode(), r.headers(), body);
     }
 
-    private void checkAddress() throws IOException {
+    /** Checks every address the URL's host resolves to with the guard; throws when one is refused. */
+    public static void checkAddress(URI uri, NetworkGuard guard) throws IOException {
         String host = uri.getHost();
         if (host == null) {
             throw new IOException("no host in " + uri);
@@ -151,18 +173,21 @@ public final class HttpRangeSource implements ByteSource {
     }
 
     /** {start, end, total} of a 206 answer for the block at {@code start}; refuses anything else. */
-    private long[] contentRange(HttpResponse<byte[]> r, long start) throws IOException {
-        if (r.statusCode() == 200) {
-            throw new RemoteInconsistency(uri + ": the server ignored the Range request and sent the whole object");
+    private long[] contentRange(Answer r, long start) throws IOException {
+        if (r.status() == 200) {
+            if (start == 0) {
+                throw new RangesIgnored(uri + ": the server ignored the Range request and sent the whole object");
+            }
+            throw new RemoteInconsistency(uri + ": the server stopped honouring Range requests during the scan");
         }
-        if (r.statusCode() == 416 && start == 0) {
+        if (r.status() == 416 && start == 0) {
             Optional<String> cr = r.headers().firstValue("Content-Range");
             if (cr.isPresent() && cr.get().equals("bytes */0")) {
                 return new long[] {0, -1, 0}; // an empty object
             }
         }
-        if (r.statusCode() != 206) {
-            throw new IOException(uri + ": HTTP " + r.statusCode());
+        if (r.status() != 206) {
+            throw new IOException(uri + ": HTTP " + r.status());
         }
         String cr = r.headers().firstValue("Content-Range").orElse("");
         Matcher m = CONTENT_RANGE.matcher(cr);

@@ -41,6 +41,7 @@ class HttpRangeSourceTest {
         body = content;
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/", this::handle);
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4)); // a real server answers concurrently
         server.start();
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/model.bin");
     }
@@ -48,12 +49,15 @@ class HttpRangeSourceTest {
     private void handle(HttpExchange x) throws IOException {
         int n = connections.incrementAndGet();
         byte[] b = body;
-        Matcher m = Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(x.getRequestHeaders().getFirst("Range"));
+        String range = x.getRequestHeaders().getFirst("Range");
+        Matcher m = Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range == null ? "" : range);
         x.getResponseHeaders().add("ETag", mode == Mode.ETAG_CHANGES && n > 1 ? "\"v2\"" : "\"v1\"");
         if (mode == Mode.IGNORE_RANGE || !m.matches()) {
             x.sendResponseHeaders(200, b.length);
             try (OutputStream o = x.getResponseBody()) {
                 o.write(b);
+            } catch (IOException gone) {
+                // the client stopped reading the whole object it did not ask for
             }
             return;
         }
@@ -70,6 +74,7 @@ class HttpRangeSourceTest {
     void stop() {
         if (server != null) {
             server.stop(0);
+            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
         }
     }
 
@@ -117,6 +122,25 @@ class HttpRangeSourceTest {
         URI u = serve(hostileCheckpoint());
         assertThatThrownBy(() -> new HttpRangeSource(u, CLIENT, NetworkGuard.strict(), Duration.ofSeconds(10)))
                 .hasMessageContaining("refused by the network guard").hasMessageContaining("loopback");
+        assertThat(connections.get()).isZero();
+    }
+
+    @Test
+    void theScannerReadsAServerThatIgnoresRangesAsOneBoundedStream() throws IOException {
+        mode = Mode.IGNORE_RANGE;
+        URI u = serve(hostileCheckpoint());
+        FileReport r = Scanner.builder().build().scan(u, LOOPBACK);
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.path()).isEqualTo(u.toString());
+    }
+
+    @Test
+    void theScannerReportsARefusedAddressAsUnreadNeverSafe() throws IOException {
+        URI u = serve(hostileCheckpoint());
+        FileReport r = Scanner.builder().build().scan(u, NetworkGuard.strict());
+        assertThat(r.failed()).isTrue();
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(r.error()).contains("refused by the network guard");
         assertThat(connections.get()).isZero();
     }
 }
