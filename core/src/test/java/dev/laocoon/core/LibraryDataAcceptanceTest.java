@@ -1,5 +1,6 @@
 package dev.laocoon.core;
 
+import dev.laocoon.core.testutil.Pythons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laocoon.core.finding.Severity;
@@ -104,18 +105,6 @@ class LibraryDataAcceptanceTest {
     }
 
     private static String python() {
-        String env = System.getenv("LAOCOON_TORCH_PYTHON");
-        for (String candidate : env != null ? List.of(env) : List.of("/usr/bin/python3", "python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import numpy").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return candidate;
-                }
-            } catch (IOException | InterruptedException e) {
-                // try the next one
-            }
-        }
-        return null;
+        return Pythons.with("numpy");
     }
 }

@@ -1,5 +1,6 @@
 package dev.laocoon.core.convert;
 
+import dev.laocoon.core.testutil.Pythons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -36,19 +37,7 @@ class TorchOracleTest {
 
     @BeforeAll
     static void findTorch() {
-        String env = System.getenv("LAOCOON_TORCH_PYTHON");
-        for (String candidate : env != null ? List.of(env) : List.of("python3", "/usr/bin/python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = candidate;
-                    return;
-                }
-            } catch (IOException | InterruptedException e) {
-                // try the next one
-            }
-        }
+        python = Pythons.with("torch");
     }
 
     private Path oracle() throws IOException {

@@ -49,11 +49,6 @@ final class CallableUses {
             Map.entry("torch._tensor._rebuild_from_type_v2", "CNCD"), // func(*args) called, as_subclass(new_type)
             Map.entry("torch._tensor._rebuild_from_type", "CNCD"),
             Map.entry("pandas.core.indexes.base._new_Index", "ND"),
-            Map.entry("builtins.getattr", "D"), // reads an attribute of its operand, calls nothing
-            Map.entry("operator.getitem", "D"),
-            Map.entry("builtins.type", "D"),
-            Map.entry("numpy.core._ufunc_reconstruct", "D"),
-            Map.entry("numpy.core.numeric._ufunc_reconstruct", "D"),
             Map.entry("builtins.dict", "D"),
             Map.entry("builtins.list", "D"),
             Map.entry("builtins.tuple", "D"),
@@ -103,6 +98,9 @@ final class CallableUses {
     }
 
     private static String roles(String path) {
+        if (StaticCalls.isResolver(path)) {
+            return "D"; // getattr and the other resolvers read their operands, they call nothing
+        }
         String r = ROLES.get(path);
         if (r == null && path.substring(path.lastIndexOf('.') + 1).startsWith("__pyx_unpickle_")) {
             return "ND"; // Cython: __pyx_unpickle_CLASS(type, checksum, state) allocates type.__new__(type)
@@ -151,13 +149,10 @@ final class CallableUses {
         if (v instanceof Value.Global || v instanceof Value.Call) {
             mark(v, use);
         } else if (v instanceof Value.Container c) {
-            Value.Global[] gs = c.globals();
-            if (gs != null) {
-                for (Value.Global g : gs) {
-                    mark(g, use);
-                }
-                unseen |= c.globalsOverflow();
+            for (int i = 0; i < c.globalCount(); i++) {
+                mark(c.global(i), use);
             }
+            unseen |= c.globalsOverflow();
             if (depth < MAX_DEPTH) {
                 int n = Math.min(c.keptCount(), MAX_ITEMS);
                 for (int i = 0; i < n; i++) {

@@ -4,6 +4,7 @@ import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.internal.container.ZipArchive;
 import dev.laocoon.core.internal.pickle.GlobalName;
 import dev.laocoon.core.internal.pickle.TraceEvent;
 import dev.laocoon.core.internal.pickle.Value;
@@ -40,26 +41,12 @@ final class JoblibSideFiles {
             return;
         }
         String f = s.text();
-        if (escapes(f)) {
+        if (ZipArchive.linkEscapes("", f)) { // absolute, a drive letter, or climbing above the folder
             out.add(new Finding(Rule.JOBLIB_SIDE_FILE, Severity.MALICIOUS,
                     "joblib.load reads the side file '" + f + "' outside the dump's folder"
                             + (g.resolvedName().startsWith("Z") ? "" : " with numpy.load(allow_pickle=True), unpickling it"),
                     loc, PickleAnalyzer.describe(build)));
         }
-    }
-
-    /** True for a name os.path.join would place outside the folder (POSIX, and Windows spellings). */
-    static boolean escapes(String f) {
-        if (f.isEmpty() || f.startsWith("/") || f.startsWith("\\")
-                || f.length() > 1 && f.charAt(1) == ':') {
-            return true;
-        }
-        for (String part : f.split("[/\\\\]")) {
-            if (part.equals("..")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static Value filename(Value state) {

@@ -67,12 +67,14 @@ final class StaticCalls {
         return null;
     }
 
-    /** True for a helper {@link #resolve} knows (its imports are judged through their calls). */
+    private static final java.util.Set<String> RESOLVERS = java.util.Set.of("builtins.getattr",
+            "numpy.core._ufunc_reconstruct", "numpy.core.numeric._ufunc_reconstruct", "operator.getitem", "builtins.type");
+
+    /**
+     * True for a helper {@link #resolve} knows (its imports are judged through their calls; its
+     * operands are read, not handed to be called).
+     */
     static boolean isResolver(String target) {
-        return switch (target) {
-            case "builtins.getattr", "numpy.core._ufunc_reconstruct", "numpy.core.numeric._ufunc_reconstruct",
-                    "operator.getitem", "builtins.type" -> true;
-            default -> false;
-        };
+        return RESOLVERS.contains(target);
     }
 }

@@ -14,53 +14,46 @@ final class HashedNames {
 
     /** Adds the name; false when it (by its hash) was already there. */
     boolean add(String name) {
-        long h = hash(name);
-        if (h == 0) {
-            h = 1; // 0 marks an empty slot
-        }
         if (count * 2 >= table.length) {
             grow();
         }
-        int mask = table.length - 1;
-        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
-            if (table[i] == 0) {
-                table[i] = h;
-                count++;
-                return true;
-            }
-            if (table[i] == h) {
-                return false;
-            }
+        long h = key(name);
+        int i = slot(h);
+        if (table[i] == h) {
+            return false;
         }
+        table[i] = h;
+        count++;
+        return true;
     }
 
     boolean contains(String name) {
-        long h = hash(name);
-        if (h == 0) {
-            h = 1;
-        }
+        long h = key(name);
+        return table[slot(h)] == h;
+    }
+
+    /** The slot holding {@code h}, or the empty slot where it would go. */
+    private int slot(long h) {
         int mask = table.length - 1;
-        for (int i = (int) (h ^ (h >>> 32)) & mask; ; i = (i + 1) & mask) {
-            if (table[i] == 0) {
-                return false;
-            }
-            if (table[i] == h) {
-                return true;
-            }
+        int i = (int) (h ^ (h >>> 32)) & mask;
+        while (table[i] != 0 && table[i] != h) {
+            i = (i + 1) & mask;
         }
+        return i;
+    }
+
+    /** The name's hash, never 0 (0 marks an empty slot). */
+    private static long key(String name) {
+        long h = hash(name);
+        return h == 0 ? 1 : h;
     }
 
     private void grow() {
         long[] old = table;
         table = new long[old.length * 2];
-        int mask = table.length - 1;
         for (long h : old) {
             if (h != 0) {
-                int i = (int) (h ^ (h >>> 32)) & mask;
-                while (table[i] != 0) {
-                    i = (i + 1) & mask;
-                }
-                table[i] = h;
+                table[slot(h)] = h;
             }
         }
     }

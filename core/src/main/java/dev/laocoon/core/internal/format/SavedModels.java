@@ -532,19 +532,7 @@ final class SavedModels {
     private static List<String> constStrings(byte[] attr) {
         List<String> out = new ArrayList<>();
         if (attr != null) {
-            fieldsQuiet(attr, (f, w, in) -> {
-                if (f == 8 && w == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    fieldsQuiet(in.readByteArray(), (g, x, i) -> {
-                        if (g == 8 && x == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                            out.add(lenient(i.readByteArray()));
-                            return true;
-                        }
-                        return false;
-                    });
-                    return true;
-                }
-                return false;
-            });
+            nestedStrings(attr, 8, 8, out);
         }
         return out;
     }
@@ -553,25 +541,32 @@ final class SavedModels {
     private static List<String> attrStrings(byte[] attr) {
         List<String> out = new ArrayList<>();
         if (attr != null) {
-            fieldsQuiet(attr, (f, w, in) -> {
-                if (f == 2 && w == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    out.add(lenient(in.readByteArray()));
-                    return true;
-                }
-                if (f == 1 && w == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                    fieldsQuiet(in.readByteArray(), (g, x, i) -> {
-                        if (g == 2 && x == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-                            out.add(lenient(i.readByteArray()));
-                            return true;
-                        }
-                        return false;
-                    });
-                    return true;
-                }
-                return false;
-            });
+            strings(attr, 2, out);
+            nestedStrings(attr, 1, 2, out);
         }
         return out;
+    }
+
+    /** Adds the text of every length-delimited field {@code field} of {@code msg}. */
+    private static void strings(byte[] msg, int field, List<String> out) {
+        fieldsQuiet(msg, (f, w, in) -> {
+            if (f == field && w == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                out.add(lenient(in.readByteArray()));
+                return true;
+            }
+            return false;
+        });
+    }
+
+    /** Adds the text of the fields {@code inner} of every submessage in field {@code outer} of {@code msg}. */
+    private static void nestedStrings(byte[] msg, int outer, int inner, List<String> out) {
+        fieldsQuiet(msg, (f, w, in) -> {
+            if (f == outer && w == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+                strings(in.readByteArray(), inner, out);
+                return true;
+            }
+            return false;
+        });
     }
 
     // ------------------------------------------------------------------ wire format

@@ -829,9 +829,9 @@ public final class PickleMachine {
     private static void remember(Value v, java.util.Set<GlobalName> into) {
         if (v instanceof Value.Global g) {
             into.add(g.name());
-        } else if (v instanceof Value.Container c && c.globals() != null) {
-            for (Value.Global g : c.globals()) {
-                into.add(g.name());
+        } else if (v instanceof Value.Container c) {
+            for (int i = 0; i < c.globalCount(); i++) {
+                into.add(c.global(i).name());
             }
         }
     }
@@ -852,11 +852,9 @@ public final class PickleMachine {
             if (c.globalsOverflow()) {
                 return true;
             }
-            if (c.globals() != null) {
-                for (Value.Global g : c.globals()) {
-                    if (seen == null || !seen.contains(g.name())) {
-                        return true;
-                    }
+            for (int i = 0; i < c.globalCount(); i++) {
+                if (seen == null || !seen.contains(c.global(i).name())) {
+                    return true;
                 }
             }
             for (int i = 0; i < c.keptCount(); i++) {

@@ -353,15 +353,20 @@ public abstract class Value {
             return items[i];
         }
 
-        /**
+        /*
          * The imported globals among the items, kept or not, and among the items of container
-         * items as they were when added (at most {@link #MAX_GLOBALS} distinct ones; null when none).
+         * items as they were when added (at most MAX_GLOBALS distinct ones).
          */
-        public Global[] globals() {
-            return globals == null ? null : java.util.Arrays.copyOf(globals, globalCount);
+        public int globalCount() {
+            return globalCount;
         }
 
-        /** True when more distinct globals were added than {@link #globals()} holds. */
+        /** The {@code i}-th of the globals {@link #globalCount()} counts (no copy: read on every call). */
+        public Global global(int i) {
+            return globals[i];
+        }
+
+        /** True when more distinct globals were added than {@link #globalCount()} counts. */
         public boolean globalsOverflow() {
             return globalsOverflow;
         }

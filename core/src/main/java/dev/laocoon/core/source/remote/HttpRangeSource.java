@@ -23,9 +23,9 @@ import java.util.regex.Pattern;
  * {@code Range} (a {@code 200} with the whole body) is refused rather than read to the end. Any
  * such inconsistency is a {@link RemoteInconsistency}, which the scan turns into a finding, never a pass.
  *
- * <p>First step of the remote-sources issue: redirects are not followed yet, and the address is
- * checked by the {@link NetworkGuard} before each request (the JDK client then resolves the name
- * itself; connecting to the checked address is the next step).
+ * <p>First step of the remote-sources issue: redirects are not followed yet, and the host's
+ * addresses are checked by the {@link NetworkGuard} once, when the source is opened (the JDK client
+ * then resolves the name itself; connecting to the checked address is the next step).
  */
 public final class HttpRangeSource implements ByteSource {
     /** The remote object changed or the server did not honour the ranges asked for. */
@@ -52,7 +52,6 @@ public final class HttpRangeSource implements ByteSource {
 
     private final URI uri;
     private final HttpClient client;
-    private final NetworkGuard guard;
     private final Duration timeout;
     private final long size;
     private final String etag;
@@ -69,12 +68,12 @@ public final class HttpRangeSource implements ByteSource {
     public HttpRangeSource(URI uri, HttpClient client, NetworkGuard guard, Duration timeout) throws IOException {
         this.uri = uri;
         this.client = client;
-        this.guard = guard;
         this.timeout = timeout;
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
             throw new IOException("not an http or https URL: " + uri);
         }
+        checkAddress(uri, guard); // once: the host does not change (redirects are not followed)
         Answer r = fetch(0);
         long[] cr = contentRange(r, 0);
         this.size = cr[2];
@@ -129,7 +128,6 @@ public final class HttpRangeSource implements ByteSource {
 
     private Answer fetch(long start) throws IOException {
         long end = start + BLOCK - 1;
-        checkAddress(uri, guard);
         HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).header("Range", "bytes=" + start + "-" + end)
                 .GET().build();
         HttpResponse<java.io.InputStream> r;

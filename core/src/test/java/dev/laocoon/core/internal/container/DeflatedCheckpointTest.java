@@ -1,5 +1,6 @@
 package dev.laocoon.core.internal.container;
 
+import dev.laocoon.core.testutil.Pythons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laocoon.core.FileReport;
@@ -125,19 +126,7 @@ class DeflatedCheckpointTest {
 
     @Test
     void torchLoadsTheDeflatedCheckpoint() throws Exception {
-        String python = null;
-        for (String candidate : new String[] {"/usr/bin/python3", "python3"}) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = candidate;
-                    break;
-                }
-            } catch (IOException e) {
-                // next
-            }
-        }
+        String python = Pythons.with("torch");
         if (python == null) {
             System.out.println("DeflatedCheckpointTest: no python3 with torch; the loader check is skipped");
         }

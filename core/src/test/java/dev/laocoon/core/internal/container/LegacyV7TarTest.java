@@ -1,5 +1,6 @@
 package dev.laocoon.core.internal.container;
 
+import dev.laocoon.core.testutil.Pythons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laocoon.core.FileReport;
@@ -8,7 +9,6 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.source.ArrayByteSource;
 import dev.laocoon.core.testutil.PickleBuilder;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -138,19 +138,7 @@ class LegacyV7TarTest {
 
     @Test
     void pythonAndTorchReadTheV7Tar() throws Exception {
-        String python = null;
-        for (String candidate : new String[] {"/usr/bin/python3", "python3"}) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    python = candidate;
-                    break;
-                }
-            } catch (IOException e) {
-                // next
-            }
-        }
+        String python = Pythons.with("torch");
         if (python == null) {
             System.out.println("LegacyV7TarTest: no python3 with torch; the loader check is skipped");
         }

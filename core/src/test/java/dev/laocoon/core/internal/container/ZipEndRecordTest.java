@@ -1,5 +1,6 @@
 package dev.laocoon.core.internal.container;
 
+import dev.laocoon.core.testutil.Pythons;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.laocoon.core.FileReport;
@@ -383,18 +384,7 @@ class ZipEndRecordTest {
     // ---- the real loaders, where installed ------------------------------------------------------
 
     private static String torchPython() {
-        for (String candidate : List.of("/usr/bin/python3", "python3")) {
-            try {
-                Process p = new ProcessBuilder(candidate, "-c", "import torch").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(120, TimeUnit.SECONDS) && p.exitValue() == 0) {
-                    return candidate;
-                }
-            } catch (IOException | InterruptedException e) {
-                // try the next one
-            }
-        }
-        return null;
+        return Pythons.with("torch");
     }
 
     @Test
