@@ -290,8 +290,11 @@ public final class Main {
             dev.laocoon.core.source.remote.NetworkGuard guard = dev.laocoon.core.source.remote.NetworkGuard.allowing(
                     a.all("--allow-host"), a.flag("--allow-private"));
             List<FileReport> files = new ArrayList<>(report.files());
-            for (java.net.URI u : urls) {
-                files.add(scanner.scan(u, guard));
+            try (dev.laocoon.core.source.remote.RemoteFetcher fetcher =
+                         dev.laocoon.core.source.remote.RemoteFetcher.builder(guard).build()) {
+                for (java.net.URI u : urls) {
+                    files.add(scanner.scan(u, fetcher));
+                }
             }
             report = new ScanReport(files, report.nanos());
         }

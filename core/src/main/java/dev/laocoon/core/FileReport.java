@@ -22,6 +22,7 @@ public final class FileReport {
     private final String sha256;
     private final long bytesRead;
     private final Duration elapsed;
+    private final RemoteSource source;
 
     /**
      * @param sha256    hex SHA-256 of the whole content, or null when it was not computed
@@ -29,6 +30,12 @@ public final class FileReport {
      */
     public FileReport(String path, List<Format> formats, Severity verdict, List<Finding> findings, String error,
                       long size, String sha256, long bytesRead, Duration elapsed) {
+        this(path, formats, verdict, findings, error, size, sha256, bytesRead, elapsed, null);
+    }
+
+    private FileReport(String path, List<Format> formats, Severity verdict, List<Finding> findings, String error,
+                       long size, String sha256, long bytesRead, Duration elapsed, RemoteSource source) {
+        this.source = source;
         this.path = Objects.requireNonNull(path, "path");
         this.formats = List.copyOf(formats);
         this.verdict = Objects.requireNonNull(verdict, "verdict");
@@ -101,6 +108,17 @@ public final class FileReport {
         return elapsed;
     }
 
+    /** Where a remote file came from (URL, revision, requests, bytes transferred); null for local files. */
+    public RemoteSource source() {
+        return source;
+    }
+
+    /** A copy under another path and with a remote source (and, when not null, the SHA-256 it claims). */
+    public FileReport withSource(String path, RemoteSource source, String claimedSha256) {
+        return new FileReport(path, formats, verdict, findings, error, size,
+                sha256 == null && claimedSha256 != null ? claimedSha256 : sha256, bytesRead, elapsed, source);
+    }
+
     /** {@code error} for a file that could not be read, else the verdict's label. */
     public String verdictLabel() {
         return error != null ? "error" : verdict.label();
@@ -112,7 +130,7 @@ public final class FileReport {
         for (Finding f : kept) {
             v = Severity.max(v, f.severity());
         }
-        return new FileReport(path, formats, v, kept, error, size, sha256, bytesRead, elapsed);
+        return new FileReport(path, formats, v, kept, error, size, sha256, bytesRead, elapsed, source);
     }
 
     @Override

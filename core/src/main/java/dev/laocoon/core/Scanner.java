@@ -14,6 +14,7 @@ import dev.laocoon.core.source.ByteSource;
 import dev.laocoon.core.source.CountingByteSource;
 import dev.laocoon.core.source.FileByteSource;
 import dev.laocoon.core.source.Spool;
+import dev.laocoon.core.source.remote.RemoteFetcher;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -209,72 +210,47 @@ public final class Scanner {
         }
     }
 
-    private volatile java.net.http.HttpClient http;
-
-    private java.net.http.HttpClient http() {
-        java.net.http.HttpClient c = http;
-        if (c == null) {
-            synchronized (this) {
-                c = http;
-                if (c == null) {
-                    // redirects are not followed: each hop would need the network guard's check
-                    c = java.net.http.HttpClient.newBuilder().followRedirects(java.net.http.HttpClient.Redirect.NEVER)
-                            .connectTimeout(Duration.ofSeconds(10)).build();
-                    http = c;
-                }
-            }
+    /**
+     * Scans an http(s) object by range reads (see {@link dev.laocoon.core.source.remote.HttpRangeSource})
+     * with a fetcher of its own for {@code guard}; see {@link #scan(java.net.URI, RemoteFetcher)}.
+     */
+    public FileReport scan(java.net.URI url, dev.laocoon.core.source.remote.NetworkGuard guard) {
+        try (RemoteFetcher f = RemoteFetcher.builder(guard).requestTimeout(limits.maxTimePerFile()).build()) {
+            return scan(url, f, java.util.Map.of(), url.toString(), null);
         }
-        return c;
     }
 
     /**
      * Scans an http(s) object by range reads (see {@link dev.laocoon.core.source.remote.HttpRangeSource}):
-     * only what the analysis needs is transferred. Every request's address is checked by {@code guard}
-     * first. A server that ignores {@code Range} is read as one stream, bounded by
-     * {@link ScanLimits#maxSpoolBytes()}; an object that changes during the
-     * scan, a refused address or any other failure gives a failed report, never {@code safe}.
+     * only what the analysis needs is transferred, and every connection's address is checked by the
+     * fetcher's network guard, redirects included. A server that ignores {@code Range} is read as
+     * one stream to a temporary file, bounded by {@link ScanLimits#maxSpoolBytes()}. An object that
+     * changes during the scan gets a {@code remote-inconsistent} finding; a refused address or any
+     * other failure gives a failed report. Never {@code safe} in either case.
      */
-    public FileReport scan(java.net.URI url, dev.laocoon.core.source.remote.NetworkGuard guard) {
-        long t0 = System.nanoTime();
-        String name = url.toString();
-        java.net.http.HttpClient client = http();
-        try (dev.laocoon.core.source.remote.HttpRangeSource src =
-                     new dev.laocoon.core.source.remote.HttpRangeSource(url, client, guard, limits.maxTimePerFile())) {
-            return run(src, name, null, t0, null);
-        } catch (dev.laocoon.core.source.remote.HttpRangeSource.RangesIgnored e) {
-            return whole(url, guard, client, t0);
-        } catch (IOException | UncheckedIOException e) {
-            String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
-            return failed(name, "cannot read: " + msg, System.nanoTime() - t0);
-        }
+    public FileReport scan(java.net.URI url, RemoteFetcher fetcher) {
+        return scan(url, fetcher, java.util.Map.of(), url.toString(), null);
     }
 
-    private FileReport whole(java.net.URI url, dev.laocoon.core.source.remote.NetworkGuard guard,
-                             java.net.http.HttpClient client, long t0) {
-        String name = url.toString();
-        try {
-            dev.laocoon.core.source.remote.HttpRangeSource.checkAddress(url, guard);
-            java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(url).timeout(limits.maxTimePerFile())
-                    .GET().build();
-            java.net.http.HttpResponse<InputStream> r;
-            try {
-                r = client.send(req, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException first) {
-                // the connection of the refused range answer may be the one reused: one retry on a fresh one
-                r = client.send(req, java.net.http.HttpResponse.BodyHandlers.ofInputStream());
-            }
-            try (InputStream in = r.body()) {
-                if (r.statusCode() != 200) {
-                    return failed(name, "cannot read: HTTP " + r.statusCode(), System.nanoTime() - t0);
-                }
-                return scan(in, name); // the same verdicts; only the transfer is larger
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return failed(name, "interrupted", System.nanoTime() - t0);
-        } catch (IOException e) {
-            return failed(name, "cannot read: " + e.getMessage(), System.nanoTime() - t0);
-        }
+    /**
+     * As {@link #scan(java.net.URI, RemoteFetcher)}, reported under {@code name} with {@code headers}
+     * sent on every request; {@code claimedSha256} (a hub's LFS object id, or null) is the report's
+     * SHA-256 unless the content was hashed.
+     */
+    public FileReport scan(java.net.URI url, RemoteFetcher fetcher, java.util.Map<String, String> headers, String name,
+                           String claimedSha256) {
+        return scan(url, fetcher, headers, name, claimedSha256, "http", null);
+    }
+
+    /** The remote scan with the source's kind and revision for the report's {@code source}. */
+    public FileReport scan(java.net.URI url, RemoteFetcher fetcher, java.util.Map<String, String> headers, String name,
+                           String claimedSha256, String kind, String revision) {
+        // in a class of its own: the remote classes stay unloaded in local scans
+        return RemoteScan.scan(this, url, fetcher, headers, name, claimedSha256, kind, revision);
+    }
+
+    FileReport analyse(ByteSource src, String name, String sha256, long t0) throws IOException {
+        return run(src, name, sha256, t0, null);
     }
 
     /** A report for a file that could not be read: never safe. */

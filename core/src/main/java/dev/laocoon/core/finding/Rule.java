@@ -81,7 +81,9 @@ public enum Rule implements RuleDescriptor {
     FILE_UNREADABLE("LAO001", "file-unreadable", Severity.SUSPICIOUS,
             "The file could not be read completely, so it was not analysed."),
     FORMAT_UNKNOWN("LAO002", "format-unrecognised", Severity.NOTICE,
-            "The file's content matches no format Laocoon analyses; nothing in it was judged.");
+            "The file's content matches no format Laocoon analyses; nothing in it was judged."),
+    REMOTE_INCONSISTENT("LAO003", "remote-inconsistent", Severity.SUSPICIOUS,
+            "The remote object changed during the scan or its server did not honour the byte ranges asked for.");
 
     private final String id;
     private final String slug;

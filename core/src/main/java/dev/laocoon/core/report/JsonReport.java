@@ -55,6 +55,27 @@ public final class JsonReport {
                 if (f.error() != null) {
                     g.writeStringField("error", f.error());
                 }
+                if (f.sha256() != null) {
+                    g.writeStringField("sha256", f.sha256());
+                }
+                if (f.bytesRead() >= 0) {
+                    g.writeNumberField("bytesRead", f.bytesRead());
+                }
+                if (f.source() != null) {
+                    dev.laocoon.core.RemoteSource src = f.source();
+                    g.writeObjectFieldStart("source");
+                    g.writeStringField("kind", src.kind());
+                    g.writeStringField("url", src.url());
+                    if (src.revision() != null) {
+                        g.writeStringField("revision", src.revision());
+                    }
+                    g.writeNumberField("bytesRead", src.transferred());
+                    g.writeNumberField("requests", src.requests());
+                    if (f.sha256() != null) {
+                        g.writeStringField("sha256", src.sha256Claimed() ? "claimed" : "computed");
+                    }
+                    g.writeEndObject();
+                }
                 g.writeArrayFieldStart("findings");
                 for (int k = 0; k < f.findings().size(); k++) {
                     Finding x = f.findings().get(k);

@@ -120,7 +120,7 @@ public final class SarifReport {
                     continue; // a notification of the invocation (below): there is nothing to point into
                 }
                 String rel = relativeToRoot(f.path(), roots);
-                String uri = uri(f.path(), cwd);
+                String uri = f.source() != null ? f.path() : uri(f.path(), cwd); // a remote file: its URL
                 for (int k = 0; k < f.findings().size(); k++) {
                     Finding x = f.findings().get(k);
                     if (x.rule() == Rule.FORMAT_UNKNOWN) {

@@ -2,15 +2,9 @@ package dev.laocoon.core.source.remote;
 
 import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -23,9 +17,11 @@ import java.util.regex.Pattern;
  * {@code Range} (a {@code 200} with the whole body) is refused rather than read to the end. Any
  * such inconsistency is a {@link RemoteInconsistency}, which the scan turns into a finding, never a pass.
  *
- * <p>First step of the remote-sources issue: redirects are not followed yet, and the host's
- * addresses are checked by the {@link NetworkGuard} once, when the source is opened (the JDK client
- * then resolves the name itself; connecting to the checked address is the next step).
+ * <p>Requests go through a {@link RemoteFetcher}: every connection's address is checked by the
+ * {@link NetworkGuard}, redirects are followed with the {@code Range} header kept (a hub answers
+ * {@code /resolve/...} with a redirect to a CDN), and the URL a redirect led to is read directly for
+ * the following blocks (asked again from the original URL once if it stops answering, as a
+ * pre-signed URL that expired does).
  */
 public final class HttpRangeSource implements ByteSource {
     /** The remote object changed or the server did not honour the ranges asked for. */
@@ -42,21 +38,19 @@ public final class HttpRangeSource implements ByteSource {
         }
     }
 
-    /** A response: status, headers and at most one block of body (the rest is never read). */
-    private record Answer(int status, java.net.http.HttpHeaders headers, byte[] body) {
-    }
-
     static final int BLOCK = 64 << 10;
     private static final int CACHED_BLOCKS = 64;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final URI uri;
-    private final HttpClient client;
-    private final Duration timeout;
+    private final RemoteFetcher fetcher;
+    private final Map<String, String> headers;
+    private volatile URI resolved;
     private final long size;
     private final String etag;
     private long requests;
     private long transferred;
+    private IOException failure;
     private final Map<Long, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
@@ -65,20 +59,34 @@ public final class HttpRangeSource implements ByteSource {
     };
 
     /** Opens the object: one request for its first block, which also gives its length and ETag. */
-    public HttpRangeSource(URI uri, HttpClient client, NetworkGuard guard, Duration timeout) throws IOException {
+    public HttpRangeSource(URI uri, RemoteFetcher fetcher) throws IOException {
+        this(uri, fetcher, Map.of());
+    }
+
+    /** As {@link #HttpRangeSource(URI, RemoteFetcher)}, with extra request headers. */
+    public HttpRangeSource(URI uri, RemoteFetcher fetcher, Map<String, String> headers) throws IOException {
         this.uri = uri;
-        this.client = client;
-        this.timeout = timeout;
-        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
-        if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IOException("not an http or https URL: " + uri);
-        }
-        checkAddress(uri, guard); // once: the host does not change (redirects are not followed)
-        Answer r = fetch(0);
+        this.fetcher = fetcher;
+        this.headers = Map.copyOf(headers);
+        this.resolved = uri;
+        RemoteFetcher.Response r = fetch(0, true);
         long[] cr = contentRange(r, 0);
         this.size = cr[2];
-        this.etag = r.headers().firstValue("ETag").orElse(null);
+        this.etag = r.header("ETag");
         cache.put(0L, r.body());
+    }
+
+    /**
+     * The first read that failed after the source was opened, or null: an analyser may take a failed
+     * read for the end of its data, so the scan asks here whether every read got its bytes.
+     */
+    public synchronized IOException failure() {
+        return failure;
+    }
+
+    /** The URL a redirect led to (the URL itself when there was none). */
+    public URI resolved() {
+        return resolved;
     }
 
     public URI uri() {
@@ -108,16 +116,14 @@ public final class HttpRangeSource implements ByteSource {
         long block = position / BLOCK;
         byte[] b = cache.get(block);
         if (b == null) {
-            Answer r = fetch(block * BLOCK);
-            long[] cr = contentRange(r, block * BLOCK);
-            if (cr[2] != size) {
-                throw new RemoteInconsistency(uri + " changed length from " + size + " to " + cr[2] + " during the scan");
+            try {
+                b = block(block);
+            } catch (IOException e) {
+                if (failure == null) {
+                    failure = e;
+                }
+                throw e;
             }
-            String e = r.headers().firstValue("ETag").orElse(null);
-            if (etag != null && !etag.equals(e)) {
-                throw new RemoteInconsistency(uri + " changed (ETag " + etag + " then " + e + ") during the scan");
-            }
-            b = r.body();
             cache.put(block, b);
         }
         int at = (int) (position - block * BLOCK);
@@ -126,52 +132,42 @@ public final class HttpRangeSource implements ByteSource {
         return n;
     }
 
-    private Answer fetch(long start) throws IOException {
-        long end = start + BLOCK - 1;
-        HttpRequest req = HttpRequest.newBuilder(uri).timeout(timeout).header("Range", "bytes=" + start + "-" + end)
-                .GET().build();
-        HttpResponse<java.io.InputStream> r;
-        try {
-            try {
-                r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            } catch (IOException first) {
-                // a GET is idempotent: one retry, on a fresh connection, for a dropped or reused one
-                r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.io.InterruptedIOException("interrupted while reading " + uri);
+    private byte[] block(long block) throws IOException {
+        RemoteFetcher.Response r = fetch(block * BLOCK, false);
+        long[] cr = contentRange(r, block * BLOCK);
+        if (cr[2] != size) {
+            throw new RemoteInconsistency(uri + " changed length from " + size + " to " + cr[2] + " during the scan");
         }
-        byte[] body;
-        try (java.io.InputStream in = r.body()) {
-            // never more than a block plus one byte: a server that sends more is refused, not read on
-            body = r.statusCode() == 206 ? in.readNBytes(BLOCK + 1) : new byte[0];
+        String e = r.header("ETag");
+        if (etag != null && !etag.equals(e)) {
+            throw new RemoteInconsistency(uri + " changed (ETag " + etag + " then " + e + ") during the scan");
         }
-        synchronized (this) {
-            requests++;
-            transferred += body.length;
-        }
-        return new Answer(r.statusCode(), r.headers(), body);
+        return r.body();
     }
 
-    /** Checks every address the URL's host resolves to with the guard; throws when one is refused. */
-    public static void checkAddress(URI uri, NetworkGuard guard) throws IOException {
-        String host = uri.getHost();
-        if (host == null) {
-            throw new IOException("no host in " + uri);
+    private RemoteFetcher.Response fetch(long start, boolean first) throws IOException {
+        Map<String, String> h = new java.util.HashMap<>(headers);
+        h.put("Range", "bytes=" + start + "-" + (start + BLOCK - 1));
+        URI from = resolved;
+        RemoteFetcher.Response r = fetcher.get(from, h, BLOCK + 1); // never more than a block plus one byte
+        count(r);
+        if (!first && !from.equals(uri) && (r.status() == 401 || r.status() == 403 || r.status() == 404
+                || r.status() == 410)) {
+            // a redirect's target (a pre-signed URL) that expired: ask the original URL again, once
+            r = fetcher.get(uri, h, BLOCK + 1);
+            count(r);
         }
-        InetAddress lit = NetworkGuard.literal(host);
-        InetAddress[] all = lit != null ? new InetAddress[] {lit} : InetAddress.getAllByName(host);
-        for (InetAddress a : all) {
-            NetworkGuard.Decision d = guard.check(host, a);
-            if (!d.allowed()) {
-                throw new IOException("refused by the network guard: " + host + " (" + d.reason() + ")");
-            }
-        }
+        resolved = r.uri();
+        return r;
+    }
+
+    private synchronized void count(RemoteFetcher.Response r) {
+        requests += r.requests();
+        transferred += r.transferred();
     }
 
     /** {start, end, total} of a 206 answer for the block at {@code start}; refuses anything else. */
-    private long[] contentRange(Answer r, long start) throws IOException {
+    private long[] contentRange(RemoteFetcher.Response r, long start) throws IOException {
         if (r.status() == 200) {
             if (start == 0) {
                 throw new RangesIgnored(uri + ": the server ignored the Range request and sent the whole object");
@@ -179,15 +175,15 @@ public final class HttpRangeSource implements ByteSource {
             throw new RemoteInconsistency(uri + ": the server stopped honouring Range requests during the scan");
         }
         if (r.status() == 416 && start == 0) {
-            Optional<String> cr = r.headers().firstValue("Content-Range");
-            if (cr.isPresent() && cr.get().equals("bytes */0")) {
+            String cr = r.header("Content-Range");
+            if ("bytes */0".equals(cr)) {
                 return new long[] {0, -1, 0}; // an empty object
             }
         }
         if (r.status() != 206) {
-            throw new IOException(uri + ": HTTP " + r.status());
+            throw new IOException(uri + ": " + status(r.status()));
         }
-        String cr = r.headers().firstValue("Content-Range").orElse("");
+        String cr = r.header("Content-Range") == null ? "" : r.header("Content-Range");
         Matcher m = CONTENT_RANGE.matcher(cr);
         if (!m.matches() || m.group(3).equals("*")) {
             throw new RemoteInconsistency(uri + ": Content-Range '" + cr + "' does not give the range and length");
@@ -196,10 +192,25 @@ public final class HttpRangeSource implements ByteSource {
         long e = Long.parseLong(m.group(2));
         long total = Long.parseLong(m.group(3));
         long expectedEnd = Math.min(start + BLOCK, total) - 1;
-        if (s != start || e != expectedEnd || r.body().length != e - s + 1) {
+        if (s != start || e != expectedEnd || r.truncated() || r.body().length != e - s + 1) {
             throw new RemoteInconsistency(uri + ": asked for bytes " + start + "-" + (start + BLOCK - 1) + ", got '" + cr
                     + "' with " + r.body().length + " body bytes");
         }
         return new long[] {s, e, total};
+    }
+
+    /** A status as a person reads it: {@code HTTP 404 (not found)}. */
+    static String status(int s) {
+        String why = switch (s) {
+            case 401 -> "unauthorised: a token is needed";
+            case 403 -> "forbidden";
+            case 404 -> "not found";
+            case 410 -> "gone";
+            case 416 -> "range not satisfiable";
+            case 429 -> "too many requests, still after retries";
+            case 500, 502, 503, 504 -> "server error, still after retries";
+            default -> null;
+        };
+        return "HTTP " + s + (why == null ? "" : " (" + why + ")");
     }
 }

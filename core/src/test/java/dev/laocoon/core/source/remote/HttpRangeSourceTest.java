@@ -3,78 +3,54 @@ package dev.laocoon.core.source.remote;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dev.laocoon.core.FileReport;
 import dev.laocoon.core.Scanner;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.testutil.HttpFixture;
+import dev.laocoon.core.testutil.HttpFixture.Mode;
 import dev.laocoon.core.testutil.PickleBuilder;
+import dev.laocoon.core.testutil.TestTls;
 import dev.laocoon.core.testutil.ZipBuilder;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
-import java.net.http.HttpClient;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Range reads over loopback HTTP (a JDK HttpServer fixture on 127.0.0.1; nothing else is contacted). */
+/** Range reads over loopback HTTP(S) fixtures on 127.0.0.1 and 127.0.0.2; nothing else is contacted. */
 class HttpRangeSourceTest {
-    enum Mode { RANGES, IGNORE_RANGE, ETAG_CHANGES }
-
-    HttpServer server;
-    final AtomicInteger connections = new AtomicInteger();
-    volatile Mode mode = Mode.RANGES;
-    volatile byte[] body;
-
     static final NetworkGuard LOOPBACK = NetworkGuard.allowing(List.of("127.0.0.1"), false);
-    static final HttpClient CLIENT = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(5)).build();
 
-    URI serve(byte[] content) throws IOException {
-        body = content;
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/", this::handle);
-        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(4)); // a real server answers concurrently
-        server.start();
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/model.bin");
+    final List<AutoCloseable> open = new ArrayList<>();
+
+    HttpFixture fixture() throws IOException {
+        return track(new HttpFixture());
     }
 
-    private void handle(HttpExchange x) throws IOException {
-        int n = connections.incrementAndGet();
-        byte[] b = body;
-        String range = x.getRequestHeaders().getFirst("Range");
-        Matcher m = Pattern.compile("bytes=(\\d+)-(\\d+)").matcher(range == null ? "" : range);
-        x.getResponseHeaders().add("ETag", mode == Mode.ETAG_CHANGES && n > 1 ? "\"v2\"" : "\"v1\"");
-        if (mode == Mode.IGNORE_RANGE || !m.matches()) {
-            x.sendResponseHeaders(200, b.length);
-            try (OutputStream o = x.getResponseBody()) {
-                o.write(b);
-            } catch (IOException gone) {
-                // the client stopped reading the whole object it did not ask for
-            }
-            return;
-        }
-        int s = Integer.parseInt(m.group(1));
-        int e = Math.min(Integer.parseInt(m.group(2)), b.length - 1);
-        x.getResponseHeaders().add("Content-Range", "bytes " + s + "-" + e + "/" + b.length);
-        x.sendResponseHeaders(206, e - s + 1);
-        try (OutputStream o = x.getResponseBody()) {
-            o.write(b, s, e - s + 1);
-        }
+    <T extends AutoCloseable> T track(T c) {
+        open.add(c);
+        return c;
+    }
+
+    RemoteFetcher fetcher(NetworkGuard g) {
+        return track(RemoteFetcher.builder(g).requestTimeout(Duration.ofSeconds(2)).firstBackoff(Duration.ofMillis(10))
+                .build());
     }
 
     @AfterEach
-    void stop() {
-        if (server != null) {
-            server.stop(0);
-            ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+    void stop() throws Exception {
+        for (AutoCloseable c : open) {
+            c.close();
         }
     }
 
@@ -85,62 +61,237 @@ class HttpRangeSourceTest {
                 .add("archive/version", "3\n".getBytes()).bytes();
     }
 
+    /** A checkpoint whose pickle is a plain dict, after 1 MiB of tensor data. */
+    static byte[] safeCheckpoint() {
+        byte[] pkl = PickleBuilder.create().proto(2).dict().str("w").binint(1).setitem().stop().bytes();
+        return new ZipBuilder().add("archive/data/0", new byte[1 << 20]).add("archive/data.pkl", pkl)
+                .add("archive/version", "3\n".getBytes()).bytes();
+    }
+
+    static FileReport scan(URI u, RemoteFetcher f) {
+        return Scanner.builder().build().scan(u, f);
+    }
+
+    static List<String> rules(FileReport r) {
+        List<String> ids = new ArrayList<>();
+        for (Finding f : r.findings()) {
+            ids.add(f.rule().id());
+        }
+        return ids;
+    }
+
     @Test
     void aRemoteCheckpointIsJudgedFromAFewRanges() throws IOException {
         byte[] ckpt = hostileCheckpoint();
-        try (HttpRangeSource src = new HttpRangeSource(serve(ckpt), CLIENT, LOOPBACK, Duration.ofSeconds(10))) {
+        HttpFixture fx = fixture().put("/model.bin", ckpt);
+        RemoteFetcher f = fetcher(LOOPBACK);
+        try (HttpRangeSource src = new HttpRangeSource(fx.url("/model.bin"), f)) {
             FileReport r = Scanner.builder().build().scan(src, src.uri().toString());
             assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
             assertThat(src.bytesTransferred()).as("bytes over the wire").isLessThan(ckpt.length / 8);
-            assertThat(src.requests()).isEqualTo(connections.get()).isLessThanOrEqualTo(16);
+            assertThat(src.requests()).isEqualTo(fx.requests()).isLessThanOrEqualTo(16);
         }
     }
 
     @Test
-    void aServerThatIgnoresRangesIsRefused() throws IOException {
-        mode = Mode.IGNORE_RANGE;
-        URI u = serve(hostileCheckpoint());
-        assertThatThrownBy(() -> new HttpRangeSource(u, CLIENT, LOOPBACK, Duration.ofSeconds(10)))
-                .isInstanceOf(HttpRangeSource.RemoteInconsistency.class).hasMessageContaining("ignored the Range");
+    void theReportCarriesTheSourceWithRequestsAndBytes() throws IOException {
+        HttpFixture fx = fixture().put("/model.bin", hostileCheckpoint());
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.source()).isNotNull();
+        assertThat(r.source().kind()).isEqualTo("http");
+        assertThat(r.source().url()).isEqualTo(fx.url("/model.bin").toString());
+        assertThat(r.source().requests()).isEqualTo(fx.requests());
+        assertThat(r.source().transferred()).isEqualTo(fx.bytesSent()).isLessThan(1 << 20);
     }
 
     @Test
-    void anObjectThatChangesDuringTheScanIsNeverSafe() throws IOException {
-        mode = Mode.ETAG_CHANGES;
-        byte[] ckpt = hostileCheckpoint();
-        try (HttpRangeSource src = new HttpRangeSource(serve(ckpt), CLIENT, LOOPBACK, Duration.ofSeconds(10))) {
-            byte[] b = new byte[16];
-            assertThatThrownBy(() -> src.readFully(ckpt.length - 16, b, 0, 16))
-                    .isInstanceOf(HttpRangeSource.RemoteInconsistency.class).hasMessageContaining("ETag");
-            FileReport r = Scanner.builder().build().scan(src, src.uri().toString());
-            assertThat(r.verdict()).isNotEqualTo(Severity.SAFE);
-        }
+    void aServerThatIgnoresRangesIsRefusedByTheSourceAndReadWholeByTheScanner() throws IOException {
+        HttpFixture fx = fixture().mode(Mode.IGNORE_RANGE).put("/model.bin", hostileCheckpoint());
+        RemoteFetcher f = fetcher(LOOPBACK);
+        assertThatThrownBy(() -> new HttpRangeSource(fx.url("/model.bin"), f))
+                .isInstanceOf(HttpRangeSource.RangesIgnored.class).hasMessageContaining("ignored the Range");
+        FileReport r = scan(fx.url("/model.bin"), f);
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.sha256()).hasSize(64);
+        assertThat(r.source().sha256Claimed()).isFalse();
+    }
+
+    @Test
+    void aServerThatIgnoresRangesIsReadOnlyUpToTheSpoolLimit() throws IOException {
+        HttpFixture fx = fixture().mode(Mode.IGNORE_RANGE).put("/model.bin", hostileCheckpoint());
+        FileReport r = Scanner.builder().limits(dev.laocoon.core.ScanLimits.DEFAULT.withMaxSpoolBytes(1 << 20)).build()
+                .scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(r.failed()).isTrue();
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+        assertThat(r.error()).contains("longer than the spool limit");
+    }
+
+    @Test
+    void anObjectThatChangesDuringTheScanIsRemoteInconsistentNeverSafe() throws IOException {
+        HttpFixture fx = fixture().mode(Mode.ETAG_CHANGES).put("/model.bin", hostileCheckpoint());
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(rules(r)).contains(Rule.REMOTE_INCONSISTENT.id());
+        assertThat(r.verdict()).isNotEqualTo(Severity.SAFE);
+        assertThat(r.findings().toString()).contains("ETag");
+    }
+
+    @Test
+    void aContentRangeOtherThanTheOneAskedForIsRemoteInconsistent() throws IOException {
+        byte[] safe = safeCheckpoint();
+        HttpFixture fx = fixture().mode(Mode.WRONG_CONTENT_RANGE).put("/model.bin", safe);
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(rules(r)).contains(Rule.REMOTE_INCONSISTENT.id());
+        assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
+    }
+
+    @Test
+    void aServerThatStopsHonouringRangesIsRemoteInconsistent() throws IOException {
+        HttpFixture fx = fixture().mode(Mode.RANGES_STOP_AFTER_FIRST).put("/model.bin", hostileCheckpoint());
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(rules(r)).contains(Rule.REMOTE_INCONSISTENT.id());
+        assertThat(r.verdict()).isNotEqualTo(Severity.SAFE);
+    }
+
+    @Test
+    void aTruncatedBodyIsAFailedReadNeverSafe() throws IOException {
+        byte[] safe = safeCheckpoint();
+        HttpFixture fx = fixture().mode(Mode.TRUNCATED_BODY).put("/model.bin", safe);
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(r.verdict()).as(r.toString()).isNotEqualTo(Severity.SAFE);
+        assertThat(r.failed()).isTrue();
+    }
+
+    @Test
+    void aSlowBodyMeetsTheDeadlineAndFailsNeverSafe() throws IOException {
+        byte[] safe = safeCheckpoint();
+        HttpFixture fx = fixture().mode(Mode.SLOW_BODY).put("/model.bin", safe);
+        RemoteFetcher f = track(RemoteFetcher.builder(LOOPBACK).requestTimeout(Duration.ofMillis(500)).build());
+        FileReport r = scan(fx.url("/model.bin"), f);
+        assertThat(r.failed()).as(r.toString()).isTrue();
+        assertThat(r.error()).contains("no complete answer");
+    }
+
+    @Test
+    void tooManyRequestsIsRetriedAfterItsRetryAfter() throws IOException {
+        HttpFixture fx = fixture().put("/model.bin", hostileCheckpoint()).failFirst(2, 429);
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.source().requests()).isEqualTo(fx.requests());
+        assertThat(fx.seen().get(0).range()).isEqualTo(fx.seen().get(2).range());
+    }
+
+    @Test
+    void aServerErrorThatLastsFailsAfterTheRetries() throws IOException {
+        HttpFixture fx = fixture().put("/model.bin", hostileCheckpoint()).failFirst(100, 503);
+        FileReport r = scan(fx.url("/model.bin"), fetcher(LOOPBACK));
+        assertThat(r.failed()).isTrue();
+        assertThat(r.error()).contains("HTTP 503");
+        assertThat(fx.requests()).isEqualTo(4); // the default attempts, then it gives up
+    }
+
+    @Test
+    void aRedirectIsFollowedWithItsRangeAndItsTargetIsReadDirectly() throws IOException {
+        HttpFixture cdn = fixture().put("/blob/abc", hostileCheckpoint());
+        HttpFixture hub = fixture().redirect("/org/m/resolve/main/model.bin", cdn.url("/blob/abc").toString());
+        FileReport r = scan(hub.url("/org/m/resolve/main/model.bin"), fetcher(LOOPBACK));
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(hub.requests()).as("the hub is asked once").isEqualTo(1);
+        assertThat(cdn.seen()).allSatisfy(s -> assertThat(s.range()).startsWith("bytes="));
+        // the URL asked for, not where it led (a pre-signed URL carries a signature that is not for reports)
+        assertThat(r.source().url()).isEqualTo(hub.url("/org/m/resolve/main/model.bin").toString());
+        assertThat(r.source().requests()).isEqualTo(hub.requests() + cdn.requests());
+    }
+
+    @Test
+    void aRedirectToAnAddressNotAllowedIsRefusedBeforeItIsConnected() throws IOException {
+        HttpFixture other = track(new HttpFixture("127.0.0.2", null)).put("/blob/abc", hostileCheckpoint());
+        HttpFixture hub = fixture().redirect("/model.bin", other.url("/blob/abc").toString());
+        FileReport r = scan(hub.url("/model.bin"), fetcher(LOOPBACK)); // allows 127.0.0.1 only
+        assertThat(r.failed()).isTrue();
+        assertThat(r.error()).contains("refused by the network guard").contains("127.0.0.2");
+        assertThat(other.requests()).isZero();
+    }
+
+    @Test
+    void credentialsGoOnlyToTheirHostNotWhereARedirectLeads() throws IOException {
+        HttpFixture cdn = track(new HttpFixture("127.0.0.2", null)).put("/blob/abc", hostileCheckpoint());
+        HttpFixture hub = fixture().redirect("/model.bin", cdn.url("/blob/abc").toString());
+        RemoteFetcher f = track(RemoteFetcher.builder(NetworkGuard.allowing(List.of("127.0.0.1", "127.0.0.2"), false))
+                .authorization("127.0.0.1", "Bearer hf_secret").build());
+        FileReport r = scan(hub.url("/model.bin"), f);
+        assertThat(r.verdict()).isEqualTo(Severity.MALICIOUS);
+        assertThat(hub.seen().get(0).authorization()).isEqualTo("Bearer hf_secret");
+        assertThat(cdn.seen()).isNotEmpty().allSatisfy(s -> assertThat(s.authorization()).isNull());
+        assertThat(r.toString()).doesNotContain("hf_secret");
     }
 
     @Test
     void loopbackWithoutAnAllowIsRefusedBeforeAnyConnection() throws IOException {
-        URI u = serve(hostileCheckpoint());
-        assertThatThrownBy(() -> new HttpRangeSource(u, CLIENT, NetworkGuard.strict(), Duration.ofSeconds(10)))
+        HttpFixture fx = fixture().put("/model.bin", hostileCheckpoint());
+        RemoteFetcher f = fetcher(NetworkGuard.strict());
+        assertThatThrownBy(() -> new HttpRangeSource(fx.url("/model.bin"), f))
                 .hasMessageContaining("refused by the network guard").hasMessageContaining("loopback");
-        assertThat(connections.get()).isZero();
-    }
-
-    @Test
-    void theScannerReadsAServerThatIgnoresRangesAsOneBoundedStream() throws IOException {
-        mode = Mode.IGNORE_RANGE;
-        URI u = serve(hostileCheckpoint());
-        FileReport r = Scanner.builder().build().scan(u, LOOPBACK);
-        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
-        assertThat(r.path()).isEqualTo(u.toString());
-    }
-
-    @Test
-    void theScannerReportsARefusedAddressAsUnreadNeverSafe() throws IOException {
-        URI u = serve(hostileCheckpoint());
-        FileReport r = Scanner.builder().build().scan(u, NetworkGuard.strict());
+        assertThatThrownBy(() -> new HttpRangeSource(fx.url("localhost", "/model.bin"), f))
+                .hasMessageContaining("refused by the network guard");
+        FileReport r = scan(fx.url("/model.bin"), f);
         assertThat(r.failed()).isTrue();
         assertThat(r.verdict()).isEqualTo(Severity.SUSPICIOUS);
-        assertThat(r.error()).contains("refused by the network guard");
-        assertThat(connections.get()).isZero();
+        assertThat(fx.requests()).isZero();
+    }
+
+    @Test
+    void httpsGoesThroughTheTunnelToTheCheckedAddressWithTheCertificateChecked() throws IOException {
+        HttpFixture fx = track(new HttpFixture("127.0.0.1", TestTls.server())).put("/model.bin", hostileCheckpoint());
+        RemoteFetcher f = track(RemoteFetcher.builder(NetworkGuard.allowing(List.of("localhost"), false))
+                .sslContext(TestTls.client()).build());
+        FileReport r = scan(fx.url("localhost", "/model.bin"), f);
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.source().requests()).isEqualTo(fx.requests());
+        // a client that does not trust the certificate gets no answer
+        RemoteFetcher untrusting = fetcher(NetworkGuard.allowing(List.of("localhost"), false));
+        FileReport u = scan(fx.url("localhost", "/model.bin"), untrusting);
+        assertThat(u.failed()).isTrue();
+    }
+
+    @Test
+    void aRedirectFromHttpsToHttpIsRefused() throws IOException {
+        HttpFixture plain = fixture().put("/model.bin", hostileCheckpoint());
+        HttpFixture tls = track(new HttpFixture("127.0.0.1", TestTls.server()))
+                .redirect("/model.bin", plain.url("/model.bin").toString());
+        RemoteFetcher f = track(RemoteFetcher.builder(NetworkGuard.allowing(List.of("localhost", "127.0.0.1"), false))
+                .sslContext(TestTls.client()).build());
+        FileReport r = scan(tls.url("localhost", "/model.bin"), f);
+        assertThat(r.failed()).isTrue();
+        assertThat(r.error()).contains("from https to http refused");
+        assertThat(plain.requests()).isZero();
+    }
+
+    @Test
+    void theTunnelRefusesAnOriginThatWasNotPinned() throws IOException {
+        HttpFixture fx = fixture();
+        try (Tunnel t = new Tunnel(Duration.ofSeconds(2))) {
+            t.pin("localhost:1", new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), 1));
+            try (Socket s = new Socket(t.address().getAddress(), t.address().getPort())) {
+                OutputStream o = s.getOutputStream();
+                o.write(("CONNECT 127.0.0.1:" + fx.port() + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                o.flush();
+                InputStream in = s.getInputStream();
+                String answer = new String(in.readNBytes(12), StandardCharsets.US_ASCII);
+                assertThat(answer).isEqualTo("HTTP/1.1 403");
+            }
+        }
+        assertThat(fx.requests()).isZero();
+    }
+
+    @Test
+    void headersGivenByTheCallerAreSent() throws IOException {
+        HttpFixture fx = fixture().put("/model.bin", hostileCheckpoint());
+        FileReport r = Scanner.builder().build().scan(fx.url("/model.bin"), fetcher(LOOPBACK),
+                Map.of("X-Test", "1"), "renamed.bin", "ab".repeat(32));
+        assertThat(r.path()).isEqualTo("renamed.bin");
+        assertThat(r.sha256()).isEqualTo("ab".repeat(32));
+        assertThat(r.source().sha256Claimed()).isTrue();
     }
 }
