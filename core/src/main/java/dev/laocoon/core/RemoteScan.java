@@ -6,6 +6,7 @@ import dev.laocoon.core.finding.Rule;
 import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.source.FileByteSource;
 import dev.laocoon.core.source.remote.HttpRangeSource;
+import dev.laocoon.core.source.remote.HubClient;
 import dev.laocoon.core.source.remote.RemoteFetcher;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -97,4 +98,82 @@ final class RemoteScan {
         }
     }
 
+
+    /** A hub repository at a revision; see {@link Scanner#scanHub(String, HubClient)}. */
+    static ScanReport hub(Scanner scanner, String hf, HubClient client) throws IOException {
+        long t0 = System.nanoTime();
+        HubClient.Ref ref = HubClient.parse(hf);
+        String commit = client.resolve(ref);
+        List<HubClient.Entry> files = client.list(ref, commit);
+        String base = ref.display(commit);
+        // each distinct content once: the hub's SHA-256 for LFS files, the git blob id for the others
+        java.util.Map<String, Integer> firstOf = new java.util.HashMap<>();
+        int[] original = new int[files.size()];
+        List<Integer> distinct = new ArrayList<>();
+        for (int i = 0; i < files.size(); i++) {
+            HubClient.Entry e = files.get(i);
+            String key = e.lfsSha256() != null ? "sha256:" + e.lfsSha256() : e.gitOid() != null ? "git:" + e.gitOid() : null;
+            Integer first = key == null ? null : firstOf.putIfAbsent(key, i);
+            original[i] = first == null ? i : first;
+            if (first == null) {
+                distinct.add(i);
+            }
+        }
+        FileReport[] out = new FileReport[files.size()];
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(1, Math.min(4, distinct.size())), r -> {
+                    Thread t = new Thread(r, "laocoon-hub");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            List<java.util.concurrent.Future<FileReport>> futures = new ArrayList<>();
+            for (int i : distinct) {
+                HubClient.Entry e = files.get(i);
+                futures.add(pool.submit(() -> {
+                    String name = base + "/" + e.path();
+                    FileReport r = scanner.scan(client.fileUrl(ref, commit, e.path()), client.fetcher(), java.util.Map.of(),
+                            name, e.lfsSha256(), "hf", commit);
+                    if (e.size() >= 0 && r.size() >= 0 && r.size() != e.size()) {
+                        List<Finding> fs = new ArrayList<>(r.findings());
+                        fs.add(new Finding(Rule.REMOTE_INCONSISTENT, Severity.SUSPICIOUS, name + " is " + r.size()
+                                + " bytes, the listing says " + e.size(), Location.of(name), ""));
+                        r = r.withFindings(fs);
+                    }
+                    return r;
+                }));
+            }
+            for (int k = 0; k < distinct.size(); k++) {
+                try {
+                    out[distinct.get(k)] = futures.get(k).get();
+                } catch (java.util.concurrent.ExecutionException ex) {
+                    String name = base + "/" + files.get(distinct.get(k)).path();
+                    out[distinct.get(k)] = Scanner.failed(name, "cannot read: " + ex.getCause(), 0);
+                } catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted");
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (int i = 0; i < files.size(); i++) {
+            if (out[i] == null) {
+                FileReport same = out[original[i]];
+                HubClient.Entry e = files.get(i);
+                String name = base + "/" + e.path();
+                // the same content as a file scanned above: its verdict, under this file's name, nothing fetched
+                List<Finding> moved = new ArrayList<>();
+                for (Finding f : same.findings()) {
+                    moved.add(new Finding(f.rule(), f.severity(), f.message(), new Location(name, f.location().members(),
+                            f.location().pickleIndex(), f.location().offset(), f.location().within()),
+                            f.evidence()));
+                }
+                out[i] = same.withFindings(moved).withSource(name, new RemoteSource("hf",
+                        client.fileUrl(ref, commit, e.path()).toString(), commit, 0, 0, same.source() != null
+                        && same.source().sha256Claimed()), null);
+            }
+        }
+        return new ScanReport(java.util.Arrays.asList(out), System.nanoTime() - t0);
+    }
 }

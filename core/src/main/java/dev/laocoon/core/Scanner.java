@@ -249,6 +249,19 @@ public final class Scanner {
         return RemoteScan.scan(this, url, fetcher, headers, name, claimedSha256, kind, revision);
     }
 
+    /**
+     * Scans a hub repository, {@code hf://[datasets/|spaces/]org/name[@revision][/path]}: the revision
+     * is resolved to its commit, the files are listed at that commit and each distinct content (by the
+     * hub's SHA-256 for LFS files, its git blob id for the others) is scanned once by range reads;
+     * files with the same content get the same findings under their own names. Reports are named
+     * {@code hf://org/name@<commit>/path} and carry the commit as their source's revision.
+     *
+     * @throws IOException when the repository cannot be listed (missing, gated, private, not a hub)
+     */
+    public ScanReport scanHub(String hf, dev.laocoon.core.source.remote.HubClient client) throws IOException {
+        return RemoteScan.hub(this, hf, client);
+    }
+
     FileReport analyse(ByteSource src, String name, String sha256, long t0) throws IOException {
         return run(src, name, sha256, t0, null);
     }

@@ -146,11 +146,15 @@ public final class HttpFixture implements AutoCloseable {
                 x.sendResponseHeaders(failStatus, -1);
                 return;
             }
-            for (Map.Entry<String, Handler> h : handlers.entrySet()) {
-                if (path.startsWith(h.getKey())) {
-                    h.getValue().handle(x, this);
-                    return;
+            String best = null; // the longest prefix that matches
+            for (String prefix : handlers.keySet()) {
+                if (path.startsWith(prefix) && (best == null || prefix.length() > best.length())) {
+                    best = prefix;
                 }
+            }
+            if (best != null) {
+                handlers.get(best).handle(x, this);
+                return;
             }
             String to = redirects.get(path);
             if (to != null) {

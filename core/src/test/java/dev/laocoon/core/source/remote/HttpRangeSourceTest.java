@@ -63,7 +63,7 @@ class HttpRangeSourceTest {
 
     /** A checkpoint whose pickle is a plain dict, after 1 MiB of tensor data. */
     static byte[] safeCheckpoint() {
-        byte[] pkl = PickleBuilder.create().proto(2).dict().str("w").binint(1).setitem().stop().bytes();
+        byte[] pkl = PickleBuilder.create().proto(4).mark().str("w").binint(1).dict().stop().bytes();
         return new ZipBuilder().add("archive/data/0", new byte[1 << 20]).add("archive/data.pkl", pkl)
                 .add("archive/version", "3\n".getBytes()).bytes();
     }
