@@ -62,6 +62,10 @@ public final class Main {
                     + " repeatable. Link-local and cloud metadata addresses are never reached otherwise."),
             new Args.Option(List.of("--allow-private"), null,
                     "Let http(s) PATHs reach private and unique-local addresses (not loopback or link-local)."),
+            new Args.Option(List.of("--hub-url"), "URL",
+                    "The hub hf:// PATHs are read from (default $HF_ENDPOINT, else https://huggingface.co)."),
+            new Args.Option(List.of("--token-file"), "FILE",
+                    "Read the hub token from FILE (default $HF_TOKEN); it is sent to the hub's host only."),
             new Args.Option(List.of("--follow-symlinks"), null,
                     "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
                     + " cache snapshots are always followed into their blobs)."),
@@ -225,10 +229,18 @@ public final class Main {
         }
         List<Path> paths = new ArrayList<>();
         List<java.net.URI> urls = new ArrayList<>();
+        List<String> hubRefs = new ArrayList<>();
         int stdin = -1; // where '-' (standard input) is among the arguments
         for (String p : a.positionals()) {
             String lower = p.toLowerCase(java.util.Locale.ROOT);
-            if (lower.startsWith("http://") || lower.startsWith("https://")) {
+            if (lower.startsWith("hf://")) {
+                try {
+                    dev.laocoon.core.source.remote.HubClient.parse(p);
+                } catch (IllegalArgumentException e) {
+                    throw new Args.UsageException(e.getMessage());
+                }
+                hubRefs.add(p);
+            } else if (lower.startsWith("http://") || lower.startsWith("https://")) {
                 try {
                     urls.add(new java.net.URI(p));
                 } catch (java.net.URISyntaxException e) {
@@ -285,18 +297,8 @@ public final class Main {
             files.add(at, scanner.scan(System.in, "-"));
             report = new ScanReport(files, report.nanos());
         }
-        if (!urls.isEmpty()) {
-            // remote objects by range reads, each address checked by the network guard (README: Remote sources)
-            dev.laocoon.core.source.remote.NetworkGuard guard = dev.laocoon.core.source.remote.NetworkGuard.allowing(
-                    a.all("--allow-host"), a.flag("--allow-private"));
-            List<FileReport> files = new ArrayList<>(report.files());
-            try (dev.laocoon.core.source.remote.RemoteFetcher fetcher =
-                         dev.laocoon.core.source.remote.RemoteFetcher.builder(guard).build()) {
-                for (java.net.URI u : urls) {
-                    files.add(scanner.scan(u, fetcher));
-                }
-            }
-            report = new ScanReport(files, report.nanos());
+        if (!urls.isEmpty() || !hubRefs.isEmpty()) {
+            report = new RemoteCommands(err).scan(scanner, report, urls, hubRefs, a);
         }
         if (writeBaseline != null) {
             var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious,
