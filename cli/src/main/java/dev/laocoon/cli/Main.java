@@ -66,6 +66,11 @@ public final class Main {
                     "The hub hf:// PATHs are read from (default $HF_ENDPOINT, else https://huggingface.co)."),
             new Args.Option(List.of("--token-file"), "FILE",
                     "Read the hub token from FILE (default $HF_TOKEN); it is sent to the hub's host only."),
+            new Args.Option(List.of("--s3-endpoint"), "URL",
+                    "The S3 server of s3:// PATHs (MinIO, Ceph, R2; default $AWS_ENDPOINT_URL_S3, else AWS)."),
+            new Args.Option(List.of("--s3-region"), "REGION", "The S3 region (default $AWS_REGION, else us-east-1)."),
+            new Args.Option(List.of("--s3-path-style"), null,
+                    "Address buckets as a path (https://host/bucket/key), as MinIO and most other servers need."),
             new Args.Option(List.of("--follow-symlinks"), null,
                     "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
                     + " cache snapshots are always followed into their blobs)."),
@@ -230,10 +235,13 @@ public final class Main {
         List<Path> paths = new ArrayList<>();
         List<java.net.URI> urls = new ArrayList<>();
         List<String> hubRefs = new ArrayList<>();
+        List<String> objectUrls = new ArrayList<>();
         int stdin = -1; // where '-' (standard input) is among the arguments
         for (String p : a.positionals()) {
             String lower = p.toLowerCase(java.util.Locale.ROOT);
-            if (lower.startsWith("hf://")) {
+            if (lower.startsWith("s3://")) {
+                objectUrls.add(p);
+            } else if (lower.startsWith("hf://")) {
                 try {
                     dev.laocoon.core.source.remote.HubClient.parse(p);
                 } catch (IllegalArgumentException e) {
@@ -297,8 +305,8 @@ public final class Main {
             files.add(at, scanner.scan(System.in, "-"));
             report = new ScanReport(files, report.nanos());
         }
-        if (!urls.isEmpty() || !hubRefs.isEmpty()) {
-            report = new RemoteCommands(err).scan(scanner, report, urls, hubRefs, a);
+        if (!urls.isEmpty() || !hubRefs.isEmpty() || !objectUrls.isEmpty()) {
+            report = new RemoteCommands().scan(scanner, report, urls, hubRefs, objectUrls, a);
         }
         if (writeBaseline != null) {
             var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious,

@@ -5,30 +5,29 @@ import dev.laocoon.core.ScanReport;
 import dev.laocoon.core.Scanner;
 import dev.laocoon.core.source.remote.HubClient;
 import dev.laocoon.core.source.remote.NetworkGuard;
+import dev.laocoon.core.source.remote.ObjectLister;
 import dev.laocoon.core.source.remote.RemoteFetcher;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
 
 /**
- * The remote part of {@code laocoon scan}: {@code http(s)://} objects and {@code hf://} repositories,
+ * The remote part of {@code laocoon scan}: {@code http(s)://} objects, {@code hf://} repositories and
+ * {@code s3://} objects or prefixes (through the s3 module's lister, when its jar is on the class path),
  * through one fetcher whose network guard is set by {@code --allow-host} and {@code --allow-private}
  * (README: Remote sources). In a class of its own so that local scans never load it.
  */
 final class RemoteCommands {
-    private final PrintStream err;
-
-    RemoteCommands(PrintStream err) {
-        this.err = err;
-    }
-
-    /** The local report with the remote files' reports after it, in the order given. */
-    ScanReport scan(Scanner scanner, ScanReport local, List<URI> urls, List<String> hubRefs, Args a) throws IOException {
+    /** The local report with the remote files' reports after it: URLs, then hub repositories, then s3:// objects. */
+    ScanReport scan(Scanner scanner, ScanReport local, List<URI> urls, List<String> hubRefs, List<String> objectUrls,
+                    Args a) throws IOException {
         NetworkGuard guard = NetworkGuard.allowing(a.all("--allow-host"), a.flag("--allow-private"));
         String hubArg = a.value("--hub-url", null);
         if (hubArg == null) {
@@ -59,8 +58,34 @@ final class RemoteCommands {
             for (String ref : hubRefs) {
                 files.addAll(scanner.scanHub(ref, client).files());
             }
+            if (!objectUrls.isEmpty()) {
+                ObjectLister s3 = lister("s3");
+                Map<String, String> options = new HashMap<>();
+                if (a.value("--s3-endpoint", null) != null) {
+                    options.put("endpoint", a.value("--s3-endpoint", null));
+                }
+                if (a.value("--s3-region", null) != null) {
+                    options.put("region", a.value("--s3-region", null));
+                }
+                options.put("pathStyle", Boolean.toString(a.flag("--s3-path-style")));
+                for (String u : objectUrls) {
+                    files.addAll(scanner.scanObjects(s3.list(u, guard, options), fetcher).files());
+                }
+            }
         }
         return new ScanReport(files, local.nanos());
+    }
+
+    /** The lister of an optional module (s3), or an error that says how to get it. */
+    private static ObjectLister lister(String scheme) throws IOException {
+        for (ObjectLister l : ServiceLoader.load(ObjectLister.class)) {
+            if (l.scheme().equals(scheme)) {
+                return l;
+            }
+        }
+        throw new IOException(scheme + ":// needs the " + scheme + " module (" + scheme + "/target/laocoon-" + scheme
+                + ".jar beside the CLI's jar; the ./laocoon launcher builds and adds it): build it with"
+                + " './mvnw -DskipTests package'");
     }
 
     /** The token from {@code --token-file}, else {@code HF_TOKEN}, else null. */

@@ -7,8 +7,10 @@ import dev.laocoon.core.finding.Severity;
 import dev.laocoon.core.source.FileByteSource;
 import dev.laocoon.core.source.remote.HttpRangeSource;
 import dev.laocoon.core.source.remote.HubClient;
+import dev.laocoon.core.source.remote.ObjectLister;
 import dev.laocoon.core.source.remote.RemoteFetcher;
 import java.io.IOException;
+import java.net.URI;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -64,9 +66,9 @@ final class RemoteScan {
             RemoteFetcher.Download d = fetcher.download(url, headers, tmp, scanner.limits().maxSpoolBytes(), scanner.limits().maxTimePerFile());
             FileReport r;
             if (d.status() != 200) {
-                r = Scanner.failed(name, "cannot read: " + url + ": HTTP " + d.status(), System.nanoTime() - t0);
+                r = Scanner.failed(name, "cannot read: " + RemoteFetcher.shown(url) + ": HTTP " + d.status(), System.nanoTime() - t0);
             } else if (d.truncated()) {
-                r = Scanner.failed(name, "cannot read: " + url + " is longer than the spool limit of " + scanner.limits().maxSpoolBytes()
+                r = Scanner.failed(name, "cannot read: " + RemoteFetcher.shown(url) + " is longer than the spool limit of " + scanner.limits().maxSpoolBytes()
                         + " bytes (its server ignores Range requests, so it would have to be read whole)",
                         System.nanoTime() - t0);
             } else {
@@ -75,7 +77,7 @@ final class RemoteScan {
                 }
                 if (claimedSha256 != null && !claimedSha256.equalsIgnoreCase(d.sha256())) {
                     List<Finding> fs = new ArrayList<>(r.findings());
-                    fs.add(new Finding(Rule.REMOTE_INCONSISTENT, Severity.SUSPICIOUS, url + ": content's SHA-256 "
+                    fs.add(new Finding(Rule.REMOTE_INCONSISTENT, Severity.SUSPICIOUS, RemoteFetcher.shown(url) + ": content's SHA-256 "
                             + d.sha256() + " is not the " + claimedSha256 + " the listing claims", Location.of(name), ""));
                     r = r.withFindings(fs);
                 }
@@ -101,54 +103,74 @@ final class RemoteScan {
 
     /** A hub repository at a revision; see {@link Scanner#scanHub(String, HubClient)}. */
     static ScanReport hub(Scanner scanner, String hf, HubClient client) throws IOException {
-        long t0 = System.nanoTime();
         HubClient.Ref ref = HubClient.parse(hf);
         String commit = client.resolve(ref);
         List<HubClient.Entry> files = client.list(ref, commit);
         String base = ref.display(commit);
-        // each distinct content once: the hub's SHA-256 for LFS files, the git blob id for the others
+        List<ObjectLister.RemoteObject> objects = new ArrayList<>();
+        for (HubClient.Entry e : files) {
+            // each distinct content once, by the hub's SHA-256 of LFS files; never by git blob ids (SHA-1,
+            // for which colliding benign and hostile files can be made): small files are each scanned
+            URI u = client.fileUrl(ref, commit, e.path());
+            objects.add(new ObjectLister.RemoteObject(base + "/" + e.path(), u, u.toString(), java.util.Map.of(), e.size(),
+                    e.lfsSha256(), "hf", commit));
+        }
+        return objects(scanner, objects, client.fetcher());
+    }
+
+    /**
+     * Scans objects a few at a time; objects with the same claimed identity are scanned once and
+     * the others get its findings under their own names. An identity is only ever a SHA-256: never
+     * an MD5 ETag or a SHA-1 git blob id, for which colliding benign and hostile files can be made.
+     */
+    static ScanReport objects(Scanner scanner, List<ObjectLister.RemoteObject> objects, RemoteFetcher fetcher)
+            throws IOException {
+        long t0 = System.nanoTime();
         java.util.Map<String, Integer> firstOf = new java.util.HashMap<>();
-        int[] original = new int[files.size()];
+        int[] original = new int[objects.size()];
         List<Integer> distinct = new ArrayList<>();
-        for (int i = 0; i < files.size(); i++) {
-            HubClient.Entry e = files.get(i);
-            String key = e.lfsSha256() != null ? "sha256:" + e.lfsSha256() : e.gitOid() != null ? "git:" + e.gitOid() : null;
+        for (int i = 0; i < objects.size(); i++) {
+            String key = objects.get(i).claimedSha256();
+            if (key != null && key.length() != 64) {
+                throw new IllegalArgumentException("a claimed SHA-256 has 64 hex digits: " + key);
+            }
             Integer first = key == null ? null : firstOf.putIfAbsent(key, i);
             original[i] = first == null ? i : first;
             if (first == null) {
                 distinct.add(i);
             }
         }
-        FileReport[] out = new FileReport[files.size()];
+        FileReport[] out = new FileReport[objects.size()];
         java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
                 Math.max(1, Math.min(4, distinct.size())), r -> {
-                    Thread t = new Thread(r, "laocoon-hub");
+                    Thread t = new Thread(r, "laocoon-remote");
                     t.setDaemon(true);
                     return t;
                 });
         try {
             List<java.util.concurrent.Future<FileReport>> futures = new ArrayList<>();
             for (int i : distinct) {
-                HubClient.Entry e = files.get(i);
+                ObjectLister.RemoteObject o = objects.get(i);
                 futures.add(pool.submit(() -> {
-                    String name = base + "/" + e.path();
-                    FileReport r = scanner.scan(client.fileUrl(ref, commit, e.path()), client.fetcher(), java.util.Map.of(),
-                            name, e.lfsSha256(), "hf", commit);
-                    if (e.size() >= 0 && r.size() >= 0 && r.size() != e.size()) {
+                    FileReport r = scanner.scan(o.url(), fetcher, o.headers(), o.name(), o.claimedSha256(), o.kind(),
+                            o.revision());
+                    if (!r.failed() && o.size() >= 0 && r.size() >= 0 && r.size() != o.size()) {
                         List<Finding> fs = new ArrayList<>(r.findings());
-                        fs.add(new Finding(Rule.REMOTE_INCONSISTENT, Severity.SUSPICIOUS, name + " is " + r.size()
-                                + " bytes, the listing says " + e.size(), Location.of(name), ""));
+                        fs.add(new Finding(Rule.REMOTE_INCONSISTENT, Severity.SUSPICIOUS, o.name() + " is " + r.size()
+                                + " bytes, the listing says " + o.size(), Location.of(o.name()), ""));
                         r = r.withFindings(fs);
                     }
-                    return r;
+                    RemoteSource src = r.source();
+                    return r.withSource(o.name(), new RemoteSource(o.kind(), o.shownUrl(), o.revision(), src.requests(),
+                            src.transferred(), src.sha256Claimed()), null);
                 }));
             }
             for (int k = 0; k < distinct.size(); k++) {
                 try {
                     out[distinct.get(k)] = futures.get(k).get();
                 } catch (java.util.concurrent.ExecutionException ex) {
-                    String name = base + "/" + files.get(distinct.get(k)).path();
-                    out[distinct.get(k)] = Scanner.failed(name, "cannot read: " + ex.getCause(), 0);
+                    out[distinct.get(k)] = Scanner.failed(objects.get(distinct.get(k)).name(), "cannot read: "
+                            + ex.getCause(), 0);
                 } catch (InterruptedException ex) {
                     Thread.currentThread().interrupt();
                     throw new java.io.InterruptedIOException("interrupted");
@@ -157,21 +179,18 @@ final class RemoteScan {
         } finally {
             pool.shutdownNow();
         }
-        for (int i = 0; i < files.size(); i++) {
+        for (int i = 0; i < objects.size(); i++) {
             if (out[i] == null) {
                 FileReport same = out[original[i]];
-                HubClient.Entry e = files.get(i);
-                String name = base + "/" + e.path();
-                // the same content as a file scanned above: its verdict, under this file's name, nothing fetched
+                ObjectLister.RemoteObject o = objects.get(i);
+                // the same content as an object scanned above: its verdict, under this name, nothing fetched
                 List<Finding> moved = new ArrayList<>();
                 for (Finding f : same.findings()) {
-                    moved.add(new Finding(f.rule(), f.severity(), f.message(), new Location(name, f.location().members(),
-                            f.location().pickleIndex(), f.location().offset(), f.location().within()),
-                            f.evidence()));
+                    moved.add(new Finding(f.rule(), f.severity(), f.message(), new Location(o.name(), f.location().members(),
+                            f.location().pickleIndex(), f.location().offset(), f.location().within()), f.evidence()));
                 }
-                out[i] = same.withFindings(moved).withSource(name, new RemoteSource("hf",
-                        client.fileUrl(ref, commit, e.path()).toString(), commit, 0, 0, same.source() != null
-                        && same.source().sha256Claimed()), null);
+                out[i] = same.withFindings(moved).withSource(o.name(), new RemoteSource(o.kind(), o.shownUrl(),
+                        o.revision(), 0, 0, same.source() != null && same.source().sha256Claimed()), null);
             }
         }
         return new ScanReport(java.util.Arrays.asList(out), System.nanoTime() - t0);

@@ -252,14 +252,24 @@ public final class Scanner {
     /**
      * Scans a hub repository, {@code hf://[datasets/|spaces/]org/name[@revision][/path]}: the revision
      * is resolved to its commit, the files are listed at that commit and each distinct content (by the
-     * hub's SHA-256 for LFS files, its git blob id for the others) is scanned once by range reads;
-     * files with the same content get the same findings under their own names. Reports are named
+     * hub's SHA-256 of LFS files; small files are each scanned) is scanned once by range reads;
+     * files with the same LFS SHA-256 get the same findings under their own names. Reports are named
      * {@code hf://org/name@<commit>/path} and carry the commit as their source's revision.
      *
      * @throws IOException when the repository cannot be listed (missing, gated, private, not a hub)
      */
     public ScanReport scanHub(String hf, dev.laocoon.core.source.remote.HubClient client) throws IOException {
         return RemoteScan.hub(this, hf, client);
+    }
+
+    /**
+     * Scans listed remote objects (see {@link dev.laocoon.core.source.remote.ObjectLister}) by range
+     * reads through {@code fetcher}, a few at a time; a listed size that differs from the object's is
+     * a {@code remote-inconsistent} finding.
+     */
+    public ScanReport scanObjects(List<dev.laocoon.core.source.remote.ObjectLister.RemoteObject> objects,
+                                  RemoteFetcher fetcher) throws IOException {
+        return RemoteScan.objects(this, objects, fetcher);
     }
 
     FileReport analyse(ByteSource src, String name, String sha256, long t0) throws IOException {

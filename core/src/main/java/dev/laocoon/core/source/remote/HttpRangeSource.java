@@ -43,6 +43,7 @@ public final class HttpRangeSource implements ByteSource {
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final URI uri;
+    private final String shown;
     private final RemoteFetcher fetcher;
     private final Map<String, String> headers;
     private volatile URI resolved;
@@ -66,6 +67,7 @@ public final class HttpRangeSource implements ByteSource {
     /** As {@link #HttpRangeSource(URI, RemoteFetcher)}, with extra request headers. */
     public HttpRangeSource(URI uri, RemoteFetcher fetcher, Map<String, String> headers) throws IOException {
         this.uri = uri;
+        this.shown = RemoteFetcher.shown(uri);
         this.fetcher = fetcher;
         this.headers = Map.copyOf(headers);
         this.resolved = uri;
@@ -136,11 +138,11 @@ public final class HttpRangeSource implements ByteSource {
         RemoteFetcher.Response r = fetch(block * BLOCK, false);
         long[] cr = contentRange(r, block * BLOCK);
         if (cr[2] != size) {
-            throw new RemoteInconsistency(uri + " changed length from " + size + " to " + cr[2] + " during the scan");
+            throw new RemoteInconsistency(shown + " changed length from " + size + " to " + cr[2] + " during the scan");
         }
         String e = r.header("ETag");
         if (etag != null && !etag.equals(e)) {
-            throw new RemoteInconsistency(uri + " changed (ETag " + etag + " then " + e + ") during the scan");
+            throw new RemoteInconsistency(shown + " changed (ETag " + etag + " then " + e + ") during the scan");
         }
         return r.body();
     }
@@ -170,9 +172,9 @@ public final class HttpRangeSource implements ByteSource {
     private long[] contentRange(RemoteFetcher.Response r, long start) throws IOException {
         if (r.status() == 200) {
             if (start == 0) {
-                throw new RangesIgnored(uri + ": the server ignored the Range request and sent the whole object");
+                throw new RangesIgnored(shown + ": the server ignored the Range request and sent the whole object");
             }
-            throw new RemoteInconsistency(uri + ": the server stopped honouring Range requests during the scan");
+            throw new RemoteInconsistency(shown + ": the server stopped honouring Range requests during the scan");
         }
         if (r.status() == 416 && start == 0) {
             String cr = r.header("Content-Range");
@@ -181,19 +183,19 @@ public final class HttpRangeSource implements ByteSource {
             }
         }
         if (r.status() != 206) {
-            throw new IOException(uri + ": " + status(r.status()));
+            throw new IOException(shown + ": " + status(r.status()));
         }
         String cr = r.header("Content-Range") == null ? "" : r.header("Content-Range");
         Matcher m = CONTENT_RANGE.matcher(cr);
         if (!m.matches() || m.group(3).equals("*")) {
-            throw new RemoteInconsistency(uri + ": Content-Range '" + cr + "' does not give the range and length");
+            throw new RemoteInconsistency(shown + ": Content-Range '" + cr + "' does not give the range and length");
         }
         long s = Long.parseLong(m.group(1));
         long e = Long.parseLong(m.group(2));
         long total = Long.parseLong(m.group(3));
         long expectedEnd = Math.min(start + BLOCK, total) - 1;
         if (s != start || e != expectedEnd || r.truncated() || r.body().length != e - s + 1) {
-            throw new RemoteInconsistency(uri + ": asked for bytes " + start + "-" + (start + BLOCK - 1) + ", got '" + cr
+            throw new RemoteInconsistency(shown + ": asked for bytes " + start + "-" + (start + BLOCK - 1) + ", got '" + cr
                     + "' with " + r.body().length + " body bytes");
         }
         return new long[] {s, e, total};

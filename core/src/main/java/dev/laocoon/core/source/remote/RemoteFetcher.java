@@ -248,20 +248,20 @@ public final class RemoteFetcher implements AutoCloseable {
             return null;
         }
         if (hop >= maxRedirects) {
-            throw new IOException(cur + ": more than " + maxRedirects + " redirects");
+            throw new IOException(shown(cur) + ": more than " + maxRedirects + " redirects");
         }
         URI next;
         try {
             next = cur.resolve(new URI(loc));
         } catch (java.net.URISyntaxException | IllegalArgumentException e) {
-            throw new IOException(cur + ": redirect to an invalid URL");
+            throw new IOException(shown(cur) + ": redirect to an invalid URL");
         }
         String scheme = next.getScheme() == null ? "" : next.getScheme().toLowerCase(Locale.ROOT);
         if (!scheme.equals("http") && !scheme.equals("https")) {
-            throw new IOException(cur + ": redirect to a " + (scheme.isEmpty() ? "relative" : scheme) + " URL refused");
+            throw new IOException(shown(cur) + ": redirect to a " + (scheme.isEmpty() ? "relative" : scheme) + " URL refused");
         }
         if (scheme.equals("http") && "https".equalsIgnoreCase(cur.getScheme())) {
-            throw new IOException(cur + ": redirect from https to http refused");
+            throw new IOException(shown(cur) + ": redirect from https to http refused");
         }
         return next;
     }
@@ -318,7 +318,7 @@ public final class RemoteFetcher implements AutoCloseable {
                 count(1, 0);
                 long wait = backoff(attempt, null);
                 if (attempt >= maxAttempts || System.nanoTime() - start + wait > budget) {
-                    throw new IOException(uri + ": " + describe(e) + (attempt > 1 ? " (after " + attempt + " attempts)" : ""), e);
+                    throw new IOException(shown(uri) + ": " + describe(e) + (attempt > 1 ? " (after " + attempt + " attempts)" : ""), e);
                 }
                 sleep(wait);
                 continue;
@@ -354,7 +354,7 @@ public final class RemoteFetcher implements AutoCloseable {
             if (holder[0] != null) {
                 holder[0].abort();
             }
-            throw new HttpTimeoutException(uri + ": no complete answer within " + deadline.toSeconds() + " s");
+            throw new HttpTimeoutException(shown(uri) + ": no complete answer within " + deadline.toSeconds() + " s");
         } catch (ExecutionException e) {
             Throwable c = e.getCause();
             if (c instanceof java.io.UncheckedIOException u) {
@@ -363,12 +363,22 @@ public final class RemoteFetcher implements AutoCloseable {
             if (c instanceof IOException io) {
                 throw io;
             }
-            throw new IOException(uri + ": " + c, c);
+            throw new IOException(shown(uri) + ": " + c, c);
         } catch (InterruptedException e) {
             fut.cancel(true);
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while reading " + uri);
         }
+    }
+
+    /**
+     * A URL as messages show it: without its query and user part, which for pre-signed URLs (a hub's
+     * CDN, an S3 object) hold a signature and a key id that do not belong in reports or logs.
+     */
+    public static String shown(URI u) {
+        String s = u.getScheme() + "://" + (u.getHost() == null ? "" : u.getHost()) + (u.getPort() < 0 ? "" : ":" + u.getPort())
+                + (u.getRawPath() == null ? "" : u.getRawPath());
+        return u.getRawQuery() == null ? s : s + "?...";
     }
 
     private static String describe(IOException e) {

@@ -1,0 +1,75 @@
+package dev.laocoon.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.laocoon.cli.Main;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** laocoon scan s3://... in this process, the lister found on the class path as the launcher's -cp gives it. */
+class S3CliTest {
+    record Run(int code, String out, String err) {
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        S3ScanTest.start();
+        // the SDK's default chain: system properties come before anything that would connect
+        System.setProperty("aws.accessKeyId", S3ScanTest.KEY);
+        System.setProperty("aws.secretAccessKey", S3ScanTest.SECRET);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        System.clearProperty("aws.accessKeyId");
+        System.clearProperty("aws.secretAccessKey");
+        S3ScanTest.stop();
+    }
+
+    static synchronized Run run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.execute(args);
+            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @Test
+    void aPrefixIsScannedWithTheVerdictsAndSourcesInTheJson() throws Exception {
+        Run r = run("scan", "--format", "json", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style",
+                "--allow-host", "127.0.0.1", "s3://models/org/");
+        assertThat(r.code()).as(r.err()).isEqualTo(1);
+        Map<String, JsonNode> byPath = new HashMap<>();
+        for (JsonNode f : new ObjectMapper().readTree(r.out()).get("files")) {
+            byPath.put(f.get("path").asText(), f);
+        }
+        assertThat(byPath.get("s3://models/org/evil/pytorch_model.bin").get("verdict").asText()).isEqualTo("malicious");
+        assertThat(byPath.get("s3://models/org/clean/weights.pkl").get("verdict").asText()).isEqualTo("safe");
+        assertThat(byPath.get("s3://models/org/evil/copy.bin").get("source").get("url").asText())
+                .isEqualTo("s3://models/org/evil/copy.bin");
+        assertThat(r.out()).doesNotContain("X-Amz-Signature").doesNotContain(S3ScanTest.SECRET);
+    }
+
+    @Test
+    void anEndpointOnLoopbackIsRefusedWithoutAnAllow() {
+        Run r = run("scan", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style", "s3://models/org/");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("refused by the network guard");
+    }
+}

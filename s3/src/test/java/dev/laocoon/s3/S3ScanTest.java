@@ -1,0 +1,146 @@
+package dev.laocoon.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.ScanReport;
+import dev.laocoon.core.Scanner;
+import dev.laocoon.core.finding.Severity;
+import dev.laocoon.core.source.remote.NetworkGuard;
+import dev.laocoon.core.source.remote.ObjectLister;
+import dev.laocoon.core.source.remote.RemoteFetcher;
+import dev.laocoon.core.testutil.PickleBuilder;
+import dev.laocoon.core.testutil.ZipBuilder;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+
+/** s3:// against s3proxy (in this process, a transient blob store, on 127.0.0.1 only). */
+class S3ScanTest {
+    static final String KEY = "laocoon-access";
+    static final String SECRET = "laocoon-secret-key";
+    static S3Proxy proxy;
+    static BlobStoreContext context;
+    static Map<String, String> options;
+
+    static byte[] hostile() {
+        return new ZipBuilder().add("archive/data/0", new byte[4 << 20])
+                .add("archive/data.pkl", PickleBuilder.call("os", "system", "echo laocoon"))
+                .add("archive/version", "3\n".getBytes()).bytes();
+    }
+
+    static byte[] clean() {
+        return PickleBuilder.create().proto(4).mark().str("w").binint(1).dict().stop().bytes();
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        // never the instance metadata service: credentials are given, and the SDK is told so as well
+        System.setProperty("aws.disableEc2Metadata", "true");
+        context = ContextBuilder.newBuilder("transient").credentials(KEY, SECRET).overrides(new Properties())
+                .build(BlobStoreContext.class);
+        BlobStore store = context.getBlobStore();
+        store.createContainerInLocation(null, "models");
+        put(store, "models/org/evil/pytorch_model.bin", hostile());
+        put(store, "models/org/evil/copy.bin", hostile());
+        put(store, "models/org/clean/weights.pkl", clean());
+        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
+                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY, SECRET).build();
+        proxy.start();
+        for (int i = 0; i < 1000 && !"STARTED".equals(proxy.getState()); i++) {
+            Thread.sleep(10);
+        }
+        options = Map.of("endpoint", "http://127.0.0.1:" + proxy.getPort(), "pathStyle", "true", "region", "us-east-1");
+    }
+
+    static void put(BlobStore store, String path, byte[] b) {
+        String container = path.substring(0, path.indexOf('/'));
+        String name = path.substring(path.indexOf('/') + 1);
+        store.putBlob(container, store.blobBuilder(name).payload(b).contentLength(b.length).build());
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (proxy != null) {
+            proxy.stop();
+        }
+        if (context != null) {
+            context.close();
+        }
+    }
+
+    static S3Lister lister() {
+        return new S3Lister(StaticCredentialsProvider.create(AwsBasicCredentials.create(KEY, SECRET)));
+    }
+
+    static final NetworkGuard LOOPBACK = NetworkGuard.allowing(List.of("127.0.0.1"), false);
+
+    static Map<String, FileReport> scan(String url) throws Exception {
+        List<ObjectLister.RemoteObject> objects = lister().list(url, LOOPBACK, options);
+        try (RemoteFetcher f = RemoteFetcher.builder(LOOPBACK).build()) {
+            ScanReport r = Scanner.builder().build().scanObjects(objects, f);
+            Map<String, FileReport> m = new LinkedHashMap<>();
+            for (FileReport x : r.files()) {
+                m.put(x.path(), x);
+            }
+            return m;
+        }
+    }
+
+    @Test
+    void anObjectIsJudgedFromRangedGets() throws Exception {
+        Map<String, FileReport> m = scan("s3://models/org/evil/pytorch_model.bin");
+        assertThat(m.keySet()).containsExactly("s3://models/org/evil/pytorch_model.bin");
+        FileReport r = m.get("s3://models/org/evil/pytorch_model.bin");
+        assertThat(r.verdict()).as(r.toString()).isEqualTo(Severity.MALICIOUS);
+        assertThat(r.source().kind()).isEqualTo("s3");
+        assertThat(r.source().url()).isEqualTo("s3://models/org/evil/pytorch_model.bin"); // never the pre-signed URL
+        assertThat(r.source().transferred()).isLessThan(1 << 20);
+        assertThat(r.toString()).doesNotContain("X-Amz-Signature").doesNotContain(KEY);
+    }
+
+    @Test
+    void aPrefixIsListedAndEveryObjectUnderItScanned() throws Exception {
+        Map<String, FileReport> m = scan("s3://models/org/");
+        assertThat(m.keySet()).containsExactlyInAnyOrder("s3://models/org/evil/pytorch_model.bin",
+                "s3://models/org/evil/copy.bin", "s3://models/org/clean/weights.pkl");
+        assertThat(m.get("s3://models/org/clean/weights.pkl").verdict()).isEqualTo(Severity.SAFE);
+        assertThat(m.get("s3://models/org/evil/copy.bin").verdict()).isEqualTo(Severity.MALICIOUS);
+    }
+
+    @Test
+    void missingBucketsObjectsAndWrongKeysAreClearErrors() {
+        assertThatThrownBy(() -> lister().list("s3://nothing-here/x.bin", LOOPBACK, options))
+                .hasMessageContaining("s3://nothing-here/x.bin");
+        assertThatThrownBy(() -> lister().list("s3://models/none/", LOOPBACK, options))
+                .hasMessageContaining("no object under that prefix");
+        S3Lister wrong = new S3Lister(StaticCredentialsProvider.create(AwsBasicCredentials.create(KEY, "not-it")));
+        assertThatThrownBy(() -> wrong.list("s3://models/org/", LOOPBACK, options)).hasMessageContaining("access denied")
+                .hasMessageNotContaining("not-it");
+    }
+
+    @Test
+    void theEndpointIsCheckedByTheGuardBeforeAnyConnection() {
+        assertThatThrownBy(() -> lister().list("s3://models/org/", NetworkGuard.strict(), options))
+                .hasMessageContaining("refused by the network guard");
+    }
+
+    @Test
+    void bucketNamesAreChecked() throws Exception {
+        assertThatThrownBy(() -> S3Lister.parse("s3://A_b/x")).hasMessageContaining("not a valid bucket name");
+        assertThat(S3Lister.parse("s3://bucket/a/b.bin")).containsExactly("bucket", "a/b.bin");
+    }
+}
