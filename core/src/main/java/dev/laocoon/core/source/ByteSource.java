@@ -44,6 +44,13 @@ public interface ByteSource extends Closeable {
         return null;
     }
 
+    /**
+     * A hint that reads of about {@code length} bytes at each of {@code positions} follow; a remote
+     * source fetches them ahead, several at a time. Local sources ignore it.
+     */
+    default void prefetch(long[] positions, int length) {
+    }
+
     /** Bytes that are a region of an open file: {@code channel} from {@code offset}. */
     record FileRegion(java.nio.channels.FileChannel channel, long offset) {
     }

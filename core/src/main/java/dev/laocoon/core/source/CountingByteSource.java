@@ -35,6 +35,11 @@ public final class CountingByteSource implements ByteSource {
     }
 
     @Override
+    public void prefetch(long[] positions, int length) {
+        inner.prefetch(positions, length);
+    }
+
+    @Override
     public FileRegion region() {
         return inner.region();
     }

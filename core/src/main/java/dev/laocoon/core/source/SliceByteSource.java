@@ -29,6 +29,20 @@ public final class SliceByteSource implements ByteSource {
     }
 
     @Override
+    public void prefetch(long[] positions, int len) {
+        long[] shifted = new long[positions.length];
+        int n = 0;
+        for (long p : positions) {
+            if (p >= 0 && p < length) {
+                shifted[n++] = start + p;
+            }
+        }
+        if (n > 0) {
+            parent.prefetch(java.util.Arrays.copyOf(shifted, n), len);
+        }
+    }
+
+    @Override
     public FileRegion region() {
         FileRegion r = parent.region();
         return r == null ? null : new FileRegion(r.channel(), r.offset() + start);

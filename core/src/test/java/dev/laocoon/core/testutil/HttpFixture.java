@@ -27,6 +27,12 @@ import javax.net.ssl.SSLContext;
  * and the headers it saw. Only ever bound to a 127.0.0.0/8 address.
  */
 public final class HttpFixture implements AutoCloseable {
+    static {
+        // the JDK server writes headers and body apart: without TCP_NODELAY each answer waits ~40 ms
+        // for a delayed ACK (real servers set it; read once, when the first server starts)
+        System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+
     /** How the server answers. */
     public enum Mode {
         RANGES, IGNORE_RANGE, ETAG_CHANGES, WRONG_CONTENT_RANGE, TRUNCATED_BODY, SLOW_BODY, RANGES_STOP_AFTER_FIRST

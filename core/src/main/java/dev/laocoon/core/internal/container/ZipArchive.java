@@ -184,6 +184,11 @@ public final class ZipArchive {
     private record Read(List<ZipMember> list, long consumed, boolean complete) {
     }
 
+    /** A directory entry whose local header is still to be read. */
+    private record Pending(String name, int method, int flags, long crc, long csize, long size, long local, int madeBy,
+                           long external) {
+    }
+
     private static Read entries(ByteSource src, ZipEnd.Directory d, int maxEntries,
                                 java.util.Set<String> anomalies) throws IOException {
         boolean strict = d.reader() == ZipEnd.Reader.STRICT;
@@ -191,12 +196,13 @@ public final class ZipArchive {
             anomalies.add(d.shift() + " bytes precede the archive (a prefix); offsets are shifted");
         }
         List<ZipMember> out = new ArrayList<>();
+        List<Pending> pending = new ArrayList<>();
         long p = d.start();
         long end = d.start() + d.size();
         byte[] h = new byte[46];
         boolean complete = true;
         for (long i = 0; d.byCount() ? i < d.count() : p < end; i++) {
-            if (out.size() >= maxEntries) {
+            if (pending.size() >= maxEntries) {
                 complete = false;
                 anomalies.add("central directory claims " + (d.byCount() ? d.count() : "more than " + maxEntries)
                         + " entries; only " + maxEntries + " read");
@@ -245,10 +251,21 @@ public final class ZipArchive {
                 }
             }
             p += 46L + nameLen + extraLen + commentLen;
-            local += d.shift();
+            pending.add(new Pending(name, method, flags, crc, csize, size, local + d.shift(), madeBy, external));
+        }
+        // the local headers next: a remote source fetches them all at once, several at a time
+        long[] at = new long[pending.size()];
+        for (int i = 0; i < at.length; i++) {
+            at[i] = pending.get(i).local();
+        }
+        if (at.length > 1) {
+            src.prefetch(at, 512);
+        }
+        byte[] lh = new byte[30];
+        for (Pending m : pending) {
             String localName = null;
             long data = -1;
-            byte[] lh = new byte[30];
+            long local = m.local();
             if (local >= 0 && src.readFully(local, lh, 0, 30) == 30 && u32(lh, 0) == LOCAL) {
                 int ln = u16(lh, 26);
                 int le = u16(lh, 28);
@@ -257,7 +274,8 @@ public final class ZipArchive {
                 localName = new String(lnb, (u16(lh, 6) & 0x800) != 0 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
                 data = local + 30 + ln + le;
             }
-            out.add(new ZipMember(name, localName, method, flags, crc, csize, size, local, data, madeBy, external));
+            out.add(new ZipMember(m.name(), localName, m.method(), m.flags(), m.crc(), m.csize(), m.size(), local, data,
+                    m.madeBy(), m.external()));
         }
         return new Read(out, p - d.start(), complete);
     }

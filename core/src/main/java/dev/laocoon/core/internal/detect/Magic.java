@@ -192,6 +192,15 @@ public enum Magic implements Detector {
      */
     public static long hdf5Superblock(ByteSource src) throws IOException {
         byte[] sig = new byte[8];
+        if (src.size() > 1 << 17) {
+            // a remote source fetches the far probes together, several at a time
+            long[] far = new long[64];
+            int n = 0;
+            for (long at = 1 << 16; at + 8 <= src.size() && n < far.length; at *= 2) {
+                far[n++] = at;
+            }
+            src.prefetch(java.util.Arrays.copyOf(far, n), 8);
+        }
         for (long at = 0; at + 8 <= src.size(); at = at == 0 ? 512 : at * 2) {
             if (src.readFully(at, sig, 0, 8) == 8 && (sig[0] & 0xff) == 0x89 && sig[1] == 'H' && sig[2] == 'D'
                     && sig[3] == 'F' && sig[4] == '\r' && sig[5] == '\n' && sig[6] == 0x1a && sig[7] == '\n') {

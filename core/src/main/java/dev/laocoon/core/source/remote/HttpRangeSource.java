@@ -3,7 +3,7 @@ package dev.laocoon.core.source.remote;
 import dev.laocoon.core.source.ByteSource;
 import java.io.IOException;
 import java.net.URI;
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,8 +38,16 @@ public final class HttpRangeSource implements ByteSource {
         }
     }
 
-    static final int BLOCK = 64 << 10;
-    private static final int CACHED_BLOCKS = 64;
+    /** The first request's length: the header of most formats, and a small file's whole content. */
+    static final int FIRST = 64 << 10;
+    /** A read far from what was read before (a zip member's local header) fetches this much. */
+    static final int PROBE = 2 << 10;
+    /** Sequential reads double the next request's length up to this (read-ahead). */
+    static final int MAX_FETCH = 2 << 20;
+    /** The end of an object (zip directories, appended data) is fetched in one piece this long. */
+    static final int TAIL = 64 << 10;
+    private static final long MAX_CACHED = 32L << 20;
+    private static final int MAX_PARALLEL = 8;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
     private final URI uri;
@@ -52,12 +60,12 @@ public final class HttpRangeSource implements ByteSource {
     private long requests;
     private long transferred;
     private IOException failure;
-    private final Map<Long, byte[]> cache = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<Long, byte[]> e) {
-            return size() > CACHED_BLOCKS;
-        }
-    };
+    /** Fetched pieces by start offset; they never overlap. The oldest go first past MAX_CACHED. */
+    private final java.util.TreeMap<Long, byte[]> pieces = new java.util.TreeMap<>();
+    private final java.util.ArrayDeque<Long> order = new java.util.ArrayDeque<>();
+    private long cached;
+    private long lastEnd = -1;
+    private int lastLength;
 
     /** Opens the object: one request for its first block, which also gives its length and ETag. */
     public HttpRangeSource(URI uri, RemoteFetcher fetcher) throws IOException {
@@ -71,11 +79,13 @@ public final class HttpRangeSource implements ByteSource {
         this.fetcher = fetcher;
         this.headers = Map.copyOf(headers);
         this.resolved = uri;
-        RemoteFetcher.Response r = fetch(0, true);
-        long[] cr = contentRange(r, 0);
+        RemoteFetcher.Response r = fetch(0, FIRST - 1, true);
+        long[] cr = contentRange(r, 0, FIRST - 1);
         this.size = cr[2];
         this.etag = r.header("ETag");
-        cache.put(0L, r.body());
+        keep(0, r.body());
+        lastEnd = r.body().length;
+        lastLength = r.body().length;
     }
 
     /**
@@ -115,28 +125,152 @@ public final class HttpRangeSource implements ByteSource {
         if (position >= size || len == 0) {
             return 0;
         }
-        long block = position / BLOCK;
-        byte[] b = cache.get(block);
-        if (b == null) {
+        Map.Entry<Long, byte[]> e = pieces.floorEntry(position);
+        byte[] b;
+        long at;
+        if (e != null && position < e.getKey() + e.getValue().length) {
+            b = e.getValue();
+            at = e.getKey();
+        } else {
+            long[] span = span(position, len);
             try {
-                b = block(block);
-            } catch (IOException e) {
+                b = piece(span[0], span[1]);
+            } catch (IOException x) {
                 if (failure == null) {
-                    failure = e;
+                    failure = x;
                 }
-                throw e;
+                throw x;
             }
-            cache.put(block, b);
+            at = span[0];
+            keep(at, b);
+            lastLength = b.length;
+            lastEnd = at + b.length;
         }
-        int at = (int) (position - block * BLOCK);
-        int n = Math.min(len, b.length - at);
-        System.arraycopy(b, at, dst, off, n);
+        int from = (int) (position - at);
+        int n = Math.min(len, b.length - from);
+        System.arraycopy(b, from, dst, off, n);
         return n;
     }
 
-    private byte[] block(long block) throws IOException {
-        RemoteFetcher.Response r = fetch(block * BLOCK, false);
-        long[] cr = contentRange(r, block * BLOCK);
+    /**
+     * {start, end} (inclusive) of the request for a read at {@code position}: a short probe for a
+     * read far from the last one, doubling while reads go on where the last request ended, the whole
+     * tail near the end; never overlapping what is already held.
+     */
+    private long[] span(long position, int len) {
+        long start;
+        long want;
+        if (position >= size - TAIL) {
+            start = Math.max(0, size - TAIL);
+            want = size - start;
+        } else if (position == lastEnd) {
+            start = position;
+            want = Math.min((long) MAX_FETCH, Math.max(2L * lastLength, len));
+        } else {
+            start = position & ~511L; // a little before, for readers that step back
+            want = Math.min((long) MAX_FETCH, Math.max(PROBE, position - start + len));
+        }
+        Map.Entry<Long, byte[]> before = pieces.floorEntry(position);
+        if (before != null) {
+            start = Math.max(start, before.getKey() + before.getValue().length);
+        }
+        long end = Math.min(size, position + Math.max(want - (position - start), len)) - 1;
+        end = Math.min(end, start + MAX_FETCH - 1);
+        Long next = pieces.ceilingKey(position + 1);
+        if (next != null) {
+            end = Math.min(end, next - 1);
+        }
+        return new long[] {start, Math.max(end, position)};
+    }
+
+    private void keep(long start, byte[] b) {
+        if (b.length == 0) {
+            return;
+        }
+        pieces.put(start, b);
+        order.addLast(start);
+        cached += b.length;
+        while (cached > MAX_CACHED && order.size() > 1) {
+            byte[] gone = pieces.remove(order.removeFirst());
+            if (gone != null) {
+                cached -= gone.length;
+            }
+        }
+    }
+
+    /**
+     * A hint that reads of {@code length} bytes at each of {@code positions} follow (the local
+     * headers of a zip's members): the pieces not held yet are fetched now, several at a time, so
+     * that the reads that follow wait for none of them. Errors are kept for those reads to meet.
+     */
+    @Override
+    public void prefetch(long[] positions, int length) {
+        List<long[]> spans = new java.util.ArrayList<>();
+        synchronized (this) {
+            long coveredTo = -1;
+            long[] sorted = positions.clone();
+            java.util.Arrays.sort(sorted);
+            for (long p : sorted) {
+                if (p < 0 || p >= size || p < coveredTo) {
+                    continue;
+                }
+                Map.Entry<Long, byte[]> e = pieces.floorEntry(p);
+                if (e != null && p + length <= e.getKey() + e.getValue().length) {
+                    continue;
+                }
+                long start = Math.max(p & ~511L, e == null ? 0 : Math.max(0, e.getKey() + e.getValue().length));
+                start = Math.max(start, coveredTo);
+                long end = Math.min(size, Math.max(start + PROBE, p + length)) - 1;
+                Long next = pieces.ceilingKey(p + 1);
+                if (next != null) {
+                    end = Math.min(end, next - 1);
+                }
+                if (end >= p) {
+                    spans.add(new long[] {start, end});
+                    coveredTo = end + 1;
+                }
+            }
+        }
+        if (spans.isEmpty()) {
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.min(MAX_PARALLEL, spans.size()), r -> {
+                    Thread t = new Thread(r, "laocoon-prefetch");
+                    t.setDaemon(true);
+                    return t;
+                });
+        try {
+            List<java.util.concurrent.Future<byte[]>> got = new java.util.ArrayList<>();
+            for (long[] sp : spans) {
+                got.add(pool.submit(() -> piece(sp[0], sp[1])));
+            }
+            for (int i = 0; i < spans.size(); i++) {
+                try {
+                    byte[] b = got.get(i).get();
+                    synchronized (this) {
+                        Map.Entry<Long, byte[]> e = pieces.floorEntry(spans.get(i)[0]);
+                        boolean overlaps = e != null && spans.get(i)[0] < e.getKey() + e.getValue().length;
+                        Long next = pieces.ceilingKey(spans.get(i)[0]);
+                        if (!overlaps && (next == null || next > spans.get(i)[1])) {
+                            keep(spans.get(i)[0], b);
+                        }
+                    }
+                } catch (java.util.concurrent.ExecutionException x) {
+                    // the read that needs this piece asks again and meets the error itself
+                }
+            }
+        } catch (InterruptedException x) {
+            Thread.currentThread().interrupt();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Bytes {@code start..end} (inclusive), checked against the first answer's length and ETag. */
+    private byte[] piece(long start, long end) throws IOException {
+        RemoteFetcher.Response r = fetch(start, end, false);
+        long[] cr = contentRange(r, start, end);
         if (cr[2] != size) {
             throw new RemoteInconsistency(shown + " changed length from " + size + " to " + cr[2] + " during the scan");
         }
@@ -147,16 +281,17 @@ public final class HttpRangeSource implements ByteSource {
         return r.body();
     }
 
-    private RemoteFetcher.Response fetch(long start, boolean first) throws IOException {
+    private RemoteFetcher.Response fetch(long start, long end, boolean first) throws IOException {
         Map<String, String> h = new java.util.HashMap<>(headers);
-        h.put("Range", "bytes=" + start + "-" + (start + BLOCK - 1));
+        h.put("Range", "bytes=" + start + "-" + end);
+        int max = (int) (end - start + 1);
         URI from = resolved;
-        RemoteFetcher.Response r = fetcher.get(from, h, BLOCK + 1); // never more than a block plus one byte
+        RemoteFetcher.Response r = fetcher.get(from, h, max + 1); // never more than asked plus one byte
         count(r);
         if (!first && !from.equals(uri) && (r.status() == 401 || r.status() == 403 || r.status() == 404
                 || r.status() == 410)) {
             // a redirect's target (a pre-signed URL) that expired: ask the original URL again, once
-            r = fetcher.get(uri, h, BLOCK + 1);
+            r = fetcher.get(uri, h, max + 1);
             count(r);
         }
         resolved = r.uri();
@@ -168,8 +303,8 @@ public final class HttpRangeSource implements ByteSource {
         transferred += r.transferred();
     }
 
-    /** {start, end, total} of a 206 answer for the block at {@code start}; refuses anything else. */
-    private long[] contentRange(RemoteFetcher.Response r, long start) throws IOException {
+    /** {start, end, total} of a 206 answer for bytes {@code start..end}; refuses anything else. */
+    private long[] contentRange(RemoteFetcher.Response r, long start, long askedEnd) throws IOException {
         if (r.status() == 200) {
             if (start == 0) {
                 throw new RangesIgnored(shown + ": the server ignored the Range request and sent the whole object");
@@ -193,9 +328,9 @@ public final class HttpRangeSource implements ByteSource {
         long s = Long.parseLong(m.group(1));
         long e = Long.parseLong(m.group(2));
         long total = Long.parseLong(m.group(3));
-        long expectedEnd = Math.min(start + BLOCK, total) - 1;
+        long expectedEnd = Math.min(askedEnd + 1, total) - 1;
         if (s != start || e != expectedEnd || r.truncated() || r.body().length != e - s + 1) {
-            throw new RemoteInconsistency(shown + ": asked for bytes " + start + "-" + (start + BLOCK - 1) + ", got '" + cr
+            throw new RemoteInconsistency(shown + ": asked for bytes " + start + "-" + askedEnd + ", got '" + cr
                     + "' with " + r.body().length + " body bytes");
         }
         return new long[] {s, e, total};
