@@ -312,9 +312,11 @@ public final class HttpRangeSource implements ByteSource {
             throw new RemoteInconsistency(shown + ": the server stopped honouring Range requests during the scan");
         }
         if (r.status() == 416 && start == 0) {
+            // a range from byte 0 is unsatisfiable only for an empty object (RFC 9110 14.1.1); some
+            // servers (S3 among them) leave out the Content-Range "bytes */0" that says so
             String cr = r.header("Content-Range");
-            if ("bytes */0".equals(cr)) {
-                return new long[] {0, -1, 0}; // an empty object
+            if (cr == null || "bytes */0".equals(cr)) {
+                return new long[] {0, -1, 0};
             }
         }
         if (r.status() != 206) {
