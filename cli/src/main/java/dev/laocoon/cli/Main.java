@@ -57,11 +57,12 @@ public final class Main {
                     "Only scan files whose path in the tree (or name) matches GLOB; repeatable."),
             new Args.Option(List.of("--exclude"), "GLOB",
                     "Skip files whose path in the tree (or name) matches GLOB, and folders it names; repeatable."),
-            new Args.Option(List.of("--allow-host"), "HOST",
-                    "Let http(s) PATHs reach HOST (a name or literal address) although it is loopback or private;"
-                    + " repeatable. Link-local and cloud metadata addresses are never reached otherwise."),
+            new Args.Option(List.of("--allow-host"), "HOST[:PORT]",
+                    "Let remote PATHs reach HOST (a name or literal address; with :PORT that port only) although it"
+                    + " is loopback or private; repeatable. Link-local and cloud metadata addresses are never reached"
+                    + " otherwise."),
             new Args.Option(List.of("--allow-private"), null,
-                    "Let http(s) PATHs reach private and unique-local addresses (not loopback or link-local)."),
+                    "Let remote PATHs reach private and unique-local addresses (not loopback or link-local)."),
             new Args.Option(List.of("--hub-url"), "URL",
                     "The hub hf:// PATHs are read from (default $HF_ENDPOINT, else https://huggingface.co)."),
             new Args.Option(List.of("--token-file"), "FILE",

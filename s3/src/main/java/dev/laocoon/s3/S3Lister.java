@@ -95,7 +95,8 @@ public final class S3Lister implements ObjectLister {
         if (base == null) {
             throw new IOException("not a valid S3 endpoint: " + endpoint);
         }
-        check(guard, pathStyle ? base : bucket + "." + base);
+        check(guard, pathStyle ? base : bucket + "." + base, ep == null ? 443 : ep.getPort() >= 0 ? ep.getPort()
+                : "http".equalsIgnoreCase(ep.getScheme()) ? 80 : 443);
         AwsCredentialsProvider creds = credentials != null ? credentials : DefaultCredentialsProvider.builder().build();
         S3Configuration conf = S3Configuration.builder().pathStyleAccessEnabled(pathStyle).build();
         software.amazon.awssdk.services.s3.S3ClientBuilder cb = S3Client.builder().region(Region.of(region)).credentialsProvider(creds)
@@ -188,7 +189,7 @@ public final class S3Lister implements ObjectLister {
         return what + " (HTTP " + e.statusCode() + (code == null ? "" : ", " + code) + ")";
     }
 
-    private static void check(NetworkGuard guard, String host) throws IOException {
+    private static void check(NetworkGuard guard, String host, int port) throws IOException {
         InetAddress[] all;
         try {
             InetAddress lit = NetworkGuard.literal(host);
@@ -198,7 +199,7 @@ public final class S3Lister implements ObjectLister {
                     + " bucket, such as MinIO, needs --s3-path-style)" : ""));
         }
         for (InetAddress a : all) {
-            NetworkGuard.Decision d = guard.check(host, a);
+            NetworkGuard.Decision d = guard.check(host, port, a);
             if (!d.allowed()) {
                 throw new IOException("refused by the network guard: " + host + " (" + d.reason() + ")");
             }

@@ -53,7 +53,8 @@ public final class NetworkGuard {
      * A guard that also allows the given hosts (names or literal addresses, as given on the
      * command line; matched case-insensitively against the host a connection is for), and,
      * with {@code allowPrivate}, private, unique-local and carrier-grade NAT ranges. Link-local
-     * and metadata addresses stay refused unless their literal is an allowed host.
+     * and metadata addresses stay refused unless their literal is an allowed host. An entry
+     * {@code HOST:PORT} ({@code [v6]:PORT} for an IPv6 literal) allows that port of the host only.
      */
     public static NetworkGuard allowing(List<String> hosts, boolean allowPrivate) {
         java.util.HashSet<String> h = new java.util.HashSet<>();
@@ -63,15 +64,40 @@ public final class NetworkGuard {
         return new NetworkGuard(Set.copyOf(h), allowPrivate);
     }
 
-    /** The decision for connecting to {@code address} on behalf of {@code host} (the URL's host). */
+    /** The decision for connecting to {@code address} on behalf of {@code host} (the URL's host), any port. */
     public Decision check(String host, InetAddress address) {
-        if (host != null && allowedHosts.contains(host.toLowerCase(Locale.ROOT))) {
+        return check(host, -1, address);
+    }
+
+    /**
+     * The decision for connecting to {@code address} port {@code port} on behalf of {@code host}:
+     * allowed when the host or the address is an allowed host, with or without that port, or when
+     * the address itself is allowed.
+     */
+    public Decision check(String host, int port, InetAddress address) {
+        String h = host == null ? null : host.toLowerCase(Locale.ROOT);
+        String a = address.getHostAddress().toLowerCase(Locale.ROOT);
+        if (h != null && (allowedHosts.contains(h) || port >= 0 && allowedHosts.contains(withPort(h, port)))) {
             return Decision.allow();
         }
-        if (allowedHosts.contains(address.getHostAddress().toLowerCase(Locale.ROOT))) {
+        if (allowedHosts.contains(a) || port >= 0 && allowedHosts.contains(withPort(a, port))) {
             return Decision.allow();
         }
-        return check(address);
+        Decision d = check(address);
+        if (!d.allowed() && port >= 0 && !allowedHosts.isEmpty()) {
+            for (String e : allowedHosts) {
+                if (e.startsWith(h + ":") || e.startsWith("[" + h + "]:") || e.startsWith(a + ":")
+                        || e.startsWith("[" + a + "]:")) {
+                    return Decision.refuse(d.reason() + "; only other ports of it are allowed");
+                }
+            }
+        }
+        return d;
+    }
+
+    private static String withPort(String host, int port) {
+        String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return (bare.indexOf(':') >= 0 ? "[" + bare + "]" : bare) + ":" + port;
     }
 
     /** The decision for an address alone. */

@@ -431,7 +431,7 @@ public final class RemoteFetcher implements AutoCloseable {
         if (scheme.equals("http")) {
             HttpClient c = plainClients.get(key);
             if (c == null) {
-                InetAddress a = checked(host);
+                InetAddress a = checked(host, port);
                 c = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(connectTimeout)
                         .proxy(ProxySelector.of(new InetSocketAddress(a, port))).build();
                 plainClients.put(key, c);
@@ -448,13 +448,13 @@ public final class RemoteFetcher implements AutoCloseable {
             tlsClient = b.build();
         }
         if (!tunnel.pinned(key)) {
-            tunnel.pin(key, new InetSocketAddress(checked(host), port));
+            tunnel.pin(key, new InetSocketAddress(checked(host, port), port));
         }
         return tlsClient;
     }
 
     /** Resolves {@code host} (numeric spellings without DNS), checks every address; the first one is used. */
-    private InetAddress checked(String host) throws IOException {
+    private InetAddress checked(String host, int port) throws IOException {
         String bare = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
         InetAddress lit = NetworkGuard.literal(bare);
         InetAddress[] all;
@@ -468,9 +468,9 @@ public final class RemoteFetcher implements AutoCloseable {
             }
         }
         for (InetAddress a : all) {
-            NetworkGuard.Decision d = guard.check(bare, a);
+            NetworkGuard.Decision d = guard.check(bare, port, a);
             if (!d.allowed()) {
-                throw new Refused("refused by the network guard: " + bare + " (" + d.reason() + ")");
+                throw new Refused("refused by the network guard: " + bare + ":" + port + " (" + d.reason() + ")");
             }
         }
         return all[0];

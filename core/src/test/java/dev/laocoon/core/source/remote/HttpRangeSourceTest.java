@@ -294,4 +294,20 @@ class HttpRangeSourceTest {
         assertThat(r.sha256()).isEqualTo("ab".repeat(32));
         assertThat(r.source().sha256Claimed()).isTrue();
     }
+
+    @Test
+    void anAllowedHostAndPortLetsThatPortOnlyAndARedirectToAnotherPortIsRefused() throws IOException {
+        HttpFixture other = fixture().put("/blob", hostileCheckpoint());
+        HttpFixture allowed = fixture().redirect("/model.bin", other.url("/blob").toString());
+        RemoteFetcher f = fetcher(NetworkGuard.allowing(List.of("127.0.0.1:" + allowed.port()), false));
+        FileReport r = scan(allowed.url("/model.bin"), f);
+        assertThat(r.failed()).isTrue();
+        assertThat(r.error()).contains("refused by the network guard").contains(":" + other.port())
+                .contains("only other ports of it are allowed");
+        assertThat(allowed.requests()).isEqualTo(1);
+        assertThat(other.requests()).isZero();
+        FileReport direct = scan(other.url("/blob"), f);
+        assertThat(direct.failed()).isTrue();
+        assertThat(other.requests()).isZero();
+    }
 }

@@ -80,4 +80,15 @@ class NetworkGuardTest {
         assertThat(lit("127.1").getHostAddress()).isEqualTo("127.0.0.1");
         assertThat(lit("0x7f.1").getHostAddress()).isEqualTo("127.0.0.1");
     }
+
+    @org.junit.jupiter.api.Test
+    void aHostWithAPortIsAllowedOnThatPortOnly() throws Exception {
+        NetworkGuard g = NetworkGuard.allowing(java.util.List.of("localhost:8080", "[::1]:9000"), false);
+        java.net.InetAddress lo = java.net.InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        org.assertj.core.api.Assertions.assertThat(g.check("localhost", 8080, lo).allowed()).isTrue();
+        org.assertj.core.api.Assertions.assertThat(g.check("localhost", 8081, lo).allowed()).isFalse();
+        org.assertj.core.api.Assertions.assertThat(g.check("localhost", lo).allowed()).isFalse();
+        org.assertj.core.api.Assertions.assertThat(g.check("[::1]", 9000,
+                java.net.InetAddress.getByName("::1")).allowed()).isTrue();
+    }
 }
