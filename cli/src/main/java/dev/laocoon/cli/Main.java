@@ -85,6 +85,7 @@ public final class Main {
             + "  convert FILE -o OUT.safetensors\n"
             + "                  Convert a PyTorch checkpoint or NumPy arrays to safetensors without running it.\n"
             + "  inspect FILE    List the tensors of a checkpoint, NumPy or safetensors file.\n"
+            + "  gate SRC DEST   Put the model at SRC into DEST only if it passes the scan and the serving policy.\n"
             + "  selftest        Scan built-in samples and check the verdicts (verifies an installation).\n"
             + "  help [COMMAND]  Show help.\n\n"
             + "Options:\n  -h, --help      Show this help.\n  -V, --version   Show the version.\n\n"
@@ -143,6 +144,8 @@ public final class Main {
                     return new ConvertCommands(out, err).convert(rest);
                 case "inspect":
                     return new ConvertCommands(out, err).inspect(rest);
+                case "gate":
+                    return new GateCommand(out, err).run(rest);
                 case "help":
                     return help(rest);
                 case "selftest":
@@ -164,11 +167,11 @@ public final class Main {
                     out.println("laocoon " + version());
                     return OK;
                 default:
-                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, explain, convert or inspect)");
+                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, explain, convert, inspect or gate)");
             }
         } catch (Args.UsageException e) {
             err.println("laocoon: " + e.getMessage());
-            err.println("Run 'laocoon " + (List.of("scan", "explain", "convert", "inspect").contains(cmd) ? cmd + " " : "")
+            err.println("Run 'laocoon " + (List.of("scan", "explain", "convert", "inspect", "gate").contains(cmd) ? cmd + " " : "")
                     + "--help' for usage.");
             return ERROR;
         } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
@@ -189,6 +192,8 @@ public final class Main {
             out.print(ConvertCommands.convertUsage());
         } else if (rest.get(0).equals("inspect")) {
             out.print(ConvertCommands.inspectUsage());
+        } else if (rest.get(0).equals("gate")) {
+            out.print(GateCommand.usage());
         } else {
             err.println("laocoon: no help for '" + rest.get(0) + "'");
             return ERROR;

@@ -77,7 +77,7 @@ final class RemoteCommands {
     }
 
     /** The lister of an optional module (s3), or an error that says how to get it. */
-    private static ObjectLister lister(String scheme) throws IOException {
+    static ObjectLister lister(String scheme) throws IOException {
         for (ObjectLister l : ServiceLoader.load(ObjectLister.class)) {
             if (l.scheme().equals(scheme)) {
                 return l;
@@ -89,7 +89,7 @@ final class RemoteCommands {
     }
 
     /** The token from {@code --token-file}, else {@code HF_TOKEN}, else null. */
-    private static String token(String file) throws IOException {
+    static String token(String file) throws IOException {
         if (file != null) {
             Path p = Path.of(file);
             if (!Files.isRegularFile(p)) {
