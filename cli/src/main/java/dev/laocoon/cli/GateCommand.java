@@ -469,12 +469,7 @@ final class GateCommand {
         URI hub = null;
         String token = null;
         if (lower.startsWith("hf://")) {
-            String h = a.value("--hub-url", null);
-            if (h == null) {
-                String env = System.getenv("HF_ENDPOINT");
-                h = env == null || env.isBlank() ? HubClient.DEFAULT_HUB.toString() : env.trim();
-            }
-            hub = URI.create(h);
+            hub = RemoteCommands.hubUrl(a);
             token = RemoteCommands.token(a.value("--token-file", null));
             if (token != null && hub.getHost() != null) {
                 b.authorization(hub.getHost(), "Bearer " + token);
@@ -489,19 +484,10 @@ final class GateCommand {
                 String commit = client.resolve(ref);
                 got.revision = commit;
                 for (HubClient.Entry e : client.list(ref, commit)) {
-                    String rel = ref.path().isEmpty() || e.path().equals(ref.path()) && !e.path().contains("/")
-                            ? e.path() : e.path();
-                    items.add(new String[] {rel, client.fileUrl(ref, commit, e.path()).toString(), Long.toString(e.size())});
+                    items.add(new String[] {e.path(), client.fileUrl(ref, commit, e.path()).toString(), Long.toString(e.size())});
                 }
             } else if (lower.startsWith("s3://")) {
-                Map<String, String> options = new HashMap<>();
-                if (a.value("--s3-endpoint", null) != null) {
-                    options.put("endpoint", a.value("--s3-endpoint", null));
-                }
-                if (a.value("--s3-region", null) != null) {
-                    options.put("region", a.value("--s3-region", null));
-                }
-                options.put("pathStyle", Boolean.toString(a.flag("--s3-path-style")));
+                Map<String, String> options = RemoteCommands.s3Options(a);
                 String prefix = src.substring(5);
                 prefix = prefix.indexOf('/') < 0 ? "" : prefix.substring(prefix.indexOf('/') + 1);
                 int cut = prefix.endsWith("/") || prefix.isEmpty() ? prefix.length() : prefix.lastIndexOf('/') + 1;

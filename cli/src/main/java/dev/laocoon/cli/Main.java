@@ -72,6 +72,9 @@ public final class Main {
             new Args.Option(List.of("--s3-region"), "REGION", "The S3 region (default $AWS_REGION, else us-east-1)."),
             new Args.Option(List.of("--s3-path-style"), null,
                     "Address buckets as a path (https://host/bucket/key), as MinIO and most other servers need."),
+            new Args.Option(List.of("--sha256"), null,
+                    "Hash every file whole and report its SHA-256 (a full read of each file; remote files keep"
+                    + " the hub's claimed hash unless read whole)."),
             new Args.Option(List.of("--follow-symlinks"), null,
                     "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
                     + " cache snapshots are always followed into their blobs)."),
@@ -295,7 +298,8 @@ public final class Main {
             baseline = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile));
         }
         // baselines fingerprint each file's whole content; a bill of materials lists it
-        Scanner scanner = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null);
+        Scanner scanner = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null
+                || a.flag("--sha256"));
         report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
         if (stdin >= 0) {
             // spooled within ScanLimits.maxSpoolBytes; its report stands where '-' was given

@@ -29,20 +29,7 @@ final class RemoteCommands {
     ScanReport scan(Scanner scanner, ScanReport local, List<URI> urls, List<String> hubRefs, List<String> objectUrls,
                     Args a) throws IOException {
         NetworkGuard guard = NetworkGuard.allowing(a.all("--allow-host"), a.flag("--allow-private"));
-        String hubArg = a.value("--hub-url", null);
-        if (hubArg == null) {
-            String env = System.getenv("HF_ENDPOINT");
-            hubArg = env == null || env.isBlank() ? HubClient.DEFAULT_HUB.toString() : env.trim();
-        }
-        URI hub;
-        try {
-            hub = new URI(hubArg);
-        } catch (java.net.URISyntaxException e) {
-            throw new IOException("--hub-url: not a valid URL: " + hubArg);
-        }
-        if (hub.getHost() == null || !("https".equalsIgnoreCase(hub.getScheme()) || "http".equalsIgnoreCase(hub.getScheme()))) {
-            throw new IOException("--hub-url: needs an http(s) URL with a host, not " + hubArg);
-        }
+        URI hub = hubUrl(a);
         String token = token(a.value("--token-file", null));
         RemoteFetcher.Builder b = RemoteFetcher.builder(guard);
         if (token != null && !hubRefs.isEmpty()) {
@@ -60,20 +47,45 @@ final class RemoteCommands {
             }
             if (!objectUrls.isEmpty()) {
                 ObjectLister s3 = lister("s3");
-                Map<String, String> options = new HashMap<>();
-                if (a.value("--s3-endpoint", null) != null) {
-                    options.put("endpoint", a.value("--s3-endpoint", null));
-                }
-                if (a.value("--s3-region", null) != null) {
-                    options.put("region", a.value("--s3-region", null));
-                }
-                options.put("pathStyle", Boolean.toString(a.flag("--s3-path-style")));
+                Map<String, String> options = s3Options(a);
                 for (String u : objectUrls) {
                     files.addAll(scanner.scanObjects(s3.list(u, guard, options), fetcher).files());
                 }
             }
         }
         return new ScanReport(files, local.nanos());
+    }
+
+    /** The hub of hf:// paths: --hub-url, else $HF_ENDPOINT, else the public hub. */
+    static URI hubUrl(Args a) throws IOException {
+        String hubArg = a.value("--hub-url", null);
+        if (hubArg == null) {
+            String env = System.getenv("HF_ENDPOINT");
+            hubArg = env == null || env.isBlank() ? HubClient.DEFAULT_HUB.toString() : env.trim();
+        }
+        URI hub;
+        try {
+            hub = new URI(hubArg);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("--hub-url: not a valid URL: " + hubArg);
+        }
+        if (hub.getHost() == null || !("https".equalsIgnoreCase(hub.getScheme()) || "http".equalsIgnoreCase(hub.getScheme()))) {
+            throw new IOException("--hub-url: needs an http(s) URL with a host, not " + hubArg);
+        }
+        return hub;
+    }
+
+    /** The s3 lister's options from --s3-endpoint, --s3-region and --s3-path-style. */
+    static Map<String, String> s3Options(Args a) {
+        Map<String, String> options = new HashMap<>();
+        if (a.value("--s3-endpoint", null) != null) {
+            options.put("endpoint", a.value("--s3-endpoint", null));
+        }
+        if (a.value("--s3-region", null) != null) {
+            options.put("region", a.value("--s3-region", null));
+        }
+        options.put("pathStyle", Boolean.toString(a.flag("--s3-path-style")));
+        return options;
     }
 
     /** The lister of an optional module (s3), or an error that says how to get it. */

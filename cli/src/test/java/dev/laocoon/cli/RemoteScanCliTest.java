@@ -113,4 +113,22 @@ class RemoteScanCliTest {
         assertThat(h.code()).isEqualTo(2);
         assertThat(h.err()).contains("--hub-url");
     }
+
+    @Test
+    void sha256HashesLocalFilesWhole() throws IOException {
+        Path f = Files.write(dir.resolve("m.pt"), hostile());
+        CliTest.Run plain = CliTest.run("scan", "--format", "json", f.toString());
+        assertThat(new ObjectMapper().readTree(plain.out()).get("files").get(0).has("sha256")).isFalse();
+        CliTest.Run hashed = CliTest.run("scan", "--format", "json", "--sha256", f.toString());
+        String expected = java.util.HexFormat.of().formatHex(sha256(hostile()));
+        assertThat(new ObjectMapper().readTree(hashed.out()).get("files").get(0).get("sha256").asText()).isEqualTo(expected);
+    }
+
+    static byte[] sha256(byte[] b) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(b);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
