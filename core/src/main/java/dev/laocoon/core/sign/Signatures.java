@@ -1,0 +1,932 @@
+package dev.laocoon.core.sign;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.laocoon.core.internal.sign.Dsse;
+import dev.laocoon.core.internal.sign.Ec;
+import dev.laocoon.core.internal.sign.Hashing;
+import dev.laocoon.core.internal.sign.Hex;
+import dev.laocoon.core.internal.sign.ModelTree;
+import dev.laocoon.core.internal.sign.Pem;
+import dev.laocoon.core.internal.sign.SigstoreCheck;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.CertPathBuilder;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertStore;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.CollectionCertStoreParameters;
+import java.security.cert.PKIXBuilderParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509CertSelector;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Signs models into OMS v1.0 bundles and verifies OMS bundles (key, certificate and Sigstore
+ * keyless), accepting every shape the reference implementation has written since v0.2.
+ */
+public final class Signatures {
+    public static final String BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
+    public static final String PAYLOAD_TYPE = "application/vnd.in-toto+json";
+    public static final String STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
+    public static final String PREDICATE_TYPE = "https://model_signing/signature/v1.0";
+    /** The predicate of model_signing v0.2 (digests in the subjects), accepted when verifying. */
+    public static final String PREDICATE_TYPE_V01 = "https://model_signing/Digests/v0.1";
+
+    /** Sigstore bundle media types accepted when verifying, with their bundle version. */
+    private static final Map<String, String> MEDIA_TYPES = Map.of(
+            "application/vnd.dev.sigstore.bundle+json;version=0.1", "0.1",
+            "application/vnd.dev.sigstore.bundle+json;version=0.2", "0.2",
+            "application/vnd.dev.sigstore.bundle+json;version=0.3", "0.3",
+            BUNDLE_MEDIA_TYPE, "0.3");
+
+    private static final long MAX_BUNDLE = 64L << 20;
+    private static final long DEFAULT_SHARD = 1_000_000_000L;
+
+    private Signatures() {
+    }
+
+    // ------------------------------------------------------------------ sign
+
+    public static SignResult sign(SignRequest r) throws IOException, SignException {
+        if (!r.hashAlgorithm().equals("sha256") && !r.hashAlgorithm().equals("blake2b")) {
+            throw new SignException("unsupported hash '" + r.hashAlgorithm() + "' (expected sha256 or blake2b)");
+        }
+        if (r.shardSize() < 0) {
+            throw new SignException("shard size must be positive");
+        }
+        Pem.EcKeyPair kp;
+        try {
+            kp = Pem.privateKey(Files.readString(r.privateKey(), StandardCharsets.ISO_8859_1));
+        } catch (GeneralSecurityException e) {
+            throw new SignException(r.privateKey() + ": " + e.getMessage());
+        }
+        List<X509Certificate> chain = new ArrayList<>();
+        if (r.signingCertificate() != null) {
+            try {
+                List<X509Certificate> leaf = Pem.certificates(Files.readString(r.signingCertificate(),
+                        StandardCharsets.ISO_8859_1));
+                if (leaf.isEmpty()) {
+                    throw new SignException(r.signingCertificate() + ": no CERTIFICATE PEM block found");
+                }
+                if (!leaf.get(0).getPublicKey().equals(kp.publicKey())) {
+                    throw new SignException(r.signingCertificate()
+                            + ": the certificate's public key does not match the private key");
+                }
+                chain.add(leaf.get(0));
+                for (Path p : r.certificateChain()) {
+                    List<X509Certificate> cs = Pem.certificates(Files.readString(p, StandardCharsets.ISO_8859_1));
+                    if (cs.isEmpty()) {
+                        throw new SignException(p + ": no CERTIFICATE PEM block found");
+                    }
+                    chain.addAll(cs);
+                }
+            } catch (GeneralSecurityException e) {
+                throw new SignException(e.getMessage());
+            }
+        } else if (!r.certificateChain().isEmpty()) {
+            throw new SignException("--certificate-chain needs --signing-certificate");
+        }
+
+        Model m = enumerate(r.model(), r.bundle(), r.ignorePaths(), r.allowSymlinks());
+        if (m.entries.isEmpty()) {
+            throw new SignException("nothing to sign: " + r.model() + " has no files (after exclusions)");
+        }
+        boolean dot = r.referenceLayout() && m.singleFile;
+        List<Hashing.Range> ranges = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (ModelTree.Entry e : m.entries) {
+            String name = dot ? "." : e.name();
+            if (r.shardSize() == 0) {
+                ranges.add(new Hashing.Range(e.path(), 0, -1));
+                names.add(name);
+            } else {
+                for (long s = 0; s < e.size(); s += r.shardSize()) {
+                    long end = Math.min(e.size(), s + r.shardSize());
+                    ranges.add(new Hashing.Range(e.path(), s, end));
+                    names.add(name + ":" + s + ":" + end);
+                }
+            }
+        }
+        List<Hashing.Digest> ds = Hashing.hash(ranges, r.hashAlgorithm(), r.threads());
+        List<Resource> res = new ArrayList<>();
+        long bytes = 0;
+        for (int i = 0; i < ranges.size(); i++) {
+            Hashing.Range rg = ranges.get(i);
+            if (rg.end() >= 0 && ds.get(i).bytes() != rg.end() - rg.start()) {
+                throw new IOException(rg.path() + ": the file changed while it was hashed");
+            }
+            bytes += ds.get(i).bytes();
+            res.add(new Resource(names.get(i), r.hashAlgorithm(), Hex.of(ds.get(i).value())));
+        }
+        res.sort(r.referenceLayout() ? REFERENCE_ORDER : (x, y) -> ModelTree.compareCodePoints(x.name(), y.name()));
+        String root = rootDigest(res);
+        String subjectName = m.name;
+
+        List<String> ignores = new ArrayList<>(ModelTree.DEFAULT_IGNORES);
+        for (String s : m.userIgnores) {
+            if (!ignores.contains(s)) {
+                ignores.add(s);
+            }
+        }
+        byte[] payload = statement(subjectName, root, res, r.hashAlgorithm(), r.shardSize(), r.allowSymlinks(), ignores);
+        byte[] sig;
+        try {
+            java.security.Signature s = java.security.Signature.getInstance(
+                    Ec.signatureAlgorithm(kp.privateKey().getParams()));
+            s.initSign(kp.privateKey());
+            s.update(Dsse.pae(PAYLOAD_TYPE, payload));
+            sig = s.sign();
+        } catch (GeneralSecurityException e) {
+            throw new SignException("signing failed: " + e.getMessage());
+        }
+        String hint = Pem.keyHint(kp.publicKey());
+        byte[] bundle = bundleJson(payload, sig, chain.isEmpty() ? hint : null, chain);
+        Path out = r.bundle().toAbsolutePath();
+        Path tmp = out.resolveSibling(out.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Files.write(tmp, bundle);
+        Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return new SignResult(r.bundle(), chain.isEmpty() ? "key" : "certificate", subjectName, root, res, hint, bytes);
+    }
+
+    /** Python's order: path components compared in turn, then shard offsets as numbers. */
+    private static final Comparator<Resource> REFERENCE_ORDER = (x, y) -> {
+        Shard a = Shard.parse(x.name());
+        Shard b = Shard.parse(y.name());
+        String pa = a == null ? x.name() : a.path;
+        String pb = b == null ? y.name() : b.path;
+        String[] ca = pa.split("/");
+        String[] cb = pb.split("/");
+        for (int i = 0; i < Math.min(ca.length, cb.length); i++) {
+            int c = ModelTree.compareCodePoints(ca[i], cb[i]);
+            if (c != 0) {
+                return c;
+            }
+        }
+        if (ca.length != cb.length) {
+            return Integer.compare(ca.length, cb.length);
+        }
+        if (a != null && b != null) {
+            return a.start != b.start ? Long.compare(a.start, b.start) : Long.compare(a.end, b.end);
+        }
+        return 0;
+    };
+
+    static String rootDigest(List<Resource> res) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            for (Resource x : res) {
+                byte[] d = Hex.parse(x.digest());
+                if (d == null) {
+                    return null;
+                }
+                md.update(d);
+            }
+            return Hex.of(md.digest());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static byte[] statement(String name, String root, List<Resource> res, String hash, long shard,
+            boolean symlinks, List<String> ignores) throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        try (JsonGenerator g = new JsonFactory().createGenerator(bo)) {
+            g.writeStartObject();
+            g.writeStringField("_type", STATEMENT_TYPE);
+            g.writeArrayFieldStart("subject");
+            g.writeStartObject();
+            g.writeStringField("name", name);
+            g.writeObjectFieldStart("digest");
+            g.writeStringField("sha256", root);
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeStringField("predicateType", PREDICATE_TYPE);
+            g.writeObjectFieldStart("predicate");
+            g.writeArrayFieldStart("resources");
+            for (Resource x : res) {
+                g.writeStartObject();
+                g.writeStringField("name", x.name());
+                g.writeStringField("algorithm", x.algorithm());
+                g.writeStringField("digest", x.digest());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+            g.writeObjectFieldStart("serialization");
+            g.writeStringField("method", shard == 0 ? "files" : "shards");
+            g.writeStringField("hash_type", hash);
+            if (shard != 0) {
+                g.writeNumberField("shard_size", shard);
+            }
+            g.writeBooleanField("allow_symlinks", symlinks);
+            g.writeArrayFieldStart("ignore_paths");
+            for (String s : ignores) {
+                g.writeString(s);
+            }
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        return bo.toByteArray();
+    }
+
+    private static byte[] bundleJson(byte[] payload, byte[] sig, String hint, List<X509Certificate> chain)
+            throws IOException {
+        ByteArrayOutputStream bo = new ByteArrayOutputStream();
+        Base64.Encoder b64 = Base64.getEncoder();
+        try (JsonGenerator g = new JsonFactory().createGenerator(bo)) {
+            g.useDefaultPrettyPrinter();
+            g.writeStartObject();
+            g.writeStringField("mediaType", BUNDLE_MEDIA_TYPE);
+            g.writeObjectFieldStart("verificationMaterial");
+            if (hint != null) {
+                g.writeObjectFieldStart("publicKey");
+                g.writeStringField("hint", hint);
+                g.writeEndObject();
+            } else {
+                g.writeObjectFieldStart("x509CertificateChain");
+                g.writeArrayFieldStart("certificates");
+                for (X509Certificate c : chain) {
+                    g.writeStartObject();
+                    try {
+                        g.writeStringField("rawBytes", b64.encodeToString(c.getEncoded()));
+                    } catch (GeneralSecurityException e) {
+                        throw new IOException("cannot encode certificate: " + e.getMessage());
+                    }
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+                g.writeEndObject();
+            }
+            g.writeArrayFieldStart("tlogEntries");
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeObjectFieldStart("dsseEnvelope");
+            g.writeStringField("payload", b64.encodeToString(payload));
+            g.writeStringField("payloadType", PAYLOAD_TYPE);
+            g.writeArrayFieldStart("signatures");
+            g.writeStartObject();
+            g.writeStringField("sig", b64.encodeToString(sig));
+            g.writeStringField("keyid", "");
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeRaw('\n');
+        }
+        return bo.toByteArray();
+    }
+
+    // ------------------------------------------------------------------ model enumeration
+
+    private static final class Model {
+        String name;
+        boolean singleFile;
+        List<ModelTree.Entry> entries;
+        List<String> userIgnores = new ArrayList<>();
+        Set<String> allIgnores = new LinkedHashSet<>();
+    }
+
+    private static Model enumerate(Path model, Path bundle, List<String> userIgnores, boolean symlinks)
+            throws IOException, SignException {
+        return enumerate(model, bundle, userIgnores, List.of(), symlinks, SignException::new);
+    }
+
+    private interface Failure<E extends Exception> {
+        E make(String message);
+    }
+
+    private static <E extends Exception> Model enumerate(Path model, Path bundle, List<String> userIgnores,
+            List<String> signedIgnores, boolean symlinks, Failure<E> fail) throws IOException, E {
+        if (!Files.exists(model, LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException(model.toString(), null, "no such file or directory");
+        }
+        Model m = new Model();
+        Path abs = model.toAbsolutePath().normalize();
+        m.name = abs.getFileName() == null ? "model" : abs.getFileName().toString();
+        if (Files.isSymbolicLink(model) && !symlinks) {
+            throw fail.make("symbolic link refused: " + model + " (signing with symbolic links needs --allow-symlinks)");
+        }
+        if (Files.isRegularFile(model)) {
+            m.singleFile = true;
+            m.entries = List.of(new ModelTree.Entry(m.name, model, Files.size(model)));
+            return m;
+        }
+        if (!Files.isDirectory(model)) {
+            throw fail.make("not a regular file or directory: " + model);
+        }
+        for (String s : userIgnores) {
+            String rel = ModelTree.relativeIgnore(model, s);
+            if (rel != null && !m.userIgnores.contains(rel)) {
+                m.userIgnores.add(rel);
+            }
+        }
+        if (bundle != null) {
+            String rel = ModelTree.relativeIgnore(abs, bundle.toAbsolutePath().normalize().toString());
+            if (rel != null && !m.userIgnores.contains(rel)) {
+                m.userIgnores.add(rel);
+            }
+        }
+        m.allIgnores.addAll(ModelTree.DEFAULT_IGNORES);
+        m.allIgnores.addAll(m.userIgnores);
+        for (String s : signedIgnores) {
+            String c = ModelTree.canonical(s);
+            if (c != null) {
+                m.allIgnores.add(c);
+            }
+        }
+        try {
+            m.entries = ModelTree.list(model, m.allIgnores, symlinks);
+        } catch (ModelTree.TreeException e) {
+            throw fail.make(e.getMessage());
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ verify
+
+    /** A verification failure, carried to {@link #verify} which turns it into a result. */
+    private static final class Fail extends Exception {
+        Fail(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Verifies {@code r.model()} against {@code r.bundle()}. Verification failures come back as a
+     * result with {@code verified == false}; an unreadable model or bundle file is an IOException.
+     */
+    public static VerifyResult verify(VerifyRequest r) throws IOException {
+        if (!Files.exists(r.model(), LinkOption.NOFOLLOW_LINKS)) {
+            throw new java.nio.file.NoSuchFileException(r.model().toString(), null, "no such file or directory");
+        }
+        if (Files.size(r.bundle()) > MAX_BUNDLE) {
+            return VerifyResult.failed(r.trust().method(), "malformed bundle " + r.bundle() + ": larger than 64 MiB");
+        }
+        byte[] raw = Files.readAllBytes(r.bundle());
+        try {
+            return verify(r, raw);
+        } catch (Fail f) {
+            return VerifyResult.failed(r.trust().method(), f.getMessage());
+        }
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
+    private static JsonNode parse(byte[] raw, String what) throws Fail {
+        if (raw.length == 0) {
+            throw new Fail(what + " is empty");
+        }
+        try {
+            JsonParser p = JSON.createParser(raw);
+            JsonNode n = JSON.readTree(p);
+            if (p.nextToken() != null) {
+                throw new Fail(what + " is not valid JSON: text after the document");
+            }
+            if (n == null || !n.isObject()) {
+                throw new Fail(what + " is not a JSON object");
+            }
+            return n;
+        } catch (JsonProcessingException e) {
+            throw new Fail(what + " is not valid JSON (" + e.getOriginalMessage() + ")");
+        } catch (IOException e) {
+            throw new Fail(what + " cannot be read as JSON (" + e.getMessage() + ")");
+        }
+    }
+
+    private static String text(JsonNode n, String field, String where) throws Fail {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            throw new Fail(where + " has no '" + field + "'");
+        }
+        if (!v.isTextual()) {
+            throw new Fail(where + ": '" + field + "' is not a string");
+        }
+        return v.asText();
+    }
+
+    private static byte[] base64(String s, String what) throws Fail {
+        try {
+            return Base64.getDecoder().decode(s);
+        } catch (IllegalArgumentException e) {
+            try {
+                return Base64.getUrlDecoder().decode(s);
+            } catch (IllegalArgumentException e2) {
+                throw new Fail(what + " is not valid base64");
+            }
+        }
+    }
+
+    private static VerifyResult verify(VerifyRequest r, byte[] raw) throws Fail, IOException {
+        String bundleName = "bundle " + r.bundle();
+        JsonNode b = parse(raw, "malformed bundle: " + r.bundle());
+        String mediaType = b.path("mediaType").asText(null);
+        if (mediaType == null) {
+            throw new Fail("malformed bundle: " + r.bundle() + " has no mediaType (not a Sigstore bundle)");
+        }
+        String version = MEDIA_TYPES.get(mediaType);
+        if (version == null) {
+            throw new Fail("wrong media type in " + r.bundle() + ": '" + mediaType + "' (expected " + BUNDLE_MEDIA_TYPE
+                    + ")");
+        }
+        JsonNode vm = b.get("verificationMaterial");
+        if (vm == null || !vm.isObject()) {
+            throw new Fail("malformed bundle: " + r.bundle() + " has no verificationMaterial");
+        }
+        JsonNode env = b.get("dsseEnvelope");
+        if (env == null || !env.isObject()) {
+            throw new Fail(b.has("messageSignature")
+                    ? "malformed bundle: " + r.bundle() + " signs a message digest, not a DSSE envelope (not an OMS bundle)"
+                    : "malformed bundle: " + r.bundle() + " has no DSSE envelope (dsseEnvelope)");
+        }
+        String payloadType = text(env, "payloadType", bundleName + " dsseEnvelope");
+        byte[] payload = base64(text(env, "payload", bundleName + " dsseEnvelope"), bundleName + " payload");
+        JsonNode sigs = env.get("signatures");
+        if (sigs == null || !sigs.isArray() || sigs.isEmpty()) {
+            throw new Fail("malformed bundle: " + r.bundle() + " has no DSSE signature");
+        }
+        if (sigs.size() != 1) {
+            throw new Fail("malformed bundle: " + r.bundle() + " has " + sigs.size() + " DSSE signatures (expected one)");
+        }
+        byte[] sig = base64(text(sigs.get(0), "sig", bundleName + " signature"), bundleName + " signature");
+
+        // 1. Who signed, and does the signature hold?
+        String method = r.trust().method();
+        String identity;
+        List<String> notes = new ArrayList<>();
+        try {
+            if (r.trust() instanceof Trust.Key k) {
+                identity = checkKey(k, vm, payloadType, payload, sig, notes, r.bundle());
+            } else if (r.trust() instanceof Trust.Certificates c) {
+                identity = checkCertificate(c, vm, payloadType, payload, sig, notes, r.bundle(),
+                        r.time() == null ? Instant.now() : r.time());
+            } else {
+                Trust.Sigstore s = (Trust.Sigstore) r.trust();
+                SigstoreCheck.Verified v = SigstoreCheck.verify(s.trustedRoot(), s.identity(), s.issuer(), version, vm,
+                        payloadType, payload, sig, r.bundle());
+                identity = v.identity();
+                notes.addAll(v.notes());
+            }
+        } catch (SigstoreCheck.Failure e) {
+            throw new Fail(e.getMessage());
+        } catch (GeneralSecurityException e) {
+            throw new Fail(e.getMessage());
+        }
+
+        // 2. What was signed?
+        if (!payloadType.equals(PAYLOAD_TYPE)) {
+            throw new Fail("wrong payload type in " + r.bundle() + ": '" + payloadType + "' (expected " + PAYLOAD_TYPE + ")");
+        }
+        JsonNode st = parse(payload, "malformed statement in " + r.bundle() + ":");
+        String type = st.path("_type").asText(null);
+        if (!STATEMENT_TYPE.equals(type)) {
+            throw new Fail("wrong statement type in " + r.bundle() + ": '" + type + "' (expected " + STATEMENT_TYPE + ")");
+        }
+        String predicateType = st.path("predicateType").asText(null);
+        Manifest man;
+        if (PREDICATE_TYPE.equals(predicateType)) {
+            man = manifestV1(st, r.bundle());
+        } else if (PREDICATE_TYPE_V01.equals(predicateType)) {
+            man = manifestV01(st, r.bundle());
+            notes.add("predicate " + PREDICATE_TYPE_V01 + " (model_signing v0.2)");
+        } else {
+            throw new Fail("wrong predicate type in " + r.bundle() + ": '" + predicateType + "' (expected "
+                    + PREDICATE_TYPE + ")");
+        }
+
+        // 3. Does the model match?
+        Model m = enumerate(r.model(), r.bundle(), r.ignorePaths(), man.ignorePaths, man.allowSymlinks, Fail::new);
+        return compare(r, m, man, method, identity, predicateType, notes);
+    }
+
+    private static String checkKey(Trust.Key k, JsonNode vm, String payloadType, byte[] payload, byte[] sig,
+            List<String> notes, Path bundle) throws Fail, IOException, GeneralSecurityException {
+        ECPublicKey key;
+        try {
+            key = Pem.publicKey(Files.readString(k.publicKey(), StandardCharsets.ISO_8859_1));
+        } catch (GeneralSecurityException e) {
+            throw new IOException(k.publicKey() + ": " + e.getMessage());
+        }
+        JsonNode pk = vm.get("publicKey");
+        if (pk == null || !pk.isObject()) {
+            throw new Fail("wrong verification method: " + bundle + " carries "
+                    + (vm.has("x509CertificateChain") || vm.has("certificate") ? "a certificate" : "no key")
+                    + ", not a public key (verify it with --certificate-chain or --trust-root)");
+        }
+        String hint = Pem.keyHint(key);
+        String given = pk.path("hint").asText("");
+        if (!given.isEmpty()) {
+            if (!given.equalsIgnoreCase(hint)) {
+                throw new Fail("wrong key: " + bundle + " was signed by the key with hint " + given + ", "
+                        + k.publicKey() + " has hint " + hint);
+            }
+        } else {
+            notes.add("publicKey without hint (model_signing before v1.1)");
+        }
+        checkSignature(key, payloadType, payload, sig, notes, false,
+                "signature does not verify with " + k.publicKey() + " (wrong key, or the bundle was altered)");
+        return "key " + hint;
+    }
+
+    private static void checkSignature(java.security.PublicKey key, String payloadType, byte[] payload, byte[] sig,
+            List<String> notes, boolean legacySha256, String failure) throws Fail, GeneralSecurityException {
+        ECPublicKey ek = (ECPublicKey) key;
+        String alg = Ec.signatureAlgorithm(ek.getParams());
+        if (ecdsa(alg, key, Dsse.pae(payloadType, payload), sig)) {
+            return;
+        }
+        byte[] legacy = Dsse.paeLegacy(payloadType, payload);
+        if (ecdsa(alg, key, legacy, sig) || (legacySha256 && ecdsa("SHA256withECDSA", key, legacy, sig))) {
+            notes.add("legacy PAE of model_signing v0.2");
+            return;
+        }
+        throw new Fail(failure);
+    }
+
+    private static boolean ecdsa(String alg, java.security.PublicKey key, byte[] data, byte[] sig)
+            throws GeneralSecurityException {
+        java.security.Signature s = java.security.Signature.getInstance(alg);
+        s.initVerify(key);
+        s.update(data);
+        try {
+            return s.verify(sig);
+        } catch (java.security.SignatureException e) {
+            return false; // not a DER ECDSA signature
+        }
+    }
+
+    private static String checkCertificate(Trust.Certificates c, JsonNode vm, String payloadType, byte[] payload,
+            byte[] sig, List<String> notes, Path bundle, Instant when) throws Fail, IOException, GeneralSecurityException {
+        Set<TrustAnchor> anchors = new HashSet<>();
+        for (Path p : c.chain()) {
+            List<X509Certificate> cs;
+            try {
+                cs = Pem.certificates(Files.readString(p, StandardCharsets.ISO_8859_1));
+            } catch (GeneralSecurityException e) {
+                throw new IOException(p + ": " + e.getMessage());
+            }
+            if (cs.isEmpty()) {
+                throw new IOException(p + ": no CERTIFICATE PEM block found");
+            }
+            for (X509Certificate x : cs) {
+                anchors.add(new TrustAnchor(x, null));
+            }
+        }
+        JsonNode chainNode = vm.path("x509CertificateChain").path("certificates");
+        if (!chainNode.isArray() || chainNode.isEmpty()) {
+            throw new Fail("wrong verification method: " + bundle + " carries "
+                    + (vm.has("publicKey") ? "a public key" : vm.has("certificate") ? "a Sigstore certificate" : "no certificate chain")
+                    + ", not a certificate chain (verify it with "
+                    + (vm.has("publicKey") ? "--public-key" : "--trust-root") + ")");
+        }
+        List<X509Certificate> chain = new ArrayList<>();
+        for (JsonNode n : chainNode) {
+            byte[] der = base64(text(n, "rawBytes", "bundle " + bundle + " certificate"), "bundle certificate");
+            try {
+                chain.add(Pem.certificate(der));
+            } catch (GeneralSecurityException e) {
+                throw new Fail("malformed bundle: " + bundle + ": a certificate of the chain is not valid X.509");
+            }
+        }
+        X509Certificate leaf = chain.get(0);
+        for (X509Certificate x : chain) {
+            try {
+                x.checkValidity(Date.from(when));
+            } catch (CertificateExpiredException e) {
+                throw new Fail("expired certificate: '" + x.getSubjectX500Principal().getName() + "' in " + bundle
+                        + " expired on " + x.getNotAfter().toInstant());
+            } catch (CertificateNotYetValidException e) {
+                throw new Fail("certificate not yet valid: '" + x.getSubjectX500Principal().getName() + "' in "
+                        + bundle + " is valid from " + x.getNotBefore().toInstant());
+            }
+        }
+        Set<TrustAnchor> valid = new HashSet<>();
+        X509Certificate expiredCa = null;
+        for (TrustAnchor a : anchors) {
+            try {
+                a.getTrustedCert().checkValidity(Date.from(when));
+                valid.add(a);
+            } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+                expiredCa = a.getTrustedCert();
+            }
+        }
+        if (valid.isEmpty()) {
+            throw new Fail("expired certificate: the trusted CA '" + expiredCa.getSubjectX500Principal().getName()
+                    + "' is not valid at " + when);
+        }
+        anchors = valid;
+        X509CertSelector target = new X509CertSelector();
+        target.setCertificate(leaf);
+        PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
+        params.setRevocationEnabled(false);
+        params.setDate(Date.from(when));
+        params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
+        try {
+            CertPathBuilder.getInstance("PKIX").build(params);
+        } catch (CertPathBuilderException e) {
+            throw new Fail("untrusted certificate: no valid chain from '" + leaf.getSubjectX500Principal().getName()
+                    + "' in " + bundle + " to the CA certificates given with --certificate-chain");
+        }
+        boolean[] ku = leaf.getKeyUsage();
+        List<String> eku = leaf.getExtendedKeyUsage();
+        if (ku == null && eku == null) {
+            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName()
+                    + "' states no key usage; a signing certificate needs digitalSignature or codeSigning");
+        }
+        if (ku != null && !ku[0]) {
+            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName()
+                    + "' may not sign (its key usage lacks digitalSignature)");
+        }
+        if (eku != null && !eku.contains("1.3.6.1.5.5.7.3.3") && !eku.contains("2.5.29.37.0")) {
+            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName()
+                    + "' is not for code signing (its extended key usage lacks codeSigning)");
+        }
+        if (!(leaf.getPublicKey() instanceof ECPublicKey)) {
+            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName() + "' does not hold an EC key");
+        }
+        checkSignature(leaf.getPublicKey(), payloadType, payload, sig, notes, true,
+                "signature does not verify with the certificate '" + leaf.getSubjectX500Principal().getName()
+                        + "' (the bundle was altered)");
+        return leaf.getSubjectX500Principal().getName();
+    }
+
+    // ------------------------------------------------------------------ manifest
+
+    private static final class Manifest {
+        String method = "files";
+        String hash = "sha256";
+        long shardSize;
+        boolean allowSymlinks;
+        List<String> ignorePaths = List.of();
+        String subjectDigest;
+        Map<String, Resource> resources = new LinkedHashMap<>();
+    }
+
+    /** A shard name {@code path:start:end}, split at the last two colons. */
+    private record Shard(String path, long start, long end) {
+        static Shard parse(String name) {
+            int b = name.lastIndexOf(':');
+            int a = b <= 0 ? -1 : name.lastIndexOf(':', b - 1);
+            if (a <= 0) {
+                return null;
+            }
+            try {
+                String s = name.substring(a + 1, b);
+                String e = name.substring(b + 1);
+                if (!s.chars().allMatch(Character::isDigit) || !e.chars().allMatch(Character::isDigit) || s.isEmpty()
+                        || e.isEmpty()) {
+                    return null;
+                }
+                return new Shard(name.substring(0, a), Long.parseLong(s), Long.parseLong(e));
+            } catch (NumberFormatException x) {
+                return null;
+            }
+        }
+    }
+
+    private static Manifest manifestV1(JsonNode st, Path bundle) throws Fail {
+        String where = "statement in " + bundle;
+        JsonNode subj = st.get("subject");
+        if (subj == null || !subj.isArray() || subj.isEmpty()) {
+            throw new Fail("no subject: the " + where + " names no model");
+        }
+        if (subj.size() != 1) {
+            throw new Fail("malformed " + where + ": " + subj.size() + " subjects (expected one)");
+        }
+        Manifest m = new Manifest();
+        m.subjectDigest = subj.get(0).path("digest").path("sha256").asText(null);
+        if (m.subjectDigest == null) {
+            throw new Fail("malformed " + where + ": the subject has no sha256 digest");
+        }
+        JsonNode pred = st.get("predicate");
+        if (pred == null || !pred.isObject()) {
+            throw new Fail("malformed " + where + ": no predicate");
+        }
+        JsonNode ser = pred.get("serialization");
+        if (ser == null || !ser.isObject()) {
+            throw new Fail("malformed " + where + ": the predicate has no serialization");
+        }
+        m.method = text(ser, "method", where + " serialization");
+        m.hash = text(ser, "hash_type", where + " serialization");
+        if (!m.method.equals("files") && !m.method.equals("shards")) {
+            throw new Fail("unsupported serialization method '" + m.method + "' in " + bundle);
+        }
+        if (Hashing.length(m.hash) < 0) {
+            throw new Fail("unsupported hash '" + m.hash + "' in " + bundle + " (Laocoon verifies sha256 and blake2b)");
+        }
+        JsonNode sym = ser.get("allow_symlinks");
+        if (sym == null) {
+            throw new Fail("malformed " + where + ": serialization has no allow_symlinks");
+        }
+        // the reference wrote a string "false" in one compatibility path
+        m.allowSymlinks = sym.isBoolean() ? sym.asBoolean() : sym.asText().equalsIgnoreCase("true");
+        if (m.method.equals("shards")) {
+            JsonNode ss = ser.get("shard_size");
+            long v = -1;
+            if (ss != null && ss.canConvertToExactIntegral() && ss.canConvertToLong()) {
+                v = ss.asLong();
+            } else if (ss != null && ss.isTextual() && ss.asText().matches("[0-9]{1,18}")) {
+                v = Long.parseLong(ss.asText()); // int64 as a protobuf-JSON string
+            }
+            if (v <= 0) {
+                throw new Fail("malformed " + where + ": shards without a positive integer shard_size");
+            }
+            m.shardSize = v;
+        }
+        JsonNode ig = ser.get("ignore_paths");
+        if (ig != null && ig.isArray()) {
+            List<String> l = new ArrayList<>();
+            for (JsonNode n : ig) {
+                if (n.isTextual()) {
+                    l.add(n.asText());
+                }
+            }
+            m.ignorePaths = l;
+        }
+        JsonNode res = pred.get("resources");
+        if (res == null || !res.isArray()) {
+            throw new Fail("malformed " + where + ": the predicate has no resources");
+        }
+        if (res.isEmpty()) {
+            throw new Fail("empty resources: the " + where + " signs no file");
+        }
+        List<Resource> listed = new ArrayList<>();
+        int len = Hashing.length(m.hash);
+        for (JsonNode n : res) {
+            String name = text(n, "name", where + " resource");
+            String alg = text(n, "algorithm", where + " resource '" + name + "'");
+            String dig = text(n, "digest", where + " resource '" + name + "'").toLowerCase(java.util.Locale.ROOT);
+            if (!alg.equals(m.hash)) {
+                throw new Fail("malformed " + where + ": resource '" + name + "' uses " + alg + ", serialization says "
+                        + m.hash);
+            }
+            byte[] d = Hex.parse(dig);
+            if (d == null || d.length != len) {
+                throw new Fail("malformed " + where + ": resource '" + name + "' has no valid " + alg + " digest");
+            }
+            Resource x = new Resource(name, alg, dig);
+            if (m.resources.put(name, x) != null) {
+                throw new Fail("malformed " + where + ": resource '" + name + "' is listed twice");
+            }
+            listed.add(x);
+        }
+        String root = rootDigest(listed);
+        if (!m.subjectDigest.equalsIgnoreCase(root)) {
+            throw new Fail("inconsistent " + where + ": the subject digest " + m.subjectDigest
+                    + " is not the digest of the listed resources (" + root + ")");
+        }
+        return m;
+    }
+
+    private static Manifest manifestV01(JsonNode st, Path bundle) throws Fail {
+        String where = "statement in " + bundle;
+        JsonNode subj = st.get("subject");
+        if (subj == null || !subj.isArray() || subj.isEmpty()) {
+            throw new Fail("no subject: the " + where + " names no file");
+        }
+        Manifest m = new Manifest();
+        for (JsonNode n : subj) {
+            String name = text(n, "name", where + " subject");
+            String dig = n.path("digest").path("sha256").asText("").toLowerCase(java.util.Locale.ROOT);
+            byte[] d = Hex.parse(dig);
+            if (d == null || d.length != 32) {
+                throw new Fail("malformed " + where + ": subject '" + name + "' has no sha256 digest");
+            }
+            if (m.resources.put(name, new Resource(name, "sha256", dig)) != null) {
+                throw new Fail("malformed " + where + ": subject '" + name + "' is listed twice");
+            }
+        }
+        return m;
+    }
+
+    // ------------------------------------------------------------------ comparison
+
+    private static VerifyResult compare(VerifyRequest r, Model m, Manifest man, String method, String identity,
+            String predicateType, List<String> notes) throws IOException {
+        // local names as the bundle spells them
+        Map<String, ModelTree.Entry> local = new LinkedHashMap<>();
+        for (ModelTree.Entry e : m.entries) {
+            local.put(e.name(), e);
+        }
+        boolean shards = man.method.equals("shards");
+        Map<String, List<Resource>> byFile = new LinkedHashMap<>();
+        for (Resource x : man.resources.values()) {
+            String path = x.name();
+            if (shards) {
+                Shard s = Shard.parse(x.name());
+                if (s == null) {
+                    return VerifyResult.failed(method, "malformed statement in " + r.bundle() + ": resource '"
+                            + x.name() + "' is not a shard name path:start:end");
+                }
+                path = s.path;
+            }
+            byFile.computeIfAbsent(path, k -> new ArrayList<>()).add(x);
+        }
+        if (m.singleFile && byFile.size() == 1 && byFile.containsKey(".")) {
+            ModelTree.Entry e = m.entries.get(0);
+            local.clear();
+            local.put(".", e); // the reference names a single-file model "."
+        }
+        List<String> problems = new ArrayList<>();
+        List<VerifyResult.FileStatus> statuses = new ArrayList<>();
+        List<Hashing.Range> ranges = new ArrayList<>();
+        List<Resource> wanted = new ArrayList<>();
+        for (Map.Entry<String, List<Resource>> f : byFile.entrySet()) {
+            ModelTree.Entry e = local.get(f.getKey());
+            if (e == null) {
+                problems.add("missing file: " + f.getKey() + " is signed but not in " + r.model());
+                for (Resource x : f.getValue()) {
+                    statuses.add(new VerifyResult.FileStatus(x.name(), "missing", x.algorithm(), x.digest(), null));
+                }
+                continue;
+            }
+            if (!shards) {
+                ranges.add(new Hashing.Range(e.path(), 0, -1));
+                wanted.add(f.getValue().get(0));
+                continue;
+            }
+            // the shards the local file has must be exactly the signed ones
+            Set<String> expected = new LinkedHashSet<>();
+            for (long s = 0; s < e.size(); s += man.shardSize) {
+                expected.add(f.getKey() + ":" + s + ":" + Math.min(e.size(), s + man.shardSize));
+            }
+            Set<String> signed = new LinkedHashSet<>();
+            long signedSize = 0;
+            for (Resource x : f.getValue()) {
+                signed.add(x.name());
+                signedSize = Math.max(signedSize, Shard.parse(x.name()).end);
+            }
+            if (!expected.equals(signed)) {
+                problems.add("digest mismatch: " + f.getKey() + " has " + e.size() + " bytes, the signature covers "
+                        + signedSize + " bytes in " + signed.size() + " shards of " + man.shardSize);
+                for (Resource x : f.getValue()) {
+                    statuses.add(new VerifyResult.FileStatus(x.name(), "mismatch", x.algorithm(), x.digest(), null));
+                }
+                continue;
+            }
+            for (Resource x : f.getValue()) {
+                Shard s = Shard.parse(x.name());
+                ranges.add(new Hashing.Range(e.path(), s.start, s.end));
+                wanted.add(x);
+            }
+        }
+        List<Hashing.Digest> ds = Hashing.hash(ranges, man.hash, r.threads());
+        for (int i = 0; i < ranges.size(); i++) {
+            Resource x = wanted.get(i);
+            String got = Hex.of(ds.get(i).value());
+            if (got.equals(x.digest())) {
+                statuses.add(new VerifyResult.FileStatus(x.name(), "ok", x.algorithm(), x.digest(), got));
+            } else {
+                problems.add("digest mismatch: " + x.name() + " (signed " + x.algorithm() + " " + x.digest()
+                        + ", file has " + got + ")");
+                statuses.add(new VerifyResult.FileStatus(x.name(), "mismatch", x.algorithm(), x.digest(), got));
+            }
+        }
+        for (String name : local.keySet()) {
+            if (!byFile.containsKey(name)) {
+                statuses.add(new VerifyResult.FileStatus(name, "unsigned", null, null, null));
+                if (!r.ignoreUnsigned()) {
+                    problems.add("unsigned file: " + name + " is in " + r.model() + " but not covered by the signature");
+                }
+            }
+        }
+        statuses.sort((a, b) -> ModelTree.compareCodePoints(a.name(), b.name()));
+        String format = predicateType + (notes.isEmpty() ? "" : "; " + String.join("; ", notes));
+        boolean ok = problems.isEmpty();
+        return new VerifyResult(ok, ok ? null : problems.get(0) + (problems.size() > 1
+                ? " (and " + (problems.size() - 1) + " more problem" + (problems.size() > 2 ? "s" : "") + ")" : ""),
+                problems, method, identity, format, man.subjectDigest, statuses);
+    }
+
+    /** The shard size OMS suggests (1 GB) for {@code --shard-size} without a value. */
+    public static long defaultShardSize() {
+        return DEFAULT_SHARD;
+    }
+}
