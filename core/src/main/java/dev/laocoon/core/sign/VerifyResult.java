@@ -19,7 +19,10 @@ public record VerifyResult(boolean verified, String failure, List<String> proble
         files = List.copyOf(files);
     }
 
-    /** One file (or shard) compared: status {@code ok}, {@code mismatch}, {@code missing} or {@code unsigned}. */
+    /**
+     * One file (or shard) compared: status {@code ok}, {@code mismatch}, {@code missing},
+     * {@code unsigned}, or {@code empty} (an empty file, which shards leave out).
+     */
     public record FileStatus(String name, String status, String algorithm, String expected, String actual) {
     }
 
