@@ -39,7 +39,8 @@ import java.util.Set;
 public final class SigstoreCheck {
     private static final String OID_ISSUER_V2 = "1.3.6.1.4.1.57264.1.8";
     private static final String OID_ISSUER_V1 = "1.3.6.1.4.1.57264.1.1";
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
 
     private SigstoreCheck() {
     }
