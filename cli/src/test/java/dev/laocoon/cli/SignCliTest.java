@@ -201,4 +201,40 @@ class SignCliTest {
             }
         }
     }
+    @Test
+    void keylessReferenceBundleVerifiesFromTheCommandLine() throws Exception {
+        // reference data of the core tests (sigstore/model-transparency, see its NOTICE)
+        Path ref = Path.of(SignCliTest.class.getResource("/sign/reference/NOTICE").toURI()).getParent();
+        Path dir = Files.createDirectories(tmp.resolve("m"));
+        for (String f : new String[] {"signme-1", "signme-2", "ignore-me", "model.sig"}) {
+            Files.copy(ref.resolve("v1.1.0-sigstore").resolve(f), dir.resolve(f));
+        }
+        String root = ref.resolve("custom_trust_config.json").toString();
+        CliTest.Run v = CliTest.run("verify", dir.toString(), "--signature", dir.resolve("model.sig").toString(),
+                "--trust-root", root, "--identity", "stefanb@us.ibm.com", "--issuer",
+                "https://sigstore.verify.ibm.com/oauth2", "--ignore-paths", "ignore-me", "--format", "json");
+        assertThat(v.code()).as(v.err()).isZero();
+        JsonNode j = JSON.readTree(v.out());
+        assertThat(j.path("method").asText()).isEqualTo("sigstore");
+        assertThat(j.path("identity").asText()).isEqualTo("stefanb@us.ibm.com (https://sigstore.verify.ibm.com/oauth2)");
+        assertThat(j.path("format").asText()).contains("not checked: certificate transparency SCTs");
+        v = CliTest.run("verify", dir.toString(), "--signature", dir.resolve("model.sig").toString(),
+                "--trust-root", root, "--identity", "someone@example.com", "--issuer",
+                "https://sigstore.verify.ibm.com/oauth2", "--ignore-paths", "ignore-me");
+        assertThat(v.code()).isEqualTo(1);
+        assertThat(v.err()).startsWith("laocoon: verification failed: wrong identity: ");
+        // ignore-me is in the bundle's own ignore_paths: it stays ignored without --ignore-paths;
+        // a new file is not, and fails verification
+        Files.writeString(dir.resolve("extra.bin"), "x");
+        v = CliTest.run("verify", dir.toString(), "--signature", dir.resolve("model.sig").toString(),
+                "--trust-root", root, "--identity", "stefanb@us.ibm.com", "--issuer",
+                "https://sigstore.verify.ibm.com/oauth2");
+        assertThat(v.code()).isEqualTo(1);
+        assertThat(v.err()).contains("unsigned file: extra.bin");
+        Files.writeString(tmp.resolve("root.json"), "{}");
+        v = CliTest.run("verify", dir.toString(), "--signature", dir.resolve("model.sig").toString(),
+                "--trust-root", tmp.resolve("root.json").toString(), "--identity", "a", "--issuer", "b");
+        assertThat(v.code()).isEqualTo(2);
+        assertThat(v.err()).contains("not a Sigstore trusted root");
+    }
 }
