@@ -44,8 +44,8 @@ final class SignCommands {
             new Args.Option(List.of("--allow-symlinks"), null,
                     "Follow symbolic links (refused by default) and record allow_symlinks."),
             new Args.Option(List.of("--reference-layout"), null,
-                    "Name a single-file model '.' and order resources as the Python model_signing tool does"
-                            + " (its verifier needs this for single files)."),
+                    "Write what the Python model_signing verifier expects: a single-file model named '.', shard"
+                            + " digests named sha256-sharded-N, its resource order."),
             THREADS, FORMAT, HELP);
 
     static final List<Args.Option> VERIFY = List.of(

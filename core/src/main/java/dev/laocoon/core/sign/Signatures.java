@@ -135,13 +135,16 @@ public final class Signatures {
         List<Hashing.Digest> ds = Hashing.hash(ranges, r.hashAlgorithm(), r.threads());
         List<Resource> res = new ArrayList<>();
         long bytes = 0;
+        // the reference tools name shard digests "<hash>-sharded-<size>" and compare that name too
+        String alg = r.referenceLayout() && r.shardSize() > 0 ? r.hashAlgorithm() + "-sharded-" + r.shardSize()
+                : r.hashAlgorithm();
         for (int i = 0; i < ranges.size(); i++) {
             Hashing.Range rg = ranges.get(i);
             if (rg.end() >= 0 && ds.get(i).bytes() != rg.end() - rg.start()) {
                 throw new IOException(rg.path() + ": the file changed while it was hashed");
             }
             bytes += ds.get(i).bytes();
-            res.add(new Resource(names.get(i), r.hashAlgorithm(), Hex.of(ds.get(i).value())));
+            res.add(new Resource(names.get(i), alg, Hex.of(ds.get(i).value())));
         }
         res.sort(r.referenceLayout() ? REFERENCE_ORDER : (x, y) -> ModelTree.compareCodePoints(x.name(), y.name()));
         String root = rootDigest(res);
@@ -783,7 +786,8 @@ public final class Signatures {
             String name = text(n, "name", where + " resource");
             String alg = text(n, "algorithm", where + " resource '" + name + "'");
             String dig = text(n, "digest", where + " resource '" + name + "'").toLowerCase(java.util.Locale.ROOT);
-            if (!alg.equals(m.hash)) {
+            // the Python and Go tools name shard digests "<hash>-sharded-<shard size>"
+            if (!alg.equals(m.hash) && !(m.method.equals("shards") && alg.equals(m.hash + "-sharded-" + m.shardSize))) {
                 throw new Fail("malformed " + where + ": resource '" + name + "' uses " + alg + ", serialization says "
                         + m.hash);
             }
@@ -791,7 +795,7 @@ public final class Signatures {
             if (d == null || d.length != len) {
                 throw new Fail("malformed " + where + ": resource '" + name + "' has no valid " + alg + " digest");
             }
-            Resource x = new Resource(name, alg, dig);
+            Resource x = new Resource(name, m.hash, dig);
             if (m.resources.put(name, x) != null) {
                 throw new Fail("malformed " + where + ": resource '" + name + "' is listed twice");
             }

@@ -195,6 +195,10 @@ class SignaturesTest {
         SignResult dot = Signatures.sign(SignRequest.key(f, bundle, tmp.resolve("k.pem")).withReferenceLayout(true)
                 .withHash("sha256", 5));
         assertThat(dot.resources()).extracting(Resource::name).containsExactly(".:0:5", ".:5:10", ".:10:12");
+        // as the reference tools name shard digests
+        assertThat(dot.resources()).extracting(Resource::algorithm).containsOnly("sha256-sharded-5");
+        assertThat(statement(read(bundle)).path("predicate").path("serialization").path("hash_type").asText())
+                .isEqualTo("sha256");
         assertThat(verifyKey(f, bundle).verified()).isTrue();
         Files.writeString(f, "tensor bytez");
         assertThat(verifyKey(f, bundle).failure()).startsWith("digest mismatch: .:10:12");
