@@ -318,7 +318,8 @@ public final class Signatures {
 
     private static Model enumerate(Path model, Path bundle, List<String> userIgnores, boolean symlinks)
             throws IOException, SignException {
-        return enumerate(model, bundle, userIgnores, List.of(), symlinks, SignException::new);
+        return enumerate(model, bundle, userIgnores, List.of(), symlinks, SignException::new,
+                "signing with symbolic links needs --allow-symlinks");
     }
 
     private interface Failure<E extends Exception> {
@@ -326,7 +327,7 @@ public final class Signatures {
     }
 
     private static <E extends Exception> Model enumerate(Path model, Path bundle, List<String> userIgnores,
-            List<String> signedIgnores, boolean symlinks, Failure<E> fail) throws IOException, E {
+            List<String> signedIgnores, boolean symlinks, Failure<E> fail, String linkHint) throws IOException, E {
         if (!Files.exists(model, LinkOption.NOFOLLOW_LINKS)) {
             throw new java.nio.file.NoSuchFileException(model.toString(), null, "no such file or directory");
         }
@@ -334,7 +335,7 @@ public final class Signatures {
         Path abs = model.toAbsolutePath().normalize();
         m.name = abs.getFileName() == null ? "model" : abs.getFileName().toString();
         if (Files.isSymbolicLink(model) && !symlinks) {
-            throw fail.make("symbolic link refused: " + model + " (signing with symbolic links needs --allow-symlinks)");
+            throw fail.make("symbolic link refused: " + model + " (" + linkHint + ")");
         }
         if (Files.isRegularFile(model)) {
             m.singleFile = true;
@@ -365,7 +366,7 @@ public final class Signatures {
             }
         }
         try {
-            m.entries = ModelTree.list(model, m.allIgnores, symlinks);
+            m.entries = ModelTree.list(model, m.allIgnores, symlinks, linkHint);
         } catch (ModelTree.TreeException e) {
             throw fail.make(e.getMessage());
         }
@@ -525,7 +526,8 @@ public final class Signatures {
         }
 
         // 3. Does the model match?
-        Model m = enumerate(r.model(), r.bundle(), r.ignorePaths(), man.ignorePaths, man.allowSymlinks, Fail::new);
+        Model m = enumerate(r.model(), r.bundle(), r.ignorePaths(), man.ignorePaths, man.allowSymlinks, Fail::new,
+                "the signature was made without allow_symlinks: links are not followed");
         return compare(r, m, man, method, identity, predicateType, notes);
     }
 

@@ -40,19 +40,20 @@ public final class ModelTree {
      * The files of a directory model, sorted by name in code-point order.
      *
      * @param ignores relative paths (canonical, '/'-separated) excluded with their subtrees
+     * @param linkHint what to say after a refused link's name
      */
-    public static List<Entry> list(Path root, Collection<String> ignores, boolean allowSymlinks)
+    public static List<Entry> list(Path root, Collection<String> ignores, boolean allowSymlinks, String linkHint)
             throws IOException, TreeException {
         List<Entry> out = new ArrayList<>();
         Set<Path> stack = new HashSet<>();
         stack.add(root.toRealPath());
-        walk(root, "", ignores, allowSymlinks, stack, out);
+        walk(root, "", ignores, allowSymlinks, linkHint, stack, out);
         out.sort((x, y) -> compareCodePoints(x.name(), y.name()));
         return out;
     }
 
     private static void walk(Path dir, String prefix, Collection<String> ignores, boolean allowSymlinks,
-            Set<Path> stack, List<Entry> out) throws IOException, TreeException {
+            String linkHint, Set<Path> stack, List<Entry> out) throws IOException, TreeException {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -71,8 +72,7 @@ public final class ModelTree {
             BasicFileAttributes a = Files.readAttributes(child, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             if (a.isSymbolicLink()) {
                 if (!allowSymlinks) {
-                    throw new TreeException("symbolic link refused: " + name
-                            + " (signing with symbolic links needs --allow-symlinks)");
+                    throw new TreeException("symbolic link refused: " + name + " (" + linkHint + ")");
                 }
                 try {
                     a = Files.readAttributes(child, BasicFileAttributes.class);
@@ -85,7 +85,7 @@ public final class ModelTree {
                 if (!stack.add(real)) {
                     throw new TreeException("symbolic link loop: " + name);
                 }
-                walk(child, name + "/", ignores, allowSymlinks, stack, out);
+                walk(child, name + "/", ignores, allowSymlinks, linkHint, stack, out);
                 stack.remove(real);
             } else if (a.isRegularFile()) {
                 out.add(new Entry(name, child, a.size()));
