@@ -1,7 +1,6 @@
 package dev.laocoon.core.sign;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,11 +8,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.laocoon.core.internal.sign.Dsse;
 import dev.laocoon.core.internal.sign.Ec;
 import dev.laocoon.core.internal.sign.Hashing;
+import dev.laocoon.core.internal.sign.BundleWriter;
 import dev.laocoon.core.internal.sign.Hex;
+import dev.laocoon.core.internal.sign.KeyChecks;
+import dev.laocoon.core.internal.sign.Oms;
+import dev.laocoon.core.internal.sign.VerificationFailure;
 import dev.laocoon.core.internal.sign.ModelTree;
 import dev.laocoon.core.internal.sign.Pem;
+import dev.laocoon.core.internal.sign.ShardName;
 import dev.laocoon.core.internal.sign.SigstoreCheck;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,24 +24,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.cert.CertPathBuilder;
-import java.security.cert.CertPathBuilderException;
-import java.security.cert.CertStore;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
-import java.security.cert.CollectionCertStoreParameters;
-import java.security.cert.PKIXBuilderParameters;
-import java.security.cert.TrustAnchor;
-import java.security.cert.X509CertSelector;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
-import java.util.Date;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,12 +40,12 @@ import java.util.Set;
  * keyless), accepting every shape the reference implementation has written since v0.2.
  */
 public final class Signatures {
-    public static final String BUNDLE_MEDIA_TYPE = "application/vnd.dev.sigstore.bundle.v0.3+json";
-    public static final String PAYLOAD_TYPE = "application/vnd.in-toto+json";
-    public static final String STATEMENT_TYPE = "https://in-toto.io/Statement/v1";
-    public static final String PREDICATE_TYPE = "https://model_signing/signature/v1.0";
+    public static final String BUNDLE_MEDIA_TYPE = Oms.BUNDLE_MEDIA_TYPE;
+    public static final String PAYLOAD_TYPE = Oms.PAYLOAD_TYPE;
+    public static final String STATEMENT_TYPE = Oms.STATEMENT_TYPE;
+    public static final String PREDICATE_TYPE = Oms.PREDICATE_TYPE;
     /** The predicate of model_signing v0.2 (digests in the subjects), accepted when verifying. */
-    public static final String PREDICATE_TYPE_V01 = "https://model_signing/Digests/v0.1";
+    public static final String PREDICATE_TYPE_V01 = Oms.PREDICATE_TYPE_V01;
 
     /** Sigstore bundle media types accepted when verifying, with their bundle version. */
     private static final Map<String, String> MEDIA_TYPES = Map.of(
@@ -65,7 +55,6 @@ public final class Signatures {
             BUNDLE_MEDIA_TYPE, "0.3");
 
     private static final long MAX_BUNDLE = 64L << 20;
-    private static final long DEFAULT_SHARD = 1_000_000_000L;
 
     private Signatures() {
     }
@@ -146,7 +135,8 @@ public final class Signatures {
             bytes += ds.get(i).bytes();
             res.add(new Resource(names.get(i), alg, Hex.of(ds.get(i).value())));
         }
-        res.sort(r.referenceLayout() ? REFERENCE_ORDER : (x, y) -> ModelTree.compareCodePoints(x.name(), y.name()));
+        res.sort(r.referenceLayout() ? (x, y) -> ShardName.REFERENCE_ORDER.compare(x.name(), y.name())
+                : (x, y) -> ModelTree.compareCodePoints(x.name(), y.name()));
         String root = rootDigest(res);
         String subjectName = m.name;
 
@@ -156,7 +146,7 @@ public final class Signatures {
                 ignores.add(s);
             }
         }
-        byte[] payload = statement(subjectName, root, res, r.hashAlgorithm(), r.shardSize(), r.allowSymlinks(), ignores);
+        byte[] payload = BundleWriter.statement(subjectName, root, triples(res), r.hashAlgorithm(), r.shardSize(), r.allowSymlinks(), ignores);
         byte[] sig;
         try {
             java.security.Signature s = java.security.Signature.getInstance(
@@ -168,7 +158,7 @@ public final class Signatures {
             throw new SignException("signing failed: " + e.getMessage());
         }
         String hint = Pem.keyHint(kp.publicKey());
-        byte[] bundle = bundleJson(payload, sig, chain.isEmpty() ? hint : null, chain);
+        byte[] bundle = BundleWriter.bundleJson(payload, sig, chain.isEmpty() ? hint : null, chain);
         Path out = r.bundle().toAbsolutePath();
         Path tmp = out.resolveSibling(out.getFileName() + ".tmp" + ProcessHandle.current().pid());
         Files.write(tmp, bundle);
@@ -176,134 +166,20 @@ public final class Signatures {
         return new SignResult(r.bundle(), chain.isEmpty() ? "key" : "certificate", subjectName, root, res, hint, bytes);
     }
 
-    /** Python's order: path components compared in turn, then shard offsets as numbers. */
-    private static final Comparator<Resource> REFERENCE_ORDER = (x, y) -> {
-        Shard a = Shard.parse(x.name());
-        Shard b = Shard.parse(y.name());
-        String pa = a == null ? x.name() : a.path;
-        String pb = b == null ? y.name() : b.path;
-        String[] ca = pa.split("/");
-        String[] cb = pb.split("/");
-        for (int i = 0; i < Math.min(ca.length, cb.length); i++) {
-            int c = ModelTree.compareCodePoints(ca[i], cb[i]);
-            if (c != 0) {
-                return c;
-            }
+    private static List<String[]> triples(List<Resource> res) {
+        List<String[]> out = new ArrayList<>();
+        for (Resource x : res) {
+            out.add(new String[] {x.name(), x.algorithm(), x.digest()});
         }
-        if (ca.length != cb.length) {
-            return Integer.compare(ca.length, cb.length);
-        }
-        if (a != null && b != null) {
-            return a.start != b.start ? Long.compare(a.start, b.start) : Long.compare(a.end, b.end);
-        }
-        return 0;
-    };
+        return out;
+    }
 
     static String rootDigest(List<Resource> res) {
-        try {
-            MessageDigest md = MessageDigest.getInstance("SHA-256");
-            for (Resource x : res) {
-                byte[] d = Hex.parse(x.digest());
-                if (d == null) {
-                    return null;
-                }
-                md.update(d);
-            }
-            return Hex.of(md.digest());
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
+        List<String> hex = new ArrayList<>();
+        for (Resource x : res) {
+            hex.add(x.digest());
         }
-    }
-
-    private static byte[] statement(String name, String root, List<Resource> res, String hash, long shard,
-            boolean symlinks, List<String> ignores) throws IOException {
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        try (JsonGenerator g = new JsonFactory().createGenerator(bo)) {
-            g.writeStartObject();
-            g.writeStringField("_type", STATEMENT_TYPE);
-            g.writeArrayFieldStart("subject");
-            g.writeStartObject();
-            g.writeStringField("name", name);
-            g.writeObjectFieldStart("digest");
-            g.writeStringField("sha256", root);
-            g.writeEndObject();
-            g.writeEndObject();
-            g.writeEndArray();
-            g.writeStringField("predicateType", PREDICATE_TYPE);
-            g.writeObjectFieldStart("predicate");
-            g.writeArrayFieldStart("resources");
-            for (Resource x : res) {
-                g.writeStartObject();
-                g.writeStringField("name", x.name());
-                g.writeStringField("algorithm", x.algorithm());
-                g.writeStringField("digest", x.digest());
-                g.writeEndObject();
-            }
-            g.writeEndArray();
-            g.writeObjectFieldStart("serialization");
-            g.writeStringField("method", shard == 0 ? "files" : "shards");
-            g.writeStringField("hash_type", hash);
-            if (shard != 0) {
-                g.writeNumberField("shard_size", shard);
-            }
-            g.writeBooleanField("allow_symlinks", symlinks);
-            g.writeArrayFieldStart("ignore_paths");
-            for (String s : ignores) {
-                g.writeString(s);
-            }
-            g.writeEndArray();
-            g.writeEndObject();
-            g.writeEndObject();
-            g.writeEndObject();
-        }
-        return bo.toByteArray();
-    }
-
-    private static byte[] bundleJson(byte[] payload, byte[] sig, String hint, List<X509Certificate> chain)
-            throws IOException {
-        ByteArrayOutputStream bo = new ByteArrayOutputStream();
-        Base64.Encoder b64 = Base64.getEncoder();
-        try (JsonGenerator g = new JsonFactory().createGenerator(bo)) {
-            g.useDefaultPrettyPrinter();
-            g.writeStartObject();
-            g.writeStringField("mediaType", BUNDLE_MEDIA_TYPE);
-            g.writeObjectFieldStart("verificationMaterial");
-            if (hint != null) {
-                g.writeObjectFieldStart("publicKey");
-                g.writeStringField("hint", hint);
-                g.writeEndObject();
-            } else {
-                g.writeObjectFieldStart("x509CertificateChain");
-                g.writeArrayFieldStart("certificates");
-                for (X509Certificate c : chain) {
-                    g.writeStartObject();
-                    try {
-                        g.writeStringField("rawBytes", b64.encodeToString(c.getEncoded()));
-                    } catch (GeneralSecurityException e) {
-                        throw new IOException("cannot encode certificate: " + e.getMessage());
-                    }
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-                g.writeEndObject();
-            }
-            g.writeArrayFieldStart("tlogEntries");
-            g.writeEndArray();
-            g.writeEndObject();
-            g.writeObjectFieldStart("dsseEnvelope");
-            g.writeStringField("payload", b64.encodeToString(payload));
-            g.writeStringField("payloadType", PAYLOAD_TYPE);
-            g.writeArrayFieldStart("signatures");
-            g.writeStartObject();
-            g.writeStringField("sig", b64.encodeToString(sig));
-            g.writeStringField("keyid", "");
-            g.writeEndObject();
-            g.writeEndArray();
-            g.writeEndObject();
-            g.writeEndObject();
-            g.writeRaw('\n');
-        }
-        return bo.toByteArray();
+        return BundleWriter.rootDigest(hex);
     }
 
     // ------------------------------------------------------------------ model enumeration
@@ -487,9 +363,9 @@ public final class Signatures {
         List<String> notes = new ArrayList<>();
         try {
             if (r.trust() instanceof Trust.Key k) {
-                identity = checkKey(k, vm, payloadType, payload, sig, notes, r.bundle());
+                identity = KeyChecks.key(k.publicKey(), vm, payloadType, payload, sig, notes, r.bundle());
             } else if (r.trust() instanceof Trust.Certificates c) {
-                identity = checkCertificate(c, vm, payloadType, payload, sig, notes, r.bundle(),
+                identity = KeyChecks.certificate(c.chain(), vm, payloadType, payload, sig, notes, r.bundle(),
                         r.time() == null ? Instant.now() : r.time());
             } else {
                 Trust.Sigstore s = (Trust.Sigstore) r.trust();
@@ -498,7 +374,7 @@ public final class Signatures {
                 identity = v.identity();
                 notes.addAll(v.notes());
             }
-        } catch (SigstoreCheck.Failure e) {
+        } catch (VerificationFailure e) {
             throw new Fail(e.getMessage());
         } catch (GeneralSecurityException e) {
             throw new Fail(e.getMessage());
@@ -531,157 +407,6 @@ public final class Signatures {
         return compare(r, m, man, method, identity, predicateType, notes);
     }
 
-    private static String checkKey(Trust.Key k, JsonNode vm, String payloadType, byte[] payload, byte[] sig,
-            List<String> notes, Path bundle) throws Fail, IOException, GeneralSecurityException {
-        ECPublicKey key;
-        try {
-            key = Pem.publicKey(Files.readString(k.publicKey(), StandardCharsets.ISO_8859_1));
-        } catch (GeneralSecurityException e) {
-            throw new IOException(k.publicKey() + ": " + e.getMessage());
-        }
-        JsonNode pk = vm.get("publicKey");
-        if (pk == null || !pk.isObject()) {
-            throw new Fail("wrong verification method: " + bundle + " carries "
-                    + (vm.has("x509CertificateChain") || vm.has("certificate") ? "a certificate" : "no key")
-                    + ", not a public key (verify it with --certificate-chain or --trust-root)");
-        }
-        String hint = Pem.keyHint(key);
-        String given = pk.path("hint").asText("");
-        if (!given.isEmpty()) {
-            if (!given.equalsIgnoreCase(hint)) {
-                throw new Fail("wrong key: " + bundle + " was signed by the key with hint " + given + ", "
-                        + k.publicKey() + " has hint " + hint);
-            }
-        } else {
-            notes.add("publicKey without hint (model_signing before v1.1)");
-        }
-        checkSignature(key, payloadType, payload, sig, notes, false,
-                "signature does not verify with " + k.publicKey() + " (wrong key, or the bundle was altered)");
-        return "key " + hint;
-    }
-
-    private static void checkSignature(java.security.PublicKey key, String payloadType, byte[] payload, byte[] sig,
-            List<String> notes, boolean legacySha256, String failure) throws Fail, GeneralSecurityException {
-        ECPublicKey ek = (ECPublicKey) key;
-        String alg = Ec.signatureAlgorithm(ek.getParams());
-        if (ecdsa(alg, key, Dsse.pae(payloadType, payload), sig)) {
-            return;
-        }
-        byte[] legacy = Dsse.paeLegacy(payloadType, payload);
-        if (ecdsa(alg, key, legacy, sig) || (legacySha256 && ecdsa("SHA256withECDSA", key, legacy, sig))) {
-            notes.add("legacy PAE of model_signing v0.2");
-            return;
-        }
-        throw new Fail(failure);
-    }
-
-    private static boolean ecdsa(String alg, java.security.PublicKey key, byte[] data, byte[] sig)
-            throws GeneralSecurityException {
-        java.security.Signature s = java.security.Signature.getInstance(alg);
-        s.initVerify(key);
-        s.update(data);
-        try {
-            return s.verify(sig);
-        } catch (java.security.SignatureException e) {
-            return false; // not a DER ECDSA signature
-        }
-    }
-
-    private static String checkCertificate(Trust.Certificates c, JsonNode vm, String payloadType, byte[] payload,
-            byte[] sig, List<String> notes, Path bundle, Instant when) throws Fail, IOException, GeneralSecurityException {
-        Set<TrustAnchor> anchors = new HashSet<>();
-        for (Path p : c.chain()) {
-            List<X509Certificate> cs;
-            try {
-                cs = Pem.certificates(Files.readString(p, StandardCharsets.ISO_8859_1));
-            } catch (GeneralSecurityException e) {
-                throw new IOException(p + ": " + e.getMessage());
-            }
-            if (cs.isEmpty()) {
-                throw new IOException(p + ": no CERTIFICATE PEM block found");
-            }
-            for (X509Certificate x : cs) {
-                anchors.add(new TrustAnchor(x, null));
-            }
-        }
-        JsonNode chainNode = vm.path("x509CertificateChain").path("certificates");
-        if (!chainNode.isArray() || chainNode.isEmpty()) {
-            throw new Fail("wrong verification method: " + bundle + " carries "
-                    + (vm.has("publicKey") ? "a public key" : vm.has("certificate") ? "a Sigstore certificate" : "no certificate chain")
-                    + ", not a certificate chain (verify it with "
-                    + (vm.has("publicKey") ? "--public-key" : "--trust-root") + ")");
-        }
-        List<X509Certificate> chain = new ArrayList<>();
-        for (JsonNode n : chainNode) {
-            byte[] der = base64(text(n, "rawBytes", "bundle " + bundle + " certificate"), "bundle certificate");
-            try {
-                chain.add(Pem.certificate(der));
-            } catch (GeneralSecurityException e) {
-                throw new Fail("malformed bundle: " + bundle + ": a certificate of the chain is not valid X.509");
-            }
-        }
-        X509Certificate leaf = chain.get(0);
-        for (X509Certificate x : chain) {
-            try {
-                x.checkValidity(Date.from(when));
-            } catch (CertificateExpiredException e) {
-                throw new Fail("expired certificate: '" + x.getSubjectX500Principal().getName() + "' in " + bundle
-                        + " expired on " + x.getNotAfter().toInstant());
-            } catch (CertificateNotYetValidException e) {
-                throw new Fail("certificate not yet valid: '" + x.getSubjectX500Principal().getName() + "' in "
-                        + bundle + " is valid from " + x.getNotBefore().toInstant());
-            }
-        }
-        Set<TrustAnchor> valid = new HashSet<>();
-        X509Certificate expiredCa = null;
-        for (TrustAnchor a : anchors) {
-            try {
-                a.getTrustedCert().checkValidity(Date.from(when));
-                valid.add(a);
-            } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-                expiredCa = a.getTrustedCert();
-            }
-        }
-        if (valid.isEmpty()) {
-            throw new Fail("expired certificate: the trusted CA '" + expiredCa.getSubjectX500Principal().getName()
-                    + "' is not valid at " + when);
-        }
-        anchors = valid;
-        X509CertSelector target = new X509CertSelector();
-        target.setCertificate(leaf);
-        PKIXBuilderParameters params = new PKIXBuilderParameters(anchors, target);
-        params.setRevocationEnabled(false);
-        params.setDate(Date.from(when));
-        params.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(chain)));
-        try {
-            CertPathBuilder.getInstance("PKIX").build(params);
-        } catch (CertPathBuilderException e) {
-            throw new Fail("untrusted certificate: no valid chain from '" + leaf.getSubjectX500Principal().getName()
-                    + "' in " + bundle + " to the CA certificates given with --certificate-chain");
-        }
-        boolean[] ku = leaf.getKeyUsage();
-        List<String> eku = leaf.getExtendedKeyUsage();
-        if (ku == null && eku == null) {
-            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName()
-                    + "' states no key usage; a signing certificate needs digitalSignature or codeSigning");
-        }
-        if (ku != null && !ku[0]) {
-            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName()
-                    + "' may not sign (its key usage lacks digitalSignature)");
-        }
-        if (eku != null && !eku.contains("1.3.6.1.5.5.7.3.3") && !eku.contains("2.5.29.37.0")) {
-            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName()
-                    + "' is not for code signing (its extended key usage lacks codeSigning)");
-        }
-        if (!(leaf.getPublicKey() instanceof ECPublicKey)) {
-            throw new Fail("certificate '" + leaf.getSubjectX500Principal().getName() + "' does not hold an EC key");
-        }
-        checkSignature(leaf.getPublicKey(), payloadType, payload, sig, notes, true,
-                "signature does not verify with the certificate '" + leaf.getSubjectX500Principal().getName()
-                        + "' (the bundle was altered)");
-        return leaf.getSubjectX500Principal().getName();
-    }
-
     // ------------------------------------------------------------------ manifest
 
     private static final class Manifest {
@@ -692,28 +417,6 @@ public final class Signatures {
         List<String> ignorePaths = List.of();
         String subjectDigest;
         Map<String, Resource> resources = new LinkedHashMap<>();
-    }
-
-    /** A shard name {@code path:start:end}, split at the last two colons. */
-    private record Shard(String path, long start, long end) {
-        static Shard parse(String name) {
-            int b = name.lastIndexOf(':');
-            int a = b <= 0 ? -1 : name.lastIndexOf(':', b - 1);
-            if (a <= 0) {
-                return null;
-            }
-            try {
-                String s = name.substring(a + 1, b);
-                String e = name.substring(b + 1);
-                if (!s.chars().allMatch(Character::isDigit) || !e.chars().allMatch(Character::isDigit) || s.isEmpty()
-                        || e.isEmpty()) {
-                    return null;
-                }
-                return new Shard(name.substring(0, a), Long.parseLong(s), Long.parseLong(e));
-            } catch (NumberFormatException x) {
-                return null;
-            }
-        }
     }
 
     private static Manifest manifestV1(JsonNode st, Path bundle) throws Fail {
@@ -846,12 +549,12 @@ public final class Signatures {
         for (Resource x : man.resources.values()) {
             String path = x.name();
             if (shards) {
-                Shard s = Shard.parse(x.name());
+                ShardName s = ShardName.parse(x.name());
                 if (s == null) {
                     return VerifyResult.failed(method, "malformed statement in " + r.bundle() + ": resource '"
                             + x.name() + "' is not a shard name path:start:end");
                 }
-                path = s.path;
+                path = s.path();
             }
             byFile.computeIfAbsent(path, k -> new ArrayList<>()).add(x);
         }
@@ -887,7 +590,7 @@ public final class Signatures {
             long signedSize = 0;
             for (Resource x : f.getValue()) {
                 signed.add(x.name());
-                signedSize = Math.max(signedSize, Shard.parse(x.name()).end);
+                signedSize = Math.max(signedSize, ShardName.parse(x.name()).end());
             }
             if (!expected.equals(signed)) {
                 problems.add("digest mismatch: " + f.getKey() + " has " + e.size() + " bytes, the signature covers "
@@ -898,8 +601,8 @@ public final class Signatures {
                 continue;
             }
             for (Resource x : f.getValue()) {
-                Shard s = Shard.parse(x.name());
-                ranges.add(new Hashing.Range(e.path(), s.start, s.end));
+                ShardName s = ShardName.parse(x.name());
+                ranges.add(new Hashing.Range(e.path(), s.start(), s.end()));
                 wanted.add(x);
             }
         }
@@ -935,10 +638,5 @@ public final class Signatures {
         return new VerifyResult(ok, ok ? null : problems.get(0) + (problems.size() > 1
                 ? " (and " + (problems.size() - 1) + " more problem" + (problems.size() > 2 ? "s" : "") + ")" : ""),
                 problems, method, identity, format, man.subjectDigest, statuses);
-    }
-
-    /** The shard size OMS suggests (1 GB) for {@code --shard-size} without a value. */
-    public static long defaultShardSize() {
-        return DEFAULT_SHARD;
     }
 }

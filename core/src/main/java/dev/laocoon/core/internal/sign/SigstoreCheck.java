@@ -45,13 +45,6 @@ public final class SigstoreCheck {
     private SigstoreCheck() {
     }
 
-    /** Verification failed, with the reason. */
-    public static final class Failure extends Exception {
-        public Failure(String m) {
-            super(m);
-        }
-    }
-
     /** Who signed ("identity (issuer)") and what was and was not checked. */
     public record Verified(String identity, List<String> notes) {
     }
@@ -66,7 +59,7 @@ public final class SigstoreCheck {
     }
 
     public static Verified verify(Path trustedRoot, String identity, String issuer, String bundleVersion,
-            JsonNode vm, String payloadType, byte[] payload, byte[] sig, Path bundle) throws Failure, IOException {
+            JsonNode vm, String payloadType, byte[] payload, byte[] sig, Path bundle) throws VerificationFailure, IOException {
         Root root = readRoot(trustedRoot);
         List<String> notes = new ArrayList<>();
 
@@ -74,7 +67,7 @@ public final class SigstoreCheck {
         JsonNode certNode = vm.path("certificate").path("rawBytes");
         if (certNode.isMissingNode() || !certNode.isTextual()) {
             if (bundleVersion.equals("0.3") || !vm.path("x509CertificateChain").path("certificates").isArray()) {
-                throw new Failure("wrong verification method: " + bundle + " has no Sigstore certificate"
+                throw new VerificationFailure("wrong verification method: " + bundle + " has no Sigstore certificate"
                         + (vm.has("publicKey") ? " (it is a key-method bundle: verify it with --public-key)"
                         : vm.has("x509CertificateChain") ? " (a v0.3 bundle with x509CertificateChain is a"
                         + " certificate-method bundle: verify it with --certificate-chain)" : ""));
@@ -85,16 +78,16 @@ public final class SigstoreCheck {
         try {
             leaf = Pem.certificate(Base64.getDecoder().decode(certNode.asText()));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
-            throw new Failure("malformed bundle: " + bundle + ": the Sigstore certificate is not valid X.509");
+            throw new VerificationFailure("malformed bundle: " + bundle + ": the Sigstore certificate is not valid X.509");
         }
 
         // the transparency log entry gives the signing time
         JsonNode entries = vm.path("tlogEntries");
         if (!entries.isArray() || entries.isEmpty()) {
-            throw new Failure("malformed bundle: " + bundle + " has no transparency log entry (tlogEntries)");
+            throw new VerificationFailure("malformed bundle: " + bundle + " has no transparency log entry (tlogEntries)");
         }
         if (entries.size() != 1) {
-            throw new Failure("malformed bundle: " + bundle + " has " + entries.size()
+            throw new VerificationFailure("malformed bundle: " + bundle + " has " + entries.size()
                     + " transparency log entries (Laocoon verifies bundles with one)");
         }
         JsonNode entry = entries.get(0);
@@ -104,7 +97,7 @@ public final class SigstoreCheck {
         try {
             leaf.checkValidity(Date.from(integrated));
         } catch (GeneralSecurityException e) {
-            throw new Failure("expired certificate: the Fulcio certificate in " + bundle + " (valid "
+            throw new VerificationFailure("expired certificate: the Fulcio certificate in " + bundle + " (valid "
                     + leaf.getNotBefore().toInstant() + " to " + leaf.getNotAfter().toInstant()
                     + ") was not valid when the log integrated the entry (" + integrated + ")");
         }
@@ -116,32 +109,32 @@ public final class SigstoreCheck {
             eku = null;
         }
         if (eku == null || !eku.contains("1.3.6.1.5.5.7.3.3")) {
-            throw new Failure("the Fulcio certificate in " + bundle + " is not for code signing");
+            throw new VerificationFailure("the Fulcio certificate in " + bundle + " is not for code signing");
         }
         boolean[] ku = leaf.getKeyUsage();
         if (ku == null || !ku[0]) {
-            throw new Failure("the Fulcio certificate in " + bundle + " may not sign (no digitalSignature key usage)");
+            throw new VerificationFailure("the Fulcio certificate in " + bundle + " may not sign (no digitalSignature key usage)");
         }
 
         // who
         List<String> sans = sans(leaf);
         if (!sans.contains(identity)) {
-            throw new Failure("wrong identity: " + bundle + " was signed by " + (sans.isEmpty() ? "no identity"
+            throw new VerificationFailure("wrong identity: " + bundle + " was signed by " + (sans.isEmpty() ? "no identity"
                     : String.join(", ", sans)) + ", not " + identity);
         }
         String certIssuer = issuer(leaf);
         if (certIssuer == null) {
-            throw new Failure("the Fulcio certificate in " + bundle + " names no OIDC issuer");
+            throw new VerificationFailure("the Fulcio certificate in " + bundle + " names no OIDC issuer");
         }
         if (!certIssuer.equals(issuer)) {
-            throw new Failure("wrong issuer: the identity " + identity + " in " + bundle + " was vouched for by "
+            throw new VerificationFailure("wrong issuer: the identity " + identity + " in " + bundle + " was vouched for by "
                     + certIssuer + ", not " + issuer);
         }
 
         // the DSSE signature with the certificate's key
         try {
             if (!(leaf.getPublicKey() instanceof ECPublicKey ek)) {
-                throw new Failure("the Fulcio certificate in " + bundle + " holds no EC key");
+                throw new VerificationFailure("the Fulcio certificate in " + bundle + " holds no EC key");
             }
             Signature s = Signature.getInstance(Ec.signatureAlgorithm(ek.getParams()));
             s.initVerify(ek);
@@ -153,11 +146,11 @@ public final class SigstoreCheck {
                 ok = false;
             }
             if (!ok) {
-                throw new Failure("signature does not verify with the Fulcio certificate in " + bundle
+                throw new VerificationFailure("signature does not verify with the Fulcio certificate in " + bundle
                         + " (the bundle was altered)");
             }
         } catch (GeneralSecurityException e) {
-            throw new Failure("signature cannot be checked: " + e.getMessage());
+            throw new VerificationFailure("signature cannot be checked: " + e.getMessage());
         }
         notes.add("not checked: certificate transparency SCTs, RFC 3161 timestamps");
         return new Verified(identity + " (" + certIssuer + ")", notes);
@@ -165,7 +158,7 @@ public final class SigstoreCheck {
 
     // ------------------------------------------------------------------ trusted root
 
-    private static Root readRoot(Path file) throws IOException, Failure {
+    private static Root readRoot(Path file) throws IOException, VerificationFailure {
         JsonNode n;
         try {
             n = JSON.readTree(file.toFile());
@@ -228,7 +221,7 @@ public final class SigstoreCheck {
 
     // ------------------------------------------------------------------ certificate
 
-    private static void checkChain(X509Certificate leaf, Root root, Instant when, Path bundle) throws Failure {
+    private static void checkChain(X509Certificate leaf, Root root, Instant when, Path bundle) throws VerificationFailure {
         Set<TrustAnchor> anchors = new HashSet<>();
         List<X509Certificate> intermediates = new ArrayList<>();
         intermediates.add(leaf);
@@ -241,7 +234,7 @@ public final class SigstoreCheck {
             intermediates.addAll(ch.subList(0, ch.size() - 1));
         }
         if (anchors.isEmpty()) {
-            throw new Failure("untrusted certificate: no certificate authority of the trusted root was valid at "
+            throw new VerificationFailure("untrusted certificate: no certificate authority of the trusted root was valid at "
                     + when);
         }
         try {
@@ -253,10 +246,10 @@ public final class SigstoreCheck {
             p.addCertStore(CertStore.getInstance("Collection", new CollectionCertStoreParameters(intermediates)));
             CertPathBuilder.getInstance("PKIX").build(p);
         } catch (CertPathBuilderException e) {
-            throw new Failure("untrusted certificate: the Fulcio certificate in " + bundle
+            throw new VerificationFailure("untrusted certificate: the Fulcio certificate in " + bundle
                     + " does not chain to a certificate authority of the trusted root at " + when);
         } catch (GeneralSecurityException e) {
-            throw new Failure("untrusted certificate: " + e.getMessage());
+            throw new VerificationFailure("untrusted certificate: " + e.getMessage());
         }
     }
 
@@ -298,7 +291,7 @@ public final class SigstoreCheck {
     // ------------------------------------------------------------------ transparency log
 
     private static Instant checkEntry(JsonNode e, Root root, String bundleVersion, X509Certificate leaf, byte[] payload,
-            byte[] sig, Path bundle, List<String> notes) throws Failure {
+            byte[] sig, Path bundle, List<String> notes) throws VerificationFailure {
         String where = "the transparency log entry of " + bundle;
         byte[] keyId = b64(e.path("logId").path("keyId"), where + " logId");
         Log log = null;
@@ -308,18 +301,18 @@ public final class SigstoreCheck {
             }
         }
         if (log == null) {
-            throw new Failure("untrusted log: " + where + " comes from a log the trusted root does not list");
+            throw new VerificationFailure("untrusted log: " + where + " comes from a log the trusted root does not list");
         }
         long integratedTime = number(e.path("integratedTime"), where + " integratedTime");
         long logIndex = number(e.path("logIndex"), where + " logIndex");
         Instant when = Instant.ofEpochSecond(integratedTime);
         if (!within(when, log.start(), log.end())) {
-            throw new Failure("untrusted log: the log key was not valid at the entry's time " + when);
+            throw new VerificationFailure("untrusted log: the log key was not valid at the entry's time " + when);
         }
         String kind = e.path("kindVersion").path("kind").asText("");
         String version = e.path("kindVersion").path("version").asText("");
         if (!kind.equals("dsse") || !version.equals("0.0.1")) {
-            throw new Failure("unsupported log entry in " + bundle + ": kind " + kind + " " + version
+            throw new VerificationFailure("unsupported log entry in " + bundle + ": kind " + kind + " " + version
                     + " (Laocoon verifies dsse 0.0.1)");
         }
         String bodyB64 = e.path("canonicalizedBody").asText("");
@@ -330,20 +323,20 @@ public final class SigstoreCheck {
         try {
             b = JSON.readTree(body);
         } catch (IOException x) {
-            throw new Failure("malformed bundle: " + where + " has a body that is not JSON");
+            throw new VerificationFailure("malformed bundle: " + where + " has a body that is not JSON");
         }
         if (!b.path("kind").asText("").equals("dsse") || !b.path("apiVersion").asText("").equals("0.0.1")) {
-            throw new Failure("malformed bundle: " + where + " body is not a dsse 0.0.1 entry");
+            throw new VerificationFailure("malformed bundle: " + where + " body is not a dsse 0.0.1 entry");
         }
         JsonNode spec = b.path("spec");
         String payloadHash = spec.path("payloadHash").path("value").asText("");
         if (!spec.path("payloadHash").path("algorithm").asText("").equals("sha256")
                 || !payloadHash.equals(Hex.of(sha256(payload)))) {
-            throw new Failure("log entry mismatch: " + where + " records another payload");
+            throw new VerificationFailure("log entry mismatch: " + where + " records another payload");
         }
         JsonNode sigs = spec.path("signatures");
         if (!sigs.isArray() || sigs.size() != 1) {
-            throw new Failure("log entry mismatch: " + where + " does not record exactly one signature");
+            throw new VerificationFailure("log entry mismatch: " + where + " does not record exactly one signature");
         }
         byte[] loggedSig = b64(sigs.get(0).path("signature"), where + " signature");
         byte[] verifier = b64(sigs.get(0).path("verifier"), where + " verifier");
@@ -352,10 +345,10 @@ public final class SigstoreCheck {
             List<X509Certificate> cs = Pem.certificates(new String(verifier, StandardCharsets.US_ASCII));
             loggedCert = cs.isEmpty() ? null : cs.get(0);
             if (!Arrays.equals(loggedSig, sig) || loggedCert == null || !Arrays.equals(loggedCert.getEncoded(), leaf.getEncoded())) {
-                throw new Failure("log entry mismatch: " + where + " records another signature or certificate");
+                throw new VerificationFailure("log entry mismatch: " + where + " records another signature or certificate");
             }
         } catch (GeneralSecurityException x) {
-            throw new Failure("log entry mismatch: " + where + " records an unreadable certificate");
+            throw new VerificationFailure("log entry mismatch: " + where + " records an unreadable certificate");
         }
 
         // the log's promise: a signed entry timestamp over body, time, log id and index
@@ -365,7 +358,7 @@ public final class SigstoreCheck {
             String canonical = "{\"body\":" + jsonString(bodyB64) + ",\"integratedTime\":" + integratedTime
                     + ",\"logID\":\"" + Hex.of(keyId) + "\",\"logIndex\":" + logIndex + "}";
             if (!ecdsa(log.key(), canonical.getBytes(StandardCharsets.UTF_8), b64(set, where + " signedEntryTimestamp"))) {
-                throw new Failure("bad log promise: the signed entry timestamp of " + where + " does not verify with"
+                throw new VerificationFailure("bad log promise: the signed entry timestamp of " + where + " does not verify with"
                         + " the log's key");
             }
         }
@@ -383,39 +376,39 @@ public final class SigstoreCheck {
             byte[] leafHash = merkleLeaf(body);
             byte[] computed = Merkle.rootFromInclusionProof(index, size, leafHash, hashes);
             if (computed == null || !Arrays.equals(computed, rootHash)) {
-                throw new Failure("bad inclusion proof: " + where + " is not in the log tree it names");
+                throw new VerificationFailure("bad inclusion proof: " + where + " is not in the log tree it names");
             }
             String checkpoint = proof.path("checkpoint").path("envelope").asText(null);
             if (checkpoint == null) {
-                throw new Failure("bad inclusion proof: " + where + " has no checkpoint");
+                throw new VerificationFailure("bad inclusion proof: " + where + " has no checkpoint");
             }
             checkCheckpoint(checkpoint, log, size, rootHash, where);
         } else if (!bundleVersion.equals("0.1")) {
-            throw new Failure("malformed bundle: " + where + " has no inclusion proof (required from bundle v0.2 on)");
+            throw new VerificationFailure("malformed bundle: " + where + " has no inclusion proof (required from bundle v0.2 on)");
         } else {
             notes.add("no inclusion proof (bundle v0.1): the signed entry timestamp alone was checked");
         }
         if (!haveSet && !proof.isObject()) {
-            throw new Failure("malformed bundle: " + where + " has neither a signed entry timestamp nor an inclusion proof");
+            throw new VerificationFailure("malformed bundle: " + where + " has neither a signed entry timestamp nor an inclusion proof");
         }
         if (!haveSet) {
             // without the promise, integratedTime is not signed: Laocoon has no other time source
-            throw new Failure("unverifiable time: " + where + " has no signed entry timestamp and Laocoon does not"
+            throw new VerificationFailure("unverifiable time: " + where + " has no signed entry timestamp and Laocoon does not"
                     + " check RFC 3161 timestamps");
         }
         return when;
     }
 
-    private static void checkCheckpoint(String note, Log log, long size, byte[] rootHash, String where) throws Failure {
+    private static void checkCheckpoint(String note, Log log, long size, byte[] rootHash, String where) throws VerificationFailure {
         int sep = note.indexOf("\n\n");
         if (sep < 0) {
-            throw new Failure("bad checkpoint: " + where + " has a checkpoint without signatures");
+            throw new VerificationFailure("bad checkpoint: " + where + " has a checkpoint without signatures");
         }
         String text = note.substring(0, sep + 1);
         String[] lines = text.split("\n");
         if (lines.length < 3 || !lines[1].equals(Long.toString(size))
                 || !Arrays.equals(rootHash, Base64.getDecoder().decode(lines[2].trim()))) {
-            throw new Failure("bad checkpoint: " + where + " has a checkpoint for another tree than its proof");
+            throw new VerificationFailure("bad checkpoint: " + where + " has a checkpoint for another tree than its proof");
         }
         String origin = lines[0];
         String name = origin.contains(" - ") ? origin.substring(0, origin.indexOf(" - ")) : origin;
@@ -442,7 +435,7 @@ public final class SigstoreCheck {
             }
         }
         if (!ok) {
-            throw new Failure("bad checkpoint: the checkpoint of " + where + " is not signed by the log's key");
+            throw new VerificationFailure("bad checkpoint: the checkpoint of " + where + " is not signed by the log's key");
         }
     }
 
@@ -471,18 +464,18 @@ public final class SigstoreCheck {
         }
     }
 
-    private static byte[] b64(JsonNode n, String what) throws Failure {
+    private static byte[] b64(JsonNode n, String what) throws VerificationFailure {
         if (!n.isTextual()) {
-            throw new Failure("malformed bundle: " + what + " is missing");
+            throw new VerificationFailure("malformed bundle: " + what + " is missing");
         }
         try {
             return Base64.getDecoder().decode(n.asText());
         } catch (IllegalArgumentException e) {
-            throw new Failure("malformed bundle: " + what + " is not valid base64");
+            throw new VerificationFailure("malformed bundle: " + what + " is not valid base64");
         }
     }
 
-    private static long number(JsonNode n, String what) throws Failure {
+    private static long number(JsonNode n, String what) throws VerificationFailure {
         if (n.isIntegralNumber() && n.canConvertToLong()) {
             return n.asLong();
         }
@@ -493,7 +486,7 @@ public final class SigstoreCheck {
                 // too large
             }
         }
-        throw new Failure("malformed bundle: " + what + " is not a number");
+        throw new VerificationFailure("malformed bundle: " + what + " is not a number");
     }
 
     private static String jsonString(String s) {
