@@ -165,4 +165,31 @@ class SigstoreBundlesTest {
         write(wrongLog, other);
         assertThat(verify(dir, IDENTITY, ISSUER, wrongLog).failure()).startsWith("bad log promise: ");
     }
+    @Test
+    void olderBundleShapesKeepTheCertificateInTheChain() throws Exception {
+        Path dir = copy("v1.1.0-sigstore");
+        Path sig = dir.resolve("model.sig");
+        ObjectNode good = read(sig);
+        // bundle v0.2 (media type with a version parameter) carries the Fulcio certificate as a chain
+        ObjectNode b = good.deepCopy();
+        ObjectNode vm = (ObjectNode) b.path("verificationMaterial");
+        ObjectNode cert = (ObjectNode) vm.remove("certificate");
+        vm.putObject("x509CertificateChain").putArray("certificates").add(cert);
+        b.put("mediaType", "application/vnd.dev.sigstore.bundle+json;version=0.2");
+        write(sig, b);
+        VerifyResult r = verify(dir, IDENTITY, ISSUER);
+        assertThat(r.failure()).isNull();
+        assertThat(r.verified()).isTrue();
+        // in a v0.3 bundle that shape is the certificate method, not Sigstore
+        b.put("mediaType", Signatures.BUNDLE_MEDIA_TYPE);
+        write(sig, b);
+        assertThat(verify(dir, IDENTITY, ISSUER).failure()).startsWith("wrong verification method: ")
+                .contains("--certificate-chain");
+        // and a keyless bundle is no key bundle
+        write(sig, good);
+        SignTestSupport.writeKey(tmp, "k", SignTestSupport.ecKey("secp256r1"));
+        assertThat(Signatures.verify(VerifyRequest.of(dir, sig, new Trust.Key(tmp.resolve("k.pub.pem")))
+                .withIgnorePaths(List.of("ignore-me"))).failure()).startsWith("wrong verification method: ")
+                .contains("--trust-root");
+    }
 }
