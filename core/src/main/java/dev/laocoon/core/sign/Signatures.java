@@ -101,6 +101,9 @@ public final class Signatures {
             throw new SignException("--certificate-chain needs --signing-certificate");
         }
 
+        if (Files.exists(r.bundle()) && Files.exists(r.model()) && Files.isSameFile(r.bundle(), r.model())) {
+            throw new SignException("the bundle " + r.bundle() + " would overwrite the model; write it elsewhere");
+        }
         Model m = enumerate(r.model(), r.bundle(), r.ignorePaths(), r.allowSymlinks());
         if (m.entries.isEmpty()) {
             throw new SignException("nothing to sign: " + r.model() + " has no files (after exclusions)");

@@ -190,6 +190,9 @@ class SignaturesTest {
         SignResult s = Signatures.sign(SignRequest.key(f, bundle, writeKey(tmp, "k", ecKey("secp256r1"))));
         assertThat(s.resources()).extracting(Resource::name).containsExactly("model.safetensors");
         assertThat(s.subjectName()).isEqualTo("model.safetensors");
+        assertThatThrownBy(() -> Signatures.sign(SignRequest.key(f, f, tmp.resolve("k.pem"))))
+                .isInstanceOf(SignException.class).hasMessageContaining("would overwrite the model");
+        assertThat(Files.readString(f)).isEqualTo("tensor bytes");
         assertThat(verifyKey(f, bundle).verified()).isTrue();
         // the reference layout names the file "."
         SignResult dot = Signatures.sign(SignRequest.key(f, bundle, tmp.resolve("k.pem")).withReferenceLayout(true)
