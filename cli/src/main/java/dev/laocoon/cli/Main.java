@@ -88,11 +88,15 @@ public final class Main {
             + "  convert FILE -o OUT.safetensors\n"
             + "                  Convert a PyTorch checkpoint or NumPy arrays to safetensors without running it.\n"
             + "  inspect FILE    List the tensors of a checkpoint, NumPy or safetensors file.\n"
+            + "  sign MODEL -o BUNDLE --private-key KEY.pem\n"
+            + "                  Sign a model (folder or file) into an OpenSSF Model Signing bundle.\n"
+            + "  verify MODEL --signature BUNDLE --public-key KEY.pem|--certificate-chain CA.pem|--trust-root FILE\n"
+            + "                  Verify a model against an OpenSSF Model Signing bundle.\n"
             + "  gate SRC DEST   Put the model at SRC into DEST only if it passes the scan and the serving policy.\n"
             + "  selftest        Scan built-in samples and check the verdicts (verifies an installation).\n"
             + "  help [COMMAND]  Show help.\n\n"
             + "Options:\n  -h, --help      Show this help.\n  -V, --version   Show the version.\n\n"
-            + "Exit codes of scan (convert and inspect: see 'laocoon help convert'):\n"
+            + "Exit codes of scan (other commands: see 'laocoon help COMMAND'):\n"
             + "  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
             + "  2  usage or I/O error (and nothing reached --fail-on)\n";
 
@@ -149,6 +153,10 @@ public final class Main {
                     return new ConvertCommands(out, err).inspect(rest);
                 case "gate":
                     return new GateCommand(out, err).run(rest);
+                case "sign":
+                    return new SignCommands(out, err).sign(rest);
+                case "verify":
+                    return new SignCommands(out, err).verify(rest);
                 case "help":
                     return help(rest);
                 case "selftest":
@@ -170,11 +178,11 @@ public final class Main {
                     out.println("laocoon " + version());
                     return OK;
                 default:
-                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, explain, convert, inspect or gate)");
+                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, explain, convert, inspect, sign, verify or gate)");
             }
         } catch (Args.UsageException e) {
             err.println("laocoon: " + e.getMessage());
-            err.println("Run 'laocoon " + (List.of("scan", "explain", "convert", "inspect", "gate").contains(cmd) ? cmd + " " : "")
+            err.println("Run 'laocoon " + (List.of("scan", "explain", "convert", "inspect", "sign", "verify", "gate").contains(cmd) ? cmd + " " : "")
                     + "--help' for usage.");
             return ERROR;
         } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
@@ -197,6 +205,10 @@ public final class Main {
             out.print(ConvertCommands.inspectUsage());
         } else if (rest.get(0).equals("gate")) {
             out.print(GateCommand.usage());
+        } else if (rest.get(0).equals("sign")) {
+            out.print(SignCommands.signUsage());
+        } else if (rest.get(0).equals("verify")) {
+            out.print(SignCommands.verifyUsage());
         } else {
             err.println("laocoon: no help for '" + rest.get(0) + "'");
             return ERROR;
