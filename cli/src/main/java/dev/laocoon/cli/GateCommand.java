@@ -66,6 +66,17 @@ final class GateCommand {
             new Args.Option(List.of("--allow"), "NAMES",
                     "Let these kinds of code through the serving policy, comma-separated: torchscript,"
                     + " trust-remote-code, python-files, torchserve-mar, triton-python, gguf-template."),
+            new Args.Option(List.of("--public-key"), "KEY.pem", "Verify the model's OpenSSF Model Signing bundle with this key."),
+            new Args.Option(List.of("--certificate-chain"), "CA.pem",
+                    "Verify the bundle's signing certificate against these CA certificates (repeatable)."),
+            new Args.Option(List.of("--trust-root"), "FILE",
+                    "Verify a Sigstore keyless bundle against this trusted_root.json (with --identity, --issuer)."),
+            new Args.Option(List.of("--identity"), "ID", "With --trust-root: the signer's certificate identity."),
+            new Args.Option(List.of("--issuer"), "URL", "With --trust-root: the signer's OIDC issuer."),
+            new Args.Option(List.of("--signature"), "BUNDLE",
+                    "The bundle: a local file, or a path in SRC (default model.sig in SRC, never copied or scanned)."),
+            new Args.Option(List.of("--require-signature"), null,
+                    "Refuse a model without a valid signature (needs --public-key, --certificate-chain or --trust-root)."),
             new Args.Option(List.of("--policy"), "FILE", "Add or override knowledge-base entries (see Policy files)."),
             new Args.Option(List.of("--max-bytes"), "N", "Refuse a model larger than N bytes in all (default 256 GiB)."),
             new Args.Option(List.of("--report"), "FILE", "Also write the JSON report to FILE (passed or not)."),
@@ -130,6 +141,17 @@ final class GateCommand {
         String src = a.positionals().get(0);
         Path dest = Path.of(a.positionals().get(1)).toAbsolutePath().normalize();
         Path staging = null;
+        dev.laocoon.core.sign.Trust trust;
+        try {
+            trust = SignCommands.trust(a);
+        } catch (IOException e) {
+            err.println("laocoon gate: could not run: " + Printable.of(e.getMessage()) + "; " + dest + " is as it was");
+            return 2;
+        }
+        if (a.flag("--require-signature") && trust == null) {
+            throw new Args.UsageException("--require-signature needs --public-key, --certificate-chain or --trust-root");
+        }
+        String sigName = a.value("--signature", "model.sig");
         try {
             Scanner scanner = Main.scanner(a);
             recover(dest);
@@ -137,6 +159,15 @@ final class GateCommand {
             Path model = staging.resolve("model");
             Files.createDirectories(model);
             Fetched got = fetch(src, model, maxBytes, a);
+            Path bundle = bundle(sigName, model, staging);
+            VerifiedBy signature = null;
+            if (trust != null) {
+                if (bundle == null) {
+                    throw new Refused("no signature: " + sigName + " is neither a file nor in " + src
+                            + (a.value("--signature", null) == null ? " (--signature names another)" : ""));
+                }
+                signature = verify(model, bundle, trust);
+            }
             ScanReport report = scanner.scan(List.of(model));
             List<String> refusals = new ArrayList<>();
             for (FileReport f : report.files()) {
@@ -147,7 +178,7 @@ final class GateCommand {
             for (ServingPolicy.Refusal r : ServingPolicy.check(report, model, allowed)) {
                 refusals.add(r.path() + ": " + r.reason() + " (--allow " + r.allowName() + " lets it through)");
             }
-            String json = json(report, model, src, got, refusals, failOn);
+            String json = json(report, model, src, got, refusals, failOn, signature);
             String reportFile = a.value("--report", null);
             if (reportFile != null) {
                 Files.writeString(Path.of(reportFile), json, StandardCharsets.UTF_8);
@@ -543,10 +574,44 @@ final class GateCommand {
         return p;
     }
 
+    // ------------------------------------------------------------------ signature
+
+    /** Who signed the model, as the report shows it. */
+    record VerifiedBy(String method, String identity, int files) {
+    }
+
+    /**
+     * The bundle: {@code name} as a local file when it is one, else the file of that name the source
+     * brought, moved out of the model (so it is neither scanned nor copied into DEST); null when neither.
+     */
+    static Path bundle(String name, Path model, Path staging) throws IOException, Refused {
+        Path local = Path.of(name);
+        if (local.isAbsolute() || name.startsWith("./") || name.startsWith("../")) {
+            return Files.isRegularFile(local) ? local : null;
+        }
+        Path inModel = safe(model, name);
+        if (Files.isRegularFile(inModel, LinkOption.NOFOLLOW_LINKS)) {
+            Path out = staging.resolve("bundle.sig");
+            Files.move(inModel, out);
+            return out;
+        }
+        return Files.isRegularFile(local) ? local : null;
+    }
+
+    /** Verifies the staged model against the bundle; a failure refuses the model with its reason. */
+    static VerifiedBy verify(Path model, Path bundle, dev.laocoon.core.sign.Trust trust) throws IOException, Refused {
+        dev.laocoon.core.sign.VerifyResult r = dev.laocoon.core.sign.Signatures.verify(
+                dev.laocoon.core.sign.VerifyRequest.of(model, bundle, trust));
+        if (!r.verified()) {
+            throw new Refused("signature: " + r.failure());
+        }
+        return new VerifiedBy(r.method(), r.identity(), r.files().size());
+    }
+
     // ------------------------------------------------------------------ report
 
     private static String json(ScanReport report, Path model, String src, Fetched got, List<String> refusals,
-                               Severity failOn) throws IOException {
+                               Severity failOn, VerifiedBy signature) throws IOException {
         List<FileReport> files = new ArrayList<>();
         for (FileReport f : report.files()) {
             files.add(f.withSource(rel(model, f.path()), f.source(), null));
@@ -563,6 +628,15 @@ final class GateCommand {
             gate.put("revision", got.revision);
         }
         gate.put("passed", refusals.isEmpty());
+        if (signature != null) {
+            com.fasterxml.jackson.databind.node.ObjectNode sg = gate.putObject("signature");
+            sg.put("verified", true);
+            sg.put("method", signature.method());
+            if (signature.identity() != null) {
+                sg.put("identity", signature.identity());
+            }
+            sg.put("files", signature.files());
+        }
         gate.put("bytes", got.bytes);
         com.fasterxml.jackson.databind.node.ArrayNode r = gate.putArray("refusals");
         for (String s : refusals) {

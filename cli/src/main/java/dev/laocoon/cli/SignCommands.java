@@ -122,6 +122,42 @@ final class SignCommands {
         return path;
     }
 
+    /**
+     * The trust {@code --public-key}, {@code --certificate-chain} or {@code --trust-root} (with
+     * {@code --identity} and {@code --issuer}) give; null when none is given, a usage error for more than one.
+     */
+    static Trust trust(Args a) throws Args.UsageException, IOException {
+        String pub = a.value("--public-key", null);
+        List<String> chain = a.all("--certificate-chain");
+        String root = a.value("--trust-root", null);
+        int methods = (pub != null ? 1 : 0) + (chain.isEmpty() ? 0 : 1) + (root != null ? 1 : 0);
+        String identity = a.value("--identity", null);
+        String issuer = a.value("--issuer", null);
+        if (root == null && (identity != null || issuer != null)) {
+            throw new Args.UsageException("--identity and --issuer go with --trust-root");
+        }
+        if (methods == 0) {
+            return null;
+        }
+        if (methods != 1) {
+            throw new Args.UsageException("give exactly one of --public-key, --certificate-chain or --trust-root");
+        }
+        if (root != null && (identity == null || issuer == null)) {
+            throw new Args.UsageException("--trust-root needs --identity and --issuer (who must have signed)");
+        }
+        if (pub != null) {
+            return new Trust.Key(existing(pub, "public key"));
+        }
+        if (root != null) {
+            return new Trust.Sigstore(existing(root, "trust root"), identity, issuer);
+        }
+        List<Path> ps = new ArrayList<>();
+        for (String c : chain) {
+            ps.add(existing(c, "certificate"));
+        }
+        return new Trust.Certificates(ps);
+    }
+
     int sign(List<String> argv) throws Args.UsageException, IOException {
         Args a = Args.parse(SIGN, argv);
         if (a.flag("--help")) {
@@ -223,34 +259,11 @@ final class SignCommands {
         if (sig == null) {
             throw new Args.UsageException("verify needs --signature BUNDLE");
         }
-        String pub = a.value("--public-key", null);
-        List<String> chain = a.all("--certificate-chain");
-        String root = a.value("--trust-root", null);
-        int methods = (pub != null ? 1 : 0) + (chain.isEmpty() ? 0 : 1) + (root != null ? 1 : 0);
-        if (methods != 1) {
+        Trust trust = trust(a);
+        if (trust == null) {
             throw new Args.UsageException("verify needs exactly one of --public-key, --certificate-chain or --trust-root");
         }
-        String identity = a.value("--identity", null);
-        String issuer = a.value("--issuer", null);
-        if (root != null && (identity == null || issuer == null)) {
-            throw new Args.UsageException("--trust-root needs --identity and --issuer (who must have signed)");
-        }
-        if (root == null && (identity != null || issuer != null)) {
-            throw new Args.UsageException("--identity and --issuer go with --trust-root");
-        }
         String fmt = format(a);
-        Trust trust;
-        if (pub != null) {
-            trust = new Trust.Key(existing(pub, "public key"));
-        } else if (root != null) {
-            trust = new Trust.Sigstore(existing(root, "trust root"), identity, issuer);
-        } else {
-            List<Path> ps = new ArrayList<>();
-            for (String c : chain) {
-                ps.add(existing(c, "certificate"));
-            }
-            trust = new Trust.Certificates(ps);
-        }
         Path model = Path.of(a.positionals().get(0));
         Path bundle = existing(sig, "signature");
         VerifyRequest req = VerifyRequest.of(model, bundle, trust).withIgnorePaths(a.all("--ignore-paths"))

@@ -294,4 +294,65 @@ class GateTest {
         }
         assertThat(leftovers()).isEmpty();
     }
+
+    /** A P-256 key pair as PEM files in the temporary folder; returns the private key's path (the public is .pub). */
+    Path key() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        java.security.KeyPair kp = g.generateKeyPair();
+        Path k = dir.resolve("k.pem");
+        Files.writeString(k, "-----BEGIN PRIVATE KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(kp.getPrivate().getEncoded()) + "\n-----END PRIVATE KEY-----\n");
+        Files.writeString(dir.resolve("k.pub"), "-----BEGIN PUBLIC KEY-----\n"
+                + java.util.Base64.getMimeEncoder().encodeToString(kp.getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+        return k;
+    }
+
+    @Test
+    void aSignedModelIsVerifiedAndItsBundleStaysOutOfDest() throws Exception {
+        Path src = repo(benign());
+        Path k = key();
+        CliTest.Run s = CliTest.run("sign", src.toString(), "--output", src.resolve("model.sig").toString(), "--private-key",
+                k.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        String pub = dir.resolve("k.pub").toString();
+        Path dest = dir.resolve("signed");
+        CliTest.Run r = CliTest.run("gate", "--public-key", pub, "--require-signature", src.toString(), dest.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(dest.resolve("model.sig")).doesNotExist();
+        JsonNode rep = new ObjectMapper().readTree(dest.resolve(GateCommand.REPORT).toFile());
+        assertThat(rep.get("gate").get("signature").get("method").asText()).isEqualTo("key");
+        assertThat(rep.get("files").toString()).doesNotContain("model.sig");
+
+        // a file changed after signing, and a file the signature does not cover: refused, DEST as it was
+        Files.writeString(src.resolve("config.json"), "{\"model_type\": \"gpt2\"}");
+        Path d2 = dir.resolve("tampered");
+        CliTest.Run t = CliTest.run("gate", "--public-key", pub, src.toString(), d2.toString());
+        assertThat(t.code()).isEqualTo(1);
+        assertThat(t.err()).contains("refused: signature:").contains("config.json");
+        assertThat(emptyOrAbsent(d2)).isTrue();
+        CliTest.Run again = CliTest.run("sign", src.toString(), "--output", src.resolve("model.sig").toString(),
+                "--private-key", k.toString());
+        assertThat(again.code()).isZero();
+        Files.writeString(src.resolve("extra.txt"), "not signed");
+        CliTest.Run u = CliTest.run("gate", "--public-key", pub, src.toString(), d2.toString());
+        assertThat(u.code()).isEqualTo(1);
+        assertThat(u.err()).contains("extra.txt");
+        assertThat(emptyOrAbsent(d2)).isTrue();
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void aMissingSignatureIsRefusedWhenOneIsExpected() throws Exception {
+        Path src = repo(benign());
+        key();
+        String pub = dir.resolve("k.pub").toString();
+        CliTest.Run r = CliTest.run("gate", "--public-key", pub, src.toString(), dir.resolve("d").toString());
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err()).contains("no signature: model.sig");
+        assertThat(emptyOrAbsent(dir.resolve("d"))).isTrue();
+        CliTest.Run u = CliTest.run("gate", "--require-signature", src.toString(), dir.resolve("d").toString());
+        assertThat(u.code()).isEqualTo(2);
+        assertThat(u.err()).contains("--require-signature needs");
+    }
 }
