@@ -355,4 +355,33 @@ class GateTest {
         assertThat(u.code()).isEqualTo(2);
         assertThat(u.err()).contains("--require-signature needs");
     }
+
+    @Test
+    void aFullDiskCannotRunAndLeavesNothing() throws Exception {
+        Path small = Files.createDirectories(dir.resolve("small"));
+        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", small.toString())
+                .redirectErrorStream(true).start();
+        boolean mounted = m.waitFor() == 0;
+        if (!mounted) {
+            System.out.println("GateTest: cannot mount a 1 MiB tmpfs here (not root?); the full-disk case is skipped");
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "no tmpfs mount");
+        try {
+            Map<String, byte[]> files = benign();
+            files.put("big.bin", new byte[3 << 20]);
+            Path src = repo(files);
+            // DEST on the small file system, staged beside it; then DEST the mount point itself (an emptyDir)
+            for (Path dest : List.of(small.resolve("models"), small)) {
+                CliTest.Run r = CliTest.run("gate", src.toString(), dest.toString());
+                assertThat(r.code()).as(r.err()).isEqualTo(2);
+                assertThat(r.err()).contains("could not run").contains("no space left");
+                assertThat(emptyOrAbsent(dest)).isTrue();
+                try (Stream<Path> st = Files.list(small)) {
+                    assertThat(st.map(p -> p.getFileName().toString())).isEmpty();
+                }
+            }
+        } finally {
+            new ProcessBuilder("umount", small.toString()).start().waitFor();
+        }
+    }
 }
