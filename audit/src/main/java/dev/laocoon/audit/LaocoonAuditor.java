@@ -26,7 +26,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -116,16 +115,32 @@ public final class LaocoonAuditor implements Auditor {
             }
         }
         Map<String, FileReport> scanned = new HashMap<>();
-        Function<Input, FileReport> verdicts = in -> scanned.computeIfAbsent(in.display(), d -> models.apply(in.file()));
-        Map<Input, Result> results = run(inputs, treeFiles, verdicts);
+        Function<Input, FileReport> verdicts = new Function<>() {
+            @Override
+            public FileReport apply(Input in) {
+                FileReport r = scanned.get(in.display());
+                if (r == null) {
+                    r = models.apply(in.file());
+                    scanned.put(in.display(), r);
+                }
+                return r;
+            }
+        };
+        Result[] results = run(inputs, treeFiles, verdicts);
         List<FileReport> out = new ArrayList<>(errors);
-        for (Input in : inputs) {
-            Result r = results.get(in);
+        for (int k = 0; k < inputs.size(); k++) {
+            Input in = inputs.get(k);
+            Result r = results[k];
             if (r != null && r.format() != null) {
                 out.add(report(in.display(), List.of(r.format()), r.findings(), r));
             }
         }
-        out.sort(Comparator.comparing(FileReport::path));
+        out.sort(new Comparator<FileReport>() {
+            @Override
+            public int compare(FileReport a, FileReport b) {
+                return a.path().compareTo(b.path());
+            }
+        });
         return new ScanReport(out, System.nanoTime() - t0);
     }
 
@@ -145,7 +160,7 @@ public final class LaocoonAuditor implements Auditor {
         List<Input> inputs = new ArrayList<>();
         List<Input> treeFiles = new ArrayList<>();
         Map<String, FileReport> byPath = new HashMap<>();
-        Map<Input, Integer> index = new HashMap<>();
+        List<Integer> index = new ArrayList<>();
         for (int i = 0; i < scanned.files().size(); i++) {
             FileReport f = scanned.files().get(i);
             byPath.put(f.path(), f);
@@ -163,20 +178,26 @@ public final class LaocoonAuditor implements Auditor {
             treeFiles.add(in);
             if (kindOf(p) != null && !Files.isSymbolicLink(p)) {
                 inputs.add(in);
-                index.put(in, i);
+                index.add(i);
             }
         }
         if (inputs.isEmpty()) {
             return scanned;
         }
-        Map<Input, Result> results = run(inputs, treeFiles, in -> byPath.get(in.display()));
+        // no lambda on this path: a scan's start-up (their first use costs milliseconds)
+        Result[] results = run(inputs, treeFiles, new Function<Input, FileReport>() {
+            @Override
+            public FileReport apply(Input in) {
+                return byPath.get(in.display());
+            }
+        });
         List<FileReport> files = new ArrayList<>(scanned.files());
-        for (Input in : inputs) {
-            Result r = results.get(in);
+        for (int k = 0; k < inputs.size(); k++) {
+            Result r = results[k];
             if (r == null || r.format() == null) {
                 continue;
             }
-            int i = index.get(in);
+            int i = index.get(k);
             FileReport f = files.get(i);
             List<Format> formats = new ArrayList<>(f.formats());
             List<Finding> findings = new ArrayList<>();
@@ -199,13 +220,13 @@ public final class LaocoonAuditor implements Auditor {
 
     // ------------------------------------------------------------------ both
 
-    private Map<Input, Result> run(List<Input> inputs, List<Input> treeFiles, Function<Input, FileReport> verdicts) {
-        Map<Input, Result> out = new LinkedHashMap<>();
-        K8sAudit k8s = new K8sAudit();
+    /** The results of the inputs, in their order (null: not recognised). */
+    private Result[] run(List<Input> inputs, List<Input> treeFiles, Function<Input, FileReport> verdicts) {
+        Result[] out = new Result[inputs.size()];
+        K8sAudit k8s = null; // made when a manifest is found: a tree without one loads none of it
         Linker linker = new Linker(treeFiles, verdicts);
-        Map<Input, Sink> manifests = new LinkedHashMap<>();
-        Map<Input, long[]> meta = new HashMap<>();
-        for (Input in : inputs) {
+        for (int k = 0; k < inputs.size(); k++) {
+            Input in = inputs.get(k);
             long t0 = System.nanoTime();
             Kind kind = kindOf(in.file());
             Sink sink = new Sink(in.display());
@@ -216,7 +237,7 @@ public final class LaocoonAuditor implements Auditor {
                     if (kind != Kind.YAML) {
                         sink.add(AuditRule.UNREADABLE, "the file is larger than " + MAX_BYTES / (1024 * 1024)
                                 + " MiB; it was not audited", "", 1, 1, "");
-                        out.put(in, new Result(format(kind), sink.findings, size, null, System.nanoTime() - t0));
+                        out[k] = (new Result(format(kind), sink.findings, size, null, System.nanoTime() - t0));
                     }
                     continue;
                 }
@@ -225,9 +246,12 @@ public final class LaocoonAuditor implements Auditor {
                 if (kind != Kind.YAML) {
                     sink.add(AuditRule.UNREADABLE, "the file could not be read (" + e.getMessage() + "); it was not audited",
                             "", 1, 1, "");
-                    out.put(in, new Result(format(kind), sink.findings, -1, null, System.nanoTime() - t0));
+                    out[k] = (new Result(format(kind), sink.findings, -1, null, System.nanoTime() - t0));
                 }
                 continue;
+            }
+            if (kind == Kind.YAML && (indexOf(bytes, API_VERSION) < 0 || indexOf(bytes, KIND) < 0)) {
+                continue; // YAML that is no manifest (a config, a dataset card): not the audit's
             }
             String text = new String(bytes, StandardCharsets.UTF_8);
             String sha = sha256(bytes);
@@ -254,10 +278,6 @@ public final class LaocoonAuditor implements Auditor {
                     }
                 }
                 default -> {
-                    if (!text.contains("apiVersion") || !text.contains("kind")) {
-                        format = null;
-                        break;
-                    }
                     try {
                         List<Yaml.Y> docs = Yaml.documents(text, Yaml.Rules.KUBERNETES);
                         boolean any = false;
@@ -265,8 +285,10 @@ public final class LaocoonAuditor implements Auditor {
                             any |= K8sAudit.isObject(d);
                         }
                         if (any) {
+                            if (k8s == null) {
+                                k8s = new K8sAudit();
+                            }
                             k8s.add(docs, sink);
-                            manifests.put(in, sink);
                         } else {
                             format = null;
                         }
@@ -279,19 +301,52 @@ public final class LaocoonAuditor implements Auditor {
                     }
                 }
             }
-            out.put(in, new Result(format, sink.findings, bytes.length, sha, System.nanoTime() - t0));
-            meta.put(in, new long[] {bytes.length});
+            out[k] = new Result(format, sink.findings, bytes.length, sha, System.nanoTime() - t0);
         }
         // manifests are evaluated together: ServiceAccounts and NetworkPolicies may be in other files
-        k8s.evaluate(linker);
-        for (Map.Entry<Input, Result> e : out.entrySet()) {
-            Result r = e.getValue();
+        if (k8s != null) {
+            k8s.evaluate(linker);
+        }
+        for (int k = 0; k < out.length; k++) {
+            Result r = out[k];
+            if (r == null || r.findings().size() < 2) {
+                continue;
+            }
             List<Finding> sorted = new ArrayList<>(r.findings());
-            sorted.sort(Comparator.comparingInt((Finding f) -> f.location().within() == null ? 0 : f.location().within().line())
-                    .thenComparingInt(f -> f.location().within() == null ? 0 : f.location().within().column()));
-            e.setValue(new Result(r.format(), sorted, r.size(), r.sha256(), r.nanos()));
+            sorted.sort(BY_PLACE);
+            out[k] = new Result(r.format(), sorted, r.size(), r.sha256(), r.nanos());
         }
         return out;
+    }
+
+    private static final Comparator<Finding> BY_PLACE = new Comparator<>() {
+        @Override
+        public int compare(Finding a, Finding b) {
+            int la = a.location().within() == null ? 0 : a.location().within().line();
+            int lb = b.location().within() == null ? 0 : b.location().within().line();
+            if (la != lb) {
+                return Integer.compare(la, lb);
+            }
+            int ca = a.location().within() == null ? 0 : a.location().within().column();
+            int cb = b.location().within() == null ? 0 : b.location().within().column();
+            return Integer.compare(ca, cb);
+        }
+    };
+
+    private static final byte[] API_VERSION = "apiVersion".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] KIND = "kind".getBytes(StandardCharsets.US_ASCII);
+
+    static int indexOf(byte[] hay, byte[] needle) {
+        outer:
+        for (int i = 0; i + needle.length <= hay.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (hay[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 
     private static void unparsed(Sink sink, RuntimeException e) {
@@ -364,7 +419,12 @@ public final class LaocoonAuditor implements Auditor {
                 return FileVisitResult.CONTINUE;
             }
         });
-        out.sort(Comparator.comparing(i -> i.file().toString()));
+        out.sort(new Comparator<Input>() {
+            @Override
+            public int compare(Input a, Input b) {
+                return a.file().toString().compareTo(b.file().toString());
+            }
+        });
         return out;
     }
 
@@ -412,22 +472,43 @@ public final class LaocoonAuditor implements Auditor {
         private final Map<String, List<Input>> byFolder = new HashMap<>();
         private final Function<Input, FileReport> verdicts;
 
+        private final List<Input> treeFiles;
+        private boolean indexed;
+
         Linker(List<Input> treeFiles, Function<Input, FileReport> verdicts) {
             this.verdicts = verdicts;
+            this.treeFiles = treeFiles;
+        }
+
+        /** Indexed when first asked: a tree whose manifests and workflows name nothing costs no index. */
+        private void index() {
+            indexed = true;
             for (Input in : treeFiles) {
                 if (in.tree() == null || kindOf(in.file()) != null && kindOf(in.file()) != Kind.YAML) {
                     continue;
                 }
                 String rel = in.tree().relativize(in.file()).toString().replace(java.io.File.separatorChar, '/');
-                byRel.computeIfAbsent(rel, k -> new ArrayList<>()).add(in);
+                put(byRel, rel, in);
                 for (int s = rel.indexOf('/'); s > 0; s = rel.indexOf('/', s + 1)) {
-                    byFolder.computeIfAbsent(rel.substring(0, s), k -> new ArrayList<>()).add(in);
+                    put(byFolder, rel.substring(0, s), in);
                 }
             }
         }
 
+        private static void put(Map<String, List<Input>> m, String k, Input in) {
+            List<Input> l = m.get(k);
+            if (l == null) {
+                l = new ArrayList<>();
+                m.put(k, l);
+            }
+            l.add(in);
+        }
+
         @Override
         public void link(Sink sink, Yaml.Y scope, Yaml.Y at, String subject, String reach) {
+            if (!indexed) {
+                index();
+            }
             if (byRel.isEmpty()) {
                 return;
             }
