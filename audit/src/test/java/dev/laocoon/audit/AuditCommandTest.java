@@ -124,6 +124,25 @@ class AuditCommandTest {
     }
 
     @Test
+    void gitlabSastReportHasLines(@TempDir Path tmp) throws Exception {
+        Path tree = chainTree(tmp.resolve("repo"));
+        Run r = run("audit", "--format", "gitlab-sast", tree.toString());
+        JsonNode doc = JSON.readTree(r.out());
+        SchemaRegistry draft7 = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
+                b -> b.schemaIdResolvers(x -> x.mapPrefix(
+                        "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/master/dist/",
+                        "classpath:schemas/gitlab/")));
+        Schema schema = draft7.getSchema(SchemaLocation.of(
+                "https://gitlab.com/gitlab-org/security-products/security-report-schemas/-/raw/master/dist/sast-report-format.json"));
+        assertThat(schema.validate(doc)).isEmpty();
+        boolean lined = false;
+        for (JsonNode v : doc.path("vulnerabilities")) {
+            lined |= v.at("/location/start_line").asInt() == 16;
+        }
+        assertThat(lined).isTrue();
+    }
+
+    @Test
     void jsonListsRecognisedFilesOnly(@TempDir Path tmp) throws Exception {
         Path tree = chainTree(tmp.resolve("repo"));
         Files.writeString(tree.resolve("Dockerfile"), "FROM python@sha256:3333333333333333333333333333333333333333333333333333333333333333\nUSER 1000\n");
