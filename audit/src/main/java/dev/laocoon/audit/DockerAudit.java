@@ -113,6 +113,10 @@ final class DockerAudit {
             if (s == null) {
                 continue;
             }
+            if (Shell.tooDeep(s.text())) {
+                sink.add(AuditRule.UNREADABLE, "the RUN script nests substitutions deeper than " + Shell.MAX_DEPTH
+                        + " levels; it was not fully audited", "RUN", s.line(0), s.col(0), "");
+            }
             List<Shell.Pipeline> ps = Shell.all(s.text());
             for (ShellChecks.Hit hit : ShellChecks.pipeToShell(ps)) {
                 sink.add(AuditRule.PIPE_TO_SHELL, "RUN pipes a download into a shell (" + hit.what()

@@ -251,7 +251,10 @@ public final class LaocoonAuditor implements Auditor {
                 continue;
             }
             if (kind == Kind.YAML && (indexOf(bytes, API_VERSION) < 0 || indexOf(bytes, KIND) < 0)) {
-                continue; // YAML that is no manifest (a config, a dataset card): not the audit's
+                if (indexOf(bytes, JOBS) < 0 || indexOf(bytes, ON) < 0) {
+                    continue; // YAML that is no manifest or workflow (a config, a dataset card): not the audit's
+                }
+                kind = Kind.GITHUB; // perhaps a workflow kept elsewhere (an example to copy): read as one if it is
             }
             String text = new String(bytes, StandardCharsets.UTF_8);
             String sha = sha256(bytes);
@@ -265,7 +268,10 @@ public final class LaocoonAuditor implements Auditor {
                         if (docs.isEmpty() || !docs.get(0).isMap()) {
                             format = null;
                         } else if (kind == Kind.GITHUB) {
-                            if (docs.get(0).has("jobs") || docs.get(0).has("on")) {
+                            boolean inWorkflows = kindOf(in.file()) == Kind.GITHUB;
+                            Yaml.Y jobs = docs.get(0).get("jobs");
+                            if (inWorkflows ? docs.get(0).has("jobs") || docs.get(0).has("on")
+                                    : docs.get(0).has("on") && jobs != null && jobs.isMap()) {
                                 WorkflowAudit.github(docs.get(0), lines, sink, linker);
                             } else {
                                 format = null;
@@ -273,8 +279,12 @@ public final class LaocoonAuditor implements Auditor {
                         } else {
                             WorkflowAudit.gitlab(docs.get(0), lines, sink, linker);
                         }
-                    } catch (RuntimeException e) {
-                        unparsed(sink, e);
+                    } catch (RuntimeException | StackOverflowError e) { // a nesting too deep for the composer too
+                        if (kind == Kind.GITHUB && kindOf(in.file()) != Kind.GITHUB) {
+                            format = null; // YAML elsewhere that only might have been a workflow
+                        } else {
+                            unparsed(sink, e);
+                        }
                     }
                 }
                 default -> {
@@ -292,7 +302,7 @@ public final class LaocoonAuditor implements Auditor {
                         } else {
                             format = null;
                         }
-                    } catch (RuntimeException e) {
+                    } catch (RuntimeException | StackOverflowError e) { // a nesting too deep for the composer too
                         if (text.contains("{{")) {
                             format = null; // a Helm template, not a manifest: render it (helm template) and audit that
                         } else {
@@ -335,6 +345,8 @@ public final class LaocoonAuditor implements Auditor {
 
     private static final byte[] API_VERSION = "apiVersion".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] KIND = "kind".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] JOBS = "jobs:".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ON = "on:".getBytes(StandardCharsets.US_ASCII);
 
     static int indexOf(byte[] hay, byte[] needle) {
         outer:
@@ -349,7 +361,7 @@ public final class LaocoonAuditor implements Auditor {
         return -1;
     }
 
-    private static void unparsed(Sink sink, RuntimeException e) {
+    private static void unparsed(Sink sink, Throwable e) {
         String m = e.getMessage() == null ? e.toString() : e.getMessage();
         int line = 1;
         int col = 1;

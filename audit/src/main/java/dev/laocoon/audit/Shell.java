@@ -33,7 +33,7 @@ final class Shell {
                 if (assignment(w) || KEYWORDS.contains(w)) {
                     continue;
                 }
-                if (PREFIXES.contains(base(w))) {
+                if (PREFIXES.contains(base(w)) && i + 1 < words.size()) {
                     // their options (sudo -u x, env -i) are skipped with them
                     while (i + 1 < words.size() && words.get(i + 1).text().startsWith("-")) {
                         i++;
@@ -99,7 +99,7 @@ final class Shell {
     private static void collect(List<Pipeline> ps, List<Pipeline> out, int depth) {
         for (Pipeline p : ps) {
             out.add(p);
-            if (depth < 16) {
+            if (depth < MAX_DEPTH) {
                 for (Command c : p.commands()) {
                     for (Word w : c.words()) {
                         collect(w.substitutions(), out, depth + 1);
@@ -107,6 +107,26 @@ final class Shell {
                 }
             }
         }
+    }
+
+    /** Substitutions are tokenized this deep; a script that nests deeper is not fully analysed. */
+    static final int MAX_DEPTH = 16;
+
+    /** True when the script nests command or process substitutions deeper than {@link #MAX_DEPTH} (a rough count). */
+    static boolean tooDeep(String s) {
+        int d = 0;
+        for (int i = 0; i + 1 < s.length(); i++) {
+            char c = s.charAt(i);
+            if ((c == '$' || c == '<' || c == '>') && s.charAt(i + 1) == '(') {
+                if (++d > MAX_DEPTH) {
+                    return true;
+                }
+                i++;
+            } else if (c == ')' && d > 0) {
+                d--;
+            }
+        }
+        return false;
     }
 
     static List<Pipeline> parse(String s) {
@@ -288,7 +308,7 @@ final class Shell {
                 k++;
             }
             int end = Math.min(k, s.length());
-            if (depth < 16) {
+            if (depth < MAX_DEPTH) {
                 subs.addAll(new Parser(s.substring(from, end), base + from, depth + 1).run());
             }
             word.append("$(").append(s, from, end).append(')');
@@ -298,7 +318,7 @@ final class Shell {
         private void backtick() {
             int e = s.indexOf('`', i + 1);
             e = e < 0 ? s.length() : e;
-            if (depth < 16) {
+            if (depth < MAX_DEPTH) {
                 subs.addAll(new Parser(s.substring(i + 1, e), base + i + 1, depth + 1).run());
             }
             word.append('`').append(s, i + 1, e).append('`');

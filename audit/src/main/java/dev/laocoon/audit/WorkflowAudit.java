@@ -44,6 +44,7 @@ final class WorkflowAudit {
         boolean anyPermissions = doc.get("permissions") != null;
         writeAll(doc, sink);
         Set<String> secretEnv = new LinkedHashSet<>(List.of("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HUGGINGFACE_TOKEN"));
+        int defaults = secretEnv.size();
         secretEnv(doc.get("env"), secretEnv);
         Yaml.Y jobs = doc.get("jobs");
         if (jobs != null) {
@@ -54,6 +55,9 @@ final class WorkflowAudit {
                 }
                 anyPermissions |= job.get("permissions") != null;
                 writeAll(job, sink);
+                if (job.get("uses") != null && job.get("uses").isScalar()) {
+                    unpinned(job.get("uses"), sink); // a reusable workflow of another repository
+                }
                 Set<String> jobSecrets = new LinkedHashSet<>(secretEnv);
                 secretEnv(job.get("env"), jobSecrets);
                 if (prTrigger) {
@@ -110,11 +114,15 @@ final class WorkflowAudit {
                         injection(run, lines, sink, name);
                         Src src = Yaml.src(run, lines);
                         List<Shell.Pipeline> ps = Shell.all(src.text());
+                        if (Shell.tooDeep(src.text())) {
+                            sink.add(AuditRule.UNREADABLE, "the script of job " + name + " nests substitutions too deep;"
+                                    + " it was not fully audited", run, "");
+                        }
                         for (ShellChecks.Hit hit : ShellChecks.pipeToShell(ps)) {
                             sink.add(AuditRule.PIPE_TO_SHELL, "job " + name + " pipes a download into a shell (" + hit.what()
                                     + ")", "jobs." + name + ".run", src.line(hit.word().start()), src.col(hit.word().start()), hit.what());
                         }
-                        printed(ps, src, stepSecrets, sink, "jobs." + name + ".run");
+                        printed(ps, src, stepSecrets, stepSecrets.size() > defaults, sink, "jobs." + name + ".run");
                         if (checkoutRisk && !untrusted) {
                             String ref = untrustedRef(run.str());
                             if (ref != null && (run.str().contains("git checkout") || run.str().contains("gh pr checkout")
@@ -212,7 +220,11 @@ final class WorkflowAudit {
 
     /** The first scalar under a node that expands a secret ({@code ${{ secrets.X }}}, but not the default GITHUB_TOKEN). */
     private static Yaml.Y untrustedSecretsIn(Yaml.Y n) {
-        if (n == null) {
+        return untrustedSecretsIn(n, 0);
+    }
+
+    private static Yaml.Y untrustedSecretsIn(Yaml.Y n, int depth) {
+        if (n == null || depth > 64) {
             return null;
         }
         if (n.isScalar()) {
@@ -233,7 +245,7 @@ final class WorkflowAudit {
             }
         }
         for (Yaml.Y c : kids) {
-            Yaml.Y r = untrustedSecretsIn(c);
+            Yaml.Y r = untrustedSecretsIn(c, depth + 1);
             if (r != null) {
                 return r;
             }
@@ -273,12 +285,21 @@ final class WorkflowAudit {
     }
 
     /** echo/printf of a secret, or printenv/env with secrets in the environment. */
-    private static void printed(List<Shell.Pipeline> ps, Src src, Set<String> secrets, Sink sink, String path) {
+    /** {@code envHasSecrets}: secrets are mapped into the environment, so printing all of it prints them. */
+    private static void printed(List<Shell.Pipeline> ps, Src src, Set<String> secrets, boolean envHasSecrets, Sink sink,
+                                String path) {
         for (Shell.Pipeline p : ps) {
             for (Shell.Command c : p.commands()) {
                 String n = c.name();
-                if (!(n.equals("echo") || n.equals("printf") || n.equals("print") || n.equals("printenv") || n.equals("env")
-                        && c.args().isEmpty())) {
+                if (!(n.equals("echo") || n.equals("printf") || n.equals("print") || n.equals("printenv")
+                        || n.equals("env") && c.args().isEmpty() && envHasSecrets)) {
+                    continue;
+                }
+                if (n.equals("printenv") && c.args().isEmpty()) {
+                    if (envHasSecrets) {
+                        sink.add(AuditRule.SECRET_EXPOSURE, "printenv prints the whole environment, secrets included, to the"
+                                + " job log", path, src.line(c.program().start()), src.col(c.program().start()), "printenv");
+                    }
                     continue;
                 }
                 for (Shell.Word w : n.equals("env") ? c.words() : c.args()) {
@@ -420,12 +441,15 @@ final class WorkflowAudit {
             for (Yaml.Y line : flat) {
                 Src src = Yaml.src(line, lines);
                 List<Shell.Pipeline> ps = Shell.all(src.text());
+                if (Shell.tooDeep(src.text())) {
+                    sink.add(AuditRule.UNREADABLE, "a script line nests substitutions too deep; it was not fully audited", line, "");
+                }
                 for (ShellChecks.Hit hit : ShellChecks.pipeToShell(ps)) {
                     sink.add(AuditRule.PIPE_TO_SHELL, (name.isEmpty() ? "the pipeline" : "job " + name)
                             + " pipes a download into a shell (" + hit.what() + ")", line.path(), src.line(hit.word().start()),
                             src.col(hit.word().start()), hit.what());
                 }
-                printed(ps, src, secrets, sink, line.path());
+                printed(ps, src, secrets, false, sink, line.path());
             }
         }
     }
