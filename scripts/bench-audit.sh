@@ -6,7 +6,10 @@
 #   2. generates a model repository with no pipeline files and times `laocoon scan` of it with the
 #      audit module on the class path and without it (interleaved rounds).
 #
-#   scripts/bench-audit.sh [--runs N] [--files N]
+#   scripts/bench-audit.sh [--runs N] [--files N] [--models-only]
+#
+# Part 2 runs the command line as the launcher does (C1, serial GC, a class-data archive recorded
+# for each class path), without the launcher's build check.
 #
 # Needs python3 (to generate the trees and time the runs) and, for the comparison, yamllint
 # (apt-get install -y yamllint; skipped with a line when absent). Nothing generated is ever run;
@@ -15,11 +18,13 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runs=5
 files=10000
+models_only=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --runs) runs="$2"; shift 2 ;;
     --files) files="$2"; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    --models-only) models_only=1; shift ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "bench-audit: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -170,9 +175,10 @@ for i in range(1000):
 print("generated %d pipeline files (%d manifests, %d workflows, %d Dockerfiles) and a model repository of 1000 files"
       % (n, counts["yaml"], counts["workflow"], counts["dockerfile"]))
 PY
-python3 - "$runs" "$work" "$here/laocoon" "$jar" "$audit_jar" <<'PY'
+python3 - "$runs" "$work" "$here/laocoon" "$jar" "$audit_jar" "$models_only" <<'PY'
 import os, shutil, statistics, subprocess, sys, time
 runs, work, launcher, jar, audit_jar = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+models_only = sys.argv[6] == "1"
 tree, models = os.path.join(work, "pipelines"), os.path.join(work, "models")
 n = sum(len(f) for _, _, f in os.walk(tree))
 nyaml = sum(1 for r, _, fs in os.walk(tree) for f in fs if f.endswith((".yml", ".yaml")))
@@ -197,17 +203,24 @@ if shutil.which("yamllint"):
 else:
     print("yamllint not installed (apt-get install -y yamllint): comparison skipped")
 times = {c[0]: [] for c in cmds}
-for r in range(runs):
+for r in range(0 if models_only else runs):
     for name, argv, _ in cmds:
         times[name].append(timed(argv))
-print("\n1. auditing %d files (%d YAML) in %d rounds" % (n, nyaml, runs))
-for name, argv, count in cmds:
+if not models_only:
+    print("\n1. auditing %d files (%d YAML) in %d rounds" % (n, nyaml, runs))
+for name, argv, count in ([] if models_only else cmds):
     m = statistics.median(times[name])
     print("  %-22s %s; %d files read, %.0f files/s" % (name, summary(times[name]), count, count / m))
 java = [os.path.join(os.environ["JAVA_HOME"], "bin", "java") if os.environ.get("JAVA_HOME") else "java",
         "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"]
-on = java + ["-cp", jar + ":" + audit_jar, "dev.laocoon.cli.Main", "scan", "--format", "json", models]
-off = java + ["-cp", jar, "dev.laocoon.cli.Main", "scan", "--format", "json", models]
+def archive(cp, name):
+    jsa = os.path.join(work, name)
+    subprocess.run(java + ["-XX:ArchiveClassesAtExit=" + jsa, "-cp", cp, "dev.laocoon.cli.Main", "selftest"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return ["-XX:SharedArchiveFile=" + jsa, "-Xshare:auto"] if os.path.exists(jsa) else []
+cp_on, cp_off = jar + ":" + audit_jar, jar
+on = java + archive(cp_on, "on.jsa") + ["-cp", cp_on, "dev.laocoon.cli.Main", "scan", "--format", "json", models]
+off = java + archive(cp_off, "off.jsa") + ["-cp", cp_off, "dev.laocoon.cli.Main", "scan", "--format", "json", models]
 ton, toff = [], []
 for r in range(max(runs, 10)):
     toff.append(timed(off))
