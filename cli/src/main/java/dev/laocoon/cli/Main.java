@@ -81,9 +81,26 @@ public final class Main {
             new Args.Option(List.of("--no-color"), null,
                     "Never colour text output (colour is used only on a terminal).")), COMMON);
 
+    private static final List<Args.Option> AUDIT = concat(List.of(
+            new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json, sarif, gitlab-sast or cyclonedx (default text)."),
+            new Args.Option(List.of("--fail-on"), "SEVERITY",
+                    "Exit 1 when a file's verdict is at least this: notice, suspicious (default) or malicious."),
+            new Args.Option(List.of("-o", "--output"), "FILE", "Write the report to FILE instead of standard output."),
+            new Args.Option(List.of("-v", "--verbose"), null, "Text output: also list files with no findings."),
+            new Args.Option(List.of("--baseline"), "FILE",
+                    "Accept the findings listed in FILE (as for scan): reported as accepted, not counted for --fail-on."),
+            new Args.Option(List.of("--write-baseline"), "FILE",
+                    "Write the findings of this audit to FILE as a baseline; fill in each justification before using it."),
+            new Args.Option(List.of("--allow-malicious-baseline"), null,
+                    "Let --write-baseline and --baseline accept malicious findings (the chain link) too."),
+            new Args.Option(List.of("--include"), "GLOB", "Only audit files whose path in the tree (or name) matches GLOB; repeatable."),
+            new Args.Option(List.of("--exclude"), "GLOB", "Skip files and folders GLOB names; repeatable."),
+            new Args.Option(List.of("--no-color"), null, "Never colour text output (colour is used only on a terminal).")), COMMON);
+
     private static final String MAIN_HELP = "Usage: laocoon COMMAND [OPTIONS] ...\n\n" + DESCRIPTION + "\n\n"
             + "Commands:\n"
             + "  scan PATH...    Scan model files and directories (recursively) and judge each file.\n"
+            + "  audit PATH...   Audit Kubernetes manifests, Dockerfiles and CI workflows around the models.\n"
             + "  explain FILE    Show what a loader would do with FILE, as pseudo-Python.\n"
             + "  convert FILE -o OUT.safetensors\n"
             + "                  Convert a PyTorch checkpoint or NumPy arrays to safetensors without running it.\n"
@@ -144,7 +161,9 @@ public final class Main {
         try {
             switch (cmd) {
                 case "scan":
-                    return scan(rest);
+                    return scan(rest, false);
+                case "audit":
+                    return scan(rest, true);
                 case "explain":
                     return explain(rest);
                 case "convert":
@@ -178,11 +197,11 @@ public final class Main {
                     out.println("laocoon " + version());
                     return OK;
                 default:
-                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, explain, convert, inspect, sign, verify or gate)");
+                    throw new Args.UsageException("unknown command '" + cmd + "' (expected scan, audit, explain, convert, inspect, sign, verify or gate)");
             }
         } catch (Args.UsageException e) {
             err.println("laocoon: " + e.getMessage());
-            err.println("Run 'laocoon " + (List.of("scan", "explain", "convert", "inspect", "sign", "verify", "gate").contains(cmd) ? cmd + " " : "")
+            err.println("Run 'laocoon " + (List.of("scan", "audit", "explain", "convert", "inspect", "sign", "verify", "gate").contains(cmd) ? cmd + " " : "")
                     + "--help' for usage.");
             return ERROR;
         } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
@@ -197,6 +216,8 @@ public final class Main {
             out.print(MAIN_HELP);
         } else if (rest.get(0).equals("scan")) {
             out.print(scanUsage());
+        } else if (rest.get(0).equals("audit")) {
+            out.print(auditUsage());
         } else if (rest.get(0).equals("explain")) {
             out.print(explainUsage());
         } else if (rest.get(0).equals("convert")) {
@@ -223,6 +244,21 @@ public final class Main {
                 + "  2  usage or I/O error (and nothing reached --fail-on)\n";
     }
 
+    private static String auditUsage() {
+        return Args.usage("laocoon audit [OPTIONS] PATH...",
+                "Audit the configuration around the models: Kubernetes manifests (pods, workloads, KServe"
+                + "\nInferenceServices, ServiceAccounts, NetworkPolicies), Dockerfiles and CI workflows (GitHub Actions,"
+                + "\nGitLab CI), found in the folders given (recursively) by name and content. Model files the"
+                + "\nmanifests name are scanned to link them (LAO950). Needs the audit module (README: laocoon audit).", AUDIT)
+                + "\nExit codes:\n  0  no file reached --fail-on\n  1  a file reached --fail-on\n"
+                + "  2  usage or I/O error, or the audit module is missing (and nothing reached --fail-on)\n";
+    }
+
+    /** Where the launcher finds the audit module, and how it is built. */
+    static final String AUDIT_MISSING = "the audit module is not on the class path: build it with"
+            + " './mvnw -B -DskipTests package' in the project (it makes audit/target/laocoon-audit.jar, which the"
+            + " ./laocoon launcher adds to the class path), or run java -cp laocoon.jar:laocoon-audit.jar dev.laocoon.cli.Main";
+
     private static String explainUsage() {
         return Args.usage("laocoon explain [OPTIONS] FILE",
                 "Show what a loader would do with FILE, as pseudo-Python, with findings marked inline.", COMMON)
@@ -231,10 +267,11 @@ public final class Main {
 
     // ------------------------------------------------------------------ scan
 
-    private int scan(List<String> argv) throws Args.UsageException, IOException {
-        Args a = Args.parse(SCAN, argv);
+    private int scan(List<String> argv, boolean auditOnly) throws Args.UsageException, IOException {
+        Args a = Args.parse(auditOnly ? AUDIT : SCAN, argv);
+        String cmd = auditOnly ? "audit" : "scan";
         if (a.flag("--help")) {
-            out.print(scanUsage());
+            out.print(auditOnly ? auditUsage() : scanUsage());
             return OK;
         }
         String format = a.value("--format", "text");
@@ -251,7 +288,7 @@ public final class Main {
             throw new Args.UsageException("--fail-on safe would fail every scan; use notice, suspicious or malicious");
         }
         if (a.positionals().isEmpty()) {
-            throw new Args.UsageException("scan needs at least one PATH");
+            throw new Args.UsageException(cmd + " needs at least one PATH");
         }
         List<Path> paths = new ArrayList<>();
         List<java.net.URI> urls = new ArrayList<>();
@@ -284,7 +321,29 @@ public final class Main {
                 paths.add(Path.of(p));
             }
         }
-        Startup.anticipate(paths);
+        if (auditOnly && (stdin >= 0 || !urls.isEmpty() || !hubRefs.isEmpty() || !objectUrls.isEmpty())) {
+            throw new Args.UsageException("audit takes files and folders, not standard input or URLs");
+        }
+        // the audit module, looked for only when asked or when a folder is scanned: a scan of model
+        // files alone loads none of it (nor ServiceLoader)
+        dev.laocoon.core.audit.Auditor auditor = null;
+        if (auditOnly) {
+            auditor = dev.laocoon.core.audit.Auditor.find();
+            if (auditor == null) {
+                err.println("laocoon audit: " + AUDIT_MISSING);
+                return ERROR;
+            }
+        } else {
+            for (Path p : paths) {
+                if (Files.isDirectory(p)) {
+                    auditor = dev.laocoon.core.audit.Auditor.find();
+                    break;
+                }
+            }
+        }
+        if (!auditOnly) {
+            Startup.anticipate(paths);
+        }
         ScanReport report;
         // A progress line on stderr only when a person is watching a terminal.
         // (the launcher says which of its outputs are terminals: Java itself only knows whether stdin and stdout both are)
@@ -312,7 +371,19 @@ public final class Main {
         // baselines fingerprint each file's whole content; a bill of materials lists it
         Scanner scanner = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null
                 || a.flag("--sha256"));
-        report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
+        if (auditOnly) {
+            report = auditor.audit(paths, a.all("--include"), a.all("--exclude"), new java.util.function.Function<Path, FileReport>() {
+                @Override
+                public FileReport apply(Path model) {
+                    return scanner.scan(model, model.toString());
+                }
+            });
+        } else {
+            report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
+            if (auditor != null) {
+                report = auditor.merge(report, paths); // manifests, Dockerfiles and workflows of the tree
+            }
+        }
         if (stdin >= 0) {
             // spooled within ScanLimits.maxSpoolBytes; its report stands where '-' was given
             List<FileReport> files = new ArrayList<>(report.files());
@@ -333,11 +404,11 @@ public final class Main {
         if (writeBaseline != null) {
             var written = dev.laocoon.core.report.Baseline.write(report, paths, Path.of(writeBaseline), allowMalicious,
                     baseline);
-            err.println("laocoon scan: wrote " + written.entries() + " findings to " + writeBaseline
+            err.println("laocoon " + cmd + ": wrote " + written.entries() + " findings to " + writeBaseline
                     + (baseline == null ? " with empty justifications" : " (justifications of --baseline kept, new ones empty)")
                     + ": write why each is acceptable before using it as --baseline");
             if (!written.maliciousLeftOut().isEmpty()) {
-                err.println("laocoon scan: " + written.maliciousLeftOut().size() + " malicious findings were left out"
+                err.println("laocoon " + cmd + ": " + written.maliciousLeftOut().size() + " malicious findings were left out"
                         + " (baselining them needs --allow-malicious-baseline): "
                         + String.join(", ", written.maliciousLeftOut().subList(0, Math.min(10, written.maliciousLeftOut().size())))
                         + (written.maliciousLeftOut().size() > 10 ? ", ..." : ""));
@@ -350,7 +421,7 @@ public final class Main {
             accepted = applied;
             acceptedByBaseline = applied.accepted();
             for (String m : applied.maliciousRefused()) {
-                err.println("laocoon scan: the baseline accepts a malicious finding, " + Printable.of(m)
+                err.println("laocoon " + cmd + ": the baseline accepts a malicious finding, " + Printable.of(m)
                         + "; it still fails the scan unless --allow-malicious-baseline is given");
             }
         }
@@ -361,10 +432,10 @@ public final class Main {
                     : Files.newBufferedWriter(Path.of(output), StandardCharsets.UTF_8);
         } catch (IOException e) {
             // the scan ran: say what it found, since its report cannot be written
-            err.println("laocoon scan: cannot write the report to " + output + " ("
+            err.println("laocoon " + cmd + ": cannot write the report to " + output + " ("
                     + (e instanceof java.nio.file.NoSuchFileException ? "no such directory"
                     : e instanceof java.nio.file.AccessDeniedException ? "permission denied" : e.getMessage()) + ")");
-            err.println("laocoon scan: " + report.files().size() + " files scanned; "
+            err.println("laocoon " + cmd + ": " + report.files().size() + " files scanned; "
                     + (accepted.reaches(report, gate) ? "at least one is " + gate.label() + " or worse"
                     : "none reached --fail-on"));
             return ERROR;
@@ -384,7 +455,9 @@ public final class Main {
             } else if (format.equals("sarif")) {
                 String docs = System.getenv("LAOCOON_DOCS_URL");
                 dev.laocoon.core.report.SarifReport.write(report, accepted, paths, version(),
-                        new dev.laocoon.core.report.SarifReport.Options(dev.laocoon.core.finding.RuleCatalog.builtIn(),
+                        new dev.laocoon.core.report.SarifReport.Options(auditor == null
+                                ? dev.laocoon.core.finding.RuleCatalog.builtIn()
+                                : dev.laocoon.core.finding.RuleCatalog.builtIn().with(auditor.rules()),
                                 docs == null || docs.isBlank() ? dev.laocoon.core.report.SarifReport.DEFAULT_DOCS : docs), w);
                 w.write('\n');
             } else {
@@ -401,11 +474,11 @@ public final class Main {
         }
         for (FileReport f : report.files()) {
             if (f.error() != null) {
-                err.println("laocoon scan: " + Printable.of(f.path()) + ": " + Printable.of(f.error()));
+                err.println("laocoon " + cmd + ": " + Printable.of(f.path()) + ": " + Printable.of(f.error()));
             }
         }
         if (baselineFile != null) {
-            err.println("laocoon scan: " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile
+            err.println("laocoon " + cmd + ": " + acceptedByBaseline + " findings accepted by the baseline " + baselineFile
                     + " (reported as accepted; they do not count for --fail-on)");
         }
         if (accepted.reaches(report, gate)) {

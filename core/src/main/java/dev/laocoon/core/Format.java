@@ -17,7 +17,9 @@ public enum Format {
     PICKLE("pickle"), JOBLIB("joblib"), PYTORCH_LEGACY("pytorch-legacy"),
     LFS_POINTER("lfs-pointer"), JSON("json"), JSON_CONFIG("json-config"), KERAS_JSON("keras-json"),
     CHAT_TEMPLATE("chat-template"),
-    SYMLINK("symlink");
+    SYMLINK("symlink"),
+    /** Configuration around the models, read by the audit module. */
+    KUBERNETES("kubernetes"), DOCKERFILE("dockerfile"), GITHUB_WORKFLOW("github-workflow"), GITLAB_CI("gitlab-ci");
 
     private static final Map<String, Format> BY_ID = new HashMap<>();
 

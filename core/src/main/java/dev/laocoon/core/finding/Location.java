@@ -13,10 +13,24 @@ public record Location(String file, List<String> members, int pickleIndex, long 
 
     /**
      * A place inside a format's structure. {@code kind}: {@code gguf-key}, {@code json-pointer},
-     * {@code hdf5-attribute}, {@code node}, {@code tensor} or {@code element}; {@code path}: the key,
-     * pointer or name; {@code line}/{@code column}: 1-based position in a text value (0 when none).
+     * {@code hdf5-attribute}, {@code node}, {@code tensor}, {@code element}, or {@code text} (a text
+     * file's own line and column: manifests, Dockerfiles, workflows); {@code path}: the key, pointer
+     * or name; {@code line}/{@code column}: 1-based position in a text value (0 when none).
      */
     public record Within(String kind, String path, int line, int column) {
+
+        /** The kind whose line and column are those of the file itself (not of a value inside it). */
+        public static final String TEXT = "text";
+
+        /** A place in a text file: its line and column (1-based) and a path naming it ({@code spec.hostNetwork}). */
+        public static Within text(String path, int line, int column) {
+            return new Within(TEXT, path, line, column);
+        }
+
+        /** True when line and column are the file's own (SARIF gives them as a region). */
+        public boolean inFile() {
+            return TEXT.equals(kind) && line > 0;
+        }
 
         public static Within of(String kind, String path) {
             return new Within(kind, path, 0, 0);
@@ -62,6 +76,14 @@ public record Location(String file, List<String> members, int pickleIndex, long 
 
     public String render() {
         StringBuilder sb = new StringBuilder(file);
+        if (within != null && within.inFile() && members.isEmpty() && offset < 0) {
+            // a text file: file:line:column, as editors and compilers print it, then the path
+            sb.append(':').append(within.line()).append(':').append(within.column());
+            if (!within.path().isEmpty()) {
+                sb.append('[').append(within.path()).append(']');
+            }
+            return sb.toString();
+        }
         for (String m : members) {
             sb.append('!').append(m);
         }

@@ -140,6 +140,9 @@ public final class GitlabSastReport {
         g.writeEndArray();
         g.writeObjectFieldStart("location");
         g.writeStringField("file", file);
+        if (x.location().members().isEmpty() && x.location().within() != null && x.location().within().inFile()) {
+            g.writeNumberField("start_line", x.location().within().line()); // a text file (the audit's manifests)
+        }
         g.writeEndObject();
         g.writeEndObject();
     }

@@ -112,6 +112,14 @@ public final class JsonReport {
                     g.writeStringField("display", x.location().render());
                     g.writeEndObject();
                     g.writeStringField("evidence", x.evidence());
+                    if (!x.related().isEmpty()) {
+                        // the audit's chain link: the model file a pod or workflow loads
+                        g.writeArrayFieldStart("related");
+                        for (dev.laocoon.core.finding.Location r : x.related()) {
+                            g.writeString(r.render());
+                        }
+                        g.writeEndArray();
+                    }
                     String why = accepted.justification(i, k);
                     if (why != null) {
                         g.writeBooleanField("suppressed", true);

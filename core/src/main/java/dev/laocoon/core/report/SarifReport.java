@@ -129,7 +129,7 @@ public final class SarifReport {
                     } else if (written >= MAX_RESULTS) {
                         dropped++;
                     } else {
-                        result(g, x, uri, rel, catalog.indexOf(x.rule().id()), accepted.justification(i, k));
+                        result(g, x, uri, rel, catalog.indexOf(x.rule().id()), accepted.justification(i, k), cwd);
                         written++;
                     }
                 }
@@ -200,8 +200,8 @@ public final class SarifReport {
         g.writeEndObject();
     }
 
-    private static void result(JsonGenerator g, Finding x, String uri, String rel, int ruleIndex, String accepted)
-            throws IOException {
+    private static void result(JsonGenerator g, Finding x, String uri, String rel, int ruleIndex, String accepted,
+                               Path cwd) throws IOException {
         g.writeStartObject();
         g.writeStringField("ruleId", x.rule().id());
         if (ruleIndex >= 0) {
@@ -224,6 +224,12 @@ public final class SarifReport {
             g.writeObjectFieldStart("region");
             g.writeNumberField("byteOffset", x.location().offset());
             g.writeNumberField("byteLength", 1);
+            g.writeEndObject();
+        } else if (x.location().members().isEmpty() && x.location().within() != null && x.location().within().inFile()) {
+            // a text file (manifest, Dockerfile, workflow): its line and column
+            g.writeObjectFieldStart("region");
+            g.writeNumberField("startLine", x.location().within().line());
+            g.writeNumberField("startColumn", x.location().within().column());
             g.writeEndObject();
         }
         g.writeEndObject();
@@ -255,6 +261,32 @@ public final class SarifReport {
         }
         g.writeEndObject();
         g.writeEndArray();
+        if (!x.related().isEmpty()) {
+            // other places the finding links to: the model file a pod loads (the audit's chain link)
+            g.writeArrayFieldStart("relatedLocations");
+            for (int r = 0; r < x.related().size(); r++) {
+                dev.laocoon.core.finding.Location loc = x.related().get(r);
+                g.writeStartObject();
+                g.writeNumberField("id", r + 1);
+                g.writeObjectFieldStart("physicalLocation");
+                g.writeObjectFieldStart("artifactLocation");
+                g.writeStringField("uri", uri(loc.file(), cwd));
+                g.writeEndObject();
+                if (loc.within() != null && loc.within().inFile()) {
+                    g.writeObjectFieldStart("region");
+                    g.writeNumberField("startLine", loc.within().line());
+                    g.writeNumberField("startColumn", loc.within().column());
+                    g.writeEndObject();
+                }
+                g.writeEndObject();
+                g.writeObjectFieldStart("message");
+                g.writeStringField("text", loc.within() == null || loc.within().path().isEmpty() ? loc.file()
+                        : loc.within().path());
+                g.writeEndObject();
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        }
         g.writeObjectFieldStart("partialFingerprints");
         g.writeStringField("laocoonFindingHash/v1", fingerprint(x, rel));
         g.writeEndObject();
