@@ -1,0 +1,117 @@
+package dev.laocoon.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request: its exchange, its query, and the guarantee that it is answered at most once (the
+ * upload watchdog may answer 408 from another thread while the handler is still reading).
+ */
+final class Http {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final HttpExchange exchange;
+    final Map<String, String> query;
+    private final AtomicBoolean answered = new AtomicBoolean();
+    volatile int status;
+
+    Http(HttpExchange exchange) {
+        this.exchange = exchange;
+        this.query = query(exchange.getRequestURI().getRawQuery());
+    }
+
+    static Map<String, String> query(String raw) {
+        Map<String, String> q = new LinkedHashMap<>();
+        if (raw == null || raw.isEmpty()) {
+            return q;
+        }
+        for (String part : raw.split("&")) {
+            int eq = part.indexOf('=');
+            try {
+                String k = URLDecoder.decode(eq < 0 ? part : part.substring(0, eq), StandardCharsets.UTF_8);
+                String v = eq < 0 ? "" : URLDecoder.decode(part.substring(eq + 1), StandardCharsets.UTF_8);
+                q.putIfAbsent(k, v);
+            } catch (IllegalArgumentException e) {
+                // a malformed escape: the parameter is ignored
+            }
+        }
+        return q;
+    }
+
+    String method() {
+        return exchange.getRequestMethod();
+    }
+
+    String path() {
+        return exchange.getRequestURI().getPath();
+    }
+
+    String header(String name) {
+        return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    boolean answered() {
+        return answered.get();
+    }
+
+    /** Sends a complete answer (once; later calls do nothing) and ends the exchange. */
+    boolean send(int code, String contentType, byte[] body, String... headers) {
+        if (!answered.compareAndSet(false, true)) {
+            return false;
+        }
+        status = code;
+        try {
+            var h = exchange.getResponseHeaders();
+            h.set("Content-Type", contentType);
+            h.set("X-Content-Type-Options", "nosniff");
+            h.set("Cache-Control", "no-store");
+            for (int i = 0; i + 1 < headers.length; i += 2) {
+                h.set(headers[i], headers[i + 1]);
+            }
+            boolean head = method().equals("HEAD");
+            exchange.sendResponseHeaders(code, head || body.length == 0 ? -1 : body.length);
+            if (!head && body.length > 0) {
+                try (OutputStream o = exchange.getResponseBody()) {
+                    o.write(body);
+                }
+            }
+        } catch (IOException e) {
+            // the client went away; nothing more to tell it
+        } finally {
+            exchange.close();
+        }
+        return true;
+    }
+
+    boolean json(int code, Object node, String... headers) {
+        byte[] b;
+        try {
+            b = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(node);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return send(code, "application/json", appendNewline(b), headers);
+    }
+
+    private static byte[] appendNewline(byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(b, b.length + 1);
+        out[b.length] = '\n';
+        return out;
+    }
+
+    /** An error answer: {@code {"error": message, "status": code}}. */
+    boolean error(int code, String message, String... headers) {
+        ObjectNode n = JSON.createObjectNode();
+        n.put("error", message);
+        n.put("status", code);
+        return json(code, n, headers);
+    }
+}

@@ -1,0 +1,895 @@
+package dev.laocoon.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.laocoon.core.FileReport;
+import dev.laocoon.core.ScanLimits;
+import dev.laocoon.core.finding.Finding;
+import dev.laocoon.core.finding.Location;
+import dev.laocoon.core.finding.Rule;
+import dev.laocoon.core.finding.Severity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * {@code laocoon serve}: the HTTP API (and, when configured, the clamd listener) over one bounded
+ * scan pool. Every limit fails closed: a body over the limit is refused before it is read (413), a
+ * slow body gets 408, a full pool 503, a full temporary folder 507, a quota 429; a scan that runs out
+ * of time is {@code suspicious} (LAO111), never {@code safe}. Temporary files are removed on every path.
+ */
+public final class Server implements AutoCloseable {
+    static {
+        // An unread remainder of a refused body is never drained (a 2 GB body against a 1 GB limit):
+        // the connection is closed after the answer instead. Read by the JDK server when it loads.
+        if (System.getProperty("sun.net.httpserver.drainAmount") == null) {
+            System.setProperty("sun.net.httpserver.drainAmount", "0");
+        }
+    }
+
+    final ServeConfig config;
+    final Log log;
+    final String version;
+    final String kbHash;
+    final Store store;
+    final Tenants tenants;
+    final TempSpace temp;
+    final Metrics metrics;
+    final Audit audit;
+    private final ThreadPoolExecutor pool;
+    private final Semaphore slots;
+    private final int slotCount;
+    private final AtomicInteger running = new AtomicInteger();
+    private final ScheduledExecutorService watchdog;
+    private final Set<Inflight> inflight = ConcurrentHashMap.newKeySet();
+    private final ThreadPoolExecutor httpExecutor;
+    private HttpServer http;
+    private ClamdListener clamd;
+    private volatile String adminToken;
+    private final long startedNanos = System.nanoTime();
+
+    private record Inflight(Http call, TempSpace.Progress progress) {
+    }
+
+    private Server(ServeConfig config, Log log) throws IOException, SQLException {
+        this.config = config;
+        this.log = log;
+        Package p = Server.class.getPackage();
+        String v = p == null ? null : p.getImplementationVersion();
+        this.version = v == null ? "0.1.0-dev" : v;
+        this.kbHash = Hashes.knowledgeBaseHash();
+        java.nio.file.Files.createDirectories(config.data);
+        this.temp = new TempSpace(config.tempDir(), config.maxTempBytes);
+        int swept = temp.sweep();
+        if (swept > 0) {
+            log.info("removed " + swept + " temporary files left by a previous run");
+        }
+        String url = config.storeUrl != null ? config.storeUrl
+                : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE";
+        this.store = new Store(url, config.storeUser, config.storePassword);
+        try {
+            int applied = store.migrate();
+            if (applied > 0) {
+                log.info("store " + store.describe() + ": " + applied + " schema migrations applied");
+            }
+            if (store.dialect == Store.Dialect.H2) {
+                int abandoned = store.abandon();
+                if (abandoned > 0) {
+                    log.info(abandoned + " scans left unfinished by a previous run are marked as errors");
+                }
+            }
+        } catch (SQLException e) {
+            store.close();
+            throw e;
+        }
+        this.pool = new ThreadPoolExecutor(config.workers, config.workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                daemon("laocoon-scan"));
+        this.slotCount = config.workers + config.queue;
+        this.slots = new Semaphore(slotCount);
+        this.httpExecutor = new ThreadPoolExecutor(config.httpThreads, config.httpThreads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(4096), daemon("laocoon-http"));
+        this.httpExecutor.allowCoreThreadTimeOut(true);
+        this.watchdog = Executors.newSingleThreadScheduledExecutor(daemon("laocoon-watchdog"));
+        ScanLimits limits = ScanLimits.DEFAULT.withMaxTimePerFile(config.scanTime);
+        this.tenants = new Tenants(config, limits, pool, log);
+        this.metrics = new Metrics(() -> Math.max(0, slotCount - slots.availablePermits() - running.get()), running::get,
+                temp::used);
+        this.audit = new Audit(config.auditLog(), log);
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    /**
+     * Starts a service: store, migrations, tenants, HTTP listener (and clamd listener). The admin
+     * token is {@code adminToken} when given (its hash replaces the stored one), else the stored
+     * hash stands, else a new token is made: {@link #newAdminToken()} returns it, once.
+     */
+    public static Server start(ServeConfig config, String adminToken, Log log) throws IOException, SQLException {
+        if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
+            System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(config.maxRequestTime.toSeconds()));
+        }
+        Server s = new Server(config, log);
+        try {
+            s.open(adminToken);
+            return s;
+        } catch (IOException | SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    private void open(String givenAdminToken) throws IOException, SQLException {
+        String hash;
+        if (givenAdminToken != null && !givenAdminToken.isEmpty()) {
+            hash = Hashes.sha256Hex(givenAdminToken.getBytes(StandardCharsets.UTF_8));
+            store.putSetting("admin.tokenSha256", hash);
+        } else {
+            hash = store.setting("admin.tokenSha256");
+            if (hash == null) {
+                adminToken = Hashes.newToken();
+                hash = Hashes.sha256Hex(adminToken.getBytes(StandardCharsets.UTF_8));
+                store.putSetting("admin.tokenSha256", hash);
+            }
+        }
+        tenants.install(hash, config.tenants);
+        tenants.markLoaded();
+        http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
+        http.setExecutor(httpExecutor);
+        http.createContext("/", this::handle);
+        http.start();
+        long period = Math.max(50, Math.min(500, config.readTimeout.toMillis() / 4));
+        watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
+        if (config.clamd != null) {
+            clamd = ClamdListener.start(this, config.clamd);
+        }
+    }
+
+    /** A newly made admin token (only on the first start of a store, and only once), else null. */
+    public String newAdminToken() {
+        String t = adminToken;
+        adminToken = null;
+        return t;
+    }
+
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    public InetSocketAddress address() {
+        return http.getAddress();
+    }
+
+    /** The clamd listener's port, or -1. */
+    public int clamdPort() {
+        return clamd == null ? -1 : clamd.port();
+    }
+
+    String cacheKey(Tenants.Tenant t) {
+        return Hashes.sha256Hex((version + "\n" + kbHash + "\n" + t.policyHash).getBytes(StandardCharsets.UTF_8));
+    }
+
+    // ------------------------------------------------------------------ routing
+
+    private void handle(HttpExchange ex) {
+        Http call = new Http(ex);
+        try {
+            route(call);
+        } catch (RuntimeException | Error e) {
+            log.info("internal error on " + call.method() + " " + call.path() + ": " + e);
+            call.error(500, "internal error");
+        } finally {
+            if (!call.answered()) {
+                call.error(500, "no answer");
+            }
+        }
+    }
+
+    private void route(Http call) {
+        String path = call.path();
+        String m = call.method();
+        switch (path) {
+            case "/healthz":
+                if (allow(call, "GET", "HEAD")) {
+                    call.json(200, Http.JSON.createObjectNode().put("status", "ok"));
+                }
+                return;
+            case "/readyz":
+                if (allow(call, "GET", "HEAD")) {
+                    readyz(call);
+                }
+                return;
+            case "/v1/info":
+                if (allow(call, "GET", "HEAD")) {
+                    call.json(200, info());
+                }
+                return;
+            case "/metrics":
+                if (allow(call, "GET", "HEAD")) {
+                    try {
+                        call.send(200, metrics.contentType(), metrics.scrape());
+                    } catch (IOException e) {
+                        call.error(500, "cannot write the metrics");
+                    }
+                }
+                return;
+            case "/v1/scans":
+                if (m.equals("POST")) {
+                    Tenants.Tenant t = authenticate(call);
+                    if (t != null) {
+                        upload(call, t);
+                    }
+                } else if (m.equals("GET") || m.equals("HEAD")) {
+                    Tenants.Tenant t = authenticate(call);
+                    if (t != null) {
+                        list(call, t);
+                    }
+                } else {
+                    call.error(405, "use POST to scan, GET to list", "Allow", "GET, HEAD, POST");
+                }
+                return;
+            case "/v1/scans/by-url":
+                if (allow(call, "POST")) {
+                    Tenants.Tenant t = authenticate(call);
+                    if (t != null) {
+                        call.error(501, "scanning by URL (http(s)://, hf://, s3://) is not available in this version of"
+                                + " the service yet; upload the file to POST /v1/scans instead");
+                    }
+                }
+                return;
+            default:
+                break;
+        }
+        if (path.startsWith("/v1/scans/")) {
+            if (allow(call, "GET", "HEAD")) {
+                Tenants.Tenant t = authenticate(call);
+                if (t != null) {
+                    get(call, t, path.substring("/v1/scans/".length()));
+                }
+            }
+            return;
+        }
+        if (path.startsWith("/v1/files/")) {
+            if (allow(call, "GET", "HEAD")) {
+                Tenants.Tenant t = authenticate(call);
+                if (t != null) {
+                    file(call, t, path.substring("/v1/files/".length()));
+                }
+            }
+            return;
+        }
+        call.error(404, "no such endpoint: " + path);
+    }
+
+    private static boolean allow(Http call, String... methods) {
+        for (String m : methods) {
+            if (m.equals(call.method())) {
+                return true;
+            }
+        }
+        call.error(405, "method " + call.method() + " not allowed here", "Allow", String.join(", ", methods));
+        return false;
+    }
+
+    /** The tenant of the request's bearer token, or null once 401 has been answered. */
+    private Tenants.Tenant authenticate(Http call) {
+        String h = call.header("Authorization");
+        String token = null;
+        if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            token = h.substring(7).trim();
+        }
+        Tenants.Tenant t = tenants.authenticate(token);
+        if (t == null) {
+            metrics.rejected("unauthorized");
+            call.error(401, token == null ? "a bearer token is needed (Authorization: Bearer TOKEN)"
+                    : "the token is not valid", "WWW-Authenticate", "Bearer realm=\"laocoon\"");
+            return null;
+        }
+        long wait = t.countRequest(System.currentTimeMillis());
+        if (wait > 0) {
+            metrics.rejected("quota_requests");
+            call.error(429, "tenant " + t.name() + " is over its quota of " + t.quota().requestsPerMinute()
+                    + " requests per minute", "Retry-After", Long.toString(wait));
+            return null;
+        }
+        return t;
+    }
+
+    private void readyz(Http call) {
+        boolean storeOk = store.ping();
+        boolean room = slots.availablePermits() > 0;
+        ObjectNode n = Http.JSON.createObjectNode();
+        n.put("status", storeOk && room ? "ready" : "not ready");
+        n.put("store", storeOk ? "ok" : "unreachable");
+        n.put("queue", room ? "ok" : "full");
+        if (storeOk && room) {
+            call.json(200, n);
+        } else {
+            call.json(503, n, "Retry-After", Integer.toString(config.retryAfterSeconds));
+        }
+    }
+
+    private ObjectNode info() {
+        ObjectNode n = Http.JSON.createObjectNode();
+        n.put("name", "laocoon");
+        n.put("version", version);
+        n.put("knowledgeBaseSha256", kbHash);
+        n.put("java", System.getProperty("java.version"));
+        n.put("store", store.dialect == Store.Dialect.H2 ? "h2" : "postgresql");
+        try {
+            n.put("schemaVersion", store.schemaVersion());
+        } catch (SQLException e) {
+            n.putNull("schemaVersion");
+        }
+        ObjectNode l = n.putObject("limits");
+        l.put("maxBodyBytes", config.maxBodyBytes);
+        l.put("syncMaxBytes", config.syncMaxBytes);
+        l.put("workers", config.workers);
+        l.put("queue", config.queue);
+        l.put("readTimeoutSeconds", config.readTimeout.toSeconds());
+        l.put("minBytesPerSecond", config.minBytesPerSecond);
+        l.put("scanSeconds", config.scanTime.toSeconds());
+        l.put("maxTempBytes", config.maxTempBytes);
+        n.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1e9);
+        n.put("clamd", clamd != null);
+        return n;
+    }
+
+    // ------------------------------------------------------------------ reading scans
+
+    private void get(Http call, Tenants.Tenant t, String id) {
+        if (!id.matches("[0-9a-f]{32}")) {
+            call.error(404, "no such scan");
+            return;
+        }
+        Store.Scan s;
+        try {
+            s = store.scan(t.name(), id);
+        } catch (SQLException e) {
+            storeDown(call, e);
+            return;
+        }
+        if (s == null) {
+            call.error(404, "no such scan"); // another tenant's scan is not found either
+            return;
+        }
+        call.json(200, scanJson(s));
+    }
+
+    private void file(Http call, Tenants.Tenant t, String sha) {
+        String h = sha.toLowerCase(java.util.Locale.ROOT);
+        if (!h.matches("[0-9a-f]{64}")) {
+            call.error(400, "expected a SHA-256 in hex (64 digits)");
+            return;
+        }
+        Store.Scan s;
+        try {
+            s = store.cached(t.name(), h, cacheKey(t));
+        } catch (SQLException e) {
+            storeDown(call, e);
+            return;
+        }
+        if (s == null) {
+            call.error(404, "this tenant has no verdict for that content under the current rules");
+            return;
+        }
+        call.json(200, scanJson(s));
+    }
+
+    private void list(Http call, Tenants.Tenant t) {
+        int limit = 50;
+        String l = call.query.get("limit");
+        if (l != null) {
+            try {
+                limit = Math.max(1, Math.min(500, Integer.parseInt(l)));
+            } catch (NumberFormatException e) {
+                call.error(400, "limit: expected a number");
+                return;
+            }
+        }
+        List<Store.Scan> rows;
+        try {
+            rows = store.recent(t.name(), limit);
+        } catch (SQLException e) {
+            storeDown(call, e);
+            return;
+        }
+        ObjectNode n = Http.JSON.createObjectNode();
+        n.put("tenant", t.name());
+        ArrayNode a = n.putArray("scans");
+        for (Store.Scan s : rows) {
+            ObjectNode o = a.addObject();
+            o.put("scanId", s.id());
+            o.put("name", s.name());
+            o.put("status", s.status());
+            if (s.verdict() != null) {
+                o.put("verdict", s.verdict());
+            }
+            o.put("sha256", s.sha256());
+            o.put("size", s.size());
+            o.put("cached", s.cached());
+            o.put("created", java.time.Instant.ofEpochMilli(s.createdAt()).toString());
+        }
+        call.json(200, n);
+    }
+
+    /** A stored scan as answered: its result when done, else its status. */
+    private static JsonNode scanJson(Store.Scan s) {
+        if (s.result() != null && s.status().equals("done")) {
+            try {
+                return Http.JSON.readTree(s.result());
+            } catch (IOException e) {
+                throw new IllegalStateException("a stored result does not parse", e);
+            }
+        }
+        ObjectNode n = Http.JSON.createObjectNode();
+        n.put("scanId", s.id());
+        n.put("status", s.status());
+        n.put("path", s.name());
+        n.put("size", s.size());
+        if (s.sha256() != null) {
+            n.put("sha256", s.sha256());
+        }
+        if (s.error() != null) {
+            n.put("error", s.error());
+        }
+        return n;
+    }
+
+    private void storeDown(Http call, SQLException e) {
+        log.info("store unavailable: " + e.getMessage());
+        metrics.rejected("store_unavailable");
+        call.error(503, "the store is unavailable; try again", "Retry-After", Integer.toString(config.retryAfterSeconds));
+    }
+
+    // ------------------------------------------------------------------ uploads
+
+    private void upload(Http call, Tenants.Tenant t) {
+        String type = call.header("Content-Type");
+        String base = type == null ? "" : type.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
+        if (base.startsWith("multipart/")) {
+            call.error(415, "multipart uploads are not supported by this version yet; send the file as the body with"
+                    + " Content-Type: application/octet-stream and ?name=");
+            return;
+        }
+        if (!base.isEmpty() && !base.equals("application/octet-stream")) {
+            call.error(415, "expected Content-Type: application/octet-stream (the file as the body)");
+            return;
+        }
+        long length = -1;
+        String cl = call.header("Content-Length");
+        if (cl != null) {
+            try {
+                length = Long.parseLong(cl.trim());
+            } catch (NumberFormatException e) {
+                call.error(400, "Content-Length is not a number");
+                return;
+            }
+        }
+        if (length > config.maxBodyBytes) {
+            metrics.rejected("body_too_large");
+            call.error(413, "the body (" + length + " bytes) is larger than the limit of " + config.maxBodyBytes + " bytes");
+            return;
+        }
+        Boolean async = null;
+        String a = call.query.get("async");
+        if (a != null) {
+            async = a.isEmpty() || a.equals("true") || a.equals("1");
+        }
+        String day = LocalDate.now(ZoneOffset.UTC).toString();
+        long perDay = t.quota().bytesPerDay();
+        if (perDay > 0) {
+            long used;
+            try {
+                used = store.usage(t.name(), day);
+            } catch (SQLException e) {
+                storeDown(call, e);
+                return;
+            }
+            if (used + Math.max(0, length) > perDay || used >= perDay) {
+                metrics.rejected("quota_bytes");
+                call.error(429, "tenant " + t.name() + " is over its quota of " + perDay + " bytes per day",
+                        "Retry-After", Long.toString(secondsToMidnight()));
+                return;
+            }
+        }
+        if (t.running.incrementAndGet() > t.quota().maxConcurrent()) {
+            t.running.decrementAndGet();
+            metrics.rejected("quota_concurrent");
+            call.error(429, "tenant " + t.name() + " already has " + t.quota().maxConcurrent() + " scans in progress",
+                    "Retry-After", "1");
+            return;
+        }
+        boolean handedOff = false;
+        boolean slot = false;
+        TempSpace.Upload up = null;
+        Inflight watch = null;
+        try {
+            if (!slots.tryAcquire()) {
+                metrics.rejected("busy");
+                call.error(503, "the scan pool and its queue are full; try again later", "Retry-After",
+                        Integer.toString(config.retryAfterSeconds));
+                return;
+            }
+            slot = true;
+            String name = uploadName(call);
+            TempSpace.Progress progress = new TempSpace.Progress();
+            watch = new Inflight(call, progress);
+            inflight.add(watch);
+            try (InputStream in = call.exchange.getRequestBody()) {
+                up = temp.receive(in, config.maxBodyBytes, progress);
+            } catch (TempSpace.TooLarge e) {
+                metrics.rejected("body_too_large");
+                call.error(413, e.getMessage());
+                return;
+            } catch (TempSpace.Full e) {
+                metrics.rejected("temp_full");
+                log.info(e.getMessage());
+                call.error(507, e.getMessage() + "; try again later", "Retry-After", Integer.toString(config.retryAfterSeconds));
+                return;
+            } catch (IOException e) {
+                if (!call.answered()) {
+                    metrics.rejected("client_error");
+                    call.error(400, "the body could not be read: " + e.getMessage());
+                }
+                return; // the watchdog answered 408, or the client went away
+            } finally {
+                inflight.remove(watch);
+            }
+            if (call.answered()) {
+                return; // 408 raced with the end of the body
+            }
+            metrics.received(up.size);
+            try {
+                if (perDay > 0) {
+                    long used = store.usage(t.name(), day);
+                    if (used + up.size > perDay) {
+                        metrics.rejected("quota_bytes");
+                        call.error(429, "tenant " + t.name() + " is over its quota of " + perDay + " bytes per day",
+                                "Retry-After", Long.toString(secondsToMidnight()));
+                        return;
+                    }
+                }
+                store.addUsage(t.name(), day, up.size);
+            } catch (SQLException e) {
+                storeDown(call, e);
+                return;
+            }
+            String key = cacheKey(t);
+            String id = Hashes.randomHex(16);
+            long now = System.currentTimeMillis();
+            Store.Scan hit;
+            try {
+                hit = store.cached(t.name(), up.sha256, key);
+            } catch (SQLException e) {
+                storeDown(call, e);
+                return;
+            }
+            if (hit != null && hit.result() != null) {
+                metrics.cacheHit();
+                ObjectNode r = (ObjectNode) Http.JSON.readTree(hit.result());
+                r.put("scanId", id);
+                r.put("path", name);
+                r.put("cached", true);
+                String text = Http.JSON.writeValueAsString(r);
+                try {
+                    store.insert(new Store.Scan(id, t.name(), name, up.sha256, key, up.size, "done", hit.verdict(), text,
+                            null, true, now, now));
+                } catch (SQLException e) {
+                    storeDown(call, e);
+                    return;
+                }
+                java.util.List<String> rules = new java.util.ArrayList<>();
+                r.path("findings").forEach(f -> {
+                    if (!rules.contains(f.path("rule").asText())) {
+                        rules.add(f.path("rule").asText());
+                    }
+                });
+                audit.scan(t.name(), id, "http", name, up.sha256, up.size, "done", hit.verdict(), rules, 0, true);
+                call.json(200, r, "Location", "/v1/scans/" + id);
+                return;
+            }
+            boolean isAsync = async != null ? async : up.size > config.syncMaxBytes;
+            try {
+                store.insert(new Store.Scan(id, t.name(), name, up.sha256, key, up.size, isAsync ? "queued" : "running",
+                        null, null, null, false, now, 0));
+            } catch (SQLException e) {
+                storeDown(call, e);
+                return;
+            }
+            Job job = new Job(t, up, id, name, "http", isAsync);
+            pool.execute(job);
+            handedOff = true;
+            if (isAsync) {
+                ObjectNode n = Http.JSON.createObjectNode();
+                n.put("scanId", id);
+                n.put("status", "queued");
+                n.put("path", name);
+                n.put("size", up.size);
+                n.put("sha256", up.sha256);
+                n.put("location", "/v1/scans/" + id);
+                call.json(202, n, "Location", "/v1/scans/" + id);
+                return;
+            }
+            ObjectNode result = job.await();
+            call.json(200, result, "Location", "/v1/scans/" + id);
+        } catch (IOException e) {
+            call.error(500, "internal error: " + e.getMessage());
+        } finally {
+            if (watch != null) {
+                inflight.remove(watch);
+            }
+            if (!handedOff) {
+                if (up != null) {
+                    up.close();
+                }
+                if (slot) {
+                    slots.release();
+                }
+                t.running.decrementAndGet();
+            }
+        }
+    }
+
+    private static long secondsToMidnight() {
+        java.time.ZonedDateTime now = java.time.ZonedDateTime.now(ZoneOffset.UTC);
+        return Math.max(1, Duration.between(now, now.toLocalDate().plusDays(1).atStartOfDay(ZoneOffset.UTC)).toSeconds());
+    }
+
+    /** The upload's name: {@code ?name=}, else Content-Disposition's filename, else "upload"; its last path part only. */
+    static String uploadName(Http call) {
+        String n = call.query.get("name");
+        if (n == null || n.isBlank()) {
+            String cd = call.header("Content-Disposition");
+            if (cd != null) {
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("filename=\"?([^\";]*)\"?").matcher(cd);
+                if (m.find()) {
+                    n = m.group(1);
+                }
+            }
+        }
+        return cleanName(n);
+    }
+
+    static String cleanName(String n) {
+        if (n == null || n.isBlank()) {
+            return "upload";
+        }
+        String s = n.replace('\\', '/');
+        s = s.substring(s.lastIndexOf('/') + 1);
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 255; i++) {
+            char c = s.charAt(i);
+            b.append(c < 0x20 || c == 0x7f ? '_' : c);
+        }
+        String r = b.toString().trim();
+        return r.isEmpty() || r.equals(".") || r.equals("..") ? "upload" : r;
+    }
+
+    // ------------------------------------------------------------------ the scan job
+
+    /** One scan on the pool; it owns the upload, the slot and the tenant's count until it ends. */
+    final class Job implements Runnable {
+        final Tenants.Tenant tenant;
+        final TempSpace.Upload upload;
+        final String id;
+        final String name;
+        final String source;
+        final boolean async;
+        final CompletableFuture<ObjectNode> result = new CompletableFuture<>();
+        volatile FileReport report;
+
+        Job(Tenants.Tenant tenant, TempSpace.Upload upload, String id, String name, String source, boolean async) {
+            this.tenant = tenant;
+            this.upload = upload;
+            this.id = id;
+            this.name = name;
+            this.source = source;
+            this.async = async;
+        }
+
+        @Override
+        public void run() {
+            running.incrementAndGet();
+            long t0 = System.nanoTime();
+            try {
+                if (async) {
+                    try {
+                        store.status(id, "running");
+                    } catch (SQLException e) {
+                        log.info("store unavailable (scan " + id + " stays queued there): " + e.getMessage());
+                    }
+                }
+                FileReport r = tenant.scanner.scan(upload.file, name);
+                report = r;
+                ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), upload.sha256);
+                double seconds = (System.nanoTime() - t0) / 1e9;
+                metrics.scanned(r.verdictLabel(), Results.outerFormat(r), seconds);
+                try {
+                    store.finish(id, "done", r.verdictLabel(), Http.JSON.writeValueAsString(answer), null);
+                } catch (SQLException | IOException e) {
+                    log.info("store unavailable, the result of scan " + id + " is not kept: " + e.getMessage());
+                }
+                audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", r.verdictLabel(),
+                        Results.rules(r), seconds, false);
+                result.complete(answer);
+            } catch (RuntimeException | Error e) {
+                log.info("scan " + id + " failed: " + e);
+                try {
+                    store.finish(id, "error", null, null, "internal error: " + e);
+                } catch (SQLException ignored) {
+                    // reported above
+                }
+                audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "error", null, List.of(),
+                        (System.nanoTime() - t0) / 1e9, false);
+                result.completeExceptionally(e);
+            } finally {
+                upload.close();
+                running.decrementAndGet();
+                slots.release();
+                tenant.running.decrementAndGet();
+            }
+        }
+
+        /**
+         * The result, waiting at most the scan time and a grace: past that (a reader that does not
+         * stop), the answer is {@code suspicious} with LAO111, never {@code safe}.
+         */
+        ObjectNode await() {
+            try {
+                return result.get(config.scanTime.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException | InterruptedException | ExecutionException e) {
+                if (e instanceof InterruptedException) {
+                    Thread.currentThread().interrupt();
+                }
+                String why = e instanceof ExecutionException ? "the scan failed (" + e.getCause() + ")"
+                        : "the scan did not finish within " + config.scanTime.toSeconds() + " s";
+                Finding f = new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, why + "; the file was not"
+                        + " analysed completely", Location.of(name), "");
+                FileReport r = new FileReport(name, List.of(), Severity.SUSPICIOUS, List.of(f), null, upload.size,
+                        upload.sha256, -1, Duration.ZERO);
+                return Results.answer(id, "done", Results.fileObject(r, version), upload.sha256);
+            }
+        }
+    }
+
+    /**
+     * Scans a received stream for a tenant without the HTTP layer (the clamd listener): returns the
+     * report; the upload is closed. Throws {@link Busy} when the pool and queue are full.
+     */
+    FileReport scanUpload(Tenants.Tenant t, TempSpace.Upload up, String name, String source) throws Busy {
+        if (!slots.tryAcquire()) {
+            up.close();
+            metrics.rejected("busy");
+            throw new Busy();
+        }
+        t.running.incrementAndGet();
+        String id = Hashes.randomHex(16);
+        long now = System.currentTimeMillis();
+        try {
+            store.insert(new Store.Scan(id, t.name(), name, up.sha256, cacheKey(t), up.size, "running", null, null, null,
+                    false, now, 0));
+        } catch (SQLException e) {
+            log.info("store unavailable (the clamd scan is not kept): " + e.getMessage());
+        }
+        Job job = new Job(t, up, id, name, source, false);
+        try {
+            pool.execute(job);
+        } catch (RuntimeException e) {
+            up.close();
+            slots.release();
+            t.running.decrementAndGet();
+            throw new Busy();
+        }
+        job.await();
+        FileReport r = job.report;
+        if (r == null) {
+            Finding f = new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "the scan did not finish",
+                    Location.of(name), "");
+            r = new FileReport(name, List.of(), Severity.SUSPICIOUS, List.of(f), null, up.size, up.sha256, -1, Duration.ZERO);
+        }
+        return r;
+    }
+
+    /** The pool and its queue are full. */
+    static final class Busy extends Exception {
+        Busy() {
+            super("busy");
+        }
+    }
+
+    /** Receives a body through the temporary space (for the clamd listener). */
+    TempSpace temp() {
+        return temp;
+    }
+
+    // ------------------------------------------------------------------ slow clients
+
+    private void watch() {
+        long now = System.nanoTime();
+        long timeout = config.readTimeout.toNanos();
+        for (Inflight f : inflight) {
+            TempSpace.Progress p = f.progress();
+            long elapsed = now - p.started;
+            boolean idle = now - p.lastNanos > timeout;
+            boolean slow = elapsed > timeout && p.bytes * 1e9 / elapsed < config.minBytesPerSecond;
+            if (idle || slow) {
+                inflight.remove(f);
+                metrics.rejected("slow_client");
+                // answered from here while the handler still waits in a read: the answer closes the
+                // connection (the rest of the body is not drained), which ends that read
+                f.call().error(408, idle ? "the body stalled for more than " + config.readTimeout.toSeconds() + " s"
+                        : "the body arrived slower than " + config.minBytesPerSecond + " bytes per second");
+            }
+        }
+    }
+
+    int inflightUploads() {
+        return inflight.size();
+    }
+
+    int freeSlots() {
+        return slots.availablePermits();
+    }
+
+    @Override
+    public void close() {
+        if (clamd != null) {
+            clamd.close();
+        }
+        if (http != null) {
+            http.stop(0);
+        }
+        watchdog.shutdownNow();
+        httpExecutor.shutdownNow();
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            temp.sweep();
+        } catch (IOException e) {
+            // removed at the next start
+        }
+        try {
+            audit.close();
+        } catch (IOException e) {
+            // closing
+        }
+        store.close();
+    }
+
+    Path tempDir() {
+        return temp.dir();
+    }
+}
