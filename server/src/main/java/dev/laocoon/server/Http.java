@@ -22,6 +22,10 @@ final class Http {
     final Map<String, String> query;
     private final AtomicBoolean answered = new AtomicBoolean();
     volatile int status;
+    /** Set once the request's body has been read to its end. */
+    volatile boolean bodyRead;
+    /** Set by the slow-client watchdog: its answer never waits for the body. */
+    volatile boolean noDrain;
 
     Http(HttpExchange exchange) {
         this.exchange = exchange;
@@ -58,6 +62,29 @@ final class Http {
         return exchange.getRequestHeaders().getFirst(name);
     }
 
+    private boolean smallBody() {
+        // no body at all counts: the JDK server keeps a connection only when the (empty) body was read to its end
+        String cl = header("Content-Length");
+        if (header("Transfer-Encoding") != null) {
+            return false;
+        }
+        if (cl == null) {
+            return true;
+        }
+        try {
+            long n = Long.parseLong(cl.trim());
+            return n >= 0 && n <= 64 * 1024;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    private boolean hasBody() {
+        String te = header("Transfer-Encoding");
+        String cl = header("Content-Length");
+        return te != null || (cl != null && !cl.trim().equals("0"));
+    }
+
     boolean answered() {
         return answered.get();
     }
@@ -75,6 +102,21 @@ final class Http {
             h.set("Cache-Control", "no-store");
             for (int i = 0; i + 1 < headers.length; i += 2) {
                 h.set(headers[i], headers[i + 1]);
+            }
+            if (!bodyRead && !noDrain && smallBody()) {
+                // a small unread body is read first: closing with unread bytes would reset the
+                // connection, and the client could lose this answer
+                try {
+                    exchange.getRequestBody().readNBytes(64 * 1024 + 1);
+                    bodyRead = true;
+                } catch (IOException e) {
+                    // the client went away
+                }
+            }
+            if (!bodyRead && hasBody()) {
+                // the rest of the body is not read (never drained): the connection ends with this answer,
+                // and the client is told so rather than finding out on its next request
+                h.set("Connection", "close");
             }
             boolean head = method().equals("HEAD");
             exchange.sendResponseHeaders(code, head || body.length == 0 ? -1 : body.length);

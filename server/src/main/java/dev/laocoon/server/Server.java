@@ -216,7 +216,24 @@ public final class Server implements AutoCloseable {
     private void route(Http call) {
         String path = call.path();
         String m = call.method();
+        String v = call.query.get("view");
+        if (v != null && !v.isEmpty() && !v.equals("json") && !v.equals("hf") && !v.equals("sarif")) {
+            call.error(400, "view: expected json, hf or sarif");
+            return;
+        }
         switch (path) {
+            case "/", "/index.html", "/app.js", "/style.css":
+                if (allow(call, "GET", "HEAD")) {
+                    call.send(200, Page.contentType(path), Page.resource(path), "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'", "X-Frame-Options", "DENY");
+                }
+                return;
+            case "/openapi.json":
+                if (allow(call, "GET", "HEAD")) {
+                    byte[] b = Page.openapi();
+                    call.send(200, "application/json", b);
+                }
+                return;
             case "/healthz":
                 if (allow(call, "GET", "HEAD")) {
                     call.json(200, Http.JSON.createObjectNode().put("status", "ok"));
@@ -243,10 +260,7 @@ public final class Server implements AutoCloseable {
                 return;
             case "/v1/scans":
                 if (m.equals("POST")) {
-                    Tenants.Tenant t = authenticate(call);
-                    if (t != null) {
-                        upload(call, t);
-                    }
+                    postScan(call);
                 } else if (m.equals("GET") || m.equals("HEAD")) {
                     Tenants.Tenant t = authenticate(call);
                     if (t != null) {
@@ -301,10 +315,22 @@ public final class Server implements AutoCloseable {
 
     /** The tenant of the request's bearer token, or null once 401 has been answered. */
     private Tenants.Tenant authenticate(Http call) {
+        return authenticate(call, null);
+    }
+
+    private static String bearer(Http call) {
         String h = call.header("Authorization");
-        String token = null;
         if (h != null && h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            token = h.substring(7).trim();
+            return h.substring(7).trim();
+        }
+        return null;
+    }
+
+    /** As {@link #authenticate(Http)}; {@code formToken} (the page's form field) is used when there is no header. */
+    private Tenants.Tenant authenticate(Http call, String formToken) {
+        String token = bearer(call);
+        if (token == null && formToken != null && !formToken.isBlank()) {
+            token = formToken.trim();
         }
         Tenants.Tenant t = tenants.authenticate(token);
         if (t == null) {
@@ -381,7 +407,7 @@ public final class Server implements AutoCloseable {
             call.error(404, "no such scan"); // another tenant's scan is not found either
             return;
         }
-        call.json(200, scanJson(s));
+        call.json(200, scanJson(s, call));
     }
 
     private void file(Http call, Tenants.Tenant t, String sha) {
@@ -401,7 +427,7 @@ public final class Server implements AutoCloseable {
             call.error(404, "this tenant has no verdict for that content under the current rules");
             return;
         }
-        call.json(200, scanJson(s));
+        call.json(200, scanJson(s, call));
     }
 
     private void list(Http call, Tenants.Tenant t) {
@@ -442,10 +468,10 @@ public final class Server implements AutoCloseable {
     }
 
     /** A stored scan as answered: its result when done, else its status. */
-    private static JsonNode scanJson(Store.Scan s) {
+    private static JsonNode scanJson(Store.Scan s, Http call) {
         if (s.result() != null && s.status().equals("done")) {
             try {
-                return Http.JSON.readTree(s.result());
+                return Results.view(Http.JSON.readTree(s.result()), view(call), "true".equals(call.query.get("explain")));
             } catch (IOException e) {
                 throw new IllegalStateException("a stored result does not parse", e);
             }
@@ -472,18 +498,91 @@ public final class Server implements AutoCloseable {
 
     // ------------------------------------------------------------------ uploads
 
-    private void upload(Http call, Tenants.Tenant t) {
+    /** The options of one upload beyond its body. */
+    record Options(String answer, boolean explain, String view) {
+    }
+
+    private static String view(Http call) {
+        String v = call.query.get("view");
+        return v == null || v.isEmpty() ? "json" : v;
+    }
+
+    private void postScan(Http call) {
         String type = call.header("Content-Type");
         String base = type == null ? "" : type.split(";")[0].trim().toLowerCase(java.util.Locale.ROOT);
-        if (base.startsWith("multipart/")) {
-            call.error(415, "multipart uploads are not supported by this version yet; send the file as the body with"
-                    + " Content-Type: application/octet-stream and ?name=");
+        if (base.equals("multipart/form-data")) {
+            long declared = declaredLength(call);
+            if (declared > config.maxBodyBytes) {
+                metrics.rejected("body_too_large");
+                call.error(413, "the body (" + declared + " bytes) is larger than the limit of " + config.maxBodyBytes
+                        + " bytes");
+                return;
+            }
+            TempSpace.Progress progress = new TempSpace.Progress();
+            Inflight watch = new Inflight(call, progress);
+            inflight.add(watch);
+            Multipart mp;
+            InputStream file;
+            try {
+                mp = new Multipart(TempSpace.limited(call.exchange.getRequestBody(), config.maxBodyBytes, progress), type);
+                file = mp.file();
+            } catch (Multipart.Malformed e) {
+                inflight.remove(watch);
+                metrics.rejected("malformed");
+                call.error(400, e.getMessage());
+                return;
+            } catch (TempSpace.TooLarge e) {
+                inflight.remove(watch);
+                metrics.rejected("body_too_large");
+                call.error(413, e.getMessage());
+                return;
+            } catch (IOException e) {
+                inflight.remove(watch);
+                if (!call.answered()) {
+                    call.error(400, "the body could not be read: " + e.getMessage());
+                }
+                return;
+            }
+            inflight.remove(watch);
+            String answerAs = mp.fields.getOrDefault("answer", "json");
+            Tenants.Tenant t = authenticate(call, mp.fields.get("token"));
+            if (t == null) {
+                return;
+            }
+            String name = cleanName(mp.fileName);
+            String explain = mp.fields.getOrDefault("explain", call.query.getOrDefault("explain", "false"));
+            upload(call, t, file, mp, name, new Options(answerAs, explain.equals("true") || explain.equals("on"), view(call)));
             return;
         }
         if (!base.isEmpty() && !base.equals("application/octet-stream")) {
-            call.error(415, "expected Content-Type: application/octet-stream (the file as the body)");
+            call.error(415, "expected Content-Type: application/octet-stream (the file as the body) or"
+                    + " multipart/form-data (one file part)");
             return;
         }
+        Tenants.Tenant t = authenticate(call);
+        if (t != null) {
+            upload(call, t, null, null, uploadName(call), new Options("json",
+                    "true".equals(call.query.get("explain")), view(call)));
+        }
+    }
+
+    private static long declaredLength(Http call) {
+        String cl = call.header("Content-Length");
+        if (cl == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(cl.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Receives and scans one upload: the body itself ({@code multipartFile} null) or a multipart
+     * form's file part; answers JSON, or HTML for the page's form.
+     */
+    private void upload(Http call, Tenants.Tenant t, InputStream multipartFile, Multipart mp, String name, Options opt) {
         long length = -1;
         String cl = call.header("Content-Length");
         if (cl != null) {
@@ -540,12 +639,20 @@ public final class Server implements AutoCloseable {
                 return;
             }
             slot = true;
-            String name = uploadName(call);
             TempSpace.Progress progress = new TempSpace.Progress();
             watch = new Inflight(call, progress);
             inflight.add(watch);
-            try (InputStream in = call.exchange.getRequestBody()) {
+            try (InputStream in = multipartFile != null ? multipartFile : call.exchange.getRequestBody()) {
                 up = temp.receive(in, config.maxBodyBytes, progress);
+                if (mp != null) {
+                    mp.finish();
+                    mp.drainEpilogue();
+                }
+                call.bodyRead = true;
+            } catch (Multipart.Malformed e) {
+                metrics.rejected("malformed");
+                call.error(400, e.getMessage());
+                return;
             } catch (TempSpace.TooLarge e) {
                 metrics.rejected("body_too_large");
                 call.error(413, e.getMessage());
@@ -595,11 +702,12 @@ public final class Server implements AutoCloseable {
             }
             if (hit != null && hit.result() != null) {
                 metrics.cacheHit();
-                ObjectNode r = (ObjectNode) Http.JSON.readTree(hit.result());
+                ObjectNode env = (ObjectNode) Http.JSON.readTree(hit.result());
+                ObjectNode r = (ObjectNode) env.get("answer");
                 r.put("scanId", id);
                 r.put("path", name);
                 r.put("cached", true);
-                String text = Http.JSON.writeValueAsString(r);
+                String text = Http.JSON.writeValueAsString(env);
                 try {
                     store.insert(new Store.Scan(id, t.name(), name, up.sha256, key, up.size, "done", hit.verdict(), text,
                             null, true, now, now));
@@ -614,7 +722,7 @@ public final class Server implements AutoCloseable {
                     }
                 });
                 audit.scan(t.name(), id, "http", name, up.sha256, up.size, "done", hit.verdict(), rules, 0, true);
-                call.json(200, r, "Location", "/v1/scans/" + id);
+                answer(call, 200, env, opt);
                 return;
             }
             boolean isAsync = async != null ? async : up.size > config.syncMaxBytes;
@@ -636,11 +744,16 @@ public final class Server implements AutoCloseable {
                 n.put("size", up.size);
                 n.put("sha256", up.sha256);
                 n.put("location", "/v1/scans/" + id);
-                call.json(202, n, "Location", "/v1/scans/" + id);
+                if (!opt.answer().equals("json")) {
+                    call.send(202, "text/html; charset=utf-8", Page.queued(n).getBytes(StandardCharsets.UTF_8),
+                            "Location", "/v1/scans/" + id);
+                } else {
+                    call.json(202, n, "Location", "/v1/scans/" + id);
+                }
                 return;
             }
             ObjectNode result = job.await();
-            call.json(200, result, "Location", "/v1/scans/" + id);
+            answer(call, 200, result, opt);
         } catch (IOException e) {
             call.error(500, "internal error: " + e.getMessage());
         } finally {
@@ -656,6 +769,17 @@ public final class Server implements AutoCloseable {
                 }
                 t.running.decrementAndGet();
             }
+        }
+    }
+
+    private static void answer(Http call, int code, ObjectNode envelope, Options opt) {
+        String loc = "/v1/scans/" + envelope.path("answer").path("scanId").asText();
+        if (opt.answer().equals("html") || opt.answer().equals("fragment")) {
+            JsonNode r = Results.view(envelope, null, true);
+            String page = opt.answer().equals("html") ? Page.result(r) : Page.body(r);
+            call.send(code, "text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8), "Location", loc);
+        } else {
+            call.json(code, Results.view(envelope, opt.view(), opt.explain()), "Location", loc);
         }
     }
 
@@ -706,6 +830,7 @@ public final class Server implements AutoCloseable {
         final boolean async;
         final CompletableFuture<ObjectNode> result = new CompletableFuture<>();
         volatile FileReport report;
+        volatile ObjectNode envelope;
 
         Job(Tenants.Tenant tenant, TempSpace.Upload upload, String id, String name, String source, boolean async) {
             this.tenant = tenant;
@@ -728,19 +853,32 @@ public final class Server implements AutoCloseable {
                         log.info("store unavailable (scan " + id + " stays queued there): " + e.getMessage());
                     }
                 }
-                FileReport r = tenant.scanner.scan(upload.file, name);
+                FileReport r;
+                ArrayNode explained = null;
+                ArrayNode imports = null;
+                try {
+                    // explain is the scan with its pickle traces kept: the page and the hf view use them
+                    dev.laocoon.core.Scanner.Explained x = tenant.scanner.explain(upload.file, name);
+                    r = x.report();
+                    explained = Results.explain(x);
+                    imports = Results.imports(x, tenant.scanner.knowledgeBase());
+                } catch (IOException e) {
+                    r = tenant.scanner.scan(upload.file, name);
+                }
                 report = r;
                 ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), upload.sha256);
+                ObjectNode stored = Results.envelope(answer, explained, imports, Results.sarif(r, version));
+                envelope = stored;
                 double seconds = (System.nanoTime() - t0) / 1e9;
                 metrics.scanned(r.verdictLabel(), Results.outerFormat(r), seconds);
                 try {
-                    store.finish(id, "done", r.verdictLabel(), Http.JSON.writeValueAsString(answer), null);
+                    store.finish(id, "done", r.verdictLabel(), Http.JSON.writeValueAsString(stored), null);
                 } catch (SQLException | IOException e) {
                     log.info("store unavailable, the result of scan " + id + " is not kept: " + e.getMessage());
                 }
                 audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", r.verdictLabel(),
                         Results.rules(r), seconds, false);
-                result.complete(answer);
+                result.complete(stored);
             } catch (RuntimeException | Error e) {
                 log.info("scan " + id + " failed: " + e);
                 try {
@@ -776,7 +914,8 @@ public final class Server implements AutoCloseable {
                         + " analysed completely", Location.of(name), "");
                 FileReport r = new FileReport(name, List.of(), Severity.SUSPICIOUS, List.of(f), null, upload.size,
                         upload.sha256, -1, Duration.ZERO);
-                return Results.answer(id, "done", Results.fileObject(r, version), upload.sha256);
+                return Results.envelope(Results.answer(id, "done", Results.fileObject(r, version), upload.sha256), null,
+                        null, Results.sarif(r, version));
             }
         }
     }
@@ -846,6 +985,7 @@ public final class Server implements AutoCloseable {
                 metrics.rejected("slow_client");
                 // answered from here while the handler still waits in a read: the answer closes the
                 // connection (the rest of the body is not drained), which ends that read
+                f.call().noDrain = true;
                 f.call().error(408, idle ? "the body stalled for more than " + config.readTimeout.toSeconds() + " s"
                         : "the body arrived slower than " + config.minBytesPerSecond + " bytes per second");
             }

@@ -189,4 +189,34 @@ final class TempSpace {
             }
         }
     }
+
+    /** A request body counted against the body limit (one byte more is a {@link TooLarge}). */
+    static InputStream limited(InputStream in, long limit, Progress progress) {
+        return new java.io.FilterInputStream(in) {
+            private long n;
+
+            @Override
+            public int read() throws IOException {
+                byte[] b = new byte[1];
+                int r = read(b, 0, 1);
+                return r < 0 ? -1 : b[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                int r = super.read(b, off, len);
+                if (r > 0) {
+                    n += r;
+                    if (n > limit) {
+                        throw new TooLarge("the body is larger than the limit of " + limit + " bytes");
+                    }
+                    if (progress != null) {
+                        progress.bytes = n;
+                        progress.lastNanos = System.nanoTime();
+                    }
+                }
+                return r;
+            }
+        };
+    }
 }

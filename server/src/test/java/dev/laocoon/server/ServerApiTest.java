@@ -257,6 +257,115 @@ class ServerApiTest {
                 .contains("laocoon_scan_duration_seconds_bucket").contains("laocoon_queue_depth");
     }
 
+    static byte[] multipart(String boundary, String... parts) {
+        StringBuilder b = new StringBuilder();
+        for (String p : parts) {
+            b.append("--").append(boundary).append("\r\n").append(p).append("\r\n");
+        }
+        b.append("--").append(boundary).append("--\r\n");
+        return b.toString().getBytes(StandardCharsets.ISO_8859_1);
+    }
+
+    static HttpResponse<String> postMultipart(String boundary, byte[] body, String token) throws Exception {
+        var b = java.net.http.HttpRequest.newBuilder(s.uri("/v1/scans"))
+                .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(body));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return s.http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void multipartFormWithTheTokenInAFieldAnswersAPage() throws Exception {
+        String evil = new String(EVIL, StandardCharsets.ISO_8859_1);
+        byte[] body = multipart("XyZ", "Content-Disposition: form-data; name=\"answer\"\r\n\r\nhtml",
+                "Content-Disposition: form-data; name=\"token\"\r\n\r\n" + TestServer.ACME,
+                "Content-Disposition: form-data; name=\"file\"; filename=\"evil.pkl\"\r\n"
+                        + "Content-Type: application/octet-stream\r\n\r\n" + evil);
+        HttpResponse<String> r = postMultipart("XyZ", body, null);
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(r.body()).contains("id=\"verdict\"").contains(">malicious<").contains("os.system(")
+                .contains("LAO101").doesNotContain(TestServer.ACME);
+        // the same bytes as a plain upload: same hash, so the multipart framing was removed exactly
+        assertThat(r.body()).contains(Hashes.sha256Hex(EVIL));
+        // JSON by default, token in the header
+        byte[] json = multipart("b0undary", "Content-Disposition: form-data; name=\"file\"; filename=\"x.pkl\"\r\n\r\n"
+                + evil);
+        HttpResponse<String> j = postMultipart("b0undary", json, TestServer.GLOBEX);
+        assertThat(j.statusCode()).isEqualTo(200);
+        assertThat(TestServer.json(j).get("verdict").asText()).isEqualTo("malicious");
+        assertThat(TestServer.json(j).get("path").asText()).isEqualTo("x.pkl");
+    }
+
+    @Test
+    void malformedMultipartIs400AndLeavesNoFile() throws Exception {
+        assertThat(postMultipart("abc", "no boundary here at all".getBytes(StandardCharsets.US_ASCII), TestServer.ACME)
+                .statusCode()).isEqualTo(400);
+        byte[] noFile = multipart("abc", "Content-Disposition: form-data; name=\"a\"\r\n\r\nx");
+        assertThat(postMultipart("abc", noFile, TestServer.ACME).statusCode()).isEqualTo(400);
+        byte[] two = multipart("abc", "Content-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nx",
+                "Content-Disposition: form-data; name=\"g\"; filename=\"b\"\r\n\r\ny");
+        HttpResponse<String> r = postMultipart("abc", two, TestServer.ACME);
+        assertThat(r.statusCode()).isEqualTo(400);
+        assertThat(r.body()).contains("one file part");
+        String manyParts = "Content-Disposition: form-data; name=\"a\"\r\n\r\nx";
+        String[] parts = new String[Multipart.MAX_PARTS + 1];
+        java.util.Arrays.fill(parts, manyParts);
+        assertThat(postMultipart("abc", multipart("abc", parts), TestServer.ACME).statusCode()).isEqualTo(400);
+        byte[] hugeHeader = multipart("abc", "X-Pad: " + "p".repeat(Multipart.MAX_HEADER_BYTES + 10) + "\r\n"
+                + "Content-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\nx");
+        assertThat(postMultipart("abc", hugeHeader, TestServer.ACME).statusCode()).isEqualTo(400);
+        byte[] cut = java.util.Arrays.copyOf(multipart("abc",
+                "Content-Disposition: form-data; name=\"f\"; filename=\"a\"\r\n\r\n" + "x".repeat(1000)), 500);
+        assertThat(postMultipart("abc", cut, TestServer.ACME).statusCode()).isEqualTo(400);
+        assertThat(s.awaitNoTempFiles()).isZero();
+    }
+
+    @Test
+    void hubShapedAndSarifViews() throws Exception {
+        byte[] unique = PickleBuilder.call("os", "system", "echo views-" + System.nanoTime());
+        HttpResponse<String> r = s.post("/v1/scans?name=v.pkl&view=hf", TestServer.ACME, unique);
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode hf = TestServer.json(r);
+        JsonNode st = hf.get("securityFileStatus");
+        assertThat(st.get("status").asText()).isEqualTo("unsafe");
+        assertThat(st.get("pickleImportScan").get("highestSafetyLevel").asText()).isEqualTo("dangerous");
+        assertThat(st.get("pickleImportScan").get("imports").get(0).get("module").asText()).isEqualTo("os");
+        assertThat(st.get("pickleImportScan").get("imports").get(0).get("name").asText()).isEqualTo("system");
+        assertThat(st.get("pickleImportScan").get("imports").get(0).get("safety").asText()).isEqualTo("dangerous");
+        String id = hf.get("scanId").asText();
+        JsonNode sarif = TestServer.json(s.get("/v1/scans/" + id + "?view=sarif", TestServer.ACME));
+        assertThat(sarif.get("version").asText()).isEqualTo("2.1.0");
+        assertThat(sarif.get("runs").get(0).get("results").get(0).get("ruleId").asText()).isEqualTo("LAO101");
+        JsonNode ok = TestServer.json(s.post("/v1/scans?name=m.pt&view=hf", TestServer.ACME, CHECKPOINT));
+        assertThat(ok.get("securityFileStatus").get("status").asText()).isEqualTo("safe");
+        assertThat(ok.get("securityFileStatus").get("pickleImportScan").get("highestSafetyLevel").asText())
+                .isEqualTo("innocuous");
+        JsonNode explained = TestServer.json(s.get("/v1/scans/" + id + "?explain=true", TestServer.ACME));
+        assertThat(explained.get("explain").get(0).get("text").asText()).contains("os.system('echo views-");
+        assertThat(s.get("/v1/scans/" + id + "?view=xml", TestServer.ACME).statusCode()).isEqualTo(400);
+    }
+
+    @Test
+    void openApiAndThePageAreServed() throws Exception {
+        HttpResponse<String> o = s.get("/openapi.json", null);
+        assertThat(o.statusCode()).isEqualTo(200);
+        JsonNode api = TestServer.json(o);
+        assertThat(api.get("openapi").asText()).isEqualTo("3.1.0");
+        for (String p : List.of("/v1/scans", "/v1/scans/{id}", "/v1/files/{sha256}", "/v1/scans/by-url", "/healthz",
+                "/readyz", "/metrics", "/v1/info")) {
+            assertThat(api.get("paths").has(p)).as(p).isTrue();
+        }
+        HttpResponse<String> page = s.get("/", null);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("action=\"/v1/scans\"").contains("enctype=\"multipart/form-data\"")
+                .doesNotContain("http://").doesNotContain("https://");
+        assertThat(s.get("/app.js", null).body()).contains("XMLHttpRequest");
+        assertThat(s.get("/style.css", null).headers().firstValue("Content-Type").orElse("")).startsWith("text/css");
+    }
+
     static String readHead(InputStream in) throws java.io.IOException {
         StringBuilder b = new StringBuilder();
         int c;
