@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -27,8 +28,16 @@ final class Http {
     /** Set by the slow-client watchdog: its answer never waits for the body. */
     volatile boolean noDrain;
 
+    /** Watches a drain of a small body (returns what ends the watch); null: not watched. */
+    final java.util.function.Function<TempSpace.Progress, Runnable> drainWatch;
+
     Http(HttpExchange exchange) {
+        this(exchange, null);
+    }
+
+    Http(HttpExchange exchange, java.util.function.Function<TempSpace.Progress, Runnable> drainWatch) {
         this.exchange = exchange;
+        this.drainWatch = drainWatch;
         this.query = query(exchange.getRequestURI().getRawQuery());
     }
 
@@ -60,6 +69,15 @@ final class Http {
 
     String header(String name) {
         return exchange.getRequestHeaders().getFirst(name);
+    }
+
+    private long declared() {
+        String cl = header("Content-Length");
+        try {
+            return cl == null ? 0 : Long.parseLong(cl.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private boolean smallBody() {
@@ -104,13 +122,28 @@ final class Http {
                 h.set(headers[i], headers[i + 1]);
             }
             if (!bodyRead && !noDrain && smallBody()) {
-                // a small unread body is read first: closing with unread bytes would reset the
-                // connection, and the client could lose this answer
+                // a small unread body is read first (the watchdog ends a client that stalls here):
+                // closing with unread bytes would reset the connection and could lose this answer,
+                // and the JDK server keeps a connection only when the body was read to its end
+                TempSpace.Progress p = new TempSpace.Progress();
+                Runnable done = drainWatch == null ? null : drainWatch.apply(p);
                 try {
-                    exchange.getRequestBody().readNBytes(64 * 1024 + 1);
-                    bodyRead = true;
+                    InputStream in = exchange.getRequestBody();
+                    byte[] skip = new byte[8192];
+                    int n;
+                    long total = 0;
+                    while (total <= 64 * 1024 && (n = in.read(skip)) >= 0) {
+                        total += n;
+                        p.bytes = total;
+                        p.lastNanos = System.nanoTime();
+                    }
+                    bodyRead = total <= 64 * 1024;
                 } catch (IOException e) {
-                    // the client went away
+                    // the client went away, or stalled
+                } finally {
+                    if (done != null) {
+                        done.run();
+                    }
                 }
             }
             if (!bodyRead && hasBody()) {

@@ -70,7 +70,10 @@ public final class Server implements AutoCloseable {
     private volatile String adminToken;
     private final long startedNanos = System.nanoTime();
 
-    private record Inflight(Http call, TempSpace.Progress progress) {
+    private record Inflight(Http call, TempSpace.Progress progress, boolean drain) {
+        Inflight(Http call, TempSpace.Progress progress) {
+            this(call, progress, false);
+        }
     }
 
     private Server(ServeConfig config, Log log) throws IOException, SQLException {
@@ -200,7 +203,13 @@ public final class Server implements AutoCloseable {
     // ------------------------------------------------------------------ routing
 
     private void handle(HttpExchange ex) {
-        Http call = new Http(ex);
+        Http[] self = new Http[1];
+        Http call = new Http(ex, p -> {
+            Inflight f = new Inflight(self[0], p, true);
+            inflight.add(f);
+            return () -> inflight.remove(f);
+        });
+        self[0] = call;
         try {
             route(call);
         } catch (RuntimeException | Error e) {
@@ -514,6 +523,7 @@ public final class Server implements AutoCloseable {
             long declared = declaredLength(call);
             if (declared > config.maxBodyBytes) {
                 metrics.rejected("body_too_large");
+                call.noDrain = true;
                 call.error(413, "the body (" + declared + " bytes) is larger than the limit of " + config.maxBodyBytes
                         + " bytes");
                 return;
@@ -595,6 +605,7 @@ public final class Server implements AutoCloseable {
         }
         if (length > config.maxBodyBytes) {
             metrics.rejected("body_too_large");
+            call.noDrain = true;
             call.error(413, "the body (" + length + " bytes) is larger than the limit of " + config.maxBodyBytes + " bytes");
             return;
         }
@@ -634,6 +645,7 @@ public final class Server implements AutoCloseable {
         try {
             if (!slots.tryAcquire()) {
                 metrics.rejected("busy");
+                call.noDrain = true; // under load no body of a refused upload is read
                 call.error(503, "the scan pool and its queue are full; try again later", "Retry-After",
                         Integer.toString(config.retryAfterSeconds));
                 return;
@@ -980,6 +992,14 @@ public final class Server implements AutoCloseable {
             long elapsed = now - p.started;
             boolean idle = now - p.lastNanos > timeout;
             boolean slow = elapsed > timeout && p.bytes * 1e9 / elapsed < config.minBytesPerSecond;
+            if ((idle || slow) && f.drain()) {
+                inflight.remove(f);
+                metrics.rejected("slow_client");
+                // a stalled body after an answer was decided: no headers are out yet, so closing the
+                // exchange closes the connection, which ends the handler's read
+                f.call().exchange.close();
+                continue;
+            }
             if (idle || slow) {
                 inflight.remove(f);
                 metrics.rejected("slow_client");
