@@ -51,6 +51,9 @@ public final class ServeConfig {
     /** Audit log (JSON lines); null: {@code data/audit.jsonl}. */
     public Path auditLog;
     public int retryAfterSeconds = 5;
+    /** Hosts callbacks may reach although loopback or private (the SSRF guard refuses them otherwise). */
+    public List<String> callbackAllowHosts = List.of();
+    public boolean callbackAllowPrivate;
     public Tenants.Quota defaultQuota = new Tenants.Quota(4, 0, 600);
     /** Tenants of the config file by name (tokens hashed). */
     public Map<String, Tenants.TenantSpec> tenants = new LinkedHashMap<>();
@@ -61,7 +64,7 @@ public final class ServeConfig {
             "store.user", "store.password", "limits.maxBodyBytes", "limits.syncMaxBytes", "limits.workers",
             "limits.queue", "limits.httpThreads", "limits.readTimeoutSeconds", "limits.minBytesPerSecond",
             "limits.maxRequestSeconds", "limits.scanSeconds", "limits.maxTempBytes", "limits.retryAfterSeconds",
-            "tempDir", "audit.log", "quota.maxConcurrent", "quota.bytesPerDay", "quota.requestsPerMinute");
+            "tempDir", "audit.log", "callback.allowHosts", "callback.allowPrivate", "quota.maxConcurrent", "quota.bytesPerDay", "quota.requestsPerMinute");
     private static final Set<String> TENANT_KEYS = Set.of("tokenSha256", "maxConcurrent", "bytesPerDay",
             "requestsPerMinute", "policy", "callbackSecret");
 
@@ -144,6 +147,18 @@ public final class ServeConfig {
         }
         if ((v = p.getProperty("audit.log")) != null) {
             auditLog = Path.of(v.trim());
+        }
+        if ((v = p.getProperty("callback.allowHosts")) != null) {
+            List<String> hosts = new ArrayList<>();
+            for (String h : v.split(",")) {
+                if (!h.isBlank()) {
+                    hosts.add(h.trim());
+                }
+            }
+            callbackAllowHosts = List.copyOf(hosts);
+        }
+        if ((v = p.getProperty("callback.allowPrivate")) != null) {
+            callbackAllowPrivate = Boolean.parseBoolean(v.trim());
         }
         defaultQuota = quota(p, "quota.", defaultQuota);
         tenants = tenants(p, defaultQuota, file == null ? null : file.getParent());

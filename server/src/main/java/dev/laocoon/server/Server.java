@@ -58,6 +58,7 @@ public final class Server implements AutoCloseable {
     final TempSpace temp;
     final Metrics metrics;
     final Audit audit;
+    final Callbacks callbacks;
     private final ThreadPoolExecutor pool;
     private final Semaphore slots;
     private final int slotCount;
@@ -120,6 +121,7 @@ public final class Server implements AutoCloseable {
         this.metrics = new Metrics(() -> Math.max(0, slotCount - slots.availablePermits() - running.get()), running::get,
                 temp::used);
         this.audit = new Audit(config.auditLog(), log);
+        this.callbacks = new Callbacks(config, log);
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -614,6 +616,20 @@ public final class Server implements AutoCloseable {
         if (a != null) {
             async = a.isEmpty() || a.equals("true") || a.equals("1");
         }
+        String callback = call.query.get("callback");
+        if (callback != null) {
+            if (t.spec.callbackSecret() == null) {
+                call.error(400, "callbacks need a secret to sign them: set tenant." + t.name() + ".callbackSecret");
+                return;
+            }
+            String why = callbacks.refuse(callback);
+            if (why != null) {
+                metrics.rejected("callback_refused");
+                call.error(400, "callback refused: " + why);
+                return;
+            }
+            async = true; // a callback is the answer of an asynchronous scan
+        }
         String day = LocalDate.now(ZoneOffset.UTC).toString();
         long perDay = t.quota().bytesPerDay();
         if (perDay > 0) {
@@ -746,6 +762,7 @@ public final class Server implements AutoCloseable {
                 return;
             }
             Job job = new Job(t, up, id, name, "http", isAsync);
+            job.callback = callback;
             pool.execute(job);
             handedOff = true;
             if (isAsync) {
@@ -843,6 +860,7 @@ public final class Server implements AutoCloseable {
         final CompletableFuture<ObjectNode> result = new CompletableFuture<>();
         volatile FileReport report;
         volatile ObjectNode envelope;
+        volatile String callback;
 
         Job(Tenants.Tenant tenant, TempSpace.Upload upload, String id, String name, String source, boolean async) {
             this.tenant = tenant;
@@ -891,6 +909,13 @@ public final class Server implements AutoCloseable {
                 audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", r.verdictLabel(),
                         Results.rules(r), seconds, false);
                 result.complete(stored);
+                if (callback != null) {
+                    try {
+                        callbacks.send(callback, tenant.spec.callbackSecret(), id, Http.JSON.writeValueAsBytes(answer));
+                    } catch (IOException e) {
+                        log.info("callback of scan " + id + " not sent: " + e.getMessage());
+                    }
+                }
             } catch (RuntimeException | Error e) {
                 log.info("scan " + id + " failed: " + e);
                 try {
@@ -1029,6 +1054,7 @@ public final class Server implements AutoCloseable {
             http.stop(0);
         }
         watchdog.shutdownNow();
+        callbacks.close();
         httpExecutor.shutdownNow();
         pool.shutdownNow();
         try {
