@@ -100,14 +100,45 @@ final class Store implements AutoCloseable {
     }
 
     private <T> T with(Work<T> w) throws SQLException {
+        boolean pooled = !idle.isEmpty();
         Connection c = borrow();
         boolean ok = false;
         try {
             T t = w.run(c);
             ok = true;
             return t;
+        } catch (SQLException e) {
+            if (!pooled || valid(c)) {
+                throw e;
+            }
+            // a pooled connection from before an outage: the others are as stale; once more on a new one
+            release(c, false);
+            c = null;
+            Connection old;
+            while ((old = idle.poll()) != null) {
+                release(old, false);
+            }
+            Connection fresh = borrow();
+            boolean freshOk = false;
+            try {
+                T t = w.run(fresh);
+                freshOk = true;
+                return t;
+            } finally {
+                release(fresh, freshOk);
+            }
         } finally {
-            release(c, ok);
+            if (c != null) {
+                release(c, ok);
+            }
+        }
+    }
+
+    private static boolean valid(Connection c) {
+        try {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
         }
     }
 
