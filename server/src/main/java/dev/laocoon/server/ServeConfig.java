@@ -54,6 +54,8 @@ public final class ServeConfig {
     /** Hosts callbacks may reach although loopback or private (the SSRF guard refuses them otherwise). */
     public List<String> callbackAllowHosts = List.of();
     public boolean callbackAllowPrivate;
+    /** Hosts POST /v1/scans/by-url may fetch from although loopback or private. */
+    public List<String> byUrlAllowHosts = List.of();
     public Tenants.Quota defaultQuota = new Tenants.Quota(4, 0, 600);
     /** Tenants of the config file by name (tokens hashed). */
     public Map<String, Tenants.TenantSpec> tenants = new LinkedHashMap<>();
@@ -64,7 +66,7 @@ public final class ServeConfig {
             "store.user", "store.password", "limits.maxBodyBytes", "limits.syncMaxBytes", "limits.workers",
             "limits.queue", "limits.httpThreads", "limits.readTimeoutSeconds", "limits.minBytesPerSecond",
             "limits.maxRequestSeconds", "limits.scanSeconds", "limits.maxTempBytes", "limits.retryAfterSeconds",
-            "tempDir", "audit.log", "callback.allowHosts", "callback.allowPrivate", "quota.maxConcurrent", "quota.bytesPerDay", "quota.requestsPerMinute");
+            "tempDir", "audit.log", "callback.allowHosts", "callback.allowPrivate", "byUrl.allowHosts", "quota.maxConcurrent", "quota.bytesPerDay", "quota.requestsPerMinute");
     private static final Set<String> TENANT_KEYS = Set.of("tokenSha256", "maxConcurrent", "bytesPerDay",
             "requestsPerMinute", "policy", "callbackSecret");
 
@@ -156,6 +158,15 @@ public final class ServeConfig {
                 }
             }
             callbackAllowHosts = List.copyOf(hosts);
+        }
+        if ((v = p.getProperty("byUrl.allowHosts")) != null) {
+            List<String> hosts = new ArrayList<>();
+            for (String h : v.split(",")) {
+                if (!h.isBlank()) {
+                    hosts.add(h.trim());
+                }
+            }
+            byUrlAllowHosts = List.copyOf(hosts);
         }
         if ((v = p.getProperty("callback.allowPrivate")) != null) {
             callbackAllowPrivate = Boolean.parseBoolean(v.trim());

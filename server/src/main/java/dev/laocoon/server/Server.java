@@ -285,8 +285,7 @@ public final class Server implements AutoCloseable {
                 if (allow(call, "POST")) {
                     Tenants.Tenant t = authenticate(call);
                     if (t != null) {
-                        call.error(501, "scanning by URL (http(s)://, hf://, s3://) is not available in this version of"
-                                + " the service yet; upload the file to POST /v1/scans instead");
+                        byUrl(call, t);
                     }
                 }
                 return;
@@ -810,6 +809,108 @@ public final class Server implements AutoCloseable {
         } else {
             call.json(code, Results.view(envelope, opt.view(), opt.explain()), "Location", loc);
         }
+    }
+
+    /**
+     * {@code POST /v1/scans/by-url} with {@code {"url": "https://..."}}: the object is range-read
+     * through core's remote source, every address checked by the SSRF guard (public unicast only,
+     * plus {@code byUrl.allowHosts}). hf:// and s3:// answer 501 for now.
+     */
+    private void byUrl(Http call, Tenants.Tenant t) {
+        JsonNode body;
+        try {
+            byte[] b = call.exchange.getRequestBody().readNBytes(16 * 1024 + 1);
+            call.bodyRead = b.length <= 16 * 1024;
+            if (b.length > 16 * 1024) {
+                call.error(413, "the request is larger than 16 KiB");
+                return;
+            }
+            body = Http.JSON.readTree(b);
+        } catch (IOException e) {
+            call.error(400, "expected a JSON body {\"url\": \"https://...\"}");
+            return;
+        }
+        String url = body == null ? null : body.path("url").asText(null);
+        if (url == null || url.isBlank()) {
+            call.error(400, "expected a JSON body {\"url\": \"https://...\"}");
+            return;
+        }
+        String lower = url.toLowerCase(java.util.Locale.ROOT);
+        if (lower.startsWith("hf://") || lower.startsWith("s3://")) {
+            call.error(501, "hf:// and s3:// sources are not available in this version of the service yet; use the"
+                    + " object's https:// URL, or upload the file to POST /v1/scans");
+            return;
+        }
+        if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+            call.error(400, "url: expected http(s)://, hf:// or s3://");
+            return;
+        }
+        java.net.URI uri;
+        try {
+            uri = new java.net.URI(url);
+        } catch (java.net.URISyntaxException e) {
+            call.error(400, "url: not a valid URL (" + e.getReason() + ")");
+            return;
+        }
+        if (t.running.incrementAndGet() > t.quota().maxConcurrent()) {
+            t.running.decrementAndGet();
+            metrics.rejected("quota_concurrent");
+            call.error(429, "tenant " + t.name() + " already has " + t.quota().maxConcurrent() + " scans in progress",
+                    "Retry-After", "1");
+            return;
+        }
+        if (!slots.tryAcquire()) {
+            t.running.decrementAndGet();
+            metrics.rejected("busy");
+            call.error(503, "the scan pool and its queue are full; try again later", "Retry-After",
+                    Integer.toString(config.retryAfterSeconds));
+            return;
+        }
+        String id = Hashes.randomHex(16);
+        dev.laocoon.core.source.remote.NetworkGuard guard = dev.laocoon.core.source.remote.NetworkGuard.allowing(
+                config.byUrlAllowHosts, false);
+        CompletableFuture<FileReport> f = new CompletableFuture<>();
+        try {
+            pool.execute(() -> {
+                running.incrementAndGet();
+                try {
+                    f.complete(t.scanner.scan(uri, guard));
+                } catch (RuntimeException | Error e) {
+                    f.completeExceptionally(e);
+                } finally {
+                    running.decrementAndGet();
+                    slots.release();
+                    t.running.decrementAndGet();
+                }
+            });
+        } catch (RuntimeException e) {
+            slots.release();
+            t.running.decrementAndGet();
+            call.error(503, "the scan pool is shutting down", "Retry-After", Integer.toString(config.retryAfterSeconds));
+            return;
+        }
+        long t0 = System.nanoTime();
+        FileReport r;
+        try {
+            r = f.get(config.scanTime.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            Finding x = new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "the remote scan did not finish",
+                    Location.of(url), "");
+            r = new FileReport(url, List.of(), Severity.SUSPICIOUS, List.of(x), null, -1, null, -1, Duration.ZERO);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), r.sha256());
+        ObjectNode env = Results.envelope(answer, null, null, Results.sarif(r, version));
+        metrics.scanned(r.verdictLabel(), Results.outerFormat(r), seconds);
+        long now = System.currentTimeMillis();
+        try {
+            store.insert(new Store.Scan(id, t.name(), url, r.sha256(), null, Math.max(0, r.size()), "done", r.verdictLabel(),
+                    Http.JSON.writeValueAsString(env), r.error(), false, now, now));
+        } catch (SQLException | IOException e) {
+            log.info("store unavailable, the result of scan " + id + " is not kept: " + e.getMessage());
+        }
+        audit.scan(t.name(), id, "url", url, r.sha256(), r.size(), "done", r.verdictLabel(), Results.rules(r), seconds, false);
+        call.json(200, Results.view(env, view(call), false), "Location", "/v1/scans/" + id);
     }
 
     private static long secondsToMidnight() {

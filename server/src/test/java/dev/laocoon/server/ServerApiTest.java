@@ -32,6 +32,7 @@ class ServerApiTest {
     @BeforeAll
     static void start() throws Exception {
         s = new TestServer(dir, c -> {
+            c.byUrlAllowHosts = List.of("127.0.0.1");
             c.syncMaxBytes = 1 << 20;
             c.maxBodyBytes = 4 << 20;
         });
@@ -194,9 +195,12 @@ class ServerApiTest {
                 .DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(m.statusCode()).isEqualTo(405);
         assertThat(m.headers().firstValue("Allow")).isPresent();
-        HttpResponse<String> byUrl = s.post("/v1/scans/by-url", TestServer.ACME, "{}".getBytes(StandardCharsets.UTF_8));
-        assertThat(byUrl.statusCode()).isEqualTo(501);
-        assertThat(byUrl.body()).contains("not available");
+        assertThat(s.post("/v1/scans/by-url", TestServer.ACME, "{}".getBytes(StandardCharsets.UTF_8)).statusCode())
+                .isEqualTo(400);
+        HttpResponse<String> hf = s.post("/v1/scans/by-url", TestServer.ACME,
+                "{\"url\": \"hf://org/model/pytorch_model.bin\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(hf.statusCode()).isEqualTo(501);
+        assertThat(hf.body()).contains("not available");
         assertThat(s.get("/v1/scans/0123", TestServer.ACME).statusCode()).isEqualTo(404);
         assertThat(s.get("/v1/files/zz", TestServer.ACME).statusCode()).isEqualTo(400);
         var wrongType = java.net.http.HttpRequest.newBuilder(s.uri("/v1/scans"))
@@ -255,6 +259,37 @@ class ServerApiTest {
         assertThat(m.body()).contains("laocoon_scans_total{format=\"pickle\",verdict=\"malicious\"}")
                 .contains("laocoon_rejections_total{reason=\"unauthorized\"}")
                 .contains("laocoon_scan_duration_seconds_bucket").contains("laocoon_queue_depth");
+    }
+
+    @Test
+    void byUrlReadsThroughTheGuard() throws Exception {
+        com.sun.net.httpserver.HttpServer origin = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+        origin.createContext("/evil.pkl", ex -> {
+            ex.getRequestBody().readAllBytes();
+            ex.sendResponseHeaders(200, EVIL.length); // ignores Range: read as one bounded stream
+            ex.getResponseBody().write(EVIL);
+            ex.close();
+        });
+        origin.start();
+        try {
+            String url = "http://127.0.0.1:" + origin.getAddress().getPort() + "/evil.pkl";
+            HttpResponse<String> r = s.post("/v1/scans/by-url", TestServer.ACME,
+                    ("{\"url\": \"" + url + "\"}").getBytes(StandardCharsets.UTF_8));
+            assertThat(r.statusCode()).isEqualTo(200);
+            JsonNode j = TestServer.json(r);
+            assertThat(j.get("verdict").asText()).isEqualTo("malicious");
+            assertThat(j.get("sha256").asText()).isEqualTo(Hashes.sha256Hex(EVIL));
+            assertThat(s.get("/v1/scans/" + j.get("scanId").asText(), TestServer.GLOBEX).statusCode()).isEqualTo(404);
+        } finally {
+            origin.stop(0);
+        }
+        // the metadata address is refused by the guard's decision (a literal: nothing is looked up or connected)
+        HttpResponse<String> meta = s.post("/v1/scans/by-url", TestServer.ACME,
+                "{\"url\": \"http://169.254.169.254/latest/meta-data/\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(meta.statusCode()).isEqualTo(200);
+        assertThat(TestServer.json(meta).get("verdict").asText()).isEqualTo("error");
+        assertThat(TestServer.json(meta).get("error").asText()).contains("169.254.169.254");
     }
 
     static byte[] multipart(String boundary, String... parts) {
