@@ -135,7 +135,7 @@ final class ClamdListener implements AutoCloseable {
                 String prefix = session ? "1: " : "";
                 switch (command) {
                     case "PING" -> reply(out, prefix + "PONG", end);
-                    case "VERSION" -> reply(out, prefix + "Laocoon " + server.version + "/" + server.kbHash.substring(0, 12),
+                    case "VERSION" -> reply(out, prefix + "Laocoon " + server.version + "/" + server.kbHash().substring(0, 12),
                             end);
                     case "INSTREAM" -> {
                         String answer = instream(in);

@@ -52,7 +52,8 @@ public final class Server implements AutoCloseable {
     final ServeConfig config;
     final Log log;
     final String version;
-    final String kbHash;
+    /** The knowledge base's hash, computed beside the store's opening (start-up time). */
+    private final CompletableFuture<String> kbHashFuture;
     final Store store;
     final Tenants tenants;
     final TempSpace temp;
@@ -83,7 +84,11 @@ public final class Server implements AutoCloseable {
         Package p = Server.class.getPackage();
         String v = p == null ? null : p.getImplementationVersion();
         this.version = v == null ? "0.1.0-dev" : v;
-        this.kbHash = Hashes.knowledgeBaseHash();
+        this.kbHashFuture = CompletableFuture.supplyAsync(Hashes::knowledgeBaseHash, r -> {
+            Thread t = new Thread(r, "laocoon-kb-hash");
+            t.setDaemon(true);
+            t.start();
+        });
         java.nio.file.Files.createDirectories(config.data);
         this.temp = new TempSpace(config.tempDir(), config.maxTempBytes);
         int swept = temp.sweep();
@@ -167,6 +172,7 @@ public final class Server implements AutoCloseable {
         }
         tenants.install(hash, config.tenants);
         tenants.markLoaded();
+        kbHash(); // computed meanwhile; a knowledge base that cannot be read stops the start here
         http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
         http.setExecutor(httpExecutor);
         http.createContext("/", this::handle);
@@ -198,8 +204,12 @@ public final class Server implements AutoCloseable {
         return clamd == null ? -1 : clamd.port();
     }
 
+    String kbHash() {
+        return kbHashFuture.join();
+    }
+
     String cacheKey(Tenants.Tenant t) {
-        return Hashes.sha256Hex((version + "\n" + kbHash + "\n" + t.policyHash).getBytes(StandardCharsets.UTF_8));
+        return Hashes.sha256Hex((version + "\n" + kbHash() + "\n" + t.policyHash).getBytes(StandardCharsets.UTF_8));
     }
 
     // ------------------------------------------------------------------ routing
@@ -377,7 +387,7 @@ public final class Server implements AutoCloseable {
         ObjectNode n = Http.JSON.createObjectNode();
         n.put("name", "laocoon");
         n.put("version", version);
-        n.put("knowledgeBaseSha256", kbHash);
+        n.put("knowledgeBaseSha256", kbHash());
         n.put("java", System.getProperty("java.version"));
         n.put("store", store.dialect == Store.Dialect.H2 ? "h2" : "postgresql");
         try {
