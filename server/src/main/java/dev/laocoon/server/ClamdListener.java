@@ -108,6 +108,7 @@ final class ClamdListener implements AutoCloseable {
             InputStream in = new BufferedInputStream(c.getInputStream());
             OutputStream out = c.getOutputStream();
             boolean session = false;
+            int commands = 0;
             while (true) {
                 int first = in.read();
                 if (first < 0) {
@@ -132,7 +133,8 @@ final class ClamdListener implements AutoCloseable {
                     cmd.append((char) b);
                 }
                 String command = cmd.toString().trim();
-                String prefix = session ? "1: " : "";
+                // in a session each reply starts with the number of the command it answers
+                String prefix = session ? ++commands + ": " : "";
                 switch (command) {
                     case "PING" -> reply(out, prefix + "PONG", end);
                     case "VERSION" -> reply(out, prefix + "Laocoon " + server.version + "/" + server.kbHash().substring(0, 12),
@@ -144,7 +146,10 @@ final class ClamdListener implements AutoCloseable {
                             return; // what is left of the stream is not read
                         }
                     }
-                    case "IDSESSION" -> session = true;
+                    case "IDSESSION" -> {
+                        session = true;
+                        commands = 0;
+                    }
                     case "END" -> {
                         return;
                     }

@@ -139,6 +139,20 @@ class ClamdListenerTest {
     }
 
     @Test
+    void aSessionNumbersItsReplies() throws Exception {
+        ByteArrayOutputStream req = new ByteArrayOutputStream();
+        req.write("zIDSESSION\0zPING\0".getBytes(StandardCharsets.US_ASCII));
+        req.write(instream("z", '\0', List.of(EVIL), true));
+        req.write("zEND\0".getBytes(StandardCharsets.US_ASCII));
+        try (Socket c = new Socket("127.0.0.1", s.server.clamdPort())) {
+            c.setSoTimeout(20_000);
+            c.getOutputStream().write(req.toByteArray());
+            String all = new String(c.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(all).isEqualTo("1: PONG\0" + "2: stream: Laocoon.LAO101.pickle-dangerous-global FOUND\0");
+        }
+    }
+
+    @Test
     void streamsThatCannotBeAnalysedAreFound() throws Exception {
         // over the size limit: answered without reading the rest
         assertThat(talk(instream("z", '\0', List.of(new byte[40_000], new byte[40_000]), false)))
