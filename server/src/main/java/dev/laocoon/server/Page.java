@@ -74,6 +74,16 @@ final class Page {
     static String body(JsonNode r) {
         String verdict = r.path("verdict").asText();
         StringBuilder b = new StringBuilder();
+        if (r.path("format").asText().equals("repository")) {
+            b.append("<section class=\"result\"><h2><span id=\"verdict\" class=\"verdict v-").append(esc(verdict))
+                    .append("\">").append(esc(verdict)).append("</span> ").append(esc(r.path("path").asText()))
+                    .append(" (repository)</h2><p class=\"meta\">").append(r.path("files").size()).append(" files · sha256 <code>")
+                    .append(esc(r.path("sha256").asText())).append("</code></p></section>");
+            for (JsonNode f : r.path("files")) {
+                b.append(body(f).replace("id=\"verdict\" ", ""));
+            }
+            return b.toString();
+        }
         b.append("<section class=\"result\"><h2><span id=\"verdict\" class=\"verdict v-").append(esc(verdict)).append("\">")
                 .append(esc(verdict)).append("</span> ").append(esc(r.path("path").asText())).append("</h2>");
         b.append("<p class=\"meta\">format ").append(esc(r.path("format").asText())).append(" · ")

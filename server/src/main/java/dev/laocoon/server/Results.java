@@ -163,6 +163,19 @@ final class Results {
         if ("sarif".equals(view)) {
             return envelope.get("sarif");
         }
+        if ("hf".equals(view) && answer.path("format").asText().equals("repository")) {
+            ObjectNode n = Http.JSON.createObjectNode();
+            n.put("path", answer.path("path").asText());
+            n.put("scanId", answer.path("scanId").asText());
+            n.put("verdict", answer.path("verdict").asText());
+            com.fasterxml.jackson.databind.node.ArrayNode files = n.putArray("files");
+            for (JsonNode f : answer.path("files")) {
+                ObjectNode member = ((ObjectNode) f).deepCopy();
+                member.put("scanId", answer.path("scanId").asText());
+                files.add(hf(member, Http.JSON.createArrayNode()));
+            }
+            return n;
+        }
         if ("hf".equals(view)) {
             return hf(answer, envelope.get("imports"));
         }
@@ -211,6 +224,47 @@ final class Results {
         pis.put("status", imports.size() == 0 ? "safe" : status);
         pis.put("highestSafetyLevel", highest);
         pis.set("imports", imports.deepCopy());
+        return n;
+    }
+
+    /** The SARIF log of a whole report. */
+    static JsonNode sarif(ScanReport r, String version) {
+        StringWriter w = new StringWriter();
+        try {
+            dev.laocoon.core.report.SarifReport.write(r, List.of(), version, w);
+            return Http.JSON.readTree(w.toString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A repository's answer: one per-file object per member (as {@code laocoon scan --format json}
+     * of the folder), the summary, and the repository verdict: the worst of its members'.
+     */
+    static ObjectNode repository(String scanId, String name, long size, String sha256, ScanReport rep, String version) {
+        StringWriter w = new StringWriter();
+        JsonNode all;
+        try {
+            JsonReport.write(rep, Severity.SUSPICIOUS, version, w);
+            all = Http.JSON.readTree(w.toString());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        Severity worst = Severity.SAFE;
+        for (FileReport f : rep.files()) {
+            worst = Severity.max(worst, f.verdict());
+        }
+        ObjectNode n = Http.JSON.createObjectNode();
+        n.put("scanId", scanId);
+        n.put("status", "done");
+        n.put("path", name);
+        n.put("format", "repository");
+        n.put("verdict", worst.label());
+        n.put("size", size);
+        n.put("sha256", sha256);
+        n.set("files", all.get("files"));
+        n.set("summary", all.get("summary"));
         return n;
     }
 }

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.laocoon.core.FileReport;
 import dev.laocoon.core.ScanLimits;
+import dev.laocoon.core.ScanReport;
 import dev.laocoon.core.finding.Finding;
 import dev.laocoon.core.finding.Location;
 import dev.laocoon.core.finding.Rule;
@@ -519,7 +520,7 @@ public final class Server implements AutoCloseable {
     // ------------------------------------------------------------------ uploads
 
     /** The options of one upload beyond its body. */
-    record Options(String answer, boolean explain, String view) {
+    record Options(String answer, boolean explain, String view, boolean repository) {
     }
 
     private static String view(Http call) {
@@ -572,7 +573,9 @@ public final class Server implements AutoCloseable {
             }
             String name = cleanName(mp.fileName);
             String explain = mp.fields.getOrDefault("explain", call.query.getOrDefault("explain", "false"));
-            upload(call, t, file, mp, name, new Options(answerAs, explain.equals("true") || explain.equals("on"), view(call)));
+            String repo = mp.fields.getOrDefault("repository", call.query.getOrDefault("repository", "false"));
+            upload(call, t, file, mp, name, new Options(answerAs, explain.equals("true") || explain.equals("on"), view(call),
+                    repo.equals("true") || repo.equals("on")));
             return;
         }
         if (!base.isEmpty() && !base.equals("application/octet-stream")) {
@@ -583,7 +586,7 @@ public final class Server implements AutoCloseable {
         Tenants.Tenant t = authenticate(call);
         if (t != null) {
             upload(call, t, null, null, uploadName(call), new Options("json",
-                    "true".equals(call.query.get("explain")), view(call)));
+                    "true".equals(call.query.get("explain")), view(call), "true".equals(call.query.get("repository"))));
         }
     }
 
@@ -727,7 +730,16 @@ public final class Server implements AutoCloseable {
                 storeDown(call, e);
                 return;
             }
-            String key = cacheKey(t);
+            String repositoryKind = null;
+            if (opt.repository()) {
+                repositoryKind = Repository.kind(up.file);
+                if (repositoryKind == null) {
+                    call.error(400, "a repository upload is a tar, tar.gz or zip archive; this is none of them");
+                    return;
+                }
+            }
+            String key = opt.repository() ? Hashes.sha256Hex((cacheKey(t) + "\nrepository").getBytes(StandardCharsets.UTF_8))
+                    : cacheKey(t);
             String id = Hashes.randomHex(16);
             long now = System.currentTimeMillis();
             Store.Scan hit;
@@ -772,6 +784,7 @@ public final class Server implements AutoCloseable {
             }
             Job job = new Job(t, up, id, name, "http", isAsync);
             job.callback = callback;
+            job.repository = repositoryKind;
             pool.execute(job);
             handedOff = true;
             if (isAsync) {
@@ -972,6 +985,37 @@ public final class Server implements AutoCloseable {
         volatile FileReport report;
         volatile ObjectNode envelope;
         volatile String callback;
+        /** The archive kind of a repository upload, or null for one file. */
+        volatile String repository;
+
+        private void runRepository(long t0) {
+            ScanReport rep;
+            try {
+                rep = Repository.scan(tenant.scanner, temp, upload.file, repository);
+            } catch (IOException e) {
+                Finding x = new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "the repository could not be"
+                        + " unpacked: " + e.getMessage(), Location.of(name), "");
+                rep = new ScanReport(List.of(new FileReport(name, List.of(), Severity.SUSPICIOUS, List.of(x), null, -1,
+                        null, -1, Duration.ZERO)), System.nanoTime() - t0);
+            }
+            ObjectNode answer = Results.repository(id, name, upload.size, upload.sha256, rep, version);
+            ObjectNode stored = Results.envelope(answer, null, null, Results.sarif(rep, version));
+            envelope = stored;
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            String verdict = answer.path("verdict").asText();
+            metrics.scanned(verdict, "repository", seconds);
+            try {
+                store.finish(id, "done", verdict, Http.JSON.writeValueAsString(stored), null);
+            } catch (SQLException | IOException e) {
+                log.info("store unavailable, the result of scan " + id + " is not kept: " + e.getMessage());
+            }
+            java.util.Set<String> rules = new java.util.LinkedHashSet<>();
+            for (FileReport f : rep.files()) {
+                rules.addAll(Results.rules(f));
+            }
+            audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", verdict, rules, seconds, false);
+            result.complete(stored);
+        }
 
         Job(Tenants.Tenant tenant, TempSpace.Upload upload, String id, String name, String source, boolean async) {
             this.tenant = tenant;
@@ -993,6 +1037,10 @@ public final class Server implements AutoCloseable {
                     } catch (SQLException e) {
                         log.info("store unavailable (scan " + id + " stays queued there): " + e.getMessage());
                     }
+                }
+                if (repository != null) {
+                    runRepository(t0);
+                    return;
                 }
                 FileReport r;
                 ArrayNode explained = null;

@@ -69,6 +69,9 @@ final class TempSpace {
                 if (p.getFileName().toString().startsWith("upload-") && Files.isRegularFile(p)) {
                     Files.deleteIfExists(p);
                     n++;
+                } else if (p.getFileName().toString().startsWith("repo-") && Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    removeFolder(p);
+                    n++;
                 }
             }
         }
@@ -218,5 +221,52 @@ final class TempSpace {
                 return r;
             }
         };
+    }
+
+    /** A private folder for an unpacked repository. */
+    Path createFolder() throws IOException {
+        Path d;
+        try {
+            d = Files.createTempDirectory(dir, "repo-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (UnsupportedOperationException e) {
+            d = Files.createTempDirectory(dir, "repo-");
+        }
+        live.add(d);
+        return d;
+    }
+
+    /** Removes a folder made by {@link #createFolder()} with everything in it (links are removed, never followed). */
+    void removeFolder(Path d) {
+        try (var w = Files.walk(d)) {
+            for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | java.io.UncheckedIOException e) {
+            // removed at the next start-up's sweep
+        }
+        live.remove(d);
+    }
+
+    /** Bytes taken from the bound for a while (an unpacked repository); closing gives them back. */
+    final class Reservation implements AutoCloseable {
+        private long held;
+
+        void reserve(long n) throws Full {
+            if (used.addAndGet(n) > maxBytes) {
+                used.addAndGet(-n);
+                throw new Full("the temporary space for uploads is full (" + maxBytes + " bytes)");
+            }
+            held += n;
+        }
+
+        @Override
+        public void close() {
+            used.addAndGet(-held);
+            held = 0;
+        }
+    }
+
+    Reservation reservation() {
+        return new Reservation();
     }
 }

@@ -85,6 +85,7 @@
     var data = new FormData();
     data.append('answer', 'fragment');
     data.append('explain', 'true');
+    if ($('repository').checked) { data.append('repository', 'true'); }
     data.append('file', f, f.name);
     var p = $('progress');
     p.hidden = false;
