@@ -50,6 +50,9 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** The page's content security policy: its own files only, no inline script, no framing. */
+    static final String CSP = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'";
+
     final ServeConfig config;
     final Log log;
     final String version;
@@ -246,8 +249,8 @@ public final class Server implements AutoCloseable {
         switch (path) {
             case "/", "/index.html", "/app.js", "/style.css":
                 if (allow(call, "GET", "HEAD")) {
-                    call.send(200, Page.contentType(path), Page.resource(path), "Content-Security-Policy",
-                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'", "X-Frame-Options", "DENY");
+                    call.send(200, Page.contentType(path), Page.resource(path), "Content-Security-Policy", CSP,
+                            "X-Frame-Options", "DENY");
                 }
                 return;
             case "/openapi.json":
@@ -828,7 +831,8 @@ public final class Server implements AutoCloseable {
         if (opt.answer().equals("html") || opt.answer().equals("fragment")) {
             JsonNode r = Results.view(envelope, null, true);
             String page = opt.answer().equals("html") ? Page.result(r) : Page.body(r);
-            call.send(code, "text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8), "Location", loc);
+            call.send(code, "text/html; charset=utf-8", page.getBytes(StandardCharsets.UTF_8), "Location", loc,
+                    "Content-Security-Policy", CSP, "X-Frame-Options", "DENY");
         } else {
             call.json(code, Results.view(envelope, opt.view(), opt.explain()), "Location", loc);
         }

@@ -321,6 +321,7 @@ class ServerApiTest {
         HttpResponse<String> r = postMultipart("XyZ", body, null);
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/html");
+        assertThat(r.headers().firstValue("Content-Security-Policy").orElse("")).contains("default-src 'self'");
         assertThat(r.body()).contains("id=\"verdict\"").contains(">malicious<").contains("os.system(")
                 .contains("LAO101").doesNotContain(TestServer.ACME);
         // the same bytes as a plain upload: same hash, so the multipart framing was removed exactly
