@@ -28,8 +28,23 @@ import javax.crypto.spec.SecretKeySpec;
 final class Callbacks implements AutoCloseable {
     private final NetworkGuard guard;
     private final Log log;
-    private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    /** Made on the first callback: the JDK client costs about 0.3 s to set up, which start-up need not pay. */
+    private volatile HttpClient http;
+
+    private HttpClient http() {
+        HttpClient c = http;
+        if (c == null) {
+            synchronized (this) {
+                c = http;
+                if (c == null) {
+                    c = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER)
+                            .connectTimeout(Duration.ofSeconds(10)).build();
+                    http = c;
+                }
+            }
+        }
+        return c;
+    }
     private final ExecutorService senders = new ThreadPoolExecutor(2, 2, 30, TimeUnit.SECONDS,
             new LinkedBlockingQueue<>(1000), r -> {
                 Thread t = new Thread(r, "laocoon-callback");
@@ -111,7 +126,7 @@ final class Callbacks implements AutoCloseable {
                         .header("Content-Type", "application/json").header("X-Laocoon-Timestamp", ts)
                         .header("X-Laocoon-Signature", sign(secret, ts, body)).header("X-Laocoon-Scan", scanId)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build();
-                int status = http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+                int status = http().send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
                 if (status >= 200 && status < 300) {
                     return;
                 }

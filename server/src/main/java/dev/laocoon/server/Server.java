@@ -93,6 +93,7 @@ public final class Server implements AutoCloseable {
             t.setDaemon(true);
             t.start();
         });
+        phase("before the server");
         java.nio.file.Files.createDirectories(config.data);
         this.temp = new TempSpace(config.tempDir(), config.maxTempBytes);
         int swept = temp.sweep();
@@ -102,8 +103,10 @@ public final class Server implements AutoCloseable {
         String url = config.storeUrl != null ? config.storeUrl
                 : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE";
         this.store = new Store(url, config.storeUser, config.storePassword);
+        phase("temporary folder");
         try {
             int applied = store.migrate();
+            phase("store opened and migrated");
             if (applied > 0) {
                 log.info("store " + store.describe() + ": " + applied + " schema migrations applied");
             }
@@ -117,6 +120,7 @@ public final class Server implements AutoCloseable {
             store.close();
             throw e;
         }
+        phase("store checked");
         this.pool = new ThreadPoolExecutor(config.workers, config.workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemon("laocoon-scan"));
         this.slotCount = config.workers + config.queue;
@@ -129,8 +133,22 @@ public final class Server implements AutoCloseable {
         this.tenants = new Tenants(config, limits, pool, log);
         this.metrics = new Metrics(() -> Math.max(0, slotCount - slots.availablePermits() - running.get()), running::get,
                 temp::used);
+        phase("pools and metrics");
         this.audit = new Audit(config.auditLog(), log);
         this.callbacks = new Callbacks(config, log);
+        phase("audit and callbacks");
+    }
+
+    private static final boolean DEBUG_STARTUP = Boolean.getBoolean("laocoon.debug.startup");
+    private static long phaseStart = System.nanoTime();
+
+    /** With -Dlaocoon.debug.startup=true, how long each start-up phase took (stderr). */
+    static void phase(String name) {
+        if (DEBUG_STARTUP) {
+            long now = System.nanoTime();
+            System.err.println("laocoon serve: start-up: " + name + " " + (now - phaseStart) / 1_000_000 + " ms");
+            phaseStart = now;
+        }
     }
 
     private static java.util.concurrent.ThreadFactory daemon(String name) {
@@ -174,13 +192,17 @@ public final class Server implements AutoCloseable {
                 store.putSetting("admin.tokenSha256", hash);
             }
         }
+        phase("admin token");
         tenants.install(hash, config.tenants);
         tenants.markLoaded();
+        phase("tenants");
         kbHash(); // computed meanwhile; a knowledge base that cannot be read stops the start here
+        phase("knowledge-base hash (waited for)");
         http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
         http.setExecutor(httpExecutor);
         http.createContext("/", this::handle);
         http.start();
+        phase("HTTP listening");
         long period = Math.max(50, Math.min(500, config.readTimeout.toMillis() / 4));
         watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
         if (config.clamd != null) {
