@@ -79,7 +79,10 @@ public final class Main {
                     "Follow symbolic links that leave a scanned folder and scan the files they name (Hugging Face"
                     + " cache snapshots are always followed into their blobs)."),
             new Args.Option(List.of("--no-color"), null,
-                    "Never colour text output (colour is used only on a terminal).")), COMMON);
+                    "Never colour text output (colour is used only on a terminal)."),
+            new Args.Option(List.of("--server"), "URL",
+                    "Send the files to a running 'laocoon serve' at URL instead of scanning here (token in"
+                    + " LAOCOON_TOKEN); same output and exit codes.")), COMMON);
 
     private static final List<Args.Option> AUDIT = concat(List.of(
             new Args.Option(List.of("-f", "--format"), "FORMAT", "Output format: text, json, sarif, gitlab-sast or cyclonedx (default text)."),
@@ -368,20 +371,40 @@ public final class Main {
             }
             baseline = dev.laocoon.core.report.Baseline.read(Path.of(baselineFile));
         }
-        // baselines fingerprint each file's whole content; a bill of materials lists it
-        Scanner scanner = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null
-                || a.flag("--sha256"));
-        if (auditOnly) {
-            report = auditor.audit(paths, a.all("--include"), a.all("--exclude"), new java.util.function.Function<Path, FileReport>() {
-                @Override
-                public FileReport apply(Path model) {
-                    return scanner.scan(model, model.toString());
-                }
-            });
+        String server = a.value("--server", null);
+        Scanner scanner = null;
+        if (server != null) {
+            // the service scans (README: laocoon serve); the report is rendered here as a local one
+            if (!urls.isEmpty() || !hubRefs.isEmpty() || !objectUrls.isEmpty() || stdin >= 0) {
+                throw new Args.UsageException("--server sends local files; remote PATHs and '-' are not sent");
+            }
+            if (!a.all("--include").isEmpty() || !a.all("--exclude").isEmpty() || a.flag("--follow-symlinks")
+                    || a.value("--policy", null) != null || a.value("--max-seconds", null) != null) {
+                throw new Args.UsageException("--server does not take --include, --exclude, --follow-symlinks, --policy"
+                        + " or --max-seconds (the service's settings and the tenant's policy apply)");
+            }
+            String token = System.getenv("LAOCOON_TOKEN");
+            if (token == null || token.isBlank()) {
+                throw new Args.UsageException("--server needs the tenant's token in the environment variable LAOCOON_TOKEN");
+            }
+            report = new RemoteScan(server, token.trim()).scan(paths);
         } else {
-            report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
-            if (auditor != null) {
-                report = auditor.merge(report, paths); // manifests, Dockerfiles and workflows of the tree
+            // baselines fingerprint each file's whole content; a bill of materials lists it
+            Scanner local = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null
+                    || a.flag("--sha256"));
+            scanner = local;
+            if (auditOnly) {
+                report = auditor.audit(paths, a.all("--include"), a.all("--exclude"), new java.util.function.Function<Path, FileReport>() {
+                    @Override
+                    public FileReport apply(Path model) {
+                        return local.scan(model, model.toString());
+                    }
+                });
+            } else {
+                report = scanner.scan(paths, a.all("--include"), a.all("--exclude"), progress);
+                if (auditor != null) {
+                    report = auditor.merge(report, paths); // manifests, Dockerfiles and workflows of the tree
+                }
             }
         }
         if (stdin >= 0) {
