@@ -384,4 +384,31 @@ class GateTest {
             new ProcessBuilder("umount", small.toString()).start().waitFor();
         }
     }
+
+    @Test
+    void namesThatLeaveTheFolderAreRefused() throws Exception {
+        for (String bad : List.of("../escape.bin", "a/../../escape.bin", "/etc/passwd", "a\\b", "a//b", "./x")) {
+            try {
+                GateCommand.safe(dir.resolve("model"), bad);
+                org.assertj.core.api.Assertions.fail("accepted " + bad);
+            } catch (GateCommand.Refused e) {
+                assertThat(e.getMessage()).contains("unsafe file name");
+            }
+        }
+        assertThat(GateCommand.safe(dir.resolve("model"), "a/b.bin")).isEqualTo(dir.resolve("model/a/b.bin"));
+        // a hub listing that names one: nothing lands, nothing is written outside DEST
+        String commit = "0123456789abcdef0123456789abcdef01234567";
+        Map<String, byte[]> files = benign();
+        files.put("../escape.bin", "x".getBytes());
+        try (HubFixture hub = new HubFixture().repo("model", "org/m", commit, files, false)) {
+            Path d = dir.resolve("hub");
+            CliTest.Run r = CliTest.run("gate", "--hub-url", hub.url().toString(), "--allow-host", "127.0.0.1",
+                    "--allow-host", "127.0.0.2", "hf://org/m", d.toString());
+            assertThat(r.code()).isNotZero();
+            assertThat(r.err()).contains("unsafe path");
+            assertThat(emptyOrAbsent(d)).isTrue();
+            assertThat(dir.resolve("escape.bin")).doesNotExist();
+        }
+        assertThat(leftovers()).isEmpty();
+    }
 }
