@@ -2,6 +2,7 @@ package dev.laocoon.audit;
 
 import dev.laocoon.core.FileReport;
 import dev.laocoon.core.Format;
+import dev.laocoon.core.PathFilter;
 import dev.laocoon.core.ScanReport;
 import dev.laocoon.core.audit.Auditor;
 import dev.laocoon.core.finding.Finding;
@@ -11,12 +12,10 @@ import dev.laocoon.core.finding.RuleDescriptor;
 import dev.laocoon.core.finding.Severity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystems;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.security.MessageDigest;
@@ -95,8 +94,7 @@ public final class LaocoonAuditor implements Auditor {
     public ScanReport audit(List<Path> arguments, List<String> includes, List<String> excludes,
                             Function<Path, FileReport> models) throws IOException {
         long t0 = System.nanoTime();
-        List<PathMatcher> inc = matchers(includes);
-        List<PathMatcher> exc = matchers(excludes);
+        PathFilter filter = PathFilter.of(includes, excludes);
         List<FileReport> errors = new ArrayList<>();
         List<Input> inputs = new ArrayList<>();
         List<Input> treeFiles = new ArrayList<>();
@@ -104,7 +102,7 @@ public final class LaocoonAuditor implements Auditor {
             if (!Files.exists(arg, LinkOption.NOFOLLOW_LINKS)) {
                 errors.add(failed(arg.toString(), "no such file or directory"));
             } else if (Files.isDirectory(arg)) {
-                for (Input in : walk(arg, inc, exc)) {
+                for (Input in : walk(arg, filter)) {
                     treeFiles.add(in);
                     if (kindOf(in.file()) != null) {
                         inputs.add(in);
@@ -405,22 +403,18 @@ public final class LaocoonAuditor implements Auditor {
 
     // ------------------------------------------------------------------ the walk
 
-    private static List<Input> walk(Path root, List<PathMatcher> inc, List<PathMatcher> exc) throws IOException {
+    private static List<Input> walk(Path root, PathFilter filter) throws IOException {
         List<Input> out = new ArrayList<>();
         Files.walkFileTree(root, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) {
-                if (dir.equals(root)) {
-                    return FileVisitResult.CONTINUE;
-                }
-                String n = dir.getFileName().toString();
-                return n.equals(".git") || n.equals(".hg") || n.equals(".svn") || !selected(root.relativize(dir), List.of(), exc)
+                return !dir.equals(root) && filter.skipsFolder(root.relativize(dir))
                         ? FileVisitResult.SKIP_SUBTREE : FileVisitResult.CONTINUE;
             }
 
             @Override
             public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                if (attrs.isRegularFile() && selected(root.relativize(f), inc, exc)) {
+                if (attrs.isRegularFile() && filter.selected(root.relativize(f))) {
                     out.add(new Input(f, root.resolve(root.relativize(f)).toString(), root));
                 }
                 return FileVisitResult.CONTINUE;
@@ -440,36 +434,6 @@ public final class LaocoonAuditor implements Auditor {
         return out;
     }
 
-    private static List<PathMatcher> matchers(List<String> globs) {
-        List<PathMatcher> m = new ArrayList<>();
-        for (String g : globs) {
-            try {
-                String glob = g.length() > 1 && g.endsWith("/") ? g.substring(0, g.length() - 1) : g;
-                m.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription());
-            }
-        }
-        return m;
-    }
-
-    private static boolean selected(Path rel, List<PathMatcher> inc, List<PathMatcher> exc) {
-        Path name = rel.getFileName();
-        for (PathMatcher m : exc) {
-            if (m.matches(rel) || (name != null && m.matches(name))) {
-                return false;
-            }
-        }
-        if (inc.isEmpty()) {
-            return true;
-        }
-        for (PathMatcher m : inc) {
-            if (m.matches(rel) || (name != null && m.matches(name))) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     // ------------------------------------------------------------------ the chain link
 

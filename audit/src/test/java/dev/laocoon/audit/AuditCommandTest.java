@@ -8,10 +8,8 @@ import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
-import dev.laocoon.cli.Main;
-import java.io.ByteArrayOutputStream;
+import dev.laocoon.cli.CliTest;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,23 +26,9 @@ class AuditCommandTest {
     /** A protocol-2 pickle calling os.system('echo x') when loaded. */
     static final byte[] EVIL = "\u0080\u0002cos\nsystem\nX\u0006\u0000\u0000\u0000echo x\u0085R.".getBytes(StandardCharsets.ISO_8859_1);
 
-    record Run(int code, String out, String err) {
-    }
 
-    static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliTest.Run run(String... args) {
+        return CliTest.run(args);
     }
 
     static final String POD = """
@@ -93,7 +77,7 @@ class AuditCommandTest {
     @Test
     void chainLinkInSarifAndText(@TempDir Path tmp) throws Exception {
         Path tree = chainTree(tmp.resolve("repo"));
-        Run sarif = run("audit", "--format", "sarif", tree.toString());
+        CliTest.Run sarif = run("audit", "--format", "sarif", tree.toString());
         assertThat(sarif.code()).as(sarif.err()).isEqualTo(1);
         JsonNode doc = JSON.readTree(sarif.out());
         assertThat(schemaErrors(doc)).isEmpty();
@@ -118,7 +102,7 @@ class AuditCommandTest {
         }
         assertThat(described).isTrue();
 
-        Run text = run("audit", "--no-color", tree.toString());
+        CliTest.Run text = run("audit", "--no-color", tree.toString());
         assertThat(text.out()).contains("this pod loads `models/x.bin`, which is malicious, and can reach the metadata service");
         assertThat(text.out()).contains("deploy/pod.yaml:11:5[spec.template.spec]");
     }
@@ -126,7 +110,7 @@ class AuditCommandTest {
     @Test
     void gitlabSastReportHasLines(@TempDir Path tmp) throws Exception {
         Path tree = chainTree(tmp.resolve("repo"));
-        Run r = run("audit", "--format", "gitlab-sast", tree.toString());
+        CliTest.Run r = run("audit", "--format", "gitlab-sast", tree.toString());
         JsonNode doc = JSON.readTree(r.out());
         SchemaRegistry draft7 = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_7,
                 b -> b.schemaIdResolvers(x -> x.mapPrefix(
@@ -146,7 +130,7 @@ class AuditCommandTest {
     void jsonListsRecognisedFilesOnly(@TempDir Path tmp) throws Exception {
         Path tree = chainTree(tmp.resolve("repo"));
         Files.writeString(tree.resolve("Dockerfile"), "FROM python@sha256:3333333333333333333333333333333333333333333333333333333333333333\nUSER 1000\n");
-        Run r = run("audit", "--format", "json", tree.toString());
+        CliTest.Run r = run("audit", "--format", "json", tree.toString());
         JsonNode doc = JSON.readTree(r.out());
         List<String> paths = new ArrayList<>();
         for (JsonNode f : doc.path("files")) {
@@ -173,7 +157,7 @@ class AuditCommandTest {
     @Test
     void scanOfAFolderIncludesTheAudit(@TempDir Path tmp) throws Exception {
         Path tree = chainTree(tmp.resolve("repo"));
-        Run r = run("scan", "--format", "json", tree.toString());
+        CliTest.Run r = run("scan", "--format", "json", tree.toString());
         JsonNode doc = JSON.readTree(r.out());
         JsonNode pod = null;
         JsonNode values = null;
@@ -195,7 +179,7 @@ class AuditCommandTest {
         // a YAML file that is no manifest stays what the scan made of it
         assertThat(values.path("findings").get(0).path("rule").asText()).isEqualTo("LAO002");
         // a scan of the model file alone is unchanged
-        Run single = run("scan", "--format", "json", tree.resolve("models/x.bin").toString());
+        CliTest.Run single = run("scan", "--format", "json", tree.resolve("models/x.bin").toString());
         assertThat(JSON.readTree(single.out()).at("/files/0/verdict").asText()).isEqualTo("malicious");
     }
 
@@ -210,12 +194,12 @@ class AuditCommandTest {
         Files.writeString(tree.resolve("Dockerfile"), "FROM python:3.11\nARG HF_TOKEN\nUSER 1000\n");
         assertThat(run("audit", tree.toString()).code()).isEqualTo(1);
         Path baseline = tmp.resolve("baseline.json");
-        Run w = run("audit", "--write-baseline", baseline.toString(), tree.toString());
+        CliTest.Run w = run("audit", "--write-baseline", baseline.toString(), tree.toString());
         assertThat(w.err()).contains("wrote 2 findings");
         // justifications are required before use
         String b = Files.readString(baseline).replace("\"justification\" : \"\"", "\"justification\" : \"reviewed\"");
         Files.writeString(baseline, b);
-        Run accepted = run("audit", "--baseline", baseline.toString(), tree.toString());
+        CliTest.Run accepted = run("audit", "--baseline", baseline.toString(), tree.toString());
         assertThat(accepted.code()).as(accepted.err() + accepted.out()).isEqualTo(0);
         // a changed file no longer matches its baseline
         Files.writeString(tree.resolve("Dockerfile"), "FROM python:3.11\nARG HF_TOKEN\nUSER 1001\n");
@@ -225,7 +209,7 @@ class AuditCommandTest {
     @Test
     void usageErrors(@TempDir Path tmp) {
         assertThat(run("audit").code()).isEqualTo(2);
-        Run missing = run("audit", tmp.resolve("nope").toString());
+        CliTest.Run missing = run("audit", tmp.resolve("nope").toString());
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("no such file or directory");
         assertThat(run("audit", "-").err()).contains("not standard input");

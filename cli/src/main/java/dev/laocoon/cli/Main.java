@@ -387,7 +387,7 @@ public final class Main {
             if (token == null || token.isBlank()) {
                 throw new Args.UsageException("--server needs the tenant's token in the environment variable LAOCOON_TOKEN");
             }
-            report = new RemoteScan(server, token.trim()).scan(paths);
+            report = new ServerScan(server, token.trim()).scan(paths);
         } else {
             // baselines fingerprint each file's whole content; a bill of materials lists it
             Scanner local = scanner(a, format.equals("cyclonedx") || writeBaseline != null || baseline != null

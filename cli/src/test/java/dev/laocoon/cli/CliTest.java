@@ -15,14 +15,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The command line as a user runs it: exit codes, text and JSON agree. */
-class CliTest {
+public class CliTest {
     @TempDir
     Path dir;
 
-    record Run(int code, String out, String err) {
+    /** A run of the command line in this process: exit code, standard output, standard error. */
+    public record Run(int code, String out, String err) {
     }
 
-    static synchronized Run run(String... args) {
+    /** Runs the command line in this process, with standard output and error captured. */
+    public static synchronized Run run(String... args) {
         PrintStream oldOut = System.out;
         PrintStream oldErr = System.err;
         ByteArrayOutputStream out = new ByteArrayOutputStream();

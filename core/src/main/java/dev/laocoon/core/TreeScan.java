@@ -1,12 +1,10 @@
 package dev.laocoon.core;
 
 import java.io.IOException;
-import java.nio.file.FileSystems;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,15 +27,14 @@ final class TreeScan {
     static ScanReport scan(Scanner scanner, List<Path> arguments, List<String> includes, List<String> excludes,
                            Executor executor, Scanner.Progress progress) throws IOException {
         long t0 = System.nanoTime();
-        List<PathMatcher> inc = matchers(includes);
-        List<PathMatcher> exc = matchers(excludes);
+        PathFilter filter = PathFilter.of(includes, excludes);
         List<Work> work = new ArrayList<>();
         for (Path arg : arguments) {
             if (!Files.exists(arg, LinkOption.NOFOLLOW_LINKS)) {
                 // reported, and the other arguments are scanned
                 work.add(new Work(arg, arg.toString(), null, null, "no such file or directory"));
             } else if (Files.isDirectory(arg)) {
-                work.addAll(list(arg, inc, exc));
+                work.addAll(list(arg, filter));
             } else {
                 work.add(new Work(arg, arg.toString(), null, null, null));
             }
@@ -169,7 +166,7 @@ final class TreeScan {
      * be read (or disappears during the walk) is an error entry and the walk goes on; files that
      * are not regular (FIFOs, devices, sockets) are error entries, never read.
      */
-    private static List<Work> list(Path root, List<PathMatcher> inc, List<PathMatcher> exc) throws IOException {
+    private static List<Work> list(Path root, PathFilter filter) throws IOException {
         Path realRoot = root.toRealPath();
         List<Work> out = new ArrayList<>();
         Files.walkFileTree(root, java.util.EnumSet.noneOf(FileVisitOption.class), Integer.MAX_VALUE,
@@ -178,14 +175,14 @@ final class TreeScan {
                     public java.nio.file.FileVisitResult preVisitDirectory(Path dir,
                             java.nio.file.attribute.BasicFileAttributes attrs) {
                         // version-control folders, and folders an --exclude glob names (by path in the tree or name)
-                        return !dir.equals(root) && (inVcs(root.relativize(dir)) || !selected(root.relativize(dir), List.of(), exc))
+                        return !dir.equals(root) && filter.skipsFolder(root.relativize(dir))
                                 ? java.nio.file.FileVisitResult.SKIP_SUBTREE : java.nio.file.FileVisitResult.CONTINUE;
                     }
 
                     @Override
                     public java.nio.file.FileVisitResult visitFile(Path f, java.nio.file.attribute.BasicFileAttributes attrs) {
                         Path rel = root.relativize(f);
-                        if (!selected(rel, inc, exc)) {
+                        if (!filter.selected(rel)) {
                             return java.nio.file.FileVisitResult.CONTINUE;
                         }
                         String display = root.resolve(rel).toString();
@@ -220,47 +217,6 @@ final class TreeScan {
         return w.linkRoot() != null ? link(scanner, w.file(), w.linkRoot(), w.display()) : scanner.scan(w.file(), w.display());
     }
 
-    private static List<PathMatcher> matchers(List<String> globs) {
-        List<PathMatcher> m = new ArrayList<>();
-        for (String g : globs) {
-            try {
-                // "tests/" names the folder "tests" (paths are matched without a trailing separator)
-                String glob = g.length() > 1 && g.endsWith("/") ? g.substring(0, g.length() - 1) : g;
-                m.add(FileSystems.getDefault().getPathMatcher("glob:" + glob));
-            } catch (java.util.regex.PatternSyntaxException e) {
-                throw new IllegalArgumentException("bad glob '" + g + "': " + e.getDescription());
-            }
-        }
-        return m;
-    }
-
-    private static boolean selected(Path rel, List<PathMatcher> inc, List<PathMatcher> exc) {
-        Path name = rel.getFileName();
-        for (PathMatcher m : exc) {
-            if (m.matches(rel) || (name != null && m.matches(name))) {
-                return false;
-            }
-        }
-        if (inc.isEmpty()) {
-            return true;
-        }
-        for (PathMatcher m : inc) {
-            if (m.matches(rel) || (name != null && m.matches(name))) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private static boolean inVcs(Path rel) {
-        for (Path part : rel) {
-            String n = part.toString();
-            if (n.equals(".git") || n.equals(".hg") || n.equals(".svn")) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     /**
      * True for a file of a Hugging Face cache snapshot: {@code REPO/snapshots/REV/PATH} linking to

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.laocoon.cli.Main;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
+import dev.laocoon.cli.CliTest;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -16,8 +13,6 @@ import org.junit.jupiter.api.Test;
 
 /** laocoon scan s3://... in this process, the lister found on the class path as the launcher's -cp gives it. */
 class S3CliTest {
-    record Run(int code, String out, String err) {
-    }
 
     @BeforeAll
     static void start() throws Exception {
@@ -34,25 +29,13 @@ class S3CliTest {
         S3ScanTest.stop();
     }
 
-    static synchronized Run run(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int code = Main.execute(args);
-            return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    static CliTest.Run run(String... args) {
+        return CliTest.run(args);
     }
 
     @Test
     void aPrefixIsScannedWithTheVerdictsAndSourcesInTheJson() throws Exception {
-        Run r = run("scan", "--format", "json", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style",
+        CliTest.Run r = run("scan", "--format", "json", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style",
                 "--allow-host", "127.0.0.1", "s3://models/org/");
         assertThat(r.code()).as(r.err()).isEqualTo(1);
         Map<String, JsonNode> byPath = new HashMap<>();
@@ -68,7 +51,7 @@ class S3CliTest {
 
     @Test
     void anEndpointOnLoopbackIsRefusedWithoutAnAllow() {
-        Run r = run("scan", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style", "s3://models/org/");
+        CliTest.Run r = run("scan", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style", "s3://models/org/");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).contains("refused by the network guard");
     }

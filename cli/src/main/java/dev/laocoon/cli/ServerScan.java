@@ -30,14 +30,14 @@ import java.util.List;
  * exit codes are those of a local scan. The token is read from {@code LAOCOON_TOKEN}. A file the
  * service does not judge (an error status, a scan that does not finish) is a failed report, never safe.
  */
-final class RemoteScan {
+final class ServerScan {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final URI base;
     private final String token;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(10)).followRedirects(HttpClient.Redirect.NEVER).build();
 
-    RemoteScan(String server, String token) throws Args.UsageException {
+    ServerScan(String server, String token) throws Args.UsageException {
         String s = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
         try {
             base = new URI(s);
@@ -60,7 +60,7 @@ final class RemoteScan {
                 List<Path> files = new ArrayList<>();
                 try (var w = Files.walk(a)) {
                     w.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
-                            .filter(p -> !inVcs(a.relativize(p))).forEach(files::add);
+                            .filter(p -> !dev.laocoon.core.PathFilter.vcs(a.relativize(p))).forEach(files::add);
                 }
                 files.sort(null);
                 for (Path f : files) {
@@ -71,16 +71,6 @@ final class RemoteScan {
             }
         }
         return new ScanReport(out, System.nanoTime() - t0);
-    }
-
-    private static boolean inVcs(Path rel) {
-        for (Path part : rel) {
-            String n = part.toString();
-            if (n.equals(".git") || n.equals(".hg") || n.equals(".svn")) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private FileReport one(Path f) throws IOException {
