@@ -158,7 +158,11 @@ final class GateCommand {
             staging = stagingFor(dest);
             Path model = staging.resolve("model");
             Files.createDirectories(model);
-            Fetched got = fetch(src, model, maxBytes, a);
+            // a signed model is hashed while it is copied (one pass over the bytes), as the bundle's
+            // statement says it was hashed; verification still decides from the verified statement
+            dev.laocoon.core.sign.HashPlan plan = trust == null ? null : hashPlan(sigName, src);
+            Fetched got = new Fetched(plan, trust != null);
+            fetch(src, model, maxBytes, a, got);
             Path bundle = bundle(sigName, model, staging);
             VerifiedBy signature = null;
             if (trust != null) {
@@ -166,7 +170,7 @@ final class GateCommand {
                     throw new Refused("no signature: " + sigName + " is neither a file nor in " + src
                             + (a.value("--signature", null) == null ? " (--signature names another)" : ""));
                 }
-                signature = verify(model, bundle, trust);
+                signature = verify(model, bundle, trust, got.known);
             }
             ScanReport report = scanner.scan(List.of(model));
             List<String> refusals = new ArrayList<>();
@@ -412,10 +416,22 @@ final class GateCommand {
         int files;
         String revision;
         final List<String> entries = new ArrayList<>();
+        /** How to hash while copying (null: no signature to check, or a bundle the plan cannot be read from). */
+        final dev.laocoon.core.sign.HashPlan plan;
+        /** The digests computed while copying or downloading (a signature is checked), or null. */
+        final dev.laocoon.core.sign.KnownDigests known;
+
+        Fetched(dev.laocoon.core.sign.HashPlan plan, boolean signed) {
+            this.plan = plan;
+            this.known = signed ? new dev.laocoon.core.sign.KnownDigests() : null;
+        }
     }
 
-    Fetched fetch(String src, Path model, long maxBytes, Args a) throws IOException, Refused {
-        Fetched got = new Fetched();
+    /** A file to copy into the staging folder, with the size its bound was checked on. */
+    private record Copy(Path from, Path to, long size) {
+    }
+
+    void fetch(String src, Path model, long maxBytes, Args a, Fetched got) throws IOException, Refused {
         String lower = src.toLowerCase(Locale.ROOT);
         if (lower.startsWith("http://") || lower.startsWith("https://") || lower.startsWith("hf://")
                 || lower.startsWith("s3://")) {
@@ -426,11 +442,13 @@ final class GateCommand {
                 throw new NoSuchFileException(src + ": no such file or folder");
             }
             root = root.toRealPath();
+            List<Copy> copies = new ArrayList<>();
             if (Files.isDirectory(root)) {
-                copyTree(root, root, model, maxBytes, got);
+                copyTree(root, root, model, maxBytes, got, copies);
             } else {
-                copyFile(root, root.getParent(), model.resolve(root.getFileName().toString()), maxBytes, got);
+                copyFile(root, root.getParent(), model.resolve(root.getFileName().toString()), maxBytes, got, copies);
             }
+            copy(copies, got);
         }
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(model)) {
             for (Path p : ds) {
@@ -440,10 +458,10 @@ final class GateCommand {
         if (got.files == 0) {
             throw new Refused(src + " holds no file");
         }
-        return got;
     }
 
-    private void copyTree(Path root, Path dir, Path to, long maxBytes, Fetched got) throws IOException, Refused {
+    private void copyTree(Path root, Path dir, Path to, long maxBytes, Fetched got, List<Copy> copies)
+            throws IOException, Refused {
         List<Path> children = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
@@ -470,27 +488,102 @@ final class GateCommand {
                 if (Files.isDirectory(real)) {
                     throw new Refused(root.relativize(p) + " is a symbolic link to a folder (not copied)");
                 }
-                copyFile(real, root, target, maxBytes, got);
+                copyFile(real, root, target, maxBytes, got, copies);
             } else if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
                 Files.createDirectory(target);
-                copyTree(root, p, target, maxBytes, got);
+                copyTree(root, p, target, maxBytes, got, copies);
             } else if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                copyFile(p, root, target, maxBytes, got);
+                copyFile(p, root, target, maxBytes, got, copies);
             } else {
                 throw new Refused(root.relativize(p) + " is not a regular file (a device, pipe or socket)");
             }
         }
     }
 
-    private static void copyFile(Path from, Path root, Path to, long maxBytes, Fetched got) throws IOException, Refused {
+    /** Checks a file against the bound and adds it to the copies (made by {@link #copy}). */
+    private static void copyFile(Path from, Path root, Path to, long maxBytes, Fetched got, List<Copy> copies)
+            throws Refused, IOException {
         long size = Files.size(from);
         if (got.bytes + size > maxBytes) {
             throw new Refused((root == null ? from : root.relativize(from)) + " takes the model past --max-bytes "
                     + maxBytes);
         }
-        Files.copy(from, to, StandardCopyOption.COPY_ATTRIBUTES);
+        copies.add(new Copy(from, to, size));
         got.bytes += size;
         got.files++;
+    }
+
+    /**
+     * Makes the copies, on as many threads as there are processors. With a hash plan each file is
+     * hashed from the bytes written while it is copied ({@link dev.laocoon.core.sign.KnownDigests#copy});
+     * without one the JDK copies it. Either way a file that is not the size it was checked at
+     * (it changed in SRC meanwhile) fails the gate.
+     */
+    private static void copy(List<Copy> copies, Fetched got) throws IOException {
+        int n = Math.min(copies.size(), Math.max(1, Runtime.getRuntime().availableProcessors()));
+        if (n <= 1) {
+            for (Copy c : copies) {
+                copyOne(c, got);
+            }
+            return;
+        }
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+            Thread t = new Thread(r, "laocoon-gate-copy");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            // largest first, so that the last file to start is a small one
+            List<Copy> order = new ArrayList<>(copies);
+            order.sort((x, y) -> Long.compare(y.size(), x.size()));
+            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            for (Copy c : order) {
+                fs.add(pool.submit(() -> {
+                    copyOne(c, got);
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw new IOException(e.getCause());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while copying");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void copyOne(Copy c, Fetched got) throws IOException {
+        if (got.plan == null) {
+            Files.copy(c.from(), c.to(), StandardCopyOption.COPY_ATTRIBUTES);
+            long now = Files.size(c.to());
+            if (now != c.size()) {
+                throw new IOException(c.from() + " changed while it was copied (" + c.size() + " bytes, then " + now + ")");
+            }
+            return;
+        }
+        got.known.copy(c.from(), c.to(), got.plan, c.size());
+        try {
+            Files.setLastModifiedTime(c.to(), Files.getLastModifiedTime(c.from()));
+            java.nio.file.attribute.PosixFileAttributeView v = Files.getFileAttributeView(c.to(),
+                    java.nio.file.attribute.PosixFileAttributeView.class);
+            if (v != null) {
+                v.setPermissions(Files.getPosixFilePermissions(c.from()));
+            }
+        } catch (UnsupportedOperationException e) {
+            // a file system without POSIX permissions: the copy keeps its defaults
+        }
     }
 
     private void fetchRemote(String src, Path model, long maxBytes, Args a, Fetched got) throws IOException, Refused {
@@ -551,6 +644,10 @@ final class GateCommand {
                 if (expected >= 0 && d.length() != expected) {
                     throw new IOException(rel + " is " + d.length() + " bytes, the listing says " + expected);
                 }
+                if (got.known != null && d.sha256() != null) {
+                    // the download hashed what it wrote: a whole-file SHA-256 signature need not read it again
+                    got.known.put(to, 0, d.length(), "sha256", java.util.HexFormat.of().parseHex(d.sha256()));
+                }
                 got.bytes += d.length();
                 got.files++;
             }
@@ -598,10 +695,38 @@ final class GateCommand {
         return Files.isRegularFile(local) ? local : null;
     }
 
+    /**
+     * The hash plan of the bundle {@link #bundle} will pick ({@code name} as a local file, or in a
+     * local SRC), read before the copy; null for a remote SRC or a bundle that cannot be read (the
+     * staged files are then hashed after the copy, as without a plan).
+     */
+    static dev.laocoon.core.sign.HashPlan hashPlan(String name, String src) {
+        try {
+            Path local = Path.of(name);
+            Path found = null;
+            if (local.isAbsolute() || name.startsWith("./") || name.startsWith("../")) {
+                found = local;
+            } else {
+                String lower = src.toLowerCase(Locale.ROOT);
+                if (!lower.contains("://") || lower.startsWith("file://")) {
+                    Path root = lower.startsWith("file://") ? Path.of(URI.create(src)) : Path.of(src);
+                    Path in = Files.isDirectory(root) ? root.resolve(name) : null;
+                    found = in != null && Files.isRegularFile(in, LinkOption.NOFOLLOW_LINKS) ? in : local;
+                } else {
+                    found = local;
+                }
+            }
+            return Files.isRegularFile(found) ? dev.laocoon.core.sign.Signatures.hashPlan(found) : null;
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Verifies the staged model against the bundle; a failure refuses the model with its reason. */
-    static VerifiedBy verify(Path model, Path bundle, dev.laocoon.core.sign.Trust trust) throws IOException, Refused {
+    static VerifiedBy verify(Path model, Path bundle, dev.laocoon.core.sign.Trust trust,
+            dev.laocoon.core.sign.KnownDigests known) throws IOException, Refused {
         dev.laocoon.core.sign.VerifyResult r = dev.laocoon.core.sign.Signatures.verify(
-                dev.laocoon.core.sign.VerifyRequest.of(model, bundle, trust));
+                dev.laocoon.core.sign.VerifyRequest.of(model, bundle, trust).withKnownDigests(known));
         if (!r.verified()) {
             throw new Refused("signature: " + r.failure());
         }

@@ -343,6 +343,70 @@ class GateTest {
     }
 
     @Test
+    void aShardedSignatureIsCheckedOnTheBytesCopied() throws Exception {
+        // the gate hashes while it copies, as the bundle says the model was hashed (blake2b in shards
+        // here); a changed byte in one shard of a multi-shard file is found, a clean copy passes
+        Path src = repo(benign());
+        byte[] big = new byte[300_000];
+        new java.util.Random(7).nextBytes(big);
+        Files.write(src.resolve("weights.bin"), big);
+        Path k = key();
+        CliTest.Run s = CliTest.run("sign", src.toString(), "--output", dir.resolve("sharded.sig").toString(),
+                "--private-key", k.toString(), "--hash", "blake2b", "--shard-size", "65536");
+        assertThat(s.code()).as(s.err()).isZero();
+        String pub = dir.resolve("k.pub").toString();
+        Path dest = dir.resolve("sharded");
+        CliTest.Run r = CliTest.run("gate", "--public-key", pub, "--signature", dir.resolve("sharded.sig").toString(),
+                src.toString(), dest.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(Files.readAllBytes(dest.resolve("weights.bin"))).isEqualTo(big);
+        Files.deleteIfExists(dest.resolve(GateCommand.REPORT));
+
+        big[200_000] ^= 1; // in the fourth shard
+        Files.write(src.resolve("weights.bin"), big);
+        Path d2 = dir.resolve("sharded2");
+        CliTest.Run t = CliTest.run("gate", "--public-key", pub, "--signature", dir.resolve("sharded.sig").toString(),
+                src.toString(), d2.toString());
+        assertThat(t.code()).isEqualTo(1);
+        assertThat(t.err()).contains("refused: signature: digest mismatch: weights.bin:196608:262144");
+        assertThat(emptyOrAbsent(d2)).isTrue();
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
+    void aSignedHubRepositoryIsVerifiedOnTheBytesDownloaded() throws Exception {
+        Map<String, byte[]> files = benign();
+        Path signed = repo(files);
+        Path k = key();
+        CliTest.Run s = CliTest.run("sign", signed.toString(), "--output", signed.resolve("model.sig").toString(),
+                "--private-key", k.toString());
+        assertThat(s.code()).as(s.err()).isZero();
+        files.put("model.sig", Files.readAllBytes(signed.resolve("model.sig")));
+        Map<String, byte[]> tampered = new LinkedHashMap<>(files);
+        tampered.put("tokenizer/vocab.txt", "a\nc\n".getBytes());
+        String commit = "89abcdef0123456789abcdef0123456789abcdef";
+        String pub = dir.resolve("k.pub").toString();
+        try (HubFixture hub = new HubFixture().repo("model", "org/signed", commit, files, false)
+                .repo("model", "org/tampered", commit, tampered, false)) {
+            Path d = dir.resolve("hub-signed");
+            CliTest.Run r = CliTest.run("gate", "--hub-url", hub.url().toString(), "--allow-host", "127.0.0.1",
+                    "--allow-host", "127.0.0.2", "--public-key", pub, "--require-signature", "hf://org/signed@main",
+                    d.toString());
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(d.resolve("model.sig")).doesNotExist();
+            JsonNode rep = new ObjectMapper().readTree(d.resolve(GateCommand.REPORT).toFile());
+            assertThat(rep.get("gate").get("signature").get("files").asInt()).isEqualTo(3);
+            Path d2 = dir.resolve("hub-tampered");
+            CliTest.Run t = CliTest.run("gate", "--hub-url", hub.url().toString(), "--allow-host", "127.0.0.1",
+                    "--allow-host", "127.0.0.2", "--public-key", pub, "hf://org/tampered@main", d2.toString());
+            assertThat(t.code()).isEqualTo(1);
+            assertThat(t.err()).contains("refused: signature: digest mismatch: tokenizer/vocab.txt");
+            assertThat(emptyOrAbsent(d2)).isTrue();
+        }
+        assertThat(leftovers()).isEmpty();
+    }
+
+    @Test
     void aMissingSignatureIsRefusedWhenOneIsExpected() throws Exception {
         Path src = repo(benign());
         key();

@@ -540,6 +540,67 @@ public final class Signatures {
 
     // ------------------------------------------------------------------ comparison
 
+    /** The digest of each range: known to the caller (r.known()) for the same file, range and size, else read. */
+    private static List<byte[]> digests(List<Hashing.Range> ranges, String algorithm, VerifyRequest r)
+            throws IOException {
+        List<byte[]> out = new ArrayList<>();
+        List<Hashing.Range> read = new ArrayList<>();
+        for (Hashing.Range g : ranges) {
+            byte[] d = null;
+            if (r.known() != null) {
+                long end = g.end();
+                if (end < 0) {
+                    end = Files.size(g.path());
+                }
+                d = r.known().get(g.path(), g.start(), end, algorithm);
+                if (d != null && g.end() >= 0 && Files.size(g.path()) < g.end()) {
+                    d = null; // the file is no longer as long as when it was hashed
+                }
+            }
+            out.add(d);
+            if (d == null) {
+                read.add(g);
+            }
+        }
+        List<Hashing.Digest> hashed = Hashing.hash(read, algorithm, r.threads());
+        for (int i = 0, k = 0; i < out.size(); i++) {
+            if (out.get(i) == null) {
+                out.set(i, hashed.get(k++).value());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * How the statement in {@code bundle} says the files were hashed, read <em>without</em>
+     * checking the signature (a hint for hashing while copying, {@link KnownDigests#copy}); null
+     * when the bundle cannot be read as an OMS bundle or uses what Laocoon does not verify.
+     */
+    public static HashPlan hashPlan(Path bundle) throws IOException {
+        if (Files.size(bundle) > MAX_BUNDLE) {
+            return null;
+        }
+        try {
+            JsonNode b = parse(Files.readAllBytes(bundle), "bundle");
+            JsonNode env = b.get("dsseEnvelope");
+            if (env == null || !env.isObject()) {
+                return null;
+            }
+            JsonNode st = parse(base64(text(env, "payload", "bundle"), "payload"), "statement");
+            String predicateType = st.path("predicateType").asText(null);
+            if (PREDICATE_TYPE_V01.equals(predicateType)) {
+                return new HashPlan("sha256", 0);
+            }
+            if (!PREDICATE_TYPE.equals(predicateType)) {
+                return null;
+            }
+            Manifest m = manifestV1(st, bundle);
+            return new HashPlan(m.hash, m.method.equals("shards") ? m.shardSize : 0);
+        } catch (Fail | IllegalArgumentException e) {
+            return null;
+        }
+    }
+
     private static VerifyResult compare(VerifyRequest r, Model m, Manifest man, String method, String identity,
             String predicateType, List<String> notes) throws IOException {
         // local names as the bundle spells them
@@ -609,10 +670,10 @@ public final class Signatures {
                 wanted.add(x);
             }
         }
-        List<Hashing.Digest> ds = Hashing.hash(ranges, man.hash, r.threads());
+        List<byte[]> ds = digests(ranges, man.hash, r);
         for (int i = 0; i < ranges.size(); i++) {
             Resource x = wanted.get(i);
-            String got = Hex.of(ds.get(i).value());
+            String got = Hex.of(ds.get(i));
             if (got.equals(x.digest())) {
                 statuses.add(new VerifyResult.FileStatus(x.name(), "ok", x.algorithm(), x.digest(), got));
             } else {

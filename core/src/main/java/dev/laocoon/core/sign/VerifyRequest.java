@@ -14,11 +14,17 @@ import java.util.List;
  * @param ignoreUnsigned accept files in the model that the signature does not cover
  * @param threads hashing threads
  * @param time when certificates must be valid (null: now; Sigstore uses the log's integration time)
+ * @param known digests the caller computed of files it wrote (null: none): see {@link KnownDigests}
  */
 public record VerifyRequest(Path model, Path bundle, Trust trust, List<String> ignorePaths, boolean ignoreUnsigned,
-        int threads, Instant time) {
+        int threads, Instant time, KnownDigests known) {
     public VerifyRequest {
         ignorePaths = List.copyOf(ignorePaths);
+    }
+
+    public VerifyRequest(Path model, Path bundle, Trust trust, List<String> ignorePaths, boolean ignoreUnsigned,
+            int threads, Instant time) {
+        this(model, bundle, trust, ignorePaths, ignoreUnsigned, threads, time, null);
     }
 
     public static VerifyRequest of(Path model, Path bundle, Trust trust) {
@@ -27,18 +33,23 @@ public record VerifyRequest(Path model, Path bundle, Trust trust, List<String> i
     }
 
     public VerifyRequest withIgnorePaths(List<String> paths) {
-        return new VerifyRequest(model, bundle, trust, paths, ignoreUnsigned, threads, time);
+        return new VerifyRequest(model, bundle, trust, paths, ignoreUnsigned, threads, time, known);
     }
 
     public VerifyRequest withIgnoreUnsigned(boolean ignore) {
-        return new VerifyRequest(model, bundle, trust, ignorePaths, ignore, threads, time);
+        return new VerifyRequest(model, bundle, trust, ignorePaths, ignore, threads, time, known);
     }
 
     public VerifyRequest withThreads(int n) {
-        return new VerifyRequest(model, bundle, trust, ignorePaths, ignoreUnsigned, n, time);
+        return new VerifyRequest(model, bundle, trust, ignorePaths, ignoreUnsigned, n, time, known);
     }
 
     public VerifyRequest at(Instant when) {
-        return new VerifyRequest(model, bundle, trust, ignorePaths, ignoreUnsigned, threads, when);
+        return new VerifyRequest(model, bundle, trust, ignorePaths, ignoreUnsigned, threads, when, known);
+    }
+
+    /** Digests computed while the files were written, used instead of reading them again. */
+    public VerifyRequest withKnownDigests(KnownDigests digests) {
+        return new VerifyRequest(model, bundle, trust, ignorePaths, ignoreUnsigned, threads, time, digests);
     }
 }
