@@ -50,6 +50,31 @@ class S3CliTest {
     }
 
     @Test
+    void theGateLandsACleanPrefixAndRefusesAHostileOne(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        String endpoint = S3ScanTest.options.get("endpoint");
+        java.nio.file.Path ok = tmp.resolve("clean");
+        CliTest.Run r = run("gate", "--s3-endpoint", endpoint, "--s3-path-style", "--allow-host", "127.0.0.1",
+                "s3://models/org/clean/", ok.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        // the prefix is the model's folder: its keys land relative to it
+        assertThat(java.nio.file.Files.readAllBytes(ok.resolve("weights.pkl"))).isEqualTo(S3ScanTest.clean());
+        JsonNode rep = new ObjectMapper().readTree(ok.resolve("laocoon-report.json").toFile());
+        assertThat(rep.get("gate").get("passed").asBoolean()).isTrue();
+        assertThat(rep.toString()).doesNotContain("X-Amz-Signature");
+
+        java.nio.file.Path bad = tmp.resolve("evil");
+        CliTest.Run e = run("gate", "--s3-endpoint", endpoint, "--s3-path-style", "--allow-host", "127.0.0.1",
+                "s3://models/org/evil/", bad.toString());
+        assertThat(e.code()).isEqualTo(1);
+        assertThat(e.err()).contains("refused").contains("malicious").doesNotContain("X-Amz-Signature");
+        assertThat(bad).satisfiesAnyOf(p -> assertThat(p).doesNotExist(), p -> assertThat(p).isEmptyDirectory());
+        try (java.util.stream.Stream<java.nio.file.Path> left = java.nio.file.Files.list(tmp)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains(".laocoon-staging-"));
+        }
+    }
+
+    @Test
     void anEndpointOnLoopbackIsRefusedWithoutAnAllow() {
         CliTest.Run r = run("scan", "--s3-endpoint", S3ScanTest.options.get("endpoint"), "--s3-path-style", "s3://models/org/");
         assertThat(r.code()).isEqualTo(2);
