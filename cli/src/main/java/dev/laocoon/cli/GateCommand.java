@@ -560,7 +560,14 @@ final class GateCommand {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while copying");
         } finally {
+            // the others stop (interrupted) before the staging folder is removed, so that none
+            // creates a file in it afterwards
             pool.shutdownNow();
+            try {
+                pool.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 
