@@ -1,13 +1,17 @@
 package dev.laocoon.core.sign;
 
 import dev.laocoon.core.internal.sign.Blake2b;
+import dev.laocoon.core.internal.sign.Hashing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -142,5 +146,36 @@ public final class KnownDigests {
             b2.reset();
             return d;
         }
+    }
+
+    /** The digest of each range: known to the caller (known) for the same file, range and size, else read. */
+    static List<byte[]> digests(KnownDigests known, List<Hashing.Range> ranges, String algorithm, int threads)
+            throws IOException {
+        List<byte[]> out = new ArrayList<>();
+        List<Hashing.Range> read = new ArrayList<>();
+        for (Hashing.Range g : ranges) {
+            byte[] d = null;
+            if (known != null) {
+                long end = g.end();
+                if (end < 0) {
+                    end = Files.size(g.path());
+                }
+                d = known.get(g.path(), g.start(), end, algorithm);
+                if (d != null && g.end() >= 0 && Files.size(g.path()) < g.end()) {
+                    d = null; // the file is no longer as long as when it was hashed
+                }
+            }
+            out.add(d);
+            if (d == null) {
+                read.add(g);
+            }
+        }
+        List<Hashing.Digest> hashed = Hashing.hash(read, algorithm, threads);
+        for (int i = 0, k = 0; i < out.size(); i++) {
+            if (out.get(i) == null) {
+                out.set(i, hashed.get(k++).value());
+            }
+        }
+        return out;
     }
 }

@@ -1,10 +1,6 @@
 package dev.laocoon.core.sign;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.laocoon.core.internal.sign.Dsse;
 import dev.laocoon.core.internal.sign.Ec;
 import dev.laocoon.core.internal.sign.Hashing;
@@ -17,6 +13,8 @@ import dev.laocoon.core.internal.sign.ModelTree;
 import dev.laocoon.core.internal.sign.Pem;
 import dev.laocoon.core.internal.sign.ShardName;
 import dev.laocoon.core.internal.sign.SigstoreCheck;
+import dev.laocoon.core.sign.Manifests.Fail;
+import dev.laocoon.core.sign.Manifests.Manifest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,8 +25,6 @@ import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -254,13 +250,6 @@ public final class Signatures {
 
     // ------------------------------------------------------------------ verify
 
-    /** A verification failure, carried to {@link #verify} which turns it into a result. */
-    private static final class Fail extends Exception {
-        Fail(String message) {
-            super(message);
-        }
-    }
-
     /**
      * Verifies {@code r.model()} against {@code r.bundle()}. Verification failures come back as a
      * result with {@code verified == false}; an unreadable model or bundle file is an IOException.
@@ -280,56 +269,9 @@ public final class Signatures {
         }
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
-            .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
-
-    private static JsonNode parse(byte[] raw, String what) throws Fail {
-        if (raw.length == 0) {
-            throw new Fail(what + " is empty");
-        }
-        try {
-            JsonParser p = JSON.createParser(raw);
-            JsonNode n = JSON.readTree(p);
-            if (p.nextToken() != null) {
-                throw new Fail(what + " is not valid JSON: text after the document");
-            }
-            if (n == null || !n.isObject()) {
-                throw new Fail(what + " is not a JSON object");
-            }
-            return n;
-        } catch (JsonProcessingException e) {
-            throw new Fail(what + " is not valid JSON (" + e.getOriginalMessage() + ")");
-        } catch (IOException e) {
-            throw new Fail(what + " cannot be read as JSON (" + e.getMessage() + ")");
-        }
-    }
-
-    private static String text(JsonNode n, String field, String where) throws Fail {
-        JsonNode v = n.get(field);
-        if (v == null || v.isNull()) {
-            throw new Fail(where + " has no '" + field + "'");
-        }
-        if (!v.isTextual()) {
-            throw new Fail(where + ": '" + field + "' is not a string");
-        }
-        return v.asText();
-    }
-
-    private static byte[] base64(String s, String what) throws Fail {
-        try {
-            return Base64.getDecoder().decode(s);
-        } catch (IllegalArgumentException e) {
-            try {
-                return Base64.getUrlDecoder().decode(s);
-            } catch (IllegalArgumentException e2) {
-                throw new Fail(what + " is not valid base64");
-            }
-        }
-    }
-
     private static VerifyResult verify(VerifyRequest r, byte[] raw) throws Fail, IOException {
         String bundleName = "bundle " + r.bundle();
-        JsonNode b = parse(raw, "malformed bundle: " + r.bundle());
+        JsonNode b = Manifests.parse(raw, "malformed bundle: " + r.bundle());
         String mediaType = b.path("mediaType").asText(null);
         if (mediaType == null) {
             throw new Fail("malformed bundle: " + r.bundle() + " has no mediaType (not a Sigstore bundle)");
@@ -349,8 +291,8 @@ public final class Signatures {
                     ? "malformed bundle: " + r.bundle() + " signs a message digest, not a DSSE envelope (not an OMS bundle)"
                     : "malformed bundle: " + r.bundle() + " has no DSSE envelope (dsseEnvelope)");
         }
-        String payloadType = text(env, "payloadType", bundleName + " dsseEnvelope");
-        byte[] payload = base64(text(env, "payload", bundleName + " dsseEnvelope"), bundleName + " payload");
+        String payloadType = Manifests.text(env, "payloadType", bundleName + " dsseEnvelope");
+        byte[] payload = Manifests.base64(Manifests.text(env, "payload", bundleName + " dsseEnvelope"), bundleName + " payload");
         JsonNode sigs = env.get("signatures");
         if (sigs == null || !sigs.isArray() || sigs.isEmpty()) {
             throw new Fail("malformed bundle: " + r.bundle() + " has no DSSE signature");
@@ -358,7 +300,7 @@ public final class Signatures {
         if (sigs.size() != 1) {
             throw new Fail("malformed bundle: " + r.bundle() + " has " + sigs.size() + " DSSE signatures (expected one)");
         }
-        byte[] sig = base64(text(sigs.get(0), "sig", bundleName + " signature"), bundleName + " signature");
+        byte[] sig = Manifests.base64(Manifests.text(sigs.get(0), "sig", bundleName + " signature"), bundleName + " signature");
 
         // 1. Who signed, and does the signature hold?
         String method = r.trust().method();
@@ -387,7 +329,7 @@ public final class Signatures {
         if (!payloadType.equals(PAYLOAD_TYPE)) {
             throw new Fail("wrong payload type in " + r.bundle() + ": '" + payloadType + "' (expected " + PAYLOAD_TYPE + ")");
         }
-        JsonNode st = parse(payload, "malformed statement in " + r.bundle() + ":");
+        JsonNode st = Manifests.parse(payload, "malformed statement in " + r.bundle() + ":");
         String type = st.path("_type").asText(null);
         if (!STATEMENT_TYPE.equals(type)) {
             throw new Fail("wrong statement type in " + r.bundle() + ": '" + type + "' (expected " + STATEMENT_TYPE + ")");
@@ -395,9 +337,9 @@ public final class Signatures {
         String predicateType = st.path("predicateType").asText(null);
         Manifest man;
         if (PREDICATE_TYPE.equals(predicateType)) {
-            man = manifestV1(st, r.bundle());
+            man = Manifests.manifestV1(st, r.bundle());
         } else if (PREDICATE_TYPE_V01.equals(predicateType)) {
-            man = manifestV01(st, r.bundle());
+            man = Manifests.manifestV01(st, r.bundle());
             notes.add("predicate " + PREDICATE_TYPE_V01 + " (model_signing v0.2)");
         } else {
             throw new Fail("wrong predicate type in " + r.bundle() + ": '" + predicateType + "' (expected "
@@ -410,167 +352,6 @@ public final class Signatures {
         return compare(r, m, man, method, identity, predicateType, notes);
     }
 
-    // ------------------------------------------------------------------ manifest
-
-    private static final class Manifest {
-        String method = "files";
-        String hash = "sha256";
-        long shardSize;
-        boolean allowSymlinks;
-        List<String> ignorePaths = List.of();
-        String subjectDigest;
-        Map<String, Resource> resources = new LinkedHashMap<>();
-    }
-
-    private static Manifest manifestV1(JsonNode st, Path bundle) throws Fail {
-        String where = "statement in " + bundle;
-        JsonNode subj = st.get("subject");
-        if (subj == null || !subj.isArray() || subj.isEmpty()) {
-            throw new Fail("no subject: the " + where + " names no model");
-        }
-        if (subj.size() != 1) {
-            throw new Fail("malformed " + where + ": " + subj.size() + " subjects (expected one)");
-        }
-        Manifest m = new Manifest();
-        m.subjectDigest = subj.get(0).path("digest").path("sha256").asText(null);
-        if (m.subjectDigest == null) {
-            throw new Fail("malformed " + where + ": the subject has no sha256 digest");
-        }
-        JsonNode pred = st.get("predicate");
-        if (pred == null || !pred.isObject()) {
-            throw new Fail("malformed " + where + ": no predicate");
-        }
-        JsonNode ser = pred.get("serialization");
-        if (ser == null || !ser.isObject()) {
-            throw new Fail("malformed " + where + ": the predicate has no serialization");
-        }
-        m.method = text(ser, "method", where + " serialization");
-        m.hash = text(ser, "hash_type", where + " serialization");
-        if (!m.method.equals("files") && !m.method.equals("shards")) {
-            throw new Fail("unsupported serialization method '" + m.method + "' in " + bundle);
-        }
-        if (Hashing.length(m.hash) < 0) {
-            throw new Fail("unsupported hash '" + m.hash + "' in " + bundle + " (Laocoon verifies sha256 and blake2b)");
-        }
-        JsonNode sym = ser.get("allow_symlinks");
-        if (sym == null) {
-            throw new Fail("malformed " + where + ": serialization has no allow_symlinks");
-        }
-        // the reference wrote a string "false" in one compatibility path
-        m.allowSymlinks = sym.isBoolean() ? sym.asBoolean() : sym.asText().equalsIgnoreCase("true");
-        if (m.method.equals("shards")) {
-            JsonNode ss = ser.get("shard_size");
-            long v = -1;
-            if (ss != null && ss.canConvertToExactIntegral() && ss.canConvertToLong()) {
-                v = ss.asLong();
-            } else if (ss != null && ss.isTextual() && ss.asText().matches("[0-9]{1,18}")) {
-                v = Long.parseLong(ss.asText()); // int64 as a protobuf-JSON string
-            }
-            if (v <= 0) {
-                throw new Fail("malformed " + where + ": shards without a positive integer shard_size");
-            }
-            m.shardSize = v;
-        }
-        JsonNode ig = ser.get("ignore_paths");
-        if (ig != null && ig.isArray()) {
-            List<String> l = new ArrayList<>();
-            for (JsonNode n : ig) {
-                if (n.isTextual()) {
-                    l.add(n.asText());
-                }
-            }
-            m.ignorePaths = l;
-        }
-        JsonNode res = pred.get("resources");
-        if (res == null || !res.isArray()) {
-            throw new Fail("malformed " + where + ": the predicate has no resources");
-        }
-        if (res.isEmpty()) {
-            throw new Fail("empty resources: the " + where + " signs no file");
-        }
-        List<Resource> listed = new ArrayList<>();
-        int len = Hashing.length(m.hash);
-        for (JsonNode n : res) {
-            String name = text(n, "name", where + " resource");
-            String alg = text(n, "algorithm", where + " resource '" + name + "'");
-            String dig = text(n, "digest", where + " resource '" + name + "'").toLowerCase(java.util.Locale.ROOT);
-            // the Python and Go tools name shard digests "<hash>-sharded-<shard size>"
-            if (!alg.equals(m.hash) && !(m.method.equals("shards") && alg.equals(m.hash + "-sharded-" + m.shardSize))) {
-                throw new Fail("malformed " + where + ": resource '" + name + "' uses " + alg + ", serialization says "
-                        + m.hash);
-            }
-            byte[] d = Hex.parse(dig);
-            if (d == null || d.length != len) {
-                throw new Fail("malformed " + where + ": resource '" + name + "' has no valid " + alg + " digest");
-            }
-            Resource x = new Resource(name, m.hash, dig);
-            if (m.resources.put(name, x) != null) {
-                throw new Fail("malformed " + where + ": resource '" + name + "' is listed twice");
-            }
-            listed.add(x);
-        }
-        String root = rootDigest(listed);
-        if (!m.subjectDigest.equalsIgnoreCase(root)) {
-            throw new Fail("inconsistent " + where + ": the subject digest " + m.subjectDigest
-                    + " is not the digest of the listed resources (" + root + ")");
-        }
-        return m;
-    }
-
-    private static Manifest manifestV01(JsonNode st, Path bundle) throws Fail {
-        String where = "statement in " + bundle;
-        JsonNode subj = st.get("subject");
-        if (subj == null || !subj.isArray() || subj.isEmpty()) {
-            throw new Fail("no subject: the " + where + " names no file");
-        }
-        Manifest m = new Manifest();
-        for (JsonNode n : subj) {
-            String name = text(n, "name", where + " subject");
-            String dig = n.path("digest").path("sha256").asText("").toLowerCase(java.util.Locale.ROOT);
-            byte[] d = Hex.parse(dig);
-            if (d == null || d.length != 32) {
-                throw new Fail("malformed " + where + ": subject '" + name + "' has no sha256 digest");
-            }
-            if (m.resources.put(name, new Resource(name, "sha256", dig)) != null) {
-                throw new Fail("malformed " + where + ": subject '" + name + "' is listed twice");
-            }
-        }
-        return m;
-    }
-
-    // ------------------------------------------------------------------ comparison
-
-    /** The digest of each range: known to the caller (r.known()) for the same file, range and size, else read. */
-    private static List<byte[]> digests(List<Hashing.Range> ranges, String algorithm, VerifyRequest r)
-            throws IOException {
-        List<byte[]> out = new ArrayList<>();
-        List<Hashing.Range> read = new ArrayList<>();
-        for (Hashing.Range g : ranges) {
-            byte[] d = null;
-            if (r.known() != null) {
-                long end = g.end();
-                if (end < 0) {
-                    end = Files.size(g.path());
-                }
-                d = r.known().get(g.path(), g.start(), end, algorithm);
-                if (d != null && g.end() >= 0 && Files.size(g.path()) < g.end()) {
-                    d = null; // the file is no longer as long as when it was hashed
-                }
-            }
-            out.add(d);
-            if (d == null) {
-                read.add(g);
-            }
-        }
-        List<Hashing.Digest> hashed = Hashing.hash(read, algorithm, r.threads());
-        for (int i = 0, k = 0; i < out.size(); i++) {
-            if (out.get(i) == null) {
-                out.set(i, hashed.get(k++).value());
-            }
-        }
-        return out;
-    }
-
     /**
      * How the statement in {@code bundle} says the files were hashed, read <em>without</em>
      * checking the signature (a hint for hashing while copying, {@link KnownDigests#copy}); null
@@ -581,12 +362,12 @@ public final class Signatures {
             return null;
         }
         try {
-            JsonNode b = parse(Files.readAllBytes(bundle), "bundle");
+            JsonNode b = Manifests.parse(Files.readAllBytes(bundle), "bundle");
             JsonNode env = b.get("dsseEnvelope");
             if (env == null || !env.isObject()) {
                 return null;
             }
-            JsonNode st = parse(base64(text(env, "payload", "bundle"), "payload"), "statement");
+            JsonNode st = Manifests.parse(Manifests.base64(Manifests.text(env, "payload", "bundle"), "payload"), "statement");
             String predicateType = st.path("predicateType").asText(null);
             if (PREDICATE_TYPE_V01.equals(predicateType)) {
                 return new HashPlan("sha256", 0);
@@ -594,7 +375,7 @@ public final class Signatures {
             if (!PREDICATE_TYPE.equals(predicateType)) {
                 return null;
             }
-            Manifest m = manifestV1(st, bundle);
+            Manifest m = Manifests.manifestV1(st, bundle);
             return new HashPlan(m.hash, m.method.equals("shards") ? m.shardSize : 0);
         } catch (Fail | IllegalArgumentException e) {
             return null;
@@ -670,7 +451,7 @@ public final class Signatures {
                 wanted.add(x);
             }
         }
-        List<byte[]> ds = digests(ranges, man.hash, r);
+        List<byte[]> ds = KnownDigests.digests(r.known(), ranges, man.hash, r.threads());
         for (int i = 0; i < ranges.size(); i++) {
             Resource x = wanted.get(i);
             String got = Hex.of(ds.get(i));
