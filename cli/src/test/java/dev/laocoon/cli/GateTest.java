@@ -453,13 +453,13 @@ class GateTest {
     void namesThatLeaveTheFolderAreRefused() throws Exception {
         for (String bad : List.of("../escape.bin", "a/../../escape.bin", "/etc/passwd", "a\\b", "a//b", "./x")) {
             try {
-                GateCommand.safe(dir.resolve("model"), bad);
+                GateFetch.safe(dir.resolve("model"), bad);
                 org.assertj.core.api.Assertions.fail("accepted " + bad);
             } catch (GateCommand.Refused e) {
                 assertThat(e.getMessage()).contains("unsafe file name");
             }
         }
-        assertThat(GateCommand.safe(dir.resolve("model"), "a/b.bin")).isEqualTo(dir.resolve("model/a/b.bin"));
+        assertThat(GateFetch.safe(dir.resolve("model"), "a/b.bin")).isEqualTo(dir.resolve("model/a/b.bin"));
         // a hub listing that names one: nothing lands, nothing is written outside DEST
         String commit = "0123456789abcdef0123456789abcdef01234567";
         Map<String, byte[]> files = benign();
