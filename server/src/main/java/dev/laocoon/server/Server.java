@@ -106,7 +106,7 @@ public final class Server implements AutoCloseable {
             log.info("removed " + swept + " temporary files left by a previous run");
         }
         String url = config.storeUrl != null ? config.storeUrl
-                : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE";
+                : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE;MAX_LENGTH_INPLACE_LOB=65536";
         this.store = new Store(url, config.storeUser, config.storePassword);
         phase("temporary folder");
         try {
@@ -755,7 +755,11 @@ public final class Server implements AutoCloseable {
                         return;
                     }
                 }
-                store.addUsage(t.name(), day, up.size);
+                if (perDay > 0) {
+                    // counted for tenants with a bytes-per-day quota only: one row per tenant and day
+                    // that every upload would otherwise update (and wait for) in turn
+                    store.addUsage(t.name(), day, up.size);
+                }
             } catch (SQLException e) {
                 storeDown(call, e);
                 return;
