@@ -89,17 +89,19 @@ if [[ " $parts " == *" small "* ]]; then
   # 1 KiB: PROTO 2, BINUNICODE (X, 4-byte length 1016), the string, STOP
   cat > "$work/pickle.lua" <<'EOF'
 local fresh = os.getenv("BENCH_FRESH") == "1"
+local salt = os.getenv("BENCH_SALT") or ""
 local n = 0
-local tid = 0
+tid = 0 -- a global: setup() (in the main state) sets each thread's own
+local threads = 0
 function setup(thread)
-  tid = tid + 1
-  thread:set("tid", tid)
+  threads = threads + 1
+  thread:set("tid", threads)
 end
 local function body()
   local s
   if fresh then
     n = n + 1
-    s = string.format("fresh-%d-%d-", tid, n)
+    s = string.format("fresh-%s-%d-%d-", salt, tid, n)
   else
     s = "same-"
   end
@@ -123,8 +125,8 @@ EOF
   load
   for kind in cached fresh; do
     fresh=0; [ "$kind" = fresh ] && fresh=1
-    BENCH_TOKEN="$token" BENCH_FRESH=$fresh wrk -t2 -c16 -d3s -s "$work/pickle.lua" "http://127.0.0.1:$port/" >/dev/null
-    BENCH_TOKEN="$token" BENCH_FRESH=$fresh wrk -t2 -c16 -d"${seconds}s" -s "$work/pickle.lua" "http://127.0.0.1:$port/" \
+    BENCH_TOKEN="$token" BENCH_FRESH=$fresh BENCH_SALT=warm wrk -t2 -c16 -d3s -s "$work/pickle.lua" "http://127.0.0.1:$port/" >/dev/null
+    BENCH_TOKEN="$token" BENCH_FRESH=$fresh BENCH_SALT=run wrk -t2 -c16 -d"${seconds}s" -s "$work/pickle.lua" "http://127.0.0.1:$port/" \
       | grep '^RESULT' | sed "s/^RESULT/  $kind:/" | sed 's/p50=\([0-9.]*\)/p50=\1ms/; s/p99=\([0-9.]*\)/p99=\1ms/'
   done
   curl -s -H "Authorization: Bearer $token" --data-binary @/dev/null "http://127.0.0.1:$port/v1/scans?name=probe" >/dev/null || true

@@ -79,6 +79,37 @@ public final class Server implements AutoCloseable {
     private HttpServer http;
     private ClamdListener clamd;
     private volatile String adminToken;
+    /**
+     * The latest content-cache hits read from the store, in memory: a result under a cache key never
+     * changes (the key has the version, knowledge base and policy in it), so a content uploaded again
+     * and again is answered without reading and parsing its stored result each time.
+     */
+    private final Memo hits = new Memo(1024);
+
+    private record Hit(Store.Scan scan, ObjectNode envelope) {
+    }
+
+    /** A small least-recently-used map. */
+    private static final class Memo {
+        private final java.util.LinkedHashMap<String, Hit> map;
+
+        Memo(int max) {
+            this.map = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Hit> e) {
+                    return size() > max;
+                }
+            };
+        }
+
+        synchronized Hit get(String k) {
+            return map.get(k);
+        }
+
+        synchronized void put(String k, Hit h) {
+            map.put(k, h);
+        }
+    }
     private final long startedNanos = System.nanoTime();
 
     private record Inflight(Http call, TempSpace.Progress progress, boolean drain) {
@@ -777,15 +808,26 @@ public final class Server implements AutoCloseable {
             String id = Hashes.randomHex(16);
             long now = System.currentTimeMillis();
             Store.Scan hit;
-            try {
-                hit = store.cached(t.name(), up.sha256, key);
-            } catch (SQLException e) {
-                storeDown(call, e);
-                return;
+            ObjectNode env;
+            String memoKey = t.name() + "\n" + up.sha256 + "\n" + key;
+            Hit memo = hits.get(memoKey);
+            if (memo != null) {
+                hit = memo.scan();
+                env = memo.envelope().deepCopy();
+            } else {
+                try {
+                    hit = store.cached(t.name(), up.sha256, key);
+                } catch (SQLException e) {
+                    storeDown(call, e);
+                    return;
+                }
+                env = hit == null || hit.result() == null ? null : (ObjectNode) Http.JSON.readTree(hit.result());
+                if (env != null) {
+                    hits.put(memoKey, new Hit(hit, env.deepCopy()));
+                }
             }
-            if (hit != null && hit.result() != null) {
+            if (env != null) {
                 metrics.cacheHit();
-                ObjectNode env = (ObjectNode) Http.JSON.readTree(hit.result());
                 ObjectNode r = (ObjectNode) env.get("answer");
                 r.put("scanId", id);
                 r.put("path", name);
