@@ -172,7 +172,10 @@ public final class ServeConfig {
             callbackAllowPrivate = Boolean.parseBoolean(v.trim());
         }
         defaultQuota = quota(p, "quota.", defaultQuota);
-        tenants = tenants(p, defaultQuota, file == null ? null : file.getParent());
+        if (p.stringPropertyNames().stream().anyMatch(k -> k.startsWith("tenant."))) {
+            // a second apply (the command line's --port, --data, ...) keeps the config file's tenants
+            tenants = tenants(p, defaultQuota, file == null ? null : file.getParent());
+        }
     }
 
     /** The tenants a properties text defines ({@code tenant.NAME.KEY}); checked, never partial. */
