@@ -61,6 +61,18 @@ final class TempSpace {
         return dir;
     }
 
+    private volatile java.nio.file.FileStore store;
+
+    /** The temporary folder's file system (found once: finding it reads the mount table). */
+    private java.nio.file.FileStore fileStore() throws IOException {
+        java.nio.file.FileStore s = store;
+        if (s == null) {
+            s = Files.getFileStore(dir);
+            store = s;
+        }
+        return s;
+    }
+
     /** Removes files a previous run left (a crash, a kill); returns how many. */
     int sweep() throws IOException {
         int n = 0;
@@ -275,7 +287,7 @@ final class TempSpace {
                     u.reserve(filled);
                     if (checkedSpaceAt < 0 || total - checkedSpaceAt >= (8 << 20)) {
                         checkedSpaceAt = total;
-                        if (Files.getFileStore(dir).getUsableSpace() < (16L << 20)) {
+                        if (fileStore().getUsableSpace() < (16L << 20)) {
                             throw new Full("the disk of the temporary folder is full");
                         }
                     }
