@@ -140,23 +140,6 @@ public final class Server implements AutoCloseable {
                 : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE;MAX_LENGTH_INPLACE_LOB=65536";
         this.store = new Store(url, config.storeUser, config.storePassword);
         phase("temporary folder");
-        try {
-            int applied = store.migrate();
-            phase("store opened and migrated");
-            if (applied > 0) {
-                log.info("store " + store.describe() + ": " + applied + " schema migrations applied");
-            }
-            if (store.dialect == Store.Dialect.H2) {
-                int abandoned = store.abandon();
-                if (abandoned > 0) {
-                    log.info(abandoned + " scans left unfinished by a previous run are marked as errors");
-                }
-            }
-        } catch (SQLException e) {
-            store.close();
-            throw e;
-        }
-        phase("store checked");
         this.pool = new ThreadPoolExecutor(config.workers, config.workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemon("laocoon-scan"));
         this.slotCount = config.workers + config.queue;
@@ -202,6 +185,23 @@ public final class Server implements AutoCloseable {
      * hash stands, else a new token is made: {@link #newAdminToken()} returns it, once.
      */
     public static Server start(ServeConfig config, String adminToken, Log log) throws IOException, SQLException {
+        Server s = listen(config, adminToken, log);
+        try {
+            s.awaitReady();
+            return s;
+        } catch (IOException | SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #start}, but returns as soon as the HTTP listener is up: {@code /healthz} answers 200
+     * from then on, while the store is opened (and migrated) beside it; {@code /readyz} answers 503
+     * until it is, and requests that need it wait for it. {@link #awaitReady()} waits for the store
+     * and throws what stopped it from opening.
+     */
+    public static Server listen(ServeConfig config, String adminToken, Log log) throws IOException, SQLException {
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
             System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(config.maxRequestTime.toSeconds()));
         }
@@ -215,7 +215,82 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** Completes when the store is open and migrated and the tenants are in place. */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+    /** Waits until the store is open; throws what kept it from opening. */
+    public void awaitReady() throws IOException, SQLException {
+        try {
+            ready.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the store opened");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof SQLException q) {
+                throw q;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(c);
+        }
+    }
+
+    /** True when the store is open (waiting for it at most {@code millis}). */
+    boolean ready(long millis) {
+        try {
+            ready.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
     private void open(String givenAdminToken) throws IOException, SQLException {
+        http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
+        http.setExecutor(httpExecutor);
+        http.createContext("/", this::handle);
+        http.start();
+        phase("HTTP listening");
+        long period = Math.max(50, Math.min(500, config.readTimeout.toMillis() / 4));
+        watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
+        if (config.clamd != null) {
+            clamd = ClamdListener.start(this, config.clamd);
+        }
+        Thread t = new Thread(() -> {
+            try {
+                openStore(givenAdminToken);
+                ready.complete(null);
+            } catch (Throwable e) {
+                log.info("the store could not be opened: " + e.getMessage());
+                ready.completeExceptionally(e);
+            }
+        }, "laocoon-store-open");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Opens and migrates the store, then the admin token and the tenants (beside the listener). */
+    private void openStore(String givenAdminToken) throws IOException, SQLException {
+        int applied = store.migrate();
+        phase("store opened and migrated");
+        if (applied > 0) {
+            log.info("store " + store.describe() + ": " + applied + " schema migrations applied");
+        }
+        if (store.dialect == Store.Dialect.H2) {
+            int abandoned = store.abandon();
+            if (abandoned > 0) {
+                log.info(abandoned + " scans left unfinished by a previous run are marked as errors");
+            }
+        }
+        phase("store checked");
         String hash;
         if (givenAdminToken != null && !givenAdminToken.isEmpty()) {
             hash = Hashes.sha256Hex(givenAdminToken.getBytes(StandardCharsets.UTF_8));
@@ -234,16 +309,6 @@ public final class Server implements AutoCloseable {
         phase("tenants");
         kbHash(); // computed meanwhile; a knowledge base that cannot be read stops the start here
         phase("knowledge-base hash (waited for)");
-        http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
-        http.setExecutor(httpExecutor);
-        http.createContext("/", this::handle);
-        http.start();
-        phase("HTTP listening");
-        long period = Math.max(50, Math.min(500, config.readTimeout.toMillis() / 4));
-        watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
-        if (config.clamd != null) {
-            clamd = ClamdListener.start(this, config.clamd);
-        }
     }
 
     /** A newly made admin token (only on the first start of a store, and only once), else null. */
@@ -302,6 +367,16 @@ public final class Server implements AutoCloseable {
         String v = call.query.get("view");
         if (v != null && !v.isEmpty() && !v.equals("json") && !v.equals("hf") && !v.equals("sarif")) {
             call.error(400, "view: expected json, hf or sarif");
+            return;
+        }
+        boolean storeFree = switch (path) {
+            case "/", "/index.html", "/app.js", "/style.css", "/openapi.json", "/healthz", "/readyz", "/metrics" -> true;
+            default -> false;
+        };
+        if (!storeFree && !ready(STORE_WAIT_MILLIS)) {
+            metrics.rejected("store_unavailable");
+            call.error(503, ready.isDone() ? "the store could not be opened" : "the store is still being opened; try again",
+                    "Retry-After", Integer.toString(config.retryAfterSeconds));
             return;
         }
         switch (path) {
@@ -431,7 +506,18 @@ public final class Server implements AutoCloseable {
         return t;
     }
 
+    /** How long a request that needs the store waits for it at start-up. */
+    static final long STORE_WAIT_MILLIS = 30_000;
+
     private void readyz(Http call) {
+        if (!ready.isDone() || ready.isCompletedExceptionally()) {
+            ObjectNode n = Http.JSON.createObjectNode();
+            n.put("status", "not ready");
+            n.put("store", ready.isDone() ? "unavailable" : "opening");
+            n.put("queue", "ok");
+            call.json(503, n, "Retry-After", "1");
+            return;
+        }
         boolean storeOk = store.ping();
         boolean room = slots.availablePermits() > 0;
         ObjectNode n = Http.JSON.createObjectNode();
