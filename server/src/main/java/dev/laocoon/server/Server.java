@@ -1022,22 +1022,30 @@ public final class Server implements AutoCloseable {
             return;
         }
         String lower = url.toLowerCase(java.util.Locale.ROOT);
-        if (lower.startsWith("hf://") || lower.startsWith("s3://")) {
-            call.error(501, "hf:// and s3:// sources are not available in this version of the service yet; use the"
-                    + " object's https:// URL, or upload the file to POST /v1/scans");
+        boolean hub = lower.startsWith("hf://");
+        boolean s3 = lower.startsWith("s3://");
+        java.net.URI uri = null;
+        if (!hub && !s3) {
+            if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+                call.error(400, "url: expected http(s)://, hf:// or s3://");
+                return;
+            }
+            try {
+                uri = new java.net.URI(url);
+            } catch (java.net.URISyntaxException e) {
+                call.error(400, "url: not a valid URL");
+                return;
+            }
+            if (uri.getHost() == null) {
+                call.error(400, "url: needs a host");
+                return;
+            }
+        } else if (url.indexOf('?') >= 0 || url.indexOf('#') >= 0 || url.chars().anyMatch(ch -> ch < 0x21 || ch == 0x7f)) {
+            call.error(400, "url: an hf:// or s3:// URL has no query, fragment, spaces or control characters");
             return;
         }
-        if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
-            call.error(400, "url: expected http(s)://, hf:// or s3://");
-            return;
-        }
-        java.net.URI uri;
-        try {
-            uri = new java.net.URI(url);
-        } catch (java.net.URISyntaxException e) {
-            call.error(400, "url: not a valid URL (" + e.getReason() + ")");
-            return;
-        }
+        // what answers, the store and the audit log show: never a query (a pre-signed URL's credentials)
+        String shown = uri != null ? dev.laocoon.core.source.remote.RemoteFetcher.shown(uri) : url;
         if (t.running.incrementAndGet() > t.quota().maxConcurrent()) {
             t.running.decrementAndGet();
             metrics.rejected("quota_concurrent");
@@ -1055,12 +1063,14 @@ public final class Server implements AutoCloseable {
         String id = Hashes.randomHex(16);
         dev.laocoon.core.source.remote.NetworkGuard guard = dev.laocoon.core.source.remote.NetworkGuard.allowing(
                 config.byUrlAllowHosts, false);
-        CompletableFuture<FileReport> f = new CompletableFuture<>();
+        final java.net.URI target = uri;
+        CompletableFuture<ScanReport> f = new CompletableFuture<>();
+        long t0 = System.nanoTime();
         try {
             pool.execute(() -> {
                 running.incrementAndGet();
                 try {
-                    f.complete(t.scanner.scan(uri, guard));
+                    f.complete(remoteScan(t, url, shown, target, guard, hub, s3));
                 } catch (RuntimeException | Error e) {
                     f.completeExceptionally(e);
                 } finally {
@@ -1075,28 +1085,149 @@ public final class Server implements AutoCloseable {
             call.error(503, "the scan pool is shutting down", "Retry-After", Integer.toString(config.retryAfterSeconds));
             return;
         }
-        long t0 = System.nanoTime();
-        FileReport r;
+        ScanReport rep;
+        // a repository or prefix is several files: the deadline is per file, so the whole gets a larger bound
+        long waitMillis = (hub || s3 ? 10 : 1) * config.scanTime.toMillis() + 30_000;
         try {
-            r = f.get(config.scanTime.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+            rep = f.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             Finding x = new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "the remote scan did not finish",
-                    Location.of(url), "");
-            r = new FileReport(url, List.of(), Severity.SUSPICIOUS, List.of(x), null, -1, null, -1, Duration.ZERO);
+                    Location.of(shown), "");
+            rep = new ScanReport(List.of(new FileReport(shown, List.of(), Severity.SUSPICIOUS, List.of(x), null, -1, null, -1,
+                    Duration.ZERO)), System.nanoTime() - t0);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), r.sha256());
-        ObjectNode env = Results.envelope(answer, null, null, Results.sarif(r, version));
-        metrics.scanned(r.verdictLabel(), Results.outerFormat(r), seconds);
+        ObjectNode env;
+        String verdict;
+        String sha;
+        long size;
+        java.util.Set<String> rules = new java.util.LinkedHashSet<>();
+        for (FileReport r : rep.files()) {
+            rules.addAll(Results.rules(r));
+        }
+        if (hub || s3) {
+            size = 0;
+            for (FileReport r : rep.files()) {
+                size += Math.max(0, r.size());
+            }
+            sha = null;
+            ObjectNode answer = Results.repository(id, shown, size, null, rep, version);
+            env = Results.envelope(answer, null, null, Results.sarif(rep, version));
+            verdict = answer.path("verdict").asText();
+            metrics.scanned(verdict, "repository", seconds);
+        } else {
+            FileReport r = rep.files().get(0);
+            sha = r.sha256();
+            size = Math.max(0, r.size());
+            ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), r.sha256());
+            env = Results.envelope(answer, null, null, Results.sarif(r, version));
+            verdict = r.verdictLabel();
+            metrics.scanned(verdict, Results.outerFormat(r), seconds);
+        }
         long now = System.currentTimeMillis();
         try {
-            store.insert(new Store.Scan(id, t.name(), url, r.sha256(), null, Math.max(0, r.size()), "done", r.verdictLabel(),
-                    Http.JSON.writeValueAsString(env), r.error(), false, now, now));
+            store.insert(new Store.Scan(id, t.name(), shown, sha, null, size, "done", verdict,
+                    Http.JSON.writeValueAsString(env), null, false, now, now));
         } catch (SQLException | IOException e) {
             log.info("store unavailable, the result of scan " + id + " is not kept: " + e.getMessage());
         }
-        audit.scan(t.name(), id, "url", url, r.sha256(), r.size(), "done", r.verdictLabel(), Results.rules(r), seconds, false);
+        audit.scan(t.name(), id, "url", shown, sha, size, "done", verdict, rules, seconds, false);
         call.json(200, Results.view(env, view(call), false), "Location", "/v1/scans/" + id);
+    }
+
+    /**
+     * The scan of a by-url source on a pool thread: an http(s) object (one report), a hub repository
+     * or an s3 object or prefix (a report per file). A source that cannot be listed is one failed
+     * report named by the URL: never {@code safe}.
+     */
+    private ScanReport remoteScan(Tenants.Tenant t, String url, String shown, java.net.URI uri,
+                                  dev.laocoon.core.source.remote.NetworkGuard guard, boolean hub, boolean s3) {
+        long t0 = System.nanoTime();
+        dev.laocoon.core.source.remote.RemoteFetcher.Builder b = dev.laocoon.core.source.remote.RemoteFetcher.builder(guard)
+                .requestTimeout(config.scanTime);
+        try {
+            java.net.URI hubUri = null;
+            String token = null;
+            if (hub) {
+                hubUri = hubUrl();
+                token = hubToken();
+                if (token != null) {
+                    // the hub's host only: never the CDN its downloads redirect to
+                    b.authorization(hubUri.getHost(), "Bearer " + token);
+                }
+            }
+            try (dev.laocoon.core.source.remote.RemoteFetcher fetcher = b.build()) {
+                if (hub) {
+                    return t.scanner.scanHub(url, new dev.laocoon.core.source.remote.HubClient(fetcher, hubUri, token != null));
+                }
+                if (s3) {
+                    dev.laocoon.core.source.remote.ObjectLister lister = lister("s3");
+                    java.util.Map<String, String> options = new java.util.HashMap<>();
+                    if (config.byUrlS3Endpoint != null) {
+                        options.put("endpoint", config.byUrlS3Endpoint);
+                    }
+                    if (config.byUrlS3Region != null) {
+                        options.put("region", config.byUrlS3Region);
+                    }
+                    options.put("pathStyle", Boolean.toString(config.byUrlS3PathStyle));
+                    return t.scanner.scanObjects(lister.list(url, guard, options), fetcher);
+                }
+                FileReport r = t.scanner.scan(uri, fetcher, java.util.Map.of(), shown, null);
+                return new ScanReport(List.of(r), System.nanoTime() - t0);
+            }
+        } catch (IOException | RuntimeException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            Finding x = new Finding(Rule.FILE_UNREADABLE, Severity.SUSPICIOUS, "cannot read " + shown + ": " + m,
+                    Location.of(shown), "");
+            return new ScanReport(List.of(new FileReport(shown, List.of(), Severity.SUSPICIOUS, List.of(x),
+                    "cannot read: " + m, -1, null, -1, Duration.ofNanos(System.nanoTime() - t0))), System.nanoTime() - t0);
+        }
+    }
+
+    /** The hub of hf:// by-url scans: byUrl.hubUrl, else $HF_ENDPOINT, else the public hub. */
+    private java.net.URI hubUrl() throws IOException {
+        String h = config.byUrlHubUrl;
+        if (h == null) {
+            String env = System.getenv("HF_ENDPOINT");
+            h = env == null || env.isBlank() ? dev.laocoon.core.source.remote.HubClient.DEFAULT_HUB.toString() : env.trim();
+        }
+        java.net.URI u;
+        try {
+            u = new java.net.URI(h);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("byUrl.hubUrl is not a valid URL");
+        }
+        if (u.getHost() == null || !("https".equalsIgnoreCase(u.getScheme()) || "http".equalsIgnoreCase(u.getScheme()))) {
+            throw new IOException("byUrl.hubUrl needs an http(s) URL with a host");
+        }
+        return u;
+    }
+
+    /** The hub token of hf:// by-url scans: the file byUrl.hubTokenFile, else $HF_TOKEN, else none. */
+    private String hubToken() throws IOException {
+        if (config.byUrlHubTokenFile != null) {
+            String tok = java.nio.file.Files.readString(config.byUrlHubTokenFile, StandardCharsets.UTF_8).trim();
+            if (tok.isEmpty() || tok.contains("\n") || tok.contains(" ")) {
+                throw new IOException("byUrl.hubTokenFile should hold one token on one line");
+            }
+            return tok;
+        }
+        String env = System.getenv("HF_TOKEN");
+        return env == null || env.isBlank() ? null : env.trim();
+    }
+
+    /** The lister of a scheme from a module on the class path (the s3 module is in the server's jar). */
+    private static dev.laocoon.core.source.remote.ObjectLister lister(String scheme) throws IOException {
+        for (dev.laocoon.core.source.remote.ObjectLister l : java.util.ServiceLoader.load(
+                dev.laocoon.core.source.remote.ObjectLister.class)) {
+            if (l.scheme().equals(scheme)) {
+                return l;
+            }
+        }
+        throw new IOException(scheme + ":// needs the " + scheme + " module, which this build of the service lacks");
     }
 
     private static long secondsToMidnight() {
@@ -1150,6 +1281,8 @@ public final class Server implements AutoCloseable {
         volatile String callback;
         /** The archive kind of a repository upload, or null for one file. */
         volatile String repository;
+        private ObjectNode outcome;
+        private Throwable failure;
 
         private void runRepository(long t0) {
             ScanReport rep;
@@ -1177,7 +1310,7 @@ public final class Server implements AutoCloseable {
                 rules.addAll(Results.rules(f));
             }
             audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", verdict, rules, seconds, false);
-            result.complete(stored);
+            outcome = stored;
         }
 
         Job(Tenants.Tenant tenant, TempSpace.Upload upload, String id, String name, String source, boolean async) {
@@ -1230,7 +1363,7 @@ public final class Server implements AutoCloseable {
                 }
                 audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", r.verdictLabel(),
                         Results.rules(r), seconds, false);
-                result.complete(stored);
+                outcome = stored;
                 if (callback != null) {
                     try {
                         callbacks.send(callback, tenant.spec.callbackSecret(), id, Http.JSON.writeValueAsBytes(answer));
@@ -1247,12 +1380,18 @@ public final class Server implements AutoCloseable {
                 }
                 audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "error", null, List.of(),
                         (System.nanoTime() - t0) / 1e9, false);
-                result.completeExceptionally(e);
+                failure = e;
             } finally {
                 upload.close();
                 running.decrementAndGet();
                 slots.release();
                 tenant.running.decrementAndGet();
+                // answered only now: a client that sends its next upload on this answer finds its slot free
+                if (outcome != null) {
+                    result.complete(outcome);
+                } else {
+                    result.completeExceptionally(failure != null ? failure : new IllegalStateException("no result"));
+                }
             }
         }
 
