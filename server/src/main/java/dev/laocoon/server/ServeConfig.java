@@ -64,8 +64,11 @@ public final class ServeConfig {
     public String byUrlS3Endpoint;
     public String byUrlS3Region;
     public boolean byUrlS3PathStyle;
-    /** Admission reviews: the lowest severity that denies (notice, suspicious or malicious; "high" = malicious). */
-    public String admissionDenyAt = "high";
+    /**
+     * Admission reviews: the lowest severity of a finding that denies: notice (info), suspicious
+     * (high, the default) or malicious (critical), as the reports rate them.
+     */
+    public String admissionDenyAt = "suspicious";
     /** Hex SHA-256 of tokens that may call /v1/admission besides every tenant's (comma-separated in the config). */
     public List<String> admissionTokenHashes = List.of();
     public Tenants.Quota defaultQuota = new Tenants.Quota(4, 0, 600);
@@ -198,11 +201,13 @@ public final class ServeConfig {
         }
         if ((v = p.getProperty("admission.denyAt")) != null) {
             String d = v.trim().toLowerCase(Locale.ROOT);
-            if (!List.of("low", "medium", "high", "notice", "suspicious", "malicious").contains(d)) {
-                throw new IllegalArgumentException("admission.denyAt: expected low, medium or high (notice, suspicious"
-                        + " or malicious), got '" + v.trim() + "'");
-            }
-            admissionDenyAt = d;
+            admissionDenyAt = switch (d) {
+                case "info", "notice" -> "notice";
+                case "high", "suspicious" -> "suspicious";
+                case "critical", "malicious" -> "malicious";
+                default -> throw new IllegalArgumentException("admission.denyAt: expected info, high or critical (notice,"
+                        + " suspicious or malicious), got '" + v.trim() + "'");
+            };
         }
         if ((v = p.getProperty("admission.tokenSha256")) != null) {
             List<String> hashes = new ArrayList<>();

@@ -428,6 +428,11 @@ public final class Server implements AutoCloseable {
                     call.error(405, "use POST to scan, GET to list", "Allow", "GET, HEAD, POST");
                 }
                 return;
+            case "/v1/admission":
+                if (allow(call, "POST")) {
+                    admission(call);
+                }
+                return;
             case "/v1/scans/by-url":
                 if (allow(call, "POST")) {
                     Tenants.Tenant t = authenticate(call);
@@ -1228,6 +1233,170 @@ public final class Server implements AutoCloseable {
             }
         }
         throw new IOException(scheme + ":// needs the " + scheme + " module, which this build of the service lacks");
+    }
+
+    // ------------------------------------------------------------------ admission reviews
+
+    /** The largest AdmissionReview read (the API server's objects are at most about 1.5 MiB). */
+    static final int MAX_ADMISSION_BYTES = 4 << 20;
+    private volatile dev.laocoon.core.audit.Auditor auditor;
+
+    private dev.laocoon.core.audit.Auditor auditor() {
+        dev.laocoon.core.audit.Auditor a = auditor;
+        if (a == null) {
+            a = dev.laocoon.core.audit.Auditor.find();
+            auditor = a;
+        }
+        return a;
+    }
+
+    /**
+     * {@code POST /v1/admission}: a Kubernetes validating admission webhook. The AdmissionReview's
+     * object is audited as a manifest (the audit module's checks, as {@code laocoon audit}); the
+     * review is denied when a finding reaches {@code admission.denyAt} (default suspicious, "high"),
+     * with the findings as the message; lesser findings are warnings. An object that cannot be
+     * audited is denied (fail closed). Callers: any tenant's token, or one of admission.tokenSha256.
+     */
+    private void admission(Http call) {
+        String token = bearer(call);
+        Tenants.Tenant t = null;
+        String who;
+        String h = token == null || token.length() > 512 ? null : Hashes.sha256Hex(token.getBytes(StandardCharsets.UTF_8));
+        if (h != null && config.admissionTokenHashes.stream().anyMatch(k -> java.security.MessageDigest.isEqual(
+                k.getBytes(StandardCharsets.US_ASCII), h.getBytes(StandardCharsets.US_ASCII)))) {
+            who = "admission";
+        } else {
+            t = authenticate(call);
+            if (t == null) {
+                return;
+            }
+            who = t.name();
+        }
+        long declared = declaredLength(call);
+        if (declared > MAX_ADMISSION_BYTES) {
+            call.noDrain = true;
+            call.error(413, "an AdmissionReview is at most " + MAX_ADMISSION_BYTES + " bytes");
+            return;
+        }
+        JsonNode review;
+        byte[] body;
+        try {
+            body = call.exchange.getRequestBody().readNBytes(MAX_ADMISSION_BYTES + 1);
+            call.bodyRead = body.length <= MAX_ADMISSION_BYTES;
+            if (body.length > MAX_ADMISSION_BYTES) {
+                call.error(413, "an AdmissionReview is at most " + MAX_ADMISSION_BYTES + " bytes");
+                return;
+            }
+            review = Http.JSON.readTree(body);
+        } catch (IOException e) {
+            call.error(400, "expected an AdmissionReview (admission.k8s.io/v1) as JSON");
+            return;
+        }
+        if (review == null || !review.path("kind").asText().equals("AdmissionReview")
+                || !review.path("apiVersion").asText().equals("admission.k8s.io/v1") || !review.path("request").isObject()
+                || !review.path("request").path("uid").isTextual()) {
+            call.error(400, "expected an AdmissionReview (apiVersion admission.k8s.io/v1) with request.uid");
+            return;
+        }
+        JsonNode req = review.get("request");
+        String uid = req.get("uid").asText();
+        JsonNode object = req.get("object");
+        String subject = req.path("kind").path("kind").asText("object") + " "
+                + (req.path("namespace").asText("").isEmpty() ? "" : req.path("namespace").asText() + "/")
+                + req.path("name").asText(object == null ? "" : object.path("metadata").path("name").asText(""));
+        ObjectNode out = Http.JSON.createObjectNode();
+        out.put("apiVersion", "admission.k8s.io/v1");
+        out.put("kind", "AdmissionReview");
+        ObjectNode resp = out.putObject("response");
+        resp.put("uid", uid);
+        String id = Hashes.randomHex(16);
+        long t0 = System.nanoTime();
+        if (object == null || object.isNull() || !object.isObject()) {
+            // DELETE and CONNECT carry no object: nothing to audit
+            resp.put("allowed", true);
+            call.json(200, out);
+            return;
+        }
+        Severity denyAt = Severity.parse(config.admissionDenyAt);
+        List<Finding> findings = new java.util.ArrayList<>();
+        String problem = null;
+        dev.laocoon.core.audit.Auditor a = auditor();
+        String objectSha = null;
+        long objectSize = 0;
+        if (a == null) {
+            problem = "the service was built without the audit module; the object cannot be audited";
+        } else {
+            Path folder = null;
+            try {
+                byte[] text = Http.JSON.writeValueAsBytes(object);
+                objectSha = Hashes.sha256Hex(text);
+                objectSize = text.length;
+                folder = temp.createFolder();
+                Path file = folder.resolve("object.yaml"); // JSON is YAML: read as a manifest
+                java.nio.file.Files.write(file, text);
+                ScanReport rep = a.audit(List.of(file), List.of(), List.of(), p -> null);
+                if (rep.files().isEmpty()) {
+                    problem = "the object was not recognised as a manifest";
+                }
+                for (FileReport f : rep.files()) {
+                    findings.addAll(f.findings());
+                    if (f.failed()) {
+                        problem = "the object could not be audited: " + f.error();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                problem = "the object could not be audited: " + e.getMessage();
+            } finally {
+                if (folder != null) {
+                    temp.removeFolder(folder);
+                }
+            }
+        }
+        Severity worst = Severity.SAFE;
+        List<String> denying = new java.util.ArrayList<>();
+        ArrayNode warnings = Http.JSON.createArrayNode();
+        for (Finding x : findings) {
+            worst = Severity.max(worst, x.severity());
+            // the place is the object's path (spec.hostNetwork); lines of the JSON text would mean nothing
+            Location.Within w = x.location().within();
+            String line = x.rule().id() + " " + x.rule().slug() + " (" + x.severity().label() + "): " + x.message()
+                    + (w == null || w.path() == null || w.path().isEmpty() ? "" : " at " + w.path());
+            if (x.severity().atLeast(denyAt)) {
+                denying.add(line);
+            } else if (warnings.size() < 20) {
+                warnings.add(line.length() > 240 ? line.substring(0, 240) : line);
+            }
+        }
+        boolean allowed = denying.isEmpty() && problem == null;
+        resp.put("allowed", allowed);
+        if (!allowed) {
+            StringBuilder m = new StringBuilder("laocoon: " + subject.trim() + " denied: ");
+            if (problem != null) {
+                m.append(problem);
+                if (!denying.isEmpty()) {
+                    m.append("; ");
+                }
+            }
+            m.append(String.join("; ", denying));
+            String msg = m.length() > 4096 ? m.substring(0, 4093) + "..." : m.toString();
+            ObjectNode st = resp.putObject("status");
+            st.put("code", 403);
+            st.put("reason", "Forbidden");
+            st.put("message", msg);
+        }
+        if (!warnings.isEmpty()) {
+            resp.set("warnings", warnings);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String verdict = problem != null ? "error" : worst.label();
+        metrics.scanned(verdict, "admission", seconds);
+        java.util.Set<String> rules = new java.util.LinkedHashSet<>();
+        for (Finding x : findings) {
+            rules.add(x.rule().id());
+        }
+        audit.scan(who, id, "admission", subject.trim(), objectSha, objectSize, allowed ? "allowed" : "denied", verdict,
+                rules, seconds, false);
+        call.json(200, out);
     }
 
     private static long secondsToMidnight() {
