@@ -395,7 +395,7 @@ class ServerApiTest {
         assertThat(o.statusCode()).isEqualTo(200);
         JsonNode api = TestServer.json(o);
         assertThat(api.get("openapi").asText()).isEqualTo("3.1.0");
-        for (String p : List.of("/v1/scans", "/v1/scans/{id}", "/v1/files/{sha256}", "/v1/scans/by-url", "/healthz",
+        for (String p : List.of("/v1/scans", "/v1/scans/{id}", "/v1/files/{sha256}", "/v1/scans/by-url", "/v1/admission", "/healthz",
                 "/readyz", "/metrics", "/v1/info")) {
             assertThat(api.get("paths").has(p)).as(p).isTrue();
         }
