@@ -1005,7 +1005,9 @@ public final class Server implements AutoCloseable {
     /**
      * {@code POST /v1/scans/by-url} with {@code {"url": "https://..."}}: the object is range-read
      * through core's remote source, every address checked by the SSRF guard (public unicast only,
-     * plus {@code byUrl.allowHosts}). hf:// and s3:// answer 501 for now.
+     * plus {@code byUrl.allowHosts}). {@code hf://org/name[@revision][/path]} (a hub repository) and
+     * {@code s3://bucket/prefix} are listed and each file range-read the same way, answered like a
+     * repository upload. What is shown, stored and logged is the URL without its query.
      */
     private void byUrl(Http call, Tenants.Tenant t) {
         JsonNode body;
