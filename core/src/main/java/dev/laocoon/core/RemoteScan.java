@@ -51,7 +51,8 @@ final class RemoteScan {
         }
         long requests = src == null ? 0 : src.requests();
         long bytes = src == null ? 0 : src.bytesTransferred();
-        String where = src == null ? url.toString() : src.uri().toString();
+        // never a query: a pre-signed URL (a hub's CDN redirect included) carries credentials in it
+        String where = RemoteFetcher.shown(src == null ? url : src.uri());
         return r.withSource(name, new RemoteSource(kind, where, revision, requests, bytes,
                 r.sha256() == null && claimedSha256 != null), claimedSha256);
     }
@@ -82,12 +83,12 @@ final class RemoteScan {
                     r = r.withFindings(fs);
                 }
             }
-            return r.withSource(name, new RemoteSource(kind, url.toString(), revision, fetcher.requests() - before,
+            return r.withSource(name, new RemoteSource(kind, RemoteFetcher.shown(url), revision, fetcher.requests() - before,
                     d.length(), false), null);
         } catch (IOException | UncheckedIOException e) {
             String msg = e instanceof UncheckedIOException u ? u.getCause().getMessage() : e.getMessage();
             return Scanner.failed(name, "cannot read: " + msg, System.nanoTime() - t0)
-                    .withSource(name, new RemoteSource(kind, url.toString(), revision, fetcher.requests() - before, 0,
+                    .withSource(name, new RemoteSource(kind, RemoteFetcher.shown(url), revision, fetcher.requests() - before, 0,
                             false), null);
         } finally {
             if (tmp != null) {

@@ -175,7 +175,8 @@ final class ClamdListener implements AutoCloseable {
 
     /** Reads an INSTREAM's chunks into a temporary file and scans it; the answer after {@code stream: }. */
     private String instream(InputStream raw) {
-        Tenants.Tenant t = server.tenants.byName(server.config.clamdTenant);
+        // at start-up the tenants come with the store (opened beside the listeners); not open: never OK
+        Tenants.Tenant t = server.ready(Server.STORE_WAIT_MILLIS) ? server.tenants.byName(server.config.clamdTenant) : null;
         Chunks chunks = new Chunks(new DataInputStream(raw));
         TempSpace.Upload up;
         try {

@@ -132,15 +132,43 @@ final class Results {
         return a;
     }
 
-    /** The SARIF log of one file's report (as {@code laocoon scan --format sarif}). */
+    /**
+     * The SARIF log of one file's report (as {@code laocoon scan --format sarif}) as stored: with an
+     * empty rule table, which {@link #view} puts back (the table is the same for every scan, tens of
+     * KiB of rule pages that every stored result would otherwise repeat).
+     */
     static JsonNode sarif(FileReport r, String version) {
-        StringWriter w = new StringWriter();
-        try {
-            dev.laocoon.core.report.SarifReport.write(new ScanReport(List.of(r), r.elapsed().toNanos()), List.of(), version, w);
-            return Http.JSON.readTree(w.toString());
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        return sarif(new ScanReport(List.of(r), r.elapsed().toNanos()), version);
+    }
+
+    private static final dev.laocoon.core.report.SarifReport.Options SARIF_STORED =
+            dev.laocoon.core.report.SarifReport.Options.defaults().withoutRuleTable();
+    private static volatile JsonNode ruleTable;
+
+    /** The SARIF rule table (tool.driver.rules) every stored log leaves out; made once. */
+    private static JsonNode ruleTable() {
+        JsonNode t = ruleTable;
+        if (t == null) {
+            try {
+                t = Http.JSON.readTree(dev.laocoon.core.report.SarifReport.ruleTable(
+                        dev.laocoon.core.report.SarifReport.Options.defaults()));
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+            ruleTable = t;
         }
+        return t;
+    }
+
+    /** A stored SARIF log as answered: with the rule table back in place when it was left out. */
+    static JsonNode sarifView(JsonNode stored) {
+        JsonNode driver = stored.path("runs").path(0).path("tool").path("driver");
+        if (!(driver instanceof ObjectNode d) || d.path("rules").size() > 0) {
+            return stored;
+        }
+        ObjectNode copy = stored.deepCopy();
+        ((ObjectNode) copy.path("runs").path(0).path("tool").path("driver")).set("rules", ruleTable());
+        return copy;
     }
 
     /**
@@ -161,7 +189,7 @@ final class Results {
     static JsonNode view(JsonNode envelope, String view, boolean explain) {
         ObjectNode answer = envelope.get("answer").deepCopy();
         if ("sarif".equals(view)) {
-            return envelope.get("sarif");
+            return sarifView(envelope.get("sarif"));
         }
         if ("hf".equals(view) && answer.path("format").asText().equals("repository")) {
             ObjectNode n = Http.JSON.createObjectNode();
@@ -231,7 +259,7 @@ final class Results {
     static JsonNode sarif(ScanReport r, String version) {
         StringWriter w = new StringWriter();
         try {
-            dev.laocoon.core.report.SarifReport.write(r, List.of(), version, w);
+            dev.laocoon.core.report.SarifReport.write(r, List.of(), version, SARIF_STORED, w);
             return Http.JSON.readTree(w.toString());
         } catch (IOException e) {
             throw new IllegalStateException(e);

@@ -56,6 +56,21 @@ public final class ServeConfig {
     public boolean callbackAllowPrivate;
     /** Hosts POST /v1/scans/by-url may fetch from although loopback or private. */
     public List<String> byUrlAllowHosts = List.of();
+    /** The hub of hf:// by-url scans (null: $HF_ENDPOINT, else the public hub). */
+    public String byUrlHubUrl;
+    /** A file with the hub token of hf:// by-url scans (null: $HF_TOKEN, else none). */
+    public Path byUrlHubTokenFile;
+    /** s3:// by-url scans: endpoint (null: the SDK's, or $AWS_ENDPOINT_URL_S3), region, path-style buckets. */
+    public String byUrlS3Endpoint;
+    public String byUrlS3Region;
+    public boolean byUrlS3PathStyle;
+    /**
+     * Admission reviews: the lowest severity of a finding that denies: notice (info), suspicious
+     * (high, the default) or malicious (critical), as the reports rate them.
+     */
+    public String admissionDenyAt = "suspicious";
+    /** Hex SHA-256 of tokens that may call /v1/admission besides every tenant's (comma-separated in the config). */
+    public List<String> admissionTokenHashes = List.of();
     public Tenants.Quota defaultQuota = new Tenants.Quota(4, 0, 600);
     /** Tenants of the config file by name (tokens hashed). */
     public Map<String, Tenants.TenantSpec> tenants = new LinkedHashMap<>();
@@ -66,7 +81,8 @@ public final class ServeConfig {
             "store.user", "store.password", "limits.maxBodyBytes", "limits.syncMaxBytes", "limits.workers",
             "limits.queue", "limits.httpThreads", "limits.readTimeoutSeconds", "limits.minBytesPerSecond",
             "limits.maxRequestSeconds", "limits.scanSeconds", "limits.maxTempBytes", "limits.retryAfterSeconds",
-            "tempDir", "audit.log", "callback.allowHosts", "callback.allowPrivate", "byUrl.allowHosts", "quota.maxConcurrent", "quota.bytesPerDay", "quota.requestsPerMinute");
+            "tempDir", "audit.log", "callback.allowHosts", "callback.allowPrivate", "byUrl.allowHosts", "byUrl.hubUrl", "byUrl.hubTokenFile", "byUrl.s3.endpoint", "byUrl.s3.region",
+            "byUrl.s3.pathStyle", "admission.denyAt", "admission.tokenSha256", "quota.maxConcurrent", "quota.bytesPerDay", "quota.requestsPerMinute");
     private static final Set<String> TENANT_KEYS = Set.of("tokenSha256", "maxConcurrent", "bytesPerDay",
             "requestsPerMinute", "policy", "callbackSecret");
 
@@ -168,11 +184,53 @@ public final class ServeConfig {
             }
             byUrlAllowHosts = List.copyOf(hosts);
         }
+        if ((v = p.getProperty("byUrl.hubUrl")) != null) {
+            byUrlHubUrl = v.isBlank() ? null : v.trim();
+        }
+        if ((v = p.getProperty("byUrl.hubTokenFile")) != null) {
+            byUrlHubTokenFile = v.isBlank() ? null : resolve(v.trim());
+        }
+        if ((v = p.getProperty("byUrl.s3.endpoint")) != null) {
+            byUrlS3Endpoint = v.isBlank() ? null : v.trim();
+        }
+        if ((v = p.getProperty("byUrl.s3.region")) != null) {
+            byUrlS3Region = v.isBlank() ? null : v.trim();
+        }
+        if ((v = p.getProperty("byUrl.s3.pathStyle")) != null) {
+            byUrlS3PathStyle = bool("byUrl.s3.pathStyle", v);
+        }
+        if ((v = p.getProperty("admission.denyAt")) != null) {
+            String d = v.trim().toLowerCase(Locale.ROOT);
+            admissionDenyAt = switch (d) {
+                case "info", "notice" -> "notice";
+                case "high", "suspicious" -> "suspicious";
+                case "critical", "malicious" -> "malicious";
+                default -> throw new IllegalArgumentException("admission.denyAt: expected info, high or critical (notice,"
+                        + " suspicious or malicious), got '" + v.trim() + "'");
+            };
+        }
+        if ((v = p.getProperty("admission.tokenSha256")) != null) {
+            List<String> hashes = new ArrayList<>();
+            for (String h : v.split(",")) {
+                String x = h.trim().toLowerCase(Locale.ROOT);
+                if (x.isEmpty()) {
+                    continue;
+                }
+                if (!x.matches("[0-9a-f]{64}")) {
+                    throw new IllegalArgumentException("admission.tokenSha256: expected the hex SHA-256 of each token");
+                }
+                hashes.add(x);
+            }
+            admissionTokenHashes = List.copyOf(hashes);
+        }
         if ((v = p.getProperty("callback.allowPrivate")) != null) {
             callbackAllowPrivate = Boolean.parseBoolean(v.trim());
         }
         defaultQuota = quota(p, "quota.", defaultQuota);
-        tenants = tenants(p, defaultQuota, file == null ? null : file.getParent());
+        if (p.stringPropertyNames().stream().anyMatch(k -> k.startsWith("tenant."))) {
+            // a second apply (the command line's --port, --data, ...) keeps the config file's tenants
+            tenants = tenants(p, defaultQuota, file == null ? null : file.getParent());
+        }
     }
 
     /** The tenants a properties text defines ({@code tenant.NAME.KEY}); checked, never partial. */
@@ -227,6 +285,19 @@ public final class ServeConfig {
                     secret == null || secret.isBlank() ? null : secret.trim()));
         }
         return out;
+    }
+
+    private Path resolve(String v) {
+        Path x = Path.of(v);
+        return x.isAbsolute() || file == null || file.getParent() == null ? x : file.getParent().resolve(x);
+    }
+
+    private static boolean bool(String key, String v) {
+        String t = v.trim().toLowerCase(Locale.ROOT);
+        if (!t.equals("true") && !t.equals("false")) {
+            throw new IllegalArgumentException(key + ": expected true or false, got '" + v.trim() + "'");
+        }
+        return t.equals("true");
     }
 
     private static Tenants.Quota quota(Properties p, String prefix, Tenants.Quota d) {

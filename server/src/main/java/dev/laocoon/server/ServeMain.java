@@ -61,6 +61,9 @@ public final class ServeMain {
                         out.println(Hashes.sha256Hex(line.trim().getBytes(StandardCharsets.UTF_8)));
                         return 0;
                     }
+                    case "--selftest" -> {
+                        return selftest(err);
+                    }
                     case "--config" -> configFile = Path.of(value(args, ++i, a));
                     case "--bind" -> key = "bind";
                     case "--port" -> key = "port";
@@ -91,7 +94,7 @@ public final class ServeMain {
         Log log = new Log(err, false);
         Server s;
         try {
-            s = Server.start(c, System.getenv("LAOCOON_ADMIN_TOKEN"), log);
+            s = Server.listen(c, System.getenv("LAOCOON_ADMIN_TOKEN"), log);
         } catch (java.net.BindException e) {
             err.println("laocoon: cannot listen on " + c.bind + ":" + c.port + " (" + e.getMessage()
                     + "); choose another with --port or --bind");
@@ -104,13 +107,25 @@ public final class ServeMain {
             err.println("laocoon: cannot start: " + m);
             return 2;
         }
-        String token = s.newAdminToken();
         out.println("laocoon serve: listening on http://" + hostForUrl(c.bind) + ":" + s.port() + "/ (store: "
                 + (c.storeUrl == null ? c.data.resolve("store.mv.db") : s.store.describe()) + ")");
         if (s.clamdPort() >= 0) {
             out.println("laocoon serve: clamd protocol on " + c.clamd.substring(0, c.clamd.lastIndexOf(':')) + ":"
                     + s.clamdPort());
         }
+        out.flush();
+        try {
+            s.awaitReady(); // the store opens beside the listener: /healthz is 200 meanwhile, /readyz 503
+        } catch (IOException | SQLException | RuntimeException e) {
+            s.close();
+            String m = e.getMessage();
+            if (m != null && m.contains("Database may be already in use")) {
+                m = "the store in " + c.data + " is in use by another laocoon serve";
+            }
+            err.println("laocoon: cannot start: " + m);
+            return 2;
+        }
+        String token = s.newAdminToken();
         if (token != null) {
             out.println("laocoon serve: admin token (shown once; LAOCOON_ADMIN_TOKEN sets it): " + token);
         }
@@ -122,6 +137,71 @@ public final class ServeMain {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * A service started on a free loopback port with a throw-away store, asked /healthz, /readyz and
+     * one small scan over a plain socket, then stopped: the run the launcher records the server's
+     * class-data-sharing archive with (its classes are then mapped at start-up, not loaded). 0 when
+     * every answer was 200.
+     */
+    static int selftest(PrintStream err) {
+        Path dir = null;
+        try {
+            dir = Files.createTempDirectory("laocoon-serve-selftest-");
+            ServeConfig c = new ServeConfig();
+            c.bind = "127.0.0.1";
+            c.port = 0;
+            c.data = dir.resolve("data");
+            String token = Hashes.newToken();
+            int failures = 0;
+            try (Server s = Server.start(c, token, new Log(new PrintStream(java.io.OutputStream.nullOutputStream()), false))) {
+                // PROTO 2, SHORT_BINUNICODE "ok", STOP: an inert pickle
+                byte[] pickle = {(byte) 0x80, 2, (byte) 0x8c, 2, 'o', 'k', '.'};
+                failures += request(s.port(), "GET /healthz", null, null) == 200 ? 0 : 1;
+                failures += request(s.port(), "GET /readyz", null, null) == 200 ? 0 : 1;
+                failures += request(s.port(), "POST /v1/scans?name=selftest.pkl", token, pickle) == 200 ? 0 : 1;
+                failures += request(s.port(), "GET /v1/scans", token, null) == 200 ? 0 : 1;
+            }
+            return failures == 0 ? 0 : 1;
+        } catch (IOException | SQLException | RuntimeException e) {
+            err.println("laocoon: serve selftest: " + e);
+            return 1;
+        } finally {
+            if (dir != null) {
+                try (var w = Files.walk(dir)) {
+                    for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) {
+                        Files.deleteIfExists(p);
+                    }
+                } catch (IOException e) {
+                    // a temporary folder
+                }
+            }
+        }
+    }
+
+    /** One HTTP/1.1 request over a socket to 127.0.0.1; its status code. */
+    private static int request(int port, String line, String token, byte[] body) throws IOException {
+        try (java.net.Socket so = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+            so.setSoTimeout(30_000);
+            StringBuilder h = new StringBuilder(line).append(" HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n");
+            if (token != null) {
+                h.append("Authorization: Bearer ").append(token).append("\r\n");
+            }
+            if (body != null) {
+                h.append("Content-Type: application/octet-stream\r\nContent-Length: ").append(body.length).append("\r\n");
+            }
+            h.append("\r\n");
+            var out = so.getOutputStream();
+            out.write(h.toString().getBytes(StandardCharsets.US_ASCII));
+            if (body != null) {
+                out.write(body);
+            }
+            out.flush();
+            String status = new String(so.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            String[] parts = status.split(" ", 3);
+            return parts.length > 1 && parts[1].matches("\\d{3}") ? Integer.parseInt(parts[1]) : -1;
+        }
     }
 
     private static String hostForUrl(String bind) {

@@ -79,6 +79,37 @@ public final class Server implements AutoCloseable {
     private HttpServer http;
     private ClamdListener clamd;
     private volatile String adminToken;
+    /**
+     * The latest content-cache hits read from the store, in memory: a result under a cache key never
+     * changes (the key has the version, knowledge base and policy in it), so a content uploaded again
+     * and again is answered without reading and parsing its stored result each time.
+     */
+    private final Memo hits = new Memo(1024);
+
+    private record Hit(Store.Scan scan, ObjectNode envelope) {
+    }
+
+    /** A small least-recently-used map. */
+    private static final class Memo {
+        private final java.util.LinkedHashMap<String, Hit> map;
+
+        Memo(int max) {
+            this.map = new java.util.LinkedHashMap<>(64, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, Hit> e) {
+                    return size() > max;
+                }
+            };
+        }
+
+        synchronized Hit get(String k) {
+            return map.get(k);
+        }
+
+        synchronized void put(String k, Hit h) {
+            map.put(k, h);
+        }
+    }
     private final long startedNanos = System.nanoTime();
 
     private record Inflight(Http call, TempSpace.Progress progress, boolean drain) {
@@ -106,26 +137,9 @@ public final class Server implements AutoCloseable {
             log.info("removed " + swept + " temporary files left by a previous run");
         }
         String url = config.storeUrl != null ? config.storeUrl
-                : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE";
+                : "jdbc:h2:file:" + config.data.toAbsolutePath().resolve("store") + ";DB_CLOSE_ON_EXIT=FALSE;MAX_LENGTH_INPLACE_LOB=65536";
         this.store = new Store(url, config.storeUser, config.storePassword);
         phase("temporary folder");
-        try {
-            int applied = store.migrate();
-            phase("store opened and migrated");
-            if (applied > 0) {
-                log.info("store " + store.describe() + ": " + applied + " schema migrations applied");
-            }
-            if (store.dialect == Store.Dialect.H2) {
-                int abandoned = store.abandon();
-                if (abandoned > 0) {
-                    log.info(abandoned + " scans left unfinished by a previous run are marked as errors");
-                }
-            }
-        } catch (SQLException e) {
-            store.close();
-            throw e;
-        }
-        phase("store checked");
         this.pool = new ThreadPoolExecutor(config.workers, config.workers, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 daemon("laocoon-scan"));
         this.slotCount = config.workers + config.queue;
@@ -171,6 +185,23 @@ public final class Server implements AutoCloseable {
      * hash stands, else a new token is made: {@link #newAdminToken()} returns it, once.
      */
     public static Server start(ServeConfig config, String adminToken, Log log) throws IOException, SQLException {
+        Server s = listen(config, adminToken, log);
+        try {
+            s.awaitReady();
+            return s;
+        } catch (IOException | SQLException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /**
+     * As {@link #start}, but returns as soon as the HTTP listener is up: {@code /healthz} answers 200
+     * from then on, while the store is opened (and migrated) beside it; {@code /readyz} answers 503
+     * until it is, and requests that need it wait for it. {@link #awaitReady()} waits for the store
+     * and throws what stopped it from opening.
+     */
+    public static Server listen(ServeConfig config, String adminToken, Log log) throws IOException, SQLException {
         if (System.getProperty("sun.net.httpserver.maxReqTime") == null) {
             System.setProperty("sun.net.httpserver.maxReqTime", Long.toString(config.maxRequestTime.toSeconds()));
         }
@@ -184,7 +215,82 @@ public final class Server implements AutoCloseable {
         }
     }
 
+    /** Completes when the store is open and migrated and the tenants are in place. */
+    private final CompletableFuture<Void> ready = new CompletableFuture<>();
+
+    /** Waits until the store is open; throws what kept it from opening. */
+    public void awaitReady() throws IOException, SQLException {
+        try {
+            ready.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while the store opened");
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof IOException io) {
+                throw io;
+            }
+            if (c instanceof SQLException q) {
+                throw q;
+            }
+            if (c instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(c);
+        }
+    }
+
+    /** True when the store is open (waiting for it at most {@code millis}). */
+    boolean ready(long millis) {
+        try {
+            ready.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
     private void open(String givenAdminToken) throws IOException, SQLException {
+        http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
+        http.setExecutor(httpExecutor);
+        http.createContext("/", this::handle);
+        http.start();
+        phase("HTTP listening");
+        long period = Math.max(50, Math.min(500, config.readTimeout.toMillis() / 4));
+        watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
+        if (config.clamd != null) {
+            clamd = ClamdListener.start(this, config.clamd);
+        }
+        Thread t = new Thread(() -> {
+            try {
+                openStore(givenAdminToken);
+                ready.complete(null);
+            } catch (Throwable e) {
+                log.info("the store could not be opened: " + e.getMessage());
+                ready.completeExceptionally(e);
+            }
+        }, "laocoon-store-open");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Opens and migrates the store, then the admin token and the tenants (beside the listener). */
+    private void openStore(String givenAdminToken) throws IOException, SQLException {
+        int applied = store.migrate();
+        phase("store opened and migrated");
+        if (applied > 0) {
+            log.info("store " + store.describe() + ": " + applied + " schema migrations applied");
+        }
+        if (store.dialect == Store.Dialect.H2) {
+            int abandoned = store.abandon();
+            if (abandoned > 0) {
+                log.info(abandoned + " scans left unfinished by a previous run are marked as errors");
+            }
+        }
+        phase("store checked");
         String hash;
         if (givenAdminToken != null && !givenAdminToken.isEmpty()) {
             hash = Hashes.sha256Hex(givenAdminToken.getBytes(StandardCharsets.UTF_8));
@@ -203,16 +309,6 @@ public final class Server implements AutoCloseable {
         phase("tenants");
         kbHash(); // computed meanwhile; a knowledge base that cannot be read stops the start here
         phase("knowledge-base hash (waited for)");
-        http = HttpServer.create(new InetSocketAddress(config.bind, config.port), 256);
-        http.setExecutor(httpExecutor);
-        http.createContext("/", this::handle);
-        http.start();
-        phase("HTTP listening");
-        long period = Math.max(50, Math.min(500, config.readTimeout.toMillis() / 4));
-        watchdog.scheduleWithFixedDelay(this::watch, period, period, TimeUnit.MILLISECONDS);
-        if (config.clamd != null) {
-            clamd = ClamdListener.start(this, config.clamd);
-        }
     }
 
     /** A newly made admin token (only on the first start of a store, and only once), else null. */
@@ -273,6 +369,16 @@ public final class Server implements AutoCloseable {
             call.error(400, "view: expected json, hf or sarif");
             return;
         }
+        boolean storeFree = switch (path) {
+            case "/", "/index.html", "/app.js", "/style.css", "/openapi.json", "/healthz", "/readyz", "/metrics" -> true;
+            default -> false;
+        };
+        if (!storeFree && !ready(STORE_WAIT_MILLIS)) {
+            metrics.rejected("store_unavailable");
+            call.error(503, ready.isDone() ? "the store could not be opened" : "the store is still being opened; try again",
+                    "Retry-After", Integer.toString(config.retryAfterSeconds));
+            return;
+        }
         switch (path) {
             case "/", "/index.html", "/app.js", "/style.css":
                 if (allow(call, "GET", "HEAD")) {
@@ -320,6 +426,11 @@ public final class Server implements AutoCloseable {
                     }
                 } else {
                     call.error(405, "use POST to scan, GET to list", "Allow", "GET, HEAD, POST");
+                }
+                return;
+            case "/v1/admission":
+                if (allow(call, "POST")) {
+                    admission(call);
                 }
                 return;
             case "/v1/scans/by-url":
@@ -400,7 +511,18 @@ public final class Server implements AutoCloseable {
         return t;
     }
 
+    /** How long a request that needs the store waits for it at start-up. */
+    static final long STORE_WAIT_MILLIS = 30_000;
+
     private void readyz(Http call) {
+        if (!ready.isDone() || ready.isCompletedExceptionally()) {
+            ObjectNode n = Http.JSON.createObjectNode();
+            n.put("status", "not ready");
+            n.put("store", ready.isDone() ? "unavailable" : "opening");
+            n.put("queue", "ok");
+            call.json(503, n, "Retry-After", "1");
+            return;
+        }
         boolean storeOk = store.ping();
         boolean room = slots.availablePermits() > 0;
         ObjectNode n = Http.JSON.createObjectNode();
@@ -755,7 +877,11 @@ public final class Server implements AutoCloseable {
                         return;
                     }
                 }
-                store.addUsage(t.name(), day, up.size);
+                if (perDay > 0) {
+                    // counted for tenants with a bytes-per-day quota only: one row per tenant and day
+                    // that every upload would otherwise update (and wait for) in turn
+                    store.addUsage(t.name(), day, up.size);
+                }
             } catch (SQLException e) {
                 storeDown(call, e);
                 return;
@@ -773,15 +899,26 @@ public final class Server implements AutoCloseable {
             String id = Hashes.randomHex(16);
             long now = System.currentTimeMillis();
             Store.Scan hit;
-            try {
-                hit = store.cached(t.name(), up.sha256, key);
-            } catch (SQLException e) {
-                storeDown(call, e);
-                return;
+            ObjectNode env;
+            String memoKey = t.name() + "\n" + up.sha256 + "\n" + key;
+            Hit memo = hits.get(memoKey);
+            if (memo != null) {
+                hit = memo.scan();
+                env = memo.envelope().deepCopy();
+            } else {
+                try {
+                    hit = store.cached(t.name(), up.sha256, key);
+                } catch (SQLException e) {
+                    storeDown(call, e);
+                    return;
+                }
+                env = hit == null || hit.result() == null ? null : (ObjectNode) Http.JSON.readTree(hit.result());
+                if (env != null) {
+                    hits.put(memoKey, new Hit(hit, env.deepCopy()));
+                }
             }
-            if (hit != null && hit.result() != null) {
+            if (env != null) {
                 metrics.cacheHit();
-                ObjectNode env = (ObjectNode) Http.JSON.readTree(hit.result());
                 ObjectNode r = (ObjectNode) env.get("answer");
                 r.put("scanId", id);
                 r.put("path", name);
@@ -868,7 +1005,9 @@ public final class Server implements AutoCloseable {
     /**
      * {@code POST /v1/scans/by-url} with {@code {"url": "https://..."}}: the object is range-read
      * through core's remote source, every address checked by the SSRF guard (public unicast only,
-     * plus {@code byUrl.allowHosts}). hf:// and s3:// answer 501 for now.
+     * plus {@code byUrl.allowHosts}). {@code hf://org/name[@revision][/path]} (a hub repository) and
+     * {@code s3://bucket/prefix} are listed and each file range-read the same way, answered like a
+     * repository upload. What is shown, stored and logged is the URL without its query.
      */
     private void byUrl(Http call, Tenants.Tenant t) {
         JsonNode body;
@@ -890,22 +1029,30 @@ public final class Server implements AutoCloseable {
             return;
         }
         String lower = url.toLowerCase(java.util.Locale.ROOT);
-        if (lower.startsWith("hf://") || lower.startsWith("s3://")) {
-            call.error(501, "hf:// and s3:// sources are not available in this version of the service yet; use the"
-                    + " object's https:// URL, or upload the file to POST /v1/scans");
+        boolean hub = lower.startsWith("hf://");
+        boolean s3 = lower.startsWith("s3://");
+        java.net.URI uri = null;
+        if (!hub && !s3) {
+            if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
+                call.error(400, "url: expected http(s)://, hf:// or s3://");
+                return;
+            }
+            try {
+                uri = new java.net.URI(url);
+            } catch (java.net.URISyntaxException e) {
+                call.error(400, "url: not a valid URL");
+                return;
+            }
+            if (uri.getHost() == null) {
+                call.error(400, "url: needs a host");
+                return;
+            }
+        } else if (url.indexOf('?') >= 0 || url.indexOf('#') >= 0 || url.chars().anyMatch(ch -> ch < 0x21 || ch == 0x7f)) {
+            call.error(400, "url: an hf:// or s3:// URL has no query, fragment, spaces or control characters");
             return;
         }
-        if (!lower.startsWith("http://") && !lower.startsWith("https://")) {
-            call.error(400, "url: expected http(s)://, hf:// or s3://");
-            return;
-        }
-        java.net.URI uri;
-        try {
-            uri = new java.net.URI(url);
-        } catch (java.net.URISyntaxException e) {
-            call.error(400, "url: not a valid URL (" + e.getReason() + ")");
-            return;
-        }
+        // what answers, the store and the audit log show: never a query (a pre-signed URL's credentials)
+        String shown = uri != null ? dev.laocoon.core.source.remote.RemoteFetcher.shown(uri) : url;
         if (t.running.incrementAndGet() > t.quota().maxConcurrent()) {
             t.running.decrementAndGet();
             metrics.rejected("quota_concurrent");
@@ -923,12 +1070,14 @@ public final class Server implements AutoCloseable {
         String id = Hashes.randomHex(16);
         dev.laocoon.core.source.remote.NetworkGuard guard = dev.laocoon.core.source.remote.NetworkGuard.allowing(
                 config.byUrlAllowHosts, false);
-        CompletableFuture<FileReport> f = new CompletableFuture<>();
+        final java.net.URI target = uri;
+        CompletableFuture<ScanReport> f = new CompletableFuture<>();
+        long t0 = System.nanoTime();
         try {
             pool.execute(() -> {
                 running.incrementAndGet();
                 try {
-                    f.complete(t.scanner.scan(uri, guard));
+                    f.complete(remoteScan(t, url, shown, target, guard, hub, s3));
                 } catch (RuntimeException | Error e) {
                     f.completeExceptionally(e);
                 } finally {
@@ -943,28 +1092,313 @@ public final class Server implements AutoCloseable {
             call.error(503, "the scan pool is shutting down", "Retry-After", Integer.toString(config.retryAfterSeconds));
             return;
         }
-        long t0 = System.nanoTime();
-        FileReport r;
+        ScanReport rep;
+        // a repository or prefix is several files: the deadline is per file, so the whole gets a larger bound
+        long waitMillis = (hub || s3 ? 10 : 1) * config.scanTime.toMillis() + 30_000;
         try {
-            r = f.get(config.scanTime.toMillis() + 30_000, TimeUnit.MILLISECONDS);
+            rep = f.get(waitMillis, TimeUnit.MILLISECONDS);
         } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            if (e instanceof InterruptedException) {
+                Thread.currentThread().interrupt();
+            }
             Finding x = new Finding(Rule.ANALYSIS_INCOMPLETE, Severity.SUSPICIOUS, "the remote scan did not finish",
-                    Location.of(url), "");
-            r = new FileReport(url, List.of(), Severity.SUSPICIOUS, List.of(x), null, -1, null, -1, Duration.ZERO);
+                    Location.of(shown), "");
+            rep = new ScanReport(List.of(new FileReport(shown, List.of(), Severity.SUSPICIOUS, List.of(x), null, -1, null, -1,
+                    Duration.ZERO)), System.nanoTime() - t0);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), r.sha256());
-        ObjectNode env = Results.envelope(answer, null, null, Results.sarif(r, version));
-        metrics.scanned(r.verdictLabel(), Results.outerFormat(r), seconds);
+        ObjectNode env;
+        String verdict;
+        String sha;
+        long size;
+        java.util.Set<String> rules = new java.util.LinkedHashSet<>();
+        for (FileReport r : rep.files()) {
+            rules.addAll(Results.rules(r));
+        }
+        if (hub || s3) {
+            size = 0;
+            for (FileReport r : rep.files()) {
+                size += Math.max(0, r.size());
+            }
+            sha = null;
+            ObjectNode answer = Results.repository(id, shown, size, null, rep, version);
+            env = Results.envelope(answer, null, null, Results.sarif(rep, version));
+            verdict = answer.path("verdict").asText();
+            metrics.scanned(verdict, "repository", seconds);
+        } else {
+            FileReport r = rep.files().get(0);
+            sha = r.sha256();
+            size = Math.max(0, r.size());
+            ObjectNode answer = Results.answer(id, "done", Results.fileObject(r, version), r.sha256());
+            env = Results.envelope(answer, null, null, Results.sarif(r, version));
+            verdict = r.verdictLabel();
+            metrics.scanned(verdict, Results.outerFormat(r), seconds);
+        }
         long now = System.currentTimeMillis();
         try {
-            store.insert(new Store.Scan(id, t.name(), url, r.sha256(), null, Math.max(0, r.size()), "done", r.verdictLabel(),
-                    Http.JSON.writeValueAsString(env), r.error(), false, now, now));
+            store.insert(new Store.Scan(id, t.name(), shown, sha, null, size, "done", verdict,
+                    Http.JSON.writeValueAsString(env), null, false, now, now));
         } catch (SQLException | IOException e) {
             log.info("store unavailable, the result of scan " + id + " is not kept: " + e.getMessage());
         }
-        audit.scan(t.name(), id, "url", url, r.sha256(), r.size(), "done", r.verdictLabel(), Results.rules(r), seconds, false);
+        audit.scan(t.name(), id, "url", shown, sha, size, "done", verdict, rules, seconds, false);
         call.json(200, Results.view(env, view(call), false), "Location", "/v1/scans/" + id);
+    }
+
+    /**
+     * The scan of a by-url source on a pool thread: an http(s) object (one report), a hub repository
+     * or an s3 object or prefix (a report per file). A source that cannot be listed is one failed
+     * report named by the URL: never {@code safe}.
+     */
+    private ScanReport remoteScan(Tenants.Tenant t, String url, String shown, java.net.URI uri,
+                                  dev.laocoon.core.source.remote.NetworkGuard guard, boolean hub, boolean s3) {
+        long t0 = System.nanoTime();
+        dev.laocoon.core.source.remote.RemoteFetcher.Builder b = dev.laocoon.core.source.remote.RemoteFetcher.builder(guard)
+                .requestTimeout(config.scanTime);
+        try {
+            java.net.URI hubUri = null;
+            String token = null;
+            if (hub) {
+                hubUri = hubUrl();
+                token = hubToken();
+                if (token != null) {
+                    // the hub's host only: never the CDN its downloads redirect to
+                    b.authorization(hubUri.getHost(), "Bearer " + token);
+                }
+            }
+            try (dev.laocoon.core.source.remote.RemoteFetcher fetcher = b.build()) {
+                if (hub) {
+                    return t.scanner.scanHub(url, new dev.laocoon.core.source.remote.HubClient(fetcher, hubUri, token != null));
+                }
+                if (s3) {
+                    dev.laocoon.core.source.remote.ObjectLister lister = lister("s3");
+                    java.util.Map<String, String> options = new java.util.HashMap<>();
+                    if (config.byUrlS3Endpoint != null) {
+                        options.put("endpoint", config.byUrlS3Endpoint);
+                    }
+                    if (config.byUrlS3Region != null) {
+                        options.put("region", config.byUrlS3Region);
+                    }
+                    options.put("pathStyle", Boolean.toString(config.byUrlS3PathStyle));
+                    return t.scanner.scanObjects(lister.list(url, guard, options), fetcher);
+                }
+                FileReport r = t.scanner.scan(uri, fetcher, java.util.Map.of(), shown, null);
+                return new ScanReport(List.of(r), System.nanoTime() - t0);
+            }
+        } catch (IOException | RuntimeException e) {
+            String m = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            Finding x = new Finding(Rule.FILE_UNREADABLE, Severity.SUSPICIOUS, "cannot read " + shown + ": " + m,
+                    Location.of(shown), "");
+            return new ScanReport(List.of(new FileReport(shown, List.of(), Severity.SUSPICIOUS, List.of(x),
+                    "cannot read: " + m, -1, null, -1, Duration.ofNanos(System.nanoTime() - t0))), System.nanoTime() - t0);
+        }
+    }
+
+    /** The hub of hf:// by-url scans: byUrl.hubUrl, else $HF_ENDPOINT, else the public hub. */
+    private java.net.URI hubUrl() throws IOException {
+        String h = config.byUrlHubUrl;
+        if (h == null) {
+            String env = System.getenv("HF_ENDPOINT");
+            h = env == null || env.isBlank() ? dev.laocoon.core.source.remote.HubClient.DEFAULT_HUB.toString() : env.trim();
+        }
+        java.net.URI u;
+        try {
+            u = new java.net.URI(h);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException("byUrl.hubUrl is not a valid URL");
+        }
+        if (u.getHost() == null || !("https".equalsIgnoreCase(u.getScheme()) || "http".equalsIgnoreCase(u.getScheme()))) {
+            throw new IOException("byUrl.hubUrl needs an http(s) URL with a host");
+        }
+        return u;
+    }
+
+    /** The hub token of hf:// by-url scans: the file byUrl.hubTokenFile, else $HF_TOKEN, else none. */
+    private String hubToken() throws IOException {
+        if (config.byUrlHubTokenFile != null) {
+            String tok = java.nio.file.Files.readString(config.byUrlHubTokenFile, StandardCharsets.UTF_8).trim();
+            if (tok.isEmpty() || tok.contains("\n") || tok.contains(" ")) {
+                throw new IOException("byUrl.hubTokenFile should hold one token on one line");
+            }
+            return tok;
+        }
+        String env = System.getenv("HF_TOKEN");
+        return env == null || env.isBlank() ? null : env.trim();
+    }
+
+    /** The lister of a scheme from a module on the class path (the s3 module is in the server's jar). */
+    private static dev.laocoon.core.source.remote.ObjectLister lister(String scheme) throws IOException {
+        for (dev.laocoon.core.source.remote.ObjectLister l : java.util.ServiceLoader.load(
+                dev.laocoon.core.source.remote.ObjectLister.class)) {
+            if (l.scheme().equals(scheme)) {
+                return l;
+            }
+        }
+        throw new IOException(scheme + ":// needs the " + scheme + " module, which this build of the service lacks");
+    }
+
+    // ------------------------------------------------------------------ admission reviews
+
+    /** The largest AdmissionReview read (the API server's objects are at most about 1.5 MiB). */
+    static final int MAX_ADMISSION_BYTES = 4 << 20;
+    private volatile dev.laocoon.core.audit.Auditor auditor;
+
+    private dev.laocoon.core.audit.Auditor auditor() {
+        dev.laocoon.core.audit.Auditor a = auditor;
+        if (a == null) {
+            a = dev.laocoon.core.audit.Auditor.find();
+            auditor = a;
+        }
+        return a;
+    }
+
+    /**
+     * {@code POST /v1/admission}: a Kubernetes validating admission webhook. The AdmissionReview's
+     * object is audited as a manifest (the audit module's checks, as {@code laocoon audit}); the
+     * review is denied when a finding reaches {@code admission.denyAt} (default suspicious, "high"),
+     * with the findings as the message; lesser findings are warnings. An object that cannot be
+     * audited is denied (fail closed). Callers: any tenant's token, or one of admission.tokenSha256.
+     */
+    private void admission(Http call) {
+        String token = bearer(call);
+        Tenants.Tenant t = null;
+        String who;
+        String h = token == null || token.length() > 512 ? null : Hashes.sha256Hex(token.getBytes(StandardCharsets.UTF_8));
+        if (h != null && config.admissionTokenHashes.stream().anyMatch(k -> java.security.MessageDigest.isEqual(
+                k.getBytes(StandardCharsets.US_ASCII), h.getBytes(StandardCharsets.US_ASCII)))) {
+            who = "admission";
+        } else {
+            t = authenticate(call);
+            if (t == null) {
+                return;
+            }
+            who = t.name();
+        }
+        long declared = declaredLength(call);
+        if (declared > MAX_ADMISSION_BYTES) {
+            call.noDrain = true;
+            call.error(413, "an AdmissionReview is at most " + MAX_ADMISSION_BYTES + " bytes");
+            return;
+        }
+        JsonNode review;
+        byte[] body;
+        try {
+            body = call.exchange.getRequestBody().readNBytes(MAX_ADMISSION_BYTES + 1);
+            call.bodyRead = body.length <= MAX_ADMISSION_BYTES;
+            if (body.length > MAX_ADMISSION_BYTES) {
+                call.error(413, "an AdmissionReview is at most " + MAX_ADMISSION_BYTES + " bytes");
+                return;
+            }
+            review = Http.JSON.readTree(body);
+        } catch (IOException e) {
+            call.error(400, "expected an AdmissionReview (admission.k8s.io/v1) as JSON");
+            return;
+        }
+        if (review == null || !review.path("kind").asText().equals("AdmissionReview")
+                || !review.path("apiVersion").asText().equals("admission.k8s.io/v1") || !review.path("request").isObject()
+                || !review.path("request").path("uid").isTextual()) {
+            call.error(400, "expected an AdmissionReview (apiVersion admission.k8s.io/v1) with request.uid");
+            return;
+        }
+        JsonNode req = review.get("request");
+        String uid = req.get("uid").asText();
+        JsonNode object = req.get("object");
+        String subject = req.path("kind").path("kind").asText("object") + " "
+                + (req.path("namespace").asText("").isEmpty() ? "" : req.path("namespace").asText() + "/")
+                + req.path("name").asText(object == null ? "" : object.path("metadata").path("name").asText(""));
+        ObjectNode out = Http.JSON.createObjectNode();
+        out.put("apiVersion", "admission.k8s.io/v1");
+        out.put("kind", "AdmissionReview");
+        ObjectNode resp = out.putObject("response");
+        resp.put("uid", uid);
+        String id = Hashes.randomHex(16);
+        long t0 = System.nanoTime();
+        if (object == null || object.isNull() || !object.isObject()) {
+            // DELETE and CONNECT carry no object: nothing to audit
+            resp.put("allowed", true);
+            call.json(200, out);
+            return;
+        }
+        Severity denyAt = Severity.parse(config.admissionDenyAt);
+        List<Finding> findings = new java.util.ArrayList<>();
+        String problem = null;
+        dev.laocoon.core.audit.Auditor a = auditor();
+        String objectSha = null;
+        long objectSize = 0;
+        if (a == null) {
+            problem = "the service was built without the audit module; the object cannot be audited";
+        } else {
+            Path folder = null;
+            try {
+                byte[] text = Http.JSON.writeValueAsBytes(object);
+                objectSha = Hashes.sha256Hex(text);
+                objectSize = text.length;
+                folder = temp.createFolder();
+                Path file = folder.resolve("object.yaml"); // JSON is YAML: read as a manifest
+                java.nio.file.Files.write(file, text);
+                ScanReport rep = a.audit(List.of(file), List.of(), List.of(), p -> null);
+                if (rep.files().isEmpty()) {
+                    problem = "the object was not recognised as a manifest";
+                }
+                for (FileReport f : rep.files()) {
+                    findings.addAll(f.findings());
+                    if (f.failed()) {
+                        problem = "the object could not be audited: " + f.error();
+                    }
+                }
+            } catch (IOException | RuntimeException e) {
+                problem = "the object could not be audited: " + e.getMessage();
+            } finally {
+                if (folder != null) {
+                    temp.removeFolder(folder);
+                }
+            }
+        }
+        Severity worst = Severity.SAFE;
+        List<String> denying = new java.util.ArrayList<>();
+        ArrayNode warnings = Http.JSON.createArrayNode();
+        for (Finding x : findings) {
+            worst = Severity.max(worst, x.severity());
+            // the place is the object's path (spec.hostNetwork); lines of the JSON text would mean nothing
+            Location.Within w = x.location().within();
+            String line = x.rule().id() + " " + x.rule().slug() + " (" + x.severity().label() + "): " + x.message()
+                    + (w == null || w.path() == null || w.path().isEmpty() ? "" : " at " + w.path());
+            if (x.severity().atLeast(denyAt)) {
+                denying.add(line);
+            } else if (warnings.size() < 20) {
+                warnings.add(line.length() > 240 ? line.substring(0, 240) : line);
+            }
+        }
+        boolean allowed = denying.isEmpty() && problem == null;
+        resp.put("allowed", allowed);
+        if (!allowed) {
+            StringBuilder m = new StringBuilder("laocoon: " + subject.trim() + " denied: ");
+            if (problem != null) {
+                m.append(problem);
+                if (!denying.isEmpty()) {
+                    m.append("; ");
+                }
+            }
+            m.append(String.join("; ", denying));
+            String msg = m.length() > 4096 ? m.substring(0, 4093) + "..." : m.toString();
+            ObjectNode st = resp.putObject("status");
+            st.put("code", 403);
+            st.put("reason", "Forbidden");
+            st.put("message", msg);
+        }
+        if (!warnings.isEmpty()) {
+            resp.set("warnings", warnings);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String verdict = problem != null ? "error" : worst.label();
+        metrics.scanned(verdict, "admission", seconds);
+        java.util.Set<String> rules = new java.util.LinkedHashSet<>();
+        for (Finding x : findings) {
+            rules.add(x.rule().id());
+        }
+        audit.scan(who, id, "admission", subject.trim(), objectSha, objectSize, allowed ? "allowed" : "denied", verdict,
+                rules, seconds, false);
+        call.json(200, out);
     }
 
     private static long secondsToMidnight() {
@@ -1018,6 +1452,8 @@ public final class Server implements AutoCloseable {
         volatile String callback;
         /** The archive kind of a repository upload, or null for one file. */
         volatile String repository;
+        private ObjectNode outcome;
+        private Throwable failure;
 
         private void runRepository(long t0) {
             ScanReport rep;
@@ -1045,7 +1481,7 @@ public final class Server implements AutoCloseable {
                 rules.addAll(Results.rules(f));
             }
             audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", verdict, rules, seconds, false);
-            result.complete(stored);
+            outcome = stored;
         }
 
         Job(Tenants.Tenant tenant, TempSpace.Upload upload, String id, String name, String source, boolean async) {
@@ -1098,7 +1534,7 @@ public final class Server implements AutoCloseable {
                 }
                 audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "done", r.verdictLabel(),
                         Results.rules(r), seconds, false);
-                result.complete(stored);
+                outcome = stored;
                 if (callback != null) {
                     try {
                         callbacks.send(callback, tenant.spec.callbackSecret(), id, Http.JSON.writeValueAsBytes(answer));
@@ -1115,12 +1551,18 @@ public final class Server implements AutoCloseable {
                 }
                 audit.scan(tenant.name(), id, source, name, upload.sha256, upload.size, "error", null, List.of(),
                         (System.nanoTime() - t0) / 1e9, false);
-                result.completeExceptionally(e);
+                failure = e;
             } finally {
                 upload.close();
                 running.decrementAndGet();
                 slots.release();
                 tenant.running.decrementAndGet();
+                // answered only now: a client that sends its next upload on this answer finds its slot free
+                if (outcome != null) {
+                    result.complete(outcome);
+                } else {
+                    result.completeExceptionally(failure != null ? failure : new IllegalStateException("no result"));
+                }
             }
         }
 

@@ -23,7 +23,7 @@ import java.util.concurrent.ArrayBlockingQueue;
  */
 final class Store implements AutoCloseable {
     /** Migrations in order: version, resource name. */
-    static final String[][] MIGRATIONS = {{"1", "V1__scans.sql"}};
+    static final String[][] MIGRATIONS = {{"1", "V1__scans.sql"}, {"2", "V2__fresh_content.sql"}};
 
     enum Dialect { H2, POSTGRES }
 
@@ -36,7 +36,7 @@ final class Store implements AutoCloseable {
     private final String user;
     private final String password;
     final Dialect dialect;
-    private final ArrayBlockingQueue<Connection> idle = new ArrayBlockingQueue<>(8);
+    private final ArrayBlockingQueue<Connection> idle = new ArrayBlockingQueue<>(32);
     private volatile boolean closed;
 
     Store(String url, String user, String password) {
@@ -410,11 +410,15 @@ final class Store implements AutoCloseable {
         });
     }
 
-    /** This tenant's latest finished scan of a content under a cache key, or null. */
+    /**
+     * This tenant's latest finished fresh scan (not a cache hit) of a content under a cache key, or
+     * null. A cache hit's row repeats the result of the scan it was answered from; looking at fresh
+     * scans only keeps the lookup at one or a few rows however often a content is uploaded again.
+     */
     Scan cached(String tenant, String sha256, String cacheKey) throws SQLException {
         return with(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT " + COLUMNS + " FROM scans WHERE tenant = ? AND sha256 = ?"
-                    + " AND cache_key = ? AND status = 'done' ORDER BY created_at DESC")) {
+                    + " AND cache_key = ? AND cached = FALSE AND status = 'done' ORDER BY created_at DESC")) {
                 p.setString(1, tenant);
                 p.setString(2, sha256);
                 p.setString(3, cacheKey);

@@ -61,6 +61,18 @@ final class TempSpace {
         return dir;
     }
 
+    private volatile java.nio.file.FileStore store;
+
+    /** The temporary folder's file system (found once: finding it reads the mount table). */
+    private java.nio.file.FileStore fileStore() throws IOException {
+        java.nio.file.FileStore s = store;
+        if (s == null) {
+            s = Files.getFileStore(dir);
+            store = s;
+        }
+        return s;
+    }
+
     /** Removes files a previous run left (a crash, a kill); returns how many. */
     int sweep() throws IOException {
         int n = 0;
@@ -134,40 +146,153 @@ final class TempSpace {
         return new Upload(f);
     }
 
+    /** The first buffer of every body: most uploads to a scan service are small, and all of them fit in it. */
+    private static final int FIRST = 16 * 1024;
+    /** The buffers of a larger body (a few per upload, reused): fewer writes, and one hand-over per chunk. */
+    private static final int CHUNK = 256 * 1024;
+    /** Chunks of one upload being hashed or waiting to be, beside the one being filled. */
+    private static final int IN_FLIGHT = 3;
+
+    /**
+     * Hashes the chunks of larger bodies beside the thread that receives and writes them: SHA-256
+     * costs about as much as reading the socket and writing the file together, so in turn they would
+     * take twice as long as the transfer itself. Threads made on demand, idle ones end after 30 s.
+     */
+    private static final java.util.concurrent.ExecutorService HASHERS = new java.util.concurrent.ThreadPoolExecutor(0,
+            Integer.MAX_VALUE, 30, java.util.concurrent.TimeUnit.SECONDS, new java.util.concurrent.SynchronousQueue<>(), r -> {
+                Thread t = new Thread(r, "laocoon-hash");
+                t.setDaemon(true);
+                return t;
+            });
+
+    /** SHA-256 of chunks in order on a hasher thread; buffers come back for reuse. */
+    private static final class Hasher implements Runnable {
+        private record Chunk(byte[] b, int n) {
+        }
+
+        private static final Chunk END = new Chunk(new byte[0], -1);
+        private final MessageDigest d;
+        private final java.util.concurrent.ArrayBlockingQueue<Chunk> full = new java.util.concurrent.ArrayBlockingQueue<>(IN_FLIGHT + 1);
+        private final java.util.concurrent.ArrayBlockingQueue<byte[]> free = new java.util.concurrent.ArrayBlockingQueue<>(IN_FLIGHT + 1);
+        private final java.util.concurrent.CompletableFuture<byte[]> digest = new java.util.concurrent.CompletableFuture<>();
+        private int made;
+
+        Hasher(MessageDigest d) {
+            this.d = d;
+        }
+
+        /** A buffer to fill: a returned one, or a new one while fewer than IN_FLIGHT + 1 exist. */
+        byte[] buffer() throws IOException {
+            byte[] b = free.poll();
+            if (b != null) {
+                return b;
+            }
+            if (made <= IN_FLIGHT) {
+                made++;
+                return new byte[CHUNK];
+            }
+            try {
+                return free.take();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while receiving");
+            }
+        }
+
+        void hash(byte[] b, int n) throws IOException {
+            try {
+                full.put(new Chunk(b, n));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while receiving");
+            }
+        }
+
+        /** Ends the hashing: the digest of all chunks (when {@code complete}), else the thread just stops. */
+        byte[] finish(boolean complete) throws IOException {
+            if (!complete) {
+                full.clear();
+                full.offer(END);
+                return null;
+            }
+            try {
+                full.put(END);
+                return digest.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while hashing");
+            } catch (java.util.concurrent.ExecutionException e) {
+                throw new IOException("hashing failed: " + e.getCause(), e.getCause());
+            }
+        }
+
+        @Override
+        public void run() {
+            try {
+                while (true) {
+                    Chunk c = full.take();
+                    if (c == END) {
+                        digest.complete(d.digest());
+                        return;
+                    }
+                    d.update(c.b(), 0, c.n());
+                    free.offer(c.b());
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                digest.completeExceptionally(e);
+            }
+        }
+    }
+
     /**
      * Streams {@code in} into a new upload, at most {@code limit} bytes (one more is a
-     * {@link TooLarge}); the upload is closed (file removed) when anything fails.
+     * {@link TooLarge}); the upload is closed (file removed) when anything fails. A body larger than
+     * the first 16 KiB buffer is written in 256 KiB chunks, hashed on a second thread meanwhile.
      */
     Upload receive(InputStream in, long limit, Progress progress) throws IOException {
         Upload u = create();
         boolean ok = false;
+        Hasher hasher = null;
         try {
             MessageDigest d = Hashes.sha256();
-            byte[] buf = new byte[64 * 1024];
+            byte[] buf = new byte[FIRST];
             long total = 0;
             long checkedSpaceAt = -1;
             try (OutputStream out = Files.newOutputStream(u.file, StandardOpenOption.WRITE)) {
-                while (true) {
-                    int n = in.read(buf);
-                    if (n < 0) {
+                boolean eof = false;
+                while (!eof) {
+                    int filled = 0;
+                    while (filled < buf.length) {
+                        int n = in.read(buf, filled, buf.length - filled);
+                        if (n < 0) {
+                            eof = true;
+                            break;
+                        }
+                        if (n == 0) {
+                            continue;
+                        }
+                        total += n;
+                        if (total > limit) {
+                            throw new TooLarge("the body is larger than the limit of " + limit + " bytes");
+                        }
+                        filled += n;
+                        if (progress != null) {
+                            progress.bytes = total;
+                            progress.lastNanos = System.nanoTime();
+                        }
+                    }
+                    if (filled == 0) {
                         break;
                     }
-                    if (n == 0) {
-                        continue;
-                    }
-                    total += n;
-                    if (total > limit) {
-                        throw new TooLarge("the body is larger than the limit of " + limit + " bytes");
-                    }
-                    u.reserve(n);
+                    u.reserve(filled);
                     if (checkedSpaceAt < 0 || total - checkedSpaceAt >= (8 << 20)) {
                         checkedSpaceAt = total;
-                        if (Files.getFileStore(dir).getUsableSpace() < (16L << 20)) {
+                        if (fileStore().getUsableSpace() < (16L << 20)) {
                             throw new Full("the disk of the temporary folder is full");
                         }
                     }
                     try {
-                        out.write(buf, 0, n);
+                        out.write(buf, 0, filled);
                     } catch (IOException e) {
                         String m = String.valueOf(e.getMessage());
                         if (m.contains("No space left") || m.contains("Disk quota")) {
@@ -175,18 +300,29 @@ final class TempSpace {
                         }
                         throw e;
                     }
-                    d.update(buf, 0, n);
-                    if (progress != null) {
-                        progress.bytes = total;
-                        progress.lastNanos = System.nanoTime();
+                    if (hasher != null) {
+                        hasher.hash(buf, filled);
+                        buf = hasher.buffer();
+                    } else {
+                        d.update(buf, 0, filled);
+                        if (!eof) {
+                            // more than the first buffer: the rest is hashed beside the receiving
+                            hasher = new Hasher(d);
+                            HASHERS.execute(hasher);
+                            buf = hasher.buffer();
+                        }
                     }
                 }
             }
             u.size = total;
-            u.sha256 = HexFormat.of().formatHex(d.digest());
+            u.sha256 = HexFormat.of().formatHex(hasher != null ? hasher.finish(true) : d.digest());
+            hasher = null;
             ok = true;
             return u;
         } finally {
+            if (hasher != null) {
+                hasher.finish(false);
+            }
             if (!ok) {
                 u.close();
             }

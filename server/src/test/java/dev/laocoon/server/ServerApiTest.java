@@ -199,10 +199,13 @@ class ServerApiTest {
         assertThat(m.headers().firstValue("Allow")).isPresent();
         assertThat(s.post("/v1/scans/by-url", TestServer.ACME, "{}".getBytes(StandardCharsets.UTF_8)).statusCode())
                 .isEqualTo(400);
+        // (hf:// and s3:// sources: ByUrlTest, against loopback fixtures; nothing here reaches a public hub)
         HttpResponse<String> hf = s.post("/v1/scans/by-url", TestServer.ACME,
-                "{\"url\": \"hf://org/model/pytorch_model.bin\"}".getBytes(StandardCharsets.UTF_8));
-        assertThat(hf.statusCode()).isEqualTo(501);
-        assertThat(hf.body()).contains("not available");
+                "{\"url\": \"hf://org/model?revision=main\"}".getBytes(StandardCharsets.UTF_8));
+        assertThat(hf.statusCode()).isEqualTo(400);
+        assertThat(hf.body()).contains("no query");
+        assertThat(s.post("/v1/scans/by-url", TestServer.ACME, "{\"url\": \"ftp://x/y\"}".getBytes(StandardCharsets.UTF_8))
+                .statusCode()).isEqualTo(400);
         assertThat(s.get("/v1/scans/0123", TestServer.ACME).statusCode()).isEqualTo(404);
         assertThat(s.get("/v1/files/zz", TestServer.ACME).statusCode()).isEqualTo(400);
         var wrongType = java.net.http.HttpRequest.newBuilder(s.uri("/v1/scans"))
@@ -392,7 +395,7 @@ class ServerApiTest {
         assertThat(o.statusCode()).isEqualTo(200);
         JsonNode api = TestServer.json(o);
         assertThat(api.get("openapi").asText()).isEqualTo("3.1.0");
-        for (String p : List.of("/v1/scans", "/v1/scans/{id}", "/v1/files/{sha256}", "/v1/scans/by-url", "/healthz",
+        for (String p : List.of("/v1/scans", "/v1/scans/{id}", "/v1/files/{sha256}", "/v1/scans/by-url", "/v1/admission", "/healthz",
                 "/readyz", "/metrics", "/v1/info")) {
             assertThat(api.get("paths").has(p)).as(p).isTrue();
         }

@@ -38,10 +38,68 @@ public final class SarifReport {
      * How the rules are described: the catalogue of rules to list (core's and other modules') and
      * the base URL of their pages; each rule's {@code helpUri} is {@code docsBase + id + ".md"}.
      */
-    public record Options(RuleCatalog catalog, String docsBase) {
+    public record Options(RuleCatalog catalog, String docsBase, boolean ruleTable) {
+        public Options(RuleCatalog catalog, String docsBase) {
+            this(catalog, docsBase, true);
+        }
+
         public static Options defaults() {
             return new Options(RuleCatalog.builtIn(), DEFAULT_DOCS);
         }
+
+        /**
+         * The same log with an empty {@code tool.driver.rules} (each result's {@code ruleIndex} still
+         * points into the catalogue): for a caller that stores many logs and adds the one table,
+         * {@link #ruleTable(Options)}, when it shows one.
+         */
+        public Options withoutRuleTable() {
+            return new Options(catalog, docsBase, false);
+        }
+    }
+
+    /** The {@code tool.driver.rules} array of a log written with {@code o}, as JSON text. */
+    public static String ruleTable(Options o) throws IOException {
+        java.io.StringWriter w = new java.io.StringWriter();
+        try (JsonGenerator g = JsonFactory.builder().disable(StreamWriteFeature.AUTO_CLOSE_TARGET).build()
+                .createGenerator(w)) {
+            rules(g, o.catalog(), o.docsBase().endsWith("/") ? o.docsBase() : o.docsBase() + "/");
+        }
+        return w.toString();
+    }
+
+    private static void rules(JsonGenerator g, RuleCatalog catalog, String base) throws IOException {
+        g.writeStartArray();
+        for (RuleDescriptor r : catalog.rules()) {
+            String uri = base + r.id() + ".md";
+            g.writeStartObject();
+            g.writeStringField("id", r.id());
+            g.writeStringField("name", camel(r.slug()));
+            g.writeObjectFieldStart("shortDescription");
+            g.writeStringField("text", r.slug().replace('-', ' '));
+            g.writeEndObject();
+            g.writeObjectFieldStart("fullDescription");
+            g.writeStringField("text", r.summary());
+            g.writeEndObject();
+            g.writeObjectFieldStart("help");
+            g.writeStringField("text", r.summary() + " See " + uri + ".");
+            g.writeStringField("markdown", RuleCatalog.page(r));
+            g.writeEndObject();
+            g.writeStringField("helpUri", uri);
+            g.writeObjectFieldStart("defaultConfiguration");
+            g.writeStringField("level", level(r.defaultSeverity()));
+            g.writeEndObject();
+            g.writeObjectFieldStart("properties");
+            g.writeStringField("security-severity", securitySeverity(r.defaultSeverity()));
+            g.writeStringField("precision", "high");
+            g.writeArrayFieldStart("tags");
+            g.writeString("security");
+            g.writeString("machine-learning");
+            g.writeString(r.slug().substring(0, r.slug().indexOf('-') < 0 ? r.slug().length() : r.slug().indexOf('-')));
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
     }
 
     public static void write(ScanReport report, List<Path> roots, String version, Writer out) throws IOException {
@@ -76,38 +134,13 @@ public final class SarifReport {
             g.writeStringField("version", version);
             g.writeStringField("semanticVersion", version.replace("-SNAPSHOT", "").replace("-dev", ""));
             g.writeStringField("informationUri", base);
-            g.writeArrayFieldStart("rules");
-            for (RuleDescriptor r : catalog.rules()) {
-                String uri = base + r.id() + ".md";
-                g.writeStartObject();
-                g.writeStringField("id", r.id());
-                g.writeStringField("name", camel(r.slug()));
-                g.writeObjectFieldStart("shortDescription");
-                g.writeStringField("text", r.slug().replace('-', ' '));
-                g.writeEndObject();
-                g.writeObjectFieldStart("fullDescription");
-                g.writeStringField("text", r.summary());
-                g.writeEndObject();
-                g.writeObjectFieldStart("help");
-                g.writeStringField("text", r.summary() + " See " + uri + ".");
-                g.writeStringField("markdown", RuleCatalog.page(r));
-                g.writeEndObject();
-                g.writeStringField("helpUri", uri);
-                g.writeObjectFieldStart("defaultConfiguration");
-                g.writeStringField("level", level(r.defaultSeverity()));
-                g.writeEndObject();
-                g.writeObjectFieldStart("properties");
-                g.writeStringField("security-severity", securitySeverity(r.defaultSeverity()));
-                g.writeStringField("precision", "high");
-                g.writeArrayFieldStart("tags");
-                g.writeString("security");
-                g.writeString("machine-learning");
-                g.writeString(r.slug().substring(0, r.slug().indexOf('-') < 0 ? r.slug().length() : r.slug().indexOf('-')));
+            g.writeFieldName("rules");
+            if (o.ruleTable()) {
+                rules(g, catalog, base);
+            } else {
+                g.writeStartArray();
                 g.writeEndArray();
-                g.writeEndObject();
-                g.writeEndObject();
             }
-            g.writeEndArray();
             g.writeEndObject();
             g.writeEndObject();
             g.writeArrayFieldStart("results");
