@@ -109,6 +109,9 @@ final class Job {
                     "left").withColumn("sha256", coalesce(col("sha256"), col("p_sha"))).drop("p_uri", "p_rev", "p_sha");
         }
         refs = refs.select(Arrays.stream(Schemas.WORK.fieldNames()).map(n -> col(n)).toArray(org.apache.spark.sql.Column[]::new));
+        // a local file listed without a hash is hashed first (a local read; the scan itself reads less), so that it
+        // is deduplicated with the rest and carried over like the rest
+        refs = spark.createDataFrame(refs.javaRDD().map(Job::hashLocal), Schemas.WORK);
         refs.persist(StorageLevel.MEMORY_AND_DISK());
 
         // 2. each distinct content once, decided before any byte is read
@@ -184,6 +187,25 @@ final class Job {
             carried.unpersist();
         }
         return new Result(blobCount, fileCount, scannedCount, carriedCount, verdicts, json);
+    }
+
+    /** A {@link Schemas#WORK} row with the SHA-256 of its local file when it came without one (unchanged otherwise). */
+    static Row hashLocal(Row r) {
+        String uri = r.getString(0);
+        if (r.getString(4) != null || r.getString(6) != null || uri == null
+                || !(uri.startsWith("/") || uri.regionMatches(true, 0, "file:", 0, 5))) {
+            return r;
+        }
+        try {
+            java.nio.file.Path p = uri.startsWith("/") ? java.nio.file.Path.of(uri) : java.nio.file.Path.of(URI.create(uri));
+            if (!java.nio.file.Files.isRegularFile(p)) {
+                return r; // the scan says why it cannot be read
+            }
+            long size = java.nio.file.Files.size(p);
+            return RowFactory.create(uri, r.get(1), r.get(2), r.get(3), Hashes.sha256(p), size, null);
+        } catch (IOException | RuntimeException e) {
+            return r;
+        }
     }
 
     /** A listing: Parquet (a .parquet path or a folder of them) or JSON lines; only {@code uri} is required. */
