@@ -87,6 +87,8 @@ public final class HubScan {
         boolean allowPrivate;
         Path list;
         boolean help;
+        /** Filled in by the in-process run: how long the Spark session took to start. */
+        double sessionSeconds;
 
         static Options parse(String[] args) {
             Options o = new Options();

@@ -56,7 +56,9 @@ final class Job {
     }
 
     static int runInProcess(HubScan.Options o, PrintStream out, PrintStream err) throws IOException {
+        long t0s = System.nanoTime();
         SparkSession spark = session(o.master);
+        o.sessionSeconds = (System.nanoTime() - t0s) / 1e9;
         try {
             long t0 = System.nanoTime();
             Result r = run(spark, o);
@@ -87,6 +89,7 @@ final class Job {
     }
 
     static Result run(SparkSession spark, HubScan.Options o) throws IOException {
+        long tRun = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int cores = jsc.defaultParallelism();
         Versions now = Versions.current();
@@ -149,7 +152,9 @@ final class Job {
             });
         }
         Dataset<Row> scanned = spark.createDataFrame(scannedRdd, Schemas.BLOBS).persist(StorageLevel.MEMORY_AND_DISK());
+        long tScan = System.nanoTime();
         long scannedCount = scanned.count(); // the scan itself, once: everything below reads the persisted rows
+        double scanWall = (System.nanoTime() - tScan) / 1e9;
         workRdd.unpersist();
 
         // 4. the tables
@@ -179,7 +184,19 @@ final class Job {
                 .orderBy(col("malicious").desc(), col("flagged").desc(), col("files").desc(), col("repo")).limit(20);
         long blobCount = b.count();
         long fileCount = f.count();
-        String json = summary(blobCount, fileCount, scannedCount, carriedCount, verdicts, formats, rules, byRepo.collectAsList(), now);
+        // what this run's scans cost, by format: for the capacity plan of docs/hub-scale.md
+        List<Row> costs = scanned.select(when(size(col("formats")).equalTo(0), lit("unknown"))
+                .otherwise(concat_ws("+", col("formats"))).as("k"), col("requests"), col("transferred"), col("bytesRead"),
+                col("size"), col("scanSeconds")).groupBy("k").agg(count(lit(1)), sum("requests"), sum("transferred"),
+                sum("bytesRead"), sum("size"), sum("scanSeconds")).orderBy(col("k")).collectAsList();
+        Map<String, Double> timings = new LinkedHashMap<>();
+        timings.put("sessionSeconds", o.sessionSeconds);
+        timings.put("scanStageSeconds", scanWall);
+        timings.put("cores", (double) cores);
+        timings.put("filesPerSecondPerCore", scanWall > 0 ? scannedCount / scanWall / cores : 0);
+        timings.put("totalSeconds", (System.nanoTime() - tRun) / 1e9);
+        String json = summary(blobCount, fileCount, scannedCount, carriedCount, verdicts, formats, rules, byRepo.collectAsList(), now,
+                costs, timings);
         writeText(spark, o.output + "/summary.json", json);
         scanned.unpersist();
         refs.unpersist();
@@ -371,7 +388,8 @@ final class Job {
     }
 
     static String summary(long blobs, long files, long scanned, long carried, Map<String, Long> verdicts,
-                          Map<String, Long> formats, Map<String, Long> rules, List<Row> top, Versions v) throws IOException {
+                          Map<String, Long> formats, Map<String, Long> rules, List<Row> top, Versions v, List<Row> costs,
+                          Map<String, Double> timings) throws IOException {
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (JsonGenerator g = new JsonFactory().createGenerator(buf, JsonEncoding.UTF8)) {
             g.useDefaultPrettyPrinter();
@@ -393,6 +411,23 @@ final class Job {
                 g.writeEndObject();
             }
             g.writeEndArray();
+            g.writeObjectFieldStart("scanCosts"); // blobs scanned by this run, by format
+            for (Row r : costs) {
+                g.writeObjectFieldStart(r.getString(0));
+                g.writeNumberField("blobs", r.getLong(1));
+                g.writeNumberField("requests", r.isNullAt(2) ? 0 : r.getLong(2));
+                g.writeNumberField("transferred", r.isNullAt(3) ? 0 : r.getLong(3));
+                g.writeNumberField("bytesRead", r.isNullAt(4) ? 0 : r.getLong(4));
+                g.writeNumberField("size", r.isNullAt(5) ? 0 : r.getLong(5));
+                g.writeNumberField("scanSeconds", Math.round((r.isNullAt(6) ? 0 : r.getDouble(6)) * 1000) / 1000.0);
+                g.writeEndObject();
+            }
+            g.writeEndObject();
+            g.writeObjectFieldStart("timings");
+            for (Map.Entry<String, Double> e : timings.entrySet()) {
+                g.writeNumberField(e.getKey(), Math.round(e.getValue() * 1000) / 1000.0);
+            }
+            g.writeEndObject();
             g.writeStringField("laocoonVersion", v.laocoon());
             g.writeStringField("kbVersion", v.kb());
             g.writeEndObject();
