@@ -24,7 +24,7 @@ done
 [ -f "$here/batch/target/laocoon-batch.jar" ] || { echo "bench-batch: build the Spark module first: ./mvnw -B -Pspark -DskipTests package" >&2; exit 2; }
 dir="${LAOCOON_BENCH_DIR:-/tmp/laocoon-bench-batch}"
 gen="$dir/gen-$files"
-if [ ! -f "$gen/.done" ]; then
+if [ ! -f "$gen.done" ]; then
   rm -rf "$gen"; mkdir -p "$gen"
   half=$((files / 2)); quarter=$((files / 4))
   for i in $(seq 1 "$half"); do python3 "$here/scripts/make-checkpoint.py" "$gen/ckpt$i.bin" 1 $((i % 8 + 1)) >/dev/null; done
@@ -46,16 +46,16 @@ for i in range(n):
         p = b"\x80\x04}(" + b"".join(s("k%d_%d" % (i, j)) + b"J" + struct.pack("<i", j) for j in range(500)) + b"u."
     open(os.path.join(d, "data%d.pkl" % i), "wb").write(p)
 PY
-  touch "$gen/.done"
+  touch "$gen.done"
 fi
 out="$dir/out"; rm -rf "$out"; mkdir -p "$out"
 "$here/laocoon" --version >/dev/null # the CLI's jar and class-data archive, built before timing
-echo "CPUs: $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg); $(find "$gen" -type f ! -name .done | wc -l) generated files in $gen"
+echo "CPUs: $(nproc), load $(cut -d' ' -f1-3 /proc/loadavg); $(find "$gen" -type f | wc -l) generated files in $gen"
 
 now() { date +%s.%N; }
 cli_rate() { # DIR CORES: files per second per core of 'laocoon scan' on those cores (whole run: start-up included)
   local n t0 t1 cpus
-  n="$(find "$1" -type f ! -name .done | wc -l)"
+  n="$(find "$1" -type f | wc -l)"
   cpus="0"; [ "$2" = 2 ] && cpus="0,1"
   t0="$(now)"; taskset -c "$cpus" "$here/laocoon" scan --format json "$1" > "$out/cli.json" || true; t1="$(now)"
   python3 -c "import sys; n,t,c=int(sys.argv[1]),float(sys.argv[2])-float(sys.argv[3]),int(sys.argv[4]); print('%.2f %.1f' % (t, n/t/c))" "$n" "$t1" "$t0" "$2"

@@ -12,6 +12,7 @@ import dev.laocoon.core.internal.pickle.PickleTrace;
 import dev.laocoon.core.internal.pickle.TraceEvent;
 import dev.laocoon.core.kb.KnowledgeBase;
 import dev.laocoon.core.source.remote.NetworkGuard;
+import dev.laocoon.core.source.remote.ObjectLister;
 import dev.laocoon.core.source.remote.RemoteFetcher;
 import java.io.Serializable;
 import java.net.URI;
@@ -37,7 +38,7 @@ final class BlobScanner implements AutoCloseable {
 
     /** What every task needs to know, sent with the job. */
     record Config(List<String> allowHosts, boolean allowPrivate, long timeoutSeconds, int attempts, long firstBackoffMillis,
-                  double requestsPerSecondPerTask, String hub) implements Serializable {
+                  double requestsPerSecondPerTask, String hub, Map<String, String> s3Options) implements Serializable {
     }
 
     private final Config config;
@@ -137,13 +138,31 @@ final class BlobScanner implements AutoCloseable {
                             return row(r, claimed, uri, s == null ? f.requests() - before : s.requests(),
                                     s == null ? f.bytesTransferred() - bytesBefore : s.transferred(), traces, t0);
                         }
-                        return whole(u, name, uri, traces, t0);
+                        return whole(u, Map.of(), name, uri, traces, t0);
                     } finally {
                         pacer.charge(f.requests() - before, 3);
                     }
                 }
+                case "s3": {
+                    // the s3 module's lister (laocoon-s3.jar on the class path) presigns the object here, when it is read
+                    ObjectLister.RemoteObject o = s3Object(uri);
+                    RemoteFetcher f = fetcher();
+                    pacer.acquire(4);
+                    long before = f.requests() - 1;
+                    try {
+                        String sha = claimed != null ? claimed : o.claimedSha256();
+                        if (sha != null) {
+                            FileReport r = scanner.scan(o.url(), f, o.headers(), name, sha, "s3", null, traces);
+                            RemoteSource s = r.source();
+                            return row(r, sha, uri, (s == null ? 0 : s.requests()) + 1, s == null ? 0 : s.transferred(), traces, t0);
+                        }
+                        return whole(o.url(), o.headers(), name, uri, traces, t0);
+                    } finally {
+                        pacer.charge(f.requests() - before, 4);
+                    }
+                }
                 default:
-                    return error(claimed, sizeOf(ref), uri, "unsupported scheme '" + scheme + "' (file, http and https are read)",
+                    return error(claimed, sizeOf(ref), uri, "unsupported scheme '" + scheme + "' (file, http, https and s3 are read)",
                             0, 0, t0);
             }
         } catch (Throwable e) {
@@ -154,10 +173,11 @@ final class BlobScanner implements AutoCloseable {
     }
 
     /** A remote file without a claimed hash: read whole once (to a temporary file), hashed and scanned there. */
-    private Row whole(URI u, String name, String uri, List<Map.Entry<Location, PickleTrace>> traces, long t0) throws Exception {
+    private Row whole(URI u, Map<String, String> headers, String name, String uri, List<Map.Entry<Location, PickleTrace>> traces,
+                      long t0) throws Exception {
         Path tmp = Files.createTempFile("laocoon-batch", ".bin");
         try {
-            RemoteFetcher.Download d = fetcher.download(u, Map.of(), tmp, scanner.limits().maxSpoolBytes(),
+            RemoteFetcher.Download d = fetcher.download(u, headers, tmp, scanner.limits().maxSpoolBytes(),
                     scanner.limits().maxTimePerFile());
             if (d.status() != 200) {
                 return error(null, -1, uri, "HTTP " + d.status() + " from " + RemoteFetcher.shown(u), d.requests(), d.length(), t0);
@@ -171,6 +191,37 @@ final class BlobScanner implements AutoCloseable {
         } finally {
             Files.deleteIfExists(tmp);
         }
+    }
+
+    /** The object {@code s3://bucket/key} names, listed (and presigned) through the s3 module. */
+    private ObjectLister.RemoteObject s3Object(String uri) throws java.io.IOException {
+        ObjectLister lister = s3Lister();
+        for (ObjectLister.RemoteObject o : lister.list(uri, fetcher().guard(), config.s3Options())) {
+            if (o.shownUrl().equals(uri)) {
+                return o;
+            }
+        }
+        throw new java.io.IOException("no such object: " + uri);
+    }
+
+    private ObjectLister s3;
+
+    ObjectLister s3Lister() throws java.io.IOException {
+        if (s3 == null) {
+            s3 = lister("s3");
+        }
+        return s3;
+    }
+
+    /** The lister of {@code scheme} from the class path (the s3 module's), or an exception saying how to add it. */
+    static ObjectLister lister(String scheme) throws java.io.IOException {
+        for (ObjectLister l : java.util.ServiceLoader.load(ObjectLister.class, BlobScanner.class.getClassLoader())) {
+            if (l.scheme().equals(scheme)) {
+                return l;
+            }
+        }
+        throw new java.io.IOException(scheme + ":// needs the s3 module's jar on the class path (s3/target/laocoon-s3.jar: the"
+                + " launcher adds it when built; spark-submit --jars)");
     }
 
     private static long sizeOf(Row ref) {

@@ -21,7 +21,7 @@ public final class HubScan {
             "       laocoon batch --list DIR > listing.jsonl",
             "",
             "  --input LISTING       JSON lines or Parquet (.parquet or a folder of them): uri, repo, revision, path,",
-            "                        sha256, size (only uri is required); file:, http(s): uris",
+            "                        sha256, size (only uri is required); file:, http(s): and s3:// uris",
             "  --repos FILE          hub repository ids, one a line (org/name, datasets/org/name, @revision allowed),",
             "                        listed through the hub API by the job",
             "  --hub URL             the hub of --repos (default $HF_ENDPOINT, else https://huggingface.co); token: $HF_TOKEN",
@@ -32,7 +32,9 @@ public final class HubScan {
             "  --requests-per-second R  all tasks together (default 15 with --repos, the hub's resolver limit; else unpaced)",
             "  --timeout SECONDS     per file (default 60); --attempts N per request (default 4)",
             "  --allow-host HOST     let this host's private/loopback address be read (mirrors, tests); --allow-private",
-            "  --list DIR            print a listing of the files under DIR (hashed) and exit");
+            "  --s3-endpoint URL, --s3-region R, --s3-path-style   for s3:// uris (the s3 module's lister; AWS credentials",
+            "                        from the usual environment)",
+            "  --list DIR|s3://B/P   print a listing of the files under DIR (hashed) or the objects under an s3:// prefix");
 
     public static void main(String[] args) {
         int code;
@@ -59,11 +61,21 @@ public final class HubScan {
             return 0;
         }
         if (o.list != null) {
-            if (!Files.isDirectory(o.list)) {
-                err.println("laocoon batch: --list needs a folder: " + o.list);
+            if (o.list.regionMatches(true, 0, "s3://", 0, 5)) {
+                try {
+                    Listing.writeObjects(BlobScanner.lister("s3").list(o.list, dev.laocoon.core.source.remote.NetworkGuard
+                            .allowing(o.allowHosts, o.allowPrivate), o.s3Options), out);
+                } catch (java.io.IOException e) {
+                    err.println("laocoon batch: " + e.getMessage());
+                    return 2;
+                }
+                return 0;
+            }
+            if (!Files.isDirectory(Path.of(o.list))) {
+                err.println("laocoon batch: --list needs a folder or an s3:// prefix: " + o.list);
                 return 2;
             }
-            Listing.write(o.list, out);
+            Listing.write(Path.of(o.list), out);
             return 0;
         }
         // Spark's classes are first touched here: --list and --help run without them
@@ -85,7 +97,8 @@ public final class HubScan {
         long firstBackoffMillis = 500;
         List<String> allowHosts = new ArrayList<>();
         boolean allowPrivate;
-        Path list;
+        String list;
+        java.util.HashMap<String, String> s3Options = new java.util.HashMap<>();
         boolean help;
         /** Filled in by the in-process run: how long the Spark session took to start. */
         double sessionSeconds;
@@ -103,6 +116,7 @@ public final class HubScan {
                 switch (a) {
                     case "-h", "--help" -> o.help = true;
                     case "--allow-private" -> o.allowPrivate = true;
+                    case "--s3-path-style" -> o.s3Options.put("pathStyle", "true");
                     default -> {
                         if (v == null) {
                             if (i + 1 >= args.length) {
@@ -123,7 +137,9 @@ public final class HubScan {
                             case "--attempts" -> o.attempts = positive(a, v);
                             case "--retry-backoff-ms" -> o.firstBackoffMillis = positive(a, v);
                             case "--allow-host" -> o.allowHosts.add(v);
-                            case "--list" -> o.list = Path.of(v);
+                            case "--list" -> o.list = v;
+                            case "--s3-endpoint" -> o.s3Options.put("endpoint", v);
+                            case "--s3-region" -> o.s3Options.put("region", v);
                             default -> throw new IllegalArgumentException("unknown option " + a);
                         }
                     }

@@ -74,6 +74,29 @@ final class Listing {
         return n;
     }
 
+    /** The objects an s3:// prefix holds, one line each (their SHA-256 when the store keeps one). */
+    static int writeObjects(List<dev.laocoon.core.source.remote.ObjectLister.RemoteObject> objects, OutputStream out)
+            throws IOException {
+        JsonFactory jf = new JsonFactory();
+        for (var o : objects) {
+            try (JsonGenerator g = jf.createGenerator(new NonClosing(out))) {
+                g.writeStartObject();
+                g.writeStringField("uri", o.shownUrl());
+                g.writeStringField("path", o.shownUrl().substring(o.shownUrl().indexOf('/', 5) + 1));
+                if (o.claimedSha256() != null) {
+                    g.writeStringField("sha256", o.claimedSha256());
+                }
+                if (o.size() >= 0) {
+                    g.writeNumberField("size", o.size());
+                }
+                g.writeEndObject();
+            }
+            out.write('\n');
+        }
+        out.flush();
+        return objects.size();
+    }
+
     private static final class NonClosing extends java.io.FilterOutputStream {
         NonClosing(OutputStream o) {
             super(o);

@@ -231,4 +231,67 @@ class HubScanIT {
             assertThat(f.filter(col("revision").equalTo("1111111111111111111111111111111111111111")).count()).isEqualTo(3);
         }
     }
+
+    @Test
+    void s3ObjectsAreReadThroughTheS3ModulesListerAndAMissingOneIsAnErrorRow() throws Exception {
+        String key = "laocoon-access";
+        String secret = "laocoon-secret-key";
+        System.setProperty("aws.disableEc2Metadata", "true"); // never the instance metadata service
+        System.setProperty("aws.accessKeyId", key);
+        System.setProperty("aws.secretAccessKey", secret);
+        byte[] evil = ZipBuilder.torchZip(PickleBuilder.call("os", "system", "echo s3"), 4);
+        byte[] clean = PickleBuilder.create().proto(4).mark().str("w").binint(1).dict().stop().bytes();
+        try (org.jclouds.blobstore.BlobStoreContext context = org.jclouds.ContextBuilder.newBuilder("transient")
+                .credentials(key, secret).overrides(new java.util.Properties()).build(org.jclouds.blobstore.BlobStoreContext.class)) {
+            org.jclouds.blobstore.BlobStore store = context.getBlobStore();
+            store.createContainerInLocation(null, "models");
+            for (Map.Entry<String, byte[]> e : Map.of("org/evil/pytorch_model.bin", evil, "org/copy/pytorch_model.bin", evil,
+                    "org/clean/weights.pkl", clean).entrySet()) {
+                store.putBlob("models", store.blobBuilder(e.getKey()).payload(e.getValue()).contentLength(e.getValue().length).build());
+            }
+            org.gaul.s3proxy.S3Proxy proxy = org.gaul.s3proxy.S3Proxy.builder().blobStore(store)
+                    .endpoint(java.net.URI.create("http://127.0.0.1:0"))
+                    .awsAuthentication(org.gaul.s3proxy.AuthenticationType.AWS_V2_OR_V4, key, secret).build();
+            proxy.start();
+            try {
+                for (int i = 0; i < 1000 && !"STARTED".equals(proxy.getState()); i++) {
+                    Thread.sleep(10);
+                }
+                String endpoint = "http://127.0.0.1:" + proxy.getPort();
+                String[] s3 = {"--s3-endpoint", endpoint, "--s3-path-style", "--s3-region", "us-east-1", "--allow-host", "127.0.0.1"};
+                // the listing of the prefix, as laocoon batch --list s3://models/org/ writes it
+                java.io.ByteArrayOutputStream listed = new java.io.ByteArrayOutputStream();
+                List<String> args = new ArrayList<>(List.of("--list", "s3://models/org/"));
+                args.addAll(List.of(s3));
+                assertThat(HubScan.run(args.toArray(new String[0]), new java.io.PrintStream(listed, true),
+                        new java.io.PrintStream(new java.io.ByteArrayOutputStream()))).isZero();
+                List<String> lines = new ArrayList<>(List.of(listed.toString(StandardCharsets.UTF_8).split("\n")));
+                assertThat(lines).hasSize(3).allMatch(l -> l.contains("\"uri\":\"s3://models/org/"));
+                // the evil checkpoint's copies given their hash (deduplicated), and an object that is not there
+                for (String p : List.of("org/evil/pytorch_model.bin", "org/copy/pytorch_model.bin")) {
+                    lines.add(json("s3://models/" + p, "org/s3", p, sha256(evil), (long) evil.length));
+                }
+                lines.add(json("s3://models/org/gone.bin", "org/s3", "gone.bin", null, null));
+                Path listing = Files.write(tmp.resolve("s3.jsonl"), lines);
+                List<String> run = new ArrayList<>(List.of("--input", listing.toString(), "--output", tmp.resolve("s3out").toString(),
+                    "--attempts", "1"));
+                run.addAll(List.of(s3));
+                Job.Result r = Job.run(spark, HubScan.Options.parse(run.toArray(new String[0])));
+                assertThat(r.files()).isEqualTo(6);
+                assertThat(r.blobs()).isEqualTo(3); // evil, clean, and the missing object's error row
+                assertThat(r.verdicts()).containsEntry("malicious", 1L).containsEntry("safe", 1L).containsEntry("error", 1L);
+                Row gone = spark.read().parquet(tmp.resolve("s3out/blobs").toString()).filter(col("verdict").equalTo("error")).first();
+                assertThat(gone.<String>getAs("error")).contains("s3://models/org/gone.bin");
+                Row evilRow = spark.read().parquet(tmp.resolve("s3out/blobs").toString()).filter(col("sha256").equalTo(sha256(evil)))
+                        .first();
+                assertThat(evilRow.<Long>getAs("requests")).isPositive();
+                assertThat(evilRow.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
+            } finally {
+                proxy.stop();
+            }
+        } finally {
+            System.clearProperty("aws.accessKeyId");
+            System.clearProperty("aws.secretAccessKey");
+        }
+    }
 }
