@@ -89,23 +89,36 @@ if [ -d "$corpus" ]; then
 fi
 
 # range reads over loopback HTTP: the listing's hashes let the job read only what the analysis needs
-port_file="$(mktemp)"
-java -Dsun.net.httpserver.nodelay=true "$here/scripts/bench/RangeServer.java" "$gen" "$port_file" &
-server=$!
-trap 'kill $server 2>/dev/null || true; rm -f "$port_file"' EXIT
-for _ in $(seq 1 100); do [ -s "$port_file" ] && break; sleep 0.1; done
-port="$(cat "$port_file")"
-sed "s#file://$gen/#http://127.0.0.1:$port/#" "$out/gen.jsonl" > "$out/http.jsonl"
-batch_run "$out/http.jsonl" "$out/http-2" 2 --allow-host 127.0.0.1
+servers=()
+trap 'for p in "${servers[@]}"; do kill "$p" 2>/dev/null || true; done' EXIT
+serve() { # DIR: starts a range server on 127.0.0.1 for DIR, prints its port
+  local pf; pf="$(mktemp)"
+  java -Dsun.net.httpserver.nodelay=true "$here/scripts/bench/RangeServer.java" "$1" "$pf" >/dev/null 2>&1 &
+  servers+=($!)
+  for _ in $(seq 1 100); do [ -s "$pf" ] && break; sleep 0.1; done
+  cat "$pf"; rm -f "$pf"
+}
+http_case() { # NAME DIR LISTING IN_FLIGHT
+  local port; port="$(serve "$2")"
+  sed "s#file://$2/#http://127.0.0.1:$port/#" "$3" > "$out/$1.http.jsonl"
+  batch_run "$out/$1.http.jsonl" "$out/$1-http-$4" 2 --allow-host 127.0.0.1 --in-flight "$4"
+  echo "- $1 over HTTP, --in-flight $4: scan stage $(jq .timings.scanStageSeconds "$out/$1-http-$4/summary.json") s," \
+    "$(jq '.timings.filesPerSecondPerCore | . * 10 | round / 10' "$out/$1-http-$4/summary.json") files/s/core"
+}
+costs() { # SUMMARY
+  echo
+  echo "| format | blobs | requests/file | bytes transferred/file | bytes read/file | size/file | transferred/size |"
+  echo "|---|---|---|---|---|---|---|"
+  jq -r '.scanCosts | to_entries[] | .value as $v | "| \(.key) | \($v.blobs) | \($v.requests / $v.blobs * 100 | round / 100) | \($v.transferred / $v.blobs | round) | \($v.bytesRead / $v.blobs | round) | \($v.size / $v.blobs | round) | \(if $v.size > 0 then ($v.transferred / $v.size * 10000 | round / 100 | tostring) + " %" else "-" end) |"' "$1"
+}
 echo
-echo "Over HTTP (127.0.0.1, range reads, local[2]): scan stage $(jq .timings.scanStageSeconds "$out/http-2/summary.json") s," \
-  "$(jq '.timings.filesPerSecondPerCore | . * 10 | round / 10' "$out/http-2/summary.json") files/s/core"
-echo
-echo "| format | blobs | requests/file | bytes transferred/file | bytes read/file | size/file | transferred/size |"
-echo "|---|---|---|---|---|---|---|"
-jq -r '.scanCosts | to_entries[] | .value as $v | "| \(.key) | \($v.blobs) | \($v.requests / $v.blobs * 100 | round / 100) | \($v.transferred / $v.blobs | round) | \($v.bytesRead / $v.blobs | round) | \($v.size / $v.blobs | round) | \(if $v.size > 0 then ($v.transferred / $v.size * 10000 | round / 100 | tostring) + " %" else "-" end) |"' \
-  "$out/http-2/summary.json"
+echo "Range reads over HTTP (127.0.0.1, local[2]):"
+http_case generated "$gen" "$out/gen.jsonl" 1
+http_case generated "$gen" "$out/gen.jsonl" 8
+[ -d "$corpus" ] && http_case corpus "$(cd "$corpus" && pwd)" "$out/corpus.jsonl" 8
+costs "$out/generated-http-8/summary.json"
+[ -d "$corpus" ] && costs "$out/corpus-http-8/summary.json"
 # a rerun with --previous: nothing scanned, nothing fetched
-batch_run "$out/http.jsonl" "$out/http-again" 2 --allow-host 127.0.0.1 --previous "$out/http-2"
+batch_run "$out/generated.http.jsonl" "$out/http-again" 2 --allow-host 127.0.0.1 --previous "$out/generated-http-8"
 echo
 echo "Rerun with --previous: $(jq .scanned "$out/http-again/summary.json") scanned, $(jq .carriedOver "$out/http-again/summary.json") carried over, total $(jq .timings.totalSeconds "$out/http-again/summary.json") s"

@@ -38,7 +38,8 @@ final class BlobScanner implements AutoCloseable {
 
     /** What every task needs to know, sent with the job. */
     record Config(List<String> allowHosts, boolean allowPrivate, long timeoutSeconds, int attempts, long firstBackoffMillis,
-                  double requestsPerSecondPerTask, String hub, Map<String, String> s3Options) implements Serializable {
+                  double requestsPerSecondPerTask, String hub, Map<String, String> s3Options, int inFlight)
+            implements Serializable {
     }
 
     private final Config config;
@@ -56,29 +57,71 @@ final class BlobScanner implements AutoCloseable {
         this.pacer = new Pacer(config.requestsPerSecondPerTask());
     }
 
-    /** The partition's rows, scanned one after the other as Spark pulls them. */
+    /**
+     * The partition's rows, scanned as Spark pulls them: local files on the task's thread, remote ones
+     * up to {@link Config#inFlight} at a time (a range scan waits on round trips far more than it computes).
+     */
     Iterator<Row> scanAll(Iterator<Row> work) {
+        int n = Math.max(1, config.inFlight());
+        java.util.ArrayDeque<java.util.concurrent.Future<Row>> queue = new java.util.ArrayDeque<>();
         return new Iterator<>() {
+            private java.util.concurrent.ExecutorService pool;
+
+            private void fill() {
+                while (queue.size() < 2 * n && work.hasNext()) {
+                    Row ref = work.next();
+                    String uri = ref.getString(0);
+                    boolean remote = n > 1 && uri != null && (uri.regionMatches(true, 0, "http", 0, 4)
+                            || uri.regionMatches(true, 0, "s3:", 0, 3));
+                    if (!remote) {
+                        queue.add(java.util.concurrent.CompletableFuture.completedFuture(scan(ref)));
+                        return; // one local file at a time: its row is ready
+                    }
+                    if (pool == null) {
+                        pool = java.util.concurrent.Executors.newFixedThreadPool(n, r -> {
+                            Thread t = new Thread(r, "laocoon-batch-scan");
+                            t.setDaemon(true);
+                            return t;
+                        });
+                    }
+                    queue.add(pool.submit(() -> scan(ref)));
+                }
+            }
+
             @Override
             public boolean hasNext() {
-                boolean more = work.hasNext();
-                if (!more) {
+                fill();
+                if (queue.isEmpty()) {
+                    if (pool != null) {
+                        pool.shutdown();
+                    }
                     close();
+                    return false;
                 }
-                return more;
+                return true;
             }
 
             @Override
             public Row next() {
-                if (!work.hasNext()) {
+                if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                return scan(work.next());
+                try {
+                    return queue.poll().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    if (pool != null) {
+                        pool.shutdownNow();
+                    }
+                    throw new IllegalStateException("interrupted", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause()); // scan() returns a row for every failure
+                }
             }
         };
     }
 
-    RemoteFetcher fetcher() {
+    synchronized RemoteFetcher fetcher() {
         if (fetcher == null) {
             NetworkGuard guard = NetworkGuard.allowing(config.allowHosts(), config.allowPrivate());
             RemoteFetcher.Builder b = RemoteFetcher.builder(guard)
@@ -111,7 +154,6 @@ final class BlobScanner implements AutoCloseable {
         if (uri == null || uri.isBlank()) {
             return error(claimed, sizeOf(ref), uri, "no uri", 0, 0, t0);
         }
-        long requestsBefore = fetcher == null ? 0 : fetcher.requests();
         try {
             URI u = uri.startsWith("/") ? Path.of(uri).toUri() : new URI(uri);
             String scheme = u.getScheme() == null ? "" : u.getScheme().toLowerCase(java.util.Locale.ROOT);
@@ -128,38 +170,34 @@ final class BlobScanner implements AutoCloseable {
                 case "https": {
                     RemoteFetcher f = fetcher();
                     pacer.acquire(3);
-                    long before = f.requests();
-                    long bytesBefore = f.bytesTransferred();
-                    try {
-                        if (claimed != null) {
-                            FileReport r = scanner.scan(u, f, Map.of(), name, claimed, ref.getString(1) != null ? "hf" : "http",
-                                    ref.getString(2), traces);
-                            RemoteSource s = r.source();
-                            return row(r, claimed, uri, s == null ? f.requests() - before : s.requests(),
-                                    s == null ? f.bytesTransferred() - bytesBefore : s.transferred(), traces, t0);
-                        }
-                        return whole(u, Map.of(), name, uri, traces, t0);
-                    } finally {
-                        pacer.charge(f.requests() - before, 3);
+                    Row out;
+                    if (claimed != null) {
+                        FileReport r = scanner.scan(u, f, Map.of(), name, claimed, ref.getString(1) != null ? "hf" : "http",
+                                ref.getString(2), traces);
+                        RemoteSource s = r.source();
+                        out = row(r, claimed, uri, s == null ? 0 : s.requests(), s == null ? 0 : s.transferred(), traces, t0);
+                    } else {
+                        out = whole(u, Map.of(), name, uri, traces, t0);
                     }
+                    pacer.charge(out.getLong(7), 3);
+                    return out;
                 }
                 case "s3": {
                     // the s3 module's lister (laocoon-s3.jar on the class path) presigns the object here, when it is read
                     ObjectLister.RemoteObject o = s3Object(uri);
                     RemoteFetcher f = fetcher();
                     pacer.acquire(4);
-                    long before = f.requests() - 1;
-                    try {
-                        String sha = claimed != null ? claimed : o.claimedSha256();
-                        if (sha != null) {
-                            FileReport r = scanner.scan(o.url(), f, o.headers(), name, sha, "s3", null, traces);
-                            RemoteSource s = r.source();
-                            return row(r, sha, uri, (s == null ? 0 : s.requests()) + 1, s == null ? 0 : s.transferred(), traces, t0);
-                        }
-                        return whole(o.url(), o.headers(), name, uri, traces, t0);
-                    } finally {
-                        pacer.charge(f.requests() - before, 4);
+                    String sha = claimed != null ? claimed : o.claimedSha256();
+                    Row out;
+                    if (sha != null) {
+                        FileReport r = scanner.scan(o.url(), f, o.headers(), name, sha, "s3", null, traces);
+                        RemoteSource s = r.source();
+                        out = row(r, sha, uri, (s == null ? 0 : s.requests()) + 1, s == null ? 0 : s.transferred(), traces, t0);
+                    } else {
+                        out = whole(o.url(), o.headers(), name, uri, traces, t0);
                     }
+                    pacer.charge(out.getLong(7), 4);
+                    return out;
                 }
                 default:
                     return error(claimed, sizeOf(ref), uri, "unsupported scheme '" + scheme + "' (file, http, https and s3 are read)",
@@ -167,8 +205,7 @@ final class BlobScanner implements AutoCloseable {
             }
         } catch (Throwable e) {
             // nothing of one file may fail the task: the reason is the row's
-            long req = fetcher == null ? 0 : fetcher.requests() - requestsBefore;
-            return error(claimed, sizeOf(ref), uri, "cannot scan: " + e, req, 0, t0);
+            return error(claimed, sizeOf(ref), uri, "cannot scan: " + e, 0, 0, t0);
         }
     }
 
@@ -206,7 +243,7 @@ final class BlobScanner implements AutoCloseable {
 
     private ObjectLister s3;
 
-    ObjectLister s3Lister() throws java.io.IOException {
+    synchronized ObjectLister s3Lister() throws java.io.IOException {
         if (s3 == null) {
             s3 = lister("s3");
         }
@@ -265,7 +302,7 @@ final class BlobScanner implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         if (fetcher != null) {
             fetcher.close();
             fetcher = null;

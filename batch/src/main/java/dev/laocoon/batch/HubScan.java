@@ -31,6 +31,7 @@ public final class HubScan {
             "  --partitions N        scan partitions (default 4 per core), balanced by expected bytes read",
             "  --requests-per-second R  all tasks together (default 15 with --repos, the hub's resolver limit; else unpaced)",
             "  --timeout SECONDS     per file (default 60); --attempts N per request (default 4)",
+            "  --in-flight N         remote files each task reads at once (default 8; local files: one at a time)",
             "  --allow-host HOST     let this host's private/loopback address be read (mirrors, tests); --allow-private",
             "  --s3-endpoint URL, --s3-region R, --s3-path-style   for s3:// uris (the s3 module's lister; AWS credentials",
             "                        from the usual environment)",
@@ -94,6 +95,7 @@ public final class HubScan {
         Double requestsPerSecond;
         long timeoutSeconds = 60;
         int attempts = 4;
+        int inFlight = 8;
         long firstBackoffMillis = 500;
         List<String> allowHosts = new ArrayList<>();
         boolean allowPrivate;
@@ -135,6 +137,7 @@ public final class HubScan {
                             case "--requests-per-second" -> o.requestsPerSecond = Double.parseDouble(v);
                             case "--timeout" -> o.timeoutSeconds = positive(a, v);
                             case "--attempts" -> o.attempts = positive(a, v);
+                            case "--in-flight" -> o.inFlight = positive(a, v);
                             case "--retry-backoff-ms" -> o.firstBackoffMillis = positive(a, v);
                             case "--allow-host" -> o.allowHosts.add(v);
                             case "--list" -> o.list = v;

@@ -95,7 +95,7 @@ final class Job {
         Versions now = Versions.current();
         double rate = o.requestsPerSecond != null ? o.requestsPerSecond : o.repos != null ? 15.0 : 0;
         BlobScanner.Config config = new BlobScanner.Config(List.copyOf(o.allowHosts), o.allowPrivate, o.timeoutSeconds,
-                o.attempts, o.firstBackoffMillis, rate <= 0 ? 0 : rate / cores, o.hub, new HashMap<>(o.s3Options));
+                o.attempts, o.firstBackoffMillis, rate <= 0 ? 0 : rate / cores, o.hub, new HashMap<>(o.s3Options), o.inFlight);
 
         // 1. the references: a listing, or hub repositories listed by the job's tasks
         Dataset<Row> refs = o.input != null ? readListing(spark, o.input) : expand(spark, jsc, o.repos, config, cores);

@@ -15,7 +15,7 @@ final class Pacer {
     }
 
     /** Waits until {@code expected} more requests fit in the rate. */
-    void acquire(long expected) throws InterruptedException {
+    synchronized void acquire(long expected) throws InterruptedException {
         if (perSecond <= 0) {
             return;
         }
@@ -28,7 +28,7 @@ final class Pacer {
     }
 
     /** Books the requests a file made (against the {@code expected} {@link #acquire} allowed for). */
-    void charge(long made, long expected) {
+    synchronized void charge(long made, long expected) {
         if (perSecond > 0) {
             debt += Math.max(0, made);
         }
