@@ -245,20 +245,9 @@ final class BlobScanner implements AutoCloseable {
 
     synchronized ObjectLister s3Lister() throws java.io.IOException {
         if (s3 == null) {
-            s3 = lister("s3");
+            s3 = Listing.lister("s3");
         }
         return s3;
-    }
-
-    /** The lister of {@code scheme} from the class path (the s3 module's), or an exception saying how to add it. */
-    static ObjectLister lister(String scheme) throws java.io.IOException {
-        for (ObjectLister l : java.util.ServiceLoader.load(ObjectLister.class, BlobScanner.class.getClassLoader())) {
-            if (l.scheme().equals(scheme)) {
-                return l;
-            }
-        }
-        throw new java.io.IOException(scheme + ":// needs the s3 module's jar on the class path (s3/target/laocoon-s3.jar: the"
-                + " launcher adds it when built; spark-submit --jars)");
     }
 
     private static long sizeOf(Row ref) {

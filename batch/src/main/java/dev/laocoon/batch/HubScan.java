@@ -20,7 +20,7 @@ public final class HubScan {
             "usage: laocoon batch --input LISTING | --repos FILE  --output DIR [options]",
             "       laocoon batch --list DIR > listing.jsonl",
             "",
-            "  --input LISTING       JSON lines or Parquet (.parquet or a folder of them): uri, repo, revision, path,",
+            "  --input LISTING       JSON lines, or Parquet (a .parquet file, a local folder, a URL ending in /): uri, repo, revision, path,",
             "                        sha256, size (only uri is required); file:, http(s): and s3:// uris",
             "  --repos FILE          hub repository ids, one a line (org/name, datasets/org/name, @revision allowed),",
             "                        listed through the hub API by the job",
@@ -64,7 +64,7 @@ public final class HubScan {
         if (o.list != null) {
             if (o.list.regionMatches(true, 0, "s3://", 0, 5)) {
                 try {
-                    Listing.writeObjects(BlobScanner.lister("s3").list(o.list, dev.laocoon.core.source.remote.NetworkGuard
+                    Listing.writeObjects(Listing.lister("s3").list(o.list, dev.laocoon.core.source.remote.NetworkGuard
                             .allowing(o.allowHosts, o.allowPrivate), o.s3Options), out);
                 } catch (java.io.IOException e) {
                     err.println("laocoon batch: " + e.getMessage());

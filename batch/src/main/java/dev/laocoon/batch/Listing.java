@@ -74,6 +74,17 @@ final class Listing {
         return n;
     }
 
+    /** The lister of {@code scheme} from the class path (the s3 module's), or an exception saying how to add it (no Spark needed). */
+    static dev.laocoon.core.source.remote.ObjectLister lister(String scheme) throws IOException {
+        for (var l : java.util.ServiceLoader.load(dev.laocoon.core.source.remote.ObjectLister.class, Listing.class.getClassLoader())) {
+            if (l.scheme().equals(scheme)) {
+                return l;
+            }
+        }
+        throw new IOException(scheme + ":// needs the s3 module's jar on the class path (s3/target/laocoon-s3.jar: the"
+                + " launcher adds it when built; spark-submit --jars)");
+    }
+
     /** The objects an s3:// prefix holds, one line each (their SHA-256 when the store keeps one). */
     static int writeObjects(List<dev.laocoon.core.source.remote.ObjectLister.RemoteObject> objects, OutputStream out)
             throws IOException {
