@@ -294,4 +294,48 @@ class HubScanIT {
             System.clearProperty("aws.secretAccessKey");
         }
     }
+
+    @Test
+    void partitionsAreBalancedByExpectedBytesNotByFileCount() {
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 8; i++) { // pickles are read whole: 64 MB each
+            rows.add(org.apache.spark.sql.RowFactory.create("file:///nowhere/big" + i + ".pkl", null, null, "big" + i + ".pkl",
+                    String.format("%064x", i), 64L << 20, null));
+        }
+        for (int i = 0; i < 400; i++) { // 4 KB safetensors headers
+            rows.add(org.apache.spark.sql.RowFactory.create("file:///nowhere/s" + i + ".safetensors", null, null, "s" + i + ".safetensors",
+                    String.format("%064x", 1000 + i), 4096L, null));
+        }
+        org.apache.spark.api.java.JavaSparkContext jsc = org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext());
+        List<List<Row>> parts = Job.balance(jsc, jsc.parallelize(rows, 3), 4).glom().collect();
+        assertThat(parts).hasSize(4);
+        long max = 0;
+        long min = Long.MAX_VALUE;
+        for (List<Row> p : parts) {
+            long cost = p.stream().mapToLong(Job::cost).sum();
+            max = Math.max(max, cost);
+            min = Math.min(min, cost);
+            // two of the eight heavy files in each partition, whatever the number of light ones
+            assertThat(p.stream().filter(r -> r.getString(3).startsWith("big")).count()).isEqualTo(2);
+        }
+        assertThat((double) max / min).isLessThan(1.05);
+        assertThat(parts.stream().mapToInt(List::size).sum()).isEqualTo(rows.size());
+    }
+
+    @Test
+    void aListingOfALocalTreeHashesEveryFileAndSkipsVersionControl() throws Exception {
+        Path tree = Files.createDirectories(tmp.resolve("tree/sub"));
+        Files.writeString(tree.resolve("a.pkl"), "a");
+        Files.writeString(tmp.resolve("tree/b.txt"), "b");
+        Files.createDirectories(tmp.resolve("tree/.git"));
+        Files.writeString(tmp.resolve("tree/.git/config"), "x");
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        assertThat(HubScan.run(new String[] {"--list", tmp.resolve("tree").toString()}, new java.io.PrintStream(out, true),
+                new java.io.PrintStream(new java.io.ByteArrayOutputStream()))).isZero();
+        String[] lines = out.toString(StandardCharsets.UTF_8).split("\n");
+        assertThat(lines).hasSize(2);
+        assertThat(lines[0]).contains("\"path\":\"b.txt\"").contains("\"sha256\":\"" + sha256("b".getBytes(StandardCharsets.UTF_8)) + "\"")
+                .contains("\"size\":1").contains("\"uri\":\"file:");
+        assertThat(lines[1]).contains("\"path\":\"sub/a.pkl\"");
+    }
 }
