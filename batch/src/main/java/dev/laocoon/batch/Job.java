@@ -131,6 +131,9 @@ final class Job {
                             r.getAs("kbOther")),
                     r.getAs("error") != null, r.getList(r.fieldIndex("formats")),
                     r.isNullAt(r.fieldIndex("globals")) ? null : r.getList(r.fieldIndex("globals")), KnowledgeBase.builtin()));
+            // judged valid under today's knowledge base: stamped with it, so the next run compares with today's
+            carried = carried.withColumn("kbVersion", lit(now.kb())).withColumn("kbGlobals", lit(now.kbGlobals()))
+                    .withColumn("kbPickle", lit(now.kbPickle())).withColumn("kbOther", lit(now.kbOther()));
             carried = carried.select(Arrays.stream(Schemas.BLOBS.fieldNames()).map(n -> col(n))
                     .toArray(org.apache.spark.sql.Column[]::new));
             carried.persist(StorageLevel.MEMORY_AND_DISK());

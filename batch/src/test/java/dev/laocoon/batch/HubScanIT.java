@@ -338,4 +338,36 @@ class HubScanIT {
                 .contains("\"size\":1").contains("\"uri\":\"file:");
         assertThat(lines[1]).contains("\"path\":\"sub/a.pkl\"");
     }
+
+    @Test
+    void afterAKnowledgeBaseChangeOnlyBlobsWhoseImportsAreJudgedOtherwiseAreRescanned() throws Exception {
+        Map<String, byte[]> distinct = contents(10); // two hostile, two clean, two checkpoints, two odd imports, two texts
+        Path dir = Files.createDirectories(tmp.resolve("kb"));
+        List<String> lines = new ArrayList<>();
+        for (Map.Entry<String, byte[]> e : distinct.entrySet()) {
+            Path f = Files.write(dir.resolve(e.getKey()), e.getValue());
+            lines.add(json(f.toUri().toString(), null, e.getKey(), sha256(e.getValue()), (long) e.getValue().length));
+        }
+        Path listing = Files.write(tmp.resolve("kb.jsonl"), lines);
+        Job.Result first = Job.run(spark, options(listing, tmp.resolve("kb1"), null));
+        assertThat(first.scanned()).isEqualTo(distinct.size());
+        // as if the previous run had an older globals list, under which somelib.private.thing3 was judged by another entry
+        String odd = sha256(distinct.get("odd3.pkl"));
+        Dataset<Row> before = spark.read().parquet(tmp.resolve("kb1/blobs").toString())
+                .withColumn("kbGlobals", org.apache.spark.sql.functions.lit("0123456789ab"))
+                .withColumn("kbVersion", org.apache.spark.sql.functions.lit("0123456789ab"))
+                .withColumn("globals", org.apache.spark.sql.functions.when(col("sha256").equalTo(odd),
+                        org.apache.spark.sql.functions.array(org.apache.spark.sql.functions.lit("somelib.private.thing3=somelib.*|notice|library")))
+                        .otherwise(col("globals")));
+        before.write().parquet(tmp.resolve("kb0/blobs").toString());
+        spark.read().parquet(tmp.resolve("kb1/files").toString()).write().parquet(tmp.resolve("kb0/files").toString());
+        Job.Result second = Job.run(spark, options(listing, tmp.resolve("kb2"), tmp.resolve("kb0")));
+        assertThat(second.scanned()).isEqualTo(1); // that pickle only: every other import is judged by the same entry today
+        assertThat(second.carriedOver()).isEqualTo(distinct.size() - 1);
+        assertThat(second.verdicts()).isEqualTo(first.verdicts());
+        // every row now carries today's knowledge base: a third run carries everything over
+        assertThat(spark.read().parquet(tmp.resolve("kb2/blobs").toString()).filter(col("kbGlobals")
+                .notEqual(Versions.current().kbGlobals())).count()).isZero();
+        assertThat(Job.run(spark, options(listing, tmp.resolve("kb3"), tmp.resolve("kb2"))).scanned()).isZero();
+    }
 }
