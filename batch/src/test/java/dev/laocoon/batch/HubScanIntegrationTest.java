@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The job on local[2] (one session for every test), against files on disk and on a loopback HTTP
  * fixture; nothing but 127.0.0.1 is contacted.
  */
-class HubScanIT {
+class HubScanIntegrationTest {
     static SparkSession spark;
     static HttpFixture http;
     @TempDir
