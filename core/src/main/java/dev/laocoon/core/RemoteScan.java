@@ -24,13 +24,15 @@ final class RemoteScan {
     }
 
     static FileReport scan(Scanner scanner, java.net.URI url, RemoteFetcher fetcher, java.util.Map<String, String> headers, String name,
-                           String claimedSha256, String kind, String revision) {
+                           String claimedSha256, String kind, String revision,
+                           List<java.util.Map.Entry<dev.laocoon.core.finding.Location,
+                                   dev.laocoon.core.internal.pickle.PickleTrace>> traces) {
         long t0 = System.nanoTime();
         HttpRangeSource src = null;
         FileReport r;
         try {
             src = new HttpRangeSource(url, fetcher, headers);
-            r = scanner.analyse(src, name, null, t0);
+            r = scanner.analyse(src, name, null, t0, traces);
             IOException broke = src.failure();
             if (broke instanceof HttpRangeSource.RemoteInconsistency) {
                 List<Finding> fs = new ArrayList<>(r.findings());
@@ -40,7 +42,7 @@ final class RemoteScan {
                 r = Scanner.failed(name, "cannot read: " + broke.getMessage(), System.nanoTime() - t0);
             }
         } catch (HttpRangeSource.RangesIgnored e) {
-            return whole(scanner, url, fetcher, headers, name, claimedSha256, kind, revision, t0);
+            return whole(scanner, url, fetcher, headers, name, claimedSha256, kind, revision, t0, traces);
         } catch (HttpRangeSource.RemoteInconsistency e) {
             Finding f = new Finding(Rule.REMOTE_INCONSISTENT, Severity.SUSPICIOUS, e.getMessage(), Location.of(name), "");
             r = new FileReport(name, List.of(), Severity.SUSPICIOUS, List.of(f), null, -1, null, -1,
@@ -59,7 +61,9 @@ final class RemoteScan {
 
     /** A server that ignores ranges: the whole object once, to a temporary file within the spool limit. */
     private static FileReport whole(Scanner scanner, java.net.URI url, RemoteFetcher fetcher, java.util.Map<String, String> headers, String name,
-                             String claimedSha256, String kind, String revision, long t0) {
+                             String claimedSha256, String kind, String revision, long t0,
+                             List<java.util.Map.Entry<dev.laocoon.core.finding.Location,
+                                     dev.laocoon.core.internal.pickle.PickleTrace>> traces) {
         Path tmp = null;
         long before = fetcher.requests();
         try {
@@ -74,7 +78,7 @@ final class RemoteScan {
                         System.nanoTime() - t0);
             } else {
                 try (FileByteSource fs = new FileByteSource(tmp)) {
-                    r = scanner.analyse(fs, name, d.sha256(), t0);
+                    r = scanner.analyse(fs, name, d.sha256(), t0, traces);
                 }
                 if (claimedSha256 != null && !claimedSha256.equalsIgnoreCase(d.sha256())) {
                     List<Finding> fs = new ArrayList<>(r.findings());

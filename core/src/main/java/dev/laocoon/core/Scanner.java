@@ -155,13 +155,22 @@ public final class Scanner {
 
     /** Scans one regular file, reported as {@code name}; a file that cannot be read gives a failed report. */
     public FileReport scan(Path file, String name) {
+        return scan(file, name, null);
+    }
+
+    /**
+     * As {@link #scan(Path, String)}, adding every pickle stream's trace with its location to
+     * {@code traces} when it is not null (what a batch rescan keeps to decide later whether a
+     * knowledge-base change can change the verdict).
+     */
+    public FileReport scan(Path file, String name, List<Map.Entry<Location, PickleTrace>> traces) {
         long t0 = System.nanoTime();
         if (!java.nio.file.Files.isRegularFile(file) && java.nio.file.Files.exists(file)) {
             // opening a FIFO would wait for a writer, a device may never end: never read, never a pass
             return failed(name, TreeScan.NOT_REGULAR, System.nanoTime() - t0);
         }
         try (ByteSource src = new FileByteSource(file)) {
-            return run(src, name, null, t0, null);
+            return run(src, name, null, t0, traces);
         } catch (IOException | UncheckedIOException e) {
             return failed(name, "cannot read: " + describe(e instanceof UncheckedIOException u ? u.getCause() : e),
                     System.nanoTime() - t0);
@@ -246,7 +255,17 @@ public final class Scanner {
     public FileReport scan(java.net.URI url, RemoteFetcher fetcher, java.util.Map<String, String> headers, String name,
                            String claimedSha256, String kind, String revision) {
         // in a class of its own: the remote classes stay unloaded in local scans
-        return RemoteScan.scan(this, url, fetcher, headers, name, claimedSha256, kind, revision);
+        return RemoteScan.scan(this, url, fetcher, headers, name, claimedSha256, kind, revision, null);
+    }
+
+    /**
+     * The remote scan, adding every pickle stream's trace with its location to {@code traces}
+     * when it is not null (see {@link #scan(Path, String, List)}).
+     */
+    public FileReport scan(java.net.URI url, RemoteFetcher fetcher, java.util.Map<String, String> headers, String name,
+                           String claimedSha256, String kind, String revision,
+                           List<Map.Entry<Location, PickleTrace>> traces) {
+        return RemoteScan.scan(this, url, fetcher, headers, name, claimedSha256, kind, revision, traces);
     }
 
     /**
@@ -274,6 +293,11 @@ public final class Scanner {
 
     FileReport analyse(ByteSource src, String name, String sha256, long t0) throws IOException {
         return run(src, name, sha256, t0, null);
+    }
+
+    FileReport analyse(ByteSource src, String name, String sha256, long t0,
+                       List<Map.Entry<Location, PickleTrace>> traces) throws IOException {
+        return run(src, name, sha256, t0, traces);
     }
 
     /** A report for a file that could not be read: never safe. */
