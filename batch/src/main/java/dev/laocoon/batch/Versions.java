@@ -45,7 +45,8 @@ public record Versions(String laocoon, String kb, String kbGlobals, String kbPic
      * Formats whose analysis consults no knowledge-base file: a blob recognised only as these (or as
      * nothing) keeps its verdict across knowledge-base changes. A new detector is a new Laocoon build.
      */
-    static final Set<String> KB_INDEPENDENT = Set.of(Format.SAFETENSORS.id(), Format.GGUF.id(), Format.NPY.id(),
+    // not GGUF: its chat templates are judged with the Jinja lists (kbOther)
+    static final Set<String> KB_INDEPENDENT = Set.of(Format.SAFETENSORS.id(), Format.NPY.id(),
             Format.LFS_POINTER.id());
     /** Formats whose analysis runs pickles through the knowledge base's globals. */
     static final Set<String> PICKLE_FORMATS = Set.of(Format.PICKLE.id(), Format.PYTORCH_ZIP.id(), Format.PYTORCH_LEGACY.id(),

@@ -54,7 +54,9 @@ class VersionsTest {
         assertThat(NOW.needsRescan(changed(false, true, true, true), false, List.of(), List.of(), KB)).isFalse();
         // the other formats' files: every blob of a format that reads any
         assertThat(NOW.needsRescan(changed(false, false, false, true), false, List.of("onnx"), List.of(), KB)).isTrue();
-        assertThat(NOW.needsRescan(changed(false, false, false, true), false, List.of("gguf"), List.of(), KB)).isFalse();
+        // GGUF chat templates are judged with the Jinja lists: rescanned when those may have changed, not for globals
+        assertThat(NOW.needsRescan(changed(false, false, false, true), false, List.of("gguf"), List.of(), KB)).isTrue();
+        assertThat(NOW.needsRescan(changed(false, true, true, false), false, List.of("gguf"), List.of(), KB)).isFalse();
         // the pickle analysis' own files: every pickle
         assertThat(NOW.needsRescan(changed(false, false, true, false), false, List.of("joblib"), List.of(dict), KB)).isTrue();
         assertThat(NOW.needsRescan(changed(false, false, true, false), false, List.of("keras-h5"), List.of(), KB)).isFalse();
