@@ -142,7 +142,7 @@ final class Job {
         Dataset<Row> work = hashed.unionByName(unhashed);
 
         // 3. partitions balanced by expected bytes read, one scanner and one HTTP client per partition
-        JavaRDD<Row> workRdd = work.javaRDD().persist(StorageLevel.MEMORY_AND_DISK());
+        JavaRDD<Row> workRdd = work.javaRDD().persist(StorageLevel.MEMORY_AND_DISK_SER());
         long toScan = workRdd.count();
         JavaRDD<Row> scannedRdd;
         if (toScan == 0) {
@@ -154,8 +154,9 @@ final class Job {
                 return s.scanAll(it);
             });
         }
-        // the scan itself, once: the rows are kept as they come (no columnar cache to build) and everything below reads them
-        scannedRdd = scannedRdd.persist(StorageLevel.MEMORY_AND_DISK());
+        // the scan itself, once: the rows are kept serialized (a deserialized cache made Spark estimate the size of every
+        // row with its nested findings, a third of the stage) and everything below reads them
+        scannedRdd = scannedRdd.persist(StorageLevel.MEMORY_AND_DISK_SER());
         long tScan = System.nanoTime();
         long scannedCount = scannedRdd.count();
         double scanWall = (System.nanoTime() - tScan) / 1e9;
@@ -255,7 +256,8 @@ final class Job {
         } else {
             d = spark.read().schema(Schemas.LISTING).option("mode", "PERMISSIVE").json(input);
         }
-        return d.withColumn("sha256", org.apache.spark.sql.functions.lower(col("sha256")))
+        // hex digits only: translate (a character map), not lower(), which goes through ICU's case mapping per row
+        return d.withColumn("sha256", org.apache.spark.sql.functions.translate(col("sha256"), "ABCDEF", "abcdef"))
                 .withColumn("sha256", when(col("sha256").rlike("^[0-9a-f]{64}$"), col("sha256")))
                 .withColumn("error", when(col("uri").isNull(), lit("listing line without a uri")).otherwise(lit(null).cast("string")));
     }
