@@ -64,7 +64,7 @@ final class Job {
             Result r = run(spark, o);
             err.printf(Locale.ROOT, "laocoon batch: %d files, %d distinct blobs (%d scanned, %d carried over) in %.1f s; %s%n",
                     r.files(), r.blobs(), r.scanned(), r.carriedOver(), (System.nanoTime() - t0) / 1e9, r.verdicts());
-            out.println(o.output + "/summary.json");
+            out.println(S3Tables.isS3(o.output) ? S3Tables.prefix(o.output) + "summary.json" : o.output + "/summary.json");
             return 0;
         } finally {
             spark.stop();
@@ -88,7 +88,42 @@ final class Job {
         return b.getOrCreate();
     }
 
+    /**
+     * The job; an {@code s3://} output or previous run is staged in a private folder on the driver
+     * ({@link S3Tables}), which only an in-process (local) master can do.
+     */
     static Result run(SparkSession spark, HubScan.Options o) throws IOException {
+        if (!S3Tables.isS3(o.output) && !S3Tables.isS3(o.previous)) {
+            return runHere(spark, o);
+        }
+        if (!spark.sparkContext().isLocal()) {
+            throw new IllegalArgumentException("s3:// --output and --previous are staged on the driver, for local masters;"
+                    + " on a cluster give s3a:// folders (hadoop-aws on the class path)");
+        }
+        String output = o.output;
+        String previous = o.previous;
+        java.nio.file.Path stage = java.nio.file.Files.createTempDirectory("laocoon-batch-s3");
+        try {
+            if (S3Tables.isS3(previous)) {
+                o.previous = S3Tables.download(previous, o, java.nio.file.Files.createDirectory(stage.resolve("previous")))
+                        .toString();
+            }
+            if (S3Tables.isS3(output)) {
+                o.output = stage.resolve("output").toString();
+            }
+            Result r = runHere(spark, o);
+            if (S3Tables.isS3(output)) {
+                S3Tables.upload(java.nio.file.Path.of(o.output), output, o);
+            }
+            return r;
+        } finally {
+            o.output = output;
+            o.previous = previous;
+            S3Tables.delete(stage);
+        }
+    }
+
+    private static Result runHere(SparkSession spark, HubScan.Options o) throws IOException {
         long tRun = System.nanoTime();
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         int cores = jsc.defaultParallelism();

@@ -78,11 +78,11 @@ public final class S3Lister implements ObjectLister {
         return new String[] {bucket, key};
     }
 
-    @Override
-    public List<RemoteObject> list(String url, NetworkGuard guard, Map<String, String> options) throws IOException {
-        String[] bk = parse(url);
-        String bucket = bk[0];
-        String key = bk[1];
+    /** The SDK's client and presigner settings for one bucket, its endpoint checked by the guard first. */
+    private record Conn(software.amazon.awssdk.services.s3.S3ClientBuilder client, S3Presigner.Builder presigner) {
+    }
+
+    private Conn connect(String bucket, NetworkGuard guard, Map<String, String> options) throws IOException {
         String region = first(options.get("region"), System.getenv("AWS_REGION"), System.getenv("AWS_DEFAULT_REGION"),
                 "us-east-1");
         String endpoint = first(options.get("endpoint"), System.getenv("AWS_ENDPOINT_URL_S3"),
@@ -108,6 +108,51 @@ public final class S3Lister implements ObjectLister {
             cb.endpointOverride(ep);
             pb.endpointOverride(ep);
         }
+        return new Conn(cb, pb);
+    }
+
+    /**
+     * Puts each file as its object (one bucket per call; PutObject through the SDK's client, its
+     * endpoint checked by the guard as for listing). The objects' keys come from the caller.
+     */
+    @Override
+    public void upload(Map<String, java.nio.file.Path> objects, NetworkGuard guard, Map<String, String> options)
+            throws IOException {
+        if (objects.isEmpty()) {
+            return;
+        }
+        String bucket = null;
+        for (String url : objects.keySet()) {
+            String b = parse(url)[0];
+            if (bucket != null && !bucket.equals(b)) {
+                throw new IOException("one bucket per upload: " + bucket + " and " + b);
+            }
+            bucket = b;
+        }
+        Conn c = connect(bucket, guard, options);
+        try (S3Client s3 = c.client().build()) {
+            for (Map.Entry<String, java.nio.file.Path> e : objects.entrySet()) {
+                String[] bk = parse(e.getKey());
+                if (bk[1].isEmpty() || bk[1].endsWith("/")) {
+                    throw new IOException("not an object key: " + e.getKey());
+                }
+                s3.putObject(b -> b.bucket(bk[0]).key(bk[1]), software.amazon.awssdk.core.sync.RequestBody.fromFile(e.getValue()));
+            }
+        } catch (S3Exception e) {
+            throw new IOException("s3://" + bucket + ": " + describe(e));
+        } catch (SdkClientException e) {
+            throw new IOException("s3://" + bucket + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public List<RemoteObject> list(String url, NetworkGuard guard, Map<String, String> options) throws IOException {
+        String[] bk = parse(url);
+        String bucket = bk[0];
+        String key = bk[1];
+        Conn c = connect(bucket, guard, options);
+        software.amazon.awssdk.services.s3.S3ClientBuilder cb = c.client();
+        S3Presigner.Builder pb = c.presigner();
         List<RemoteObject> out = new ArrayList<>();
         try (S3Client s3 = cb.build(); S3Presigner presigner = pb.build()) {
             List<long[]> sizes = new ArrayList<>();

@@ -101,6 +101,35 @@ class S3ScanTest {
     }
 
     @Test
+    void filesAreWrittenAsObjectsAndReadBackByteForByte(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp)
+            throws Exception {
+        java.nio.file.Path a = java.nio.file.Files.write(tmp.resolve("a.parquet"), hostile());
+        java.nio.file.Path b = java.nio.file.Files.writeString(tmp.resolve("summary.json"), "{\"blobs\": 1}");
+        Map<String, java.nio.file.Path> up = new LinkedHashMap<>();
+        up.put("s3://models/out/run-1/blobs/a.parquet", a);
+        up.put("s3://models/out/run-1/summary.json", b);
+        lister().upload(up, LOOPBACK, options);
+        List<ObjectLister.RemoteObject> back = lister().list("s3://models/out/run-1/", LOOPBACK, options);
+        assertThat(back).extracting(ObjectLister.RemoteObject::name)
+                .containsExactlyInAnyOrder("s3://models/out/run-1/blobs/a.parquet", "s3://models/out/run-1/summary.json");
+        try (RemoteFetcher f = RemoteFetcher.builder(LOOPBACK).build()) {
+            for (ObjectLister.RemoteObject o : back) {
+                java.nio.file.Path got = tmp.resolve("got-" + o.name().substring(o.name().lastIndexOf('/') + 1));
+                RemoteFetcher.Download d = f.download(o.url(), o.headers(), got, 1 << 30, java.time.Duration.ofSeconds(30));
+                assertThat(d.status()).isEqualTo(200);
+                assertThat(java.nio.file.Files.readAllBytes(got)).isEqualTo(java.nio.file.Files.readAllBytes(up.get(o.name())));
+            }
+        }
+        // one bucket per call, keys that name objects, and the guard before any connection
+        assertThatThrownBy(() -> lister().upload(Map.of("s3://models/x", a, "s3://other/y", b), LOOPBACK, options))
+                .hasMessageContaining("one bucket per upload");
+        assertThatThrownBy(() -> lister().upload(Map.of("s3://models/dir/", a), LOOPBACK, options))
+                .hasMessageContaining("not an object key");
+        assertThatThrownBy(() -> lister().upload(Map.of("s3://models/z", a), NetworkGuard.allowing(List.of(), false),
+                options)).hasMessageContaining("refused by the network guard");
+    }
+
+    @Test
     void anObjectIsJudgedFromRangedGets() throws Exception {
         Map<String, FileReport> m = scan("s3://models/org/evil/pytorch_model.bin");
         assertThat(m.keySet()).containsExactly("s3://models/org/evil/pytorch_model.bin");

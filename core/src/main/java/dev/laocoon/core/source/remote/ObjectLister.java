@@ -32,4 +32,16 @@ public interface ObjectLister {
      * @throws IOException when the URL cannot be listed (no such bucket, no access, refused address)
      */
     List<RemoteObject> list(String url, NetworkGuard guard, Map<String, String> options) throws IOException;
+
+    /**
+     * Writes local files as objects ({@code s3://bucket/key} to the file written there), all or
+     * one failing with an IOException (objects already written stay: writers choose fresh keys).
+     * The default: this scheme cannot be written.
+     *
+     * @param options as for {@link #list}
+     */
+    default void upload(Map<String, java.nio.file.Path> objects, NetworkGuard guard, Map<String, String> options)
+            throws IOException {
+        throw new IOException(scheme() + "://: writing objects is not supported");
+    }
 }
