@@ -186,7 +186,7 @@ final class GateCommand {
             }
             Files.writeString(model.resolve(REPORT), json, StandardCharsets.UTF_8, StandardOpenOption.CREATE_NEW);
             commit(staging, model, dest);
-            out.println("laocoon gate: passed: " + report.files().size() + " files, " + got.bytes + " bytes from " + src
+            out.println("laocoon gate: passed: " + report.files().size() + (report.files().size() == 1 ? " file, " : " files, ") + got.bytes + " bytes from " + src
                     + " into " + dest + " (report " + dest.resolve(REPORT) + ")");
             return 0;
         } catch (Refused e) {

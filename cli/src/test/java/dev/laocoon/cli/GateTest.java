@@ -272,6 +272,7 @@ class GateTest {
             Path d = dir.resolve("h");
             CliTest.Run ok = CliTest.run("gate", "--allow-host", "127.0.0.1", fx.url("/m/model.pt").toString(), d.toString());
             assertThat(ok.code()).as(ok.err()).isZero();
+            assertThat(ok.out()).contains("passed: 1 file, ");
             assertThat(Files.readAllBytes(d.resolve("model.pt"))).isEqualTo(cleanCheckpoint());
             Path d2 = dir.resolve("h2");
             assertThat(CliTest.run("gate", "--allow-host", "127.0.0.1", fx.url("/m/evil.pt").toString(), d2.toString())
