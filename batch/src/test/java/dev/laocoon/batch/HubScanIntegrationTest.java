@@ -234,86 +234,69 @@ class HubScanIntegrationTest {
 
     @Test
     void s3ObjectsAreReadThroughTheS3ModulesListerAndAMissingOneIsAnErrorRow() throws Exception {
-        String key = "laocoon-access";
-        String secret = "laocoon-secret-key";
-        System.setProperty("aws.disableEc2Metadata", "true"); // never the instance metadata service
+        String key = dev.laocoon.s3.testutil.S3Fixture.KEY;
         System.setProperty("aws.accessKeyId", key);
-        System.setProperty("aws.secretAccessKey", secret);
+        System.setProperty("aws.secretAccessKey", dev.laocoon.s3.testutil.S3Fixture.SECRET);
         byte[] evil = ZipBuilder.torchZip(PickleBuilder.call("os", "system", "echo s3"), 4);
         byte[] clean = PickleBuilder.create().proto(4).mark().str("w").binint(1).dict().stop().bytes();
-        try (org.jclouds.blobstore.BlobStoreContext context = org.jclouds.ContextBuilder.newBuilder("transient")
-                .credentials(key, secret).overrides(new java.util.Properties()).build(org.jclouds.blobstore.BlobStoreContext.class)) {
-            org.jclouds.blobstore.BlobStore store = context.getBlobStore();
-            store.createContainerInLocation(null, "models");
-            for (Map.Entry<String, byte[]> e : Map.of("org/evil/pytorch_model.bin", evil, "org/copy/pytorch_model.bin", evil,
-                    "org/clean/weights.pkl", clean).entrySet()) {
-                store.putBlob("models", store.blobBuilder(e.getKey()).payload(e.getValue()).contentLength(e.getValue().length).build());
+        try (dev.laocoon.s3.testutil.S3Fixture fx = new dev.laocoon.s3.testutil.S3Fixture()
+                .put("models/org/evil/pytorch_model.bin", evil).put("models/org/copy/pytorch_model.bin", evil)
+                .put("models/org/clean/weights.pkl", clean)) {
+            org.jclouds.blobstore.BlobStore store = fx.store();
+            String endpoint = fx.endpoint();
+            String[] s3 = {"--s3-endpoint", endpoint, "--s3-path-style", "--s3-region", "us-east-1", "--allow-host", "127.0.0.1"};
+            // the listing of the prefix, as laocoon batch --list s3://models/org/ writes it
+            java.io.ByteArrayOutputStream listed = new java.io.ByteArrayOutputStream();
+            List<String> args = new ArrayList<>(List.of("--list", "s3://models/org/"));
+            args.addAll(List.of(s3));
+            assertThat(HubScan.run(args.toArray(new String[0]), new java.io.PrintStream(listed, true),
+                    new java.io.PrintStream(new java.io.ByteArrayOutputStream()))).isZero();
+            List<String> lines = new ArrayList<>(List.of(listed.toString(StandardCharsets.UTF_8).split("\n")));
+            assertThat(lines).hasSize(3).allMatch(l -> l.contains("\"uri\":\"s3://models/org/"));
+            // the evil checkpoint's copies given their hash (deduplicated), and an object that is not there
+            for (String p : List.of("org/evil/pytorch_model.bin", "org/copy/pytorch_model.bin")) {
+                lines.add(json("s3://models/" + p, "org/s3", p, sha256(evil), (long) evil.length));
             }
-            org.gaul.s3proxy.S3Proxy proxy = org.gaul.s3proxy.S3Proxy.builder().blobStore(store)
-                    .endpoint(java.net.URI.create("http://127.0.0.1:0"))
-                    .awsAuthentication(org.gaul.s3proxy.AuthenticationType.AWS_V2_OR_V4, key, secret).build();
-            proxy.start();
-            try {
-                for (int i = 0; i < 1000 && !"STARTED".equals(proxy.getState()); i++) {
-                    Thread.sleep(10);
-                }
-                String endpoint = "http://127.0.0.1:" + proxy.getPort();
-                String[] s3 = {"--s3-endpoint", endpoint, "--s3-path-style", "--s3-region", "us-east-1", "--allow-host", "127.0.0.1"};
-                // the listing of the prefix, as laocoon batch --list s3://models/org/ writes it
-                java.io.ByteArrayOutputStream listed = new java.io.ByteArrayOutputStream();
-                List<String> args = new ArrayList<>(List.of("--list", "s3://models/org/"));
-                args.addAll(List.of(s3));
-                assertThat(HubScan.run(args.toArray(new String[0]), new java.io.PrintStream(listed, true),
-                        new java.io.PrintStream(new java.io.ByteArrayOutputStream()))).isZero();
-                List<String> lines = new ArrayList<>(List.of(listed.toString(StandardCharsets.UTF_8).split("\n")));
-                assertThat(lines).hasSize(3).allMatch(l -> l.contains("\"uri\":\"s3://models/org/"));
-                // the evil checkpoint's copies given their hash (deduplicated), and an object that is not there
-                for (String p : List.of("org/evil/pytorch_model.bin", "org/copy/pytorch_model.bin")) {
-                    lines.add(json("s3://models/" + p, "org/s3", p, sha256(evil), (long) evil.length));
-                }
-                lines.add(json("s3://models/org/gone.bin", "org/s3", "gone.bin", null, null));
-                Path listing = Files.write(tmp.resolve("s3.jsonl"), lines);
-                List<String> run = new ArrayList<>(List.of("--input", listing.toString(), "--output", tmp.resolve("s3out").toString(),
-                    "--attempts", "1"));
-                run.addAll(List.of(s3));
-                Job.Result r = Job.run(spark, HubScan.Options.parse(run.toArray(new String[0])));
-                assertThat(r.files()).isEqualTo(6);
-                assertThat(r.blobs()).isEqualTo(3); // evil, clean, and the missing object's error row
-                assertThat(r.verdicts()).containsEntry("malicious", 1L).containsEntry("safe", 1L).containsEntry("error", 1L);
-                Row gone = spark.read().parquet(tmp.resolve("s3out/blobs").toString()).filter(col("verdict").equalTo("error")).first();
-                assertThat(gone.<String>getAs("error")).contains("s3://models/org/gone.bin");
-                Row evilRow = spark.read().parquet(tmp.resolve("s3out/blobs").toString()).filter(col("sha256").equalTo(sha256(evil)))
-                        .first();
-                assertThat(evilRow.<Long>getAs("requests")).isPositive();
-                assertThat(evilRow.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
+            lines.add(json("s3://models/org/gone.bin", "org/s3", "gone.bin", null, null));
+            Path listing = Files.write(tmp.resolve("s3.jsonl"), lines);
+            List<String> run = new ArrayList<>(List.of("--input", listing.toString(), "--output", tmp.resolve("s3out").toString(),
+                "--attempts", "1"));
+            run.addAll(List.of(s3));
+            Job.Result r = Job.run(spark, HubScan.Options.parse(run.toArray(new String[0])));
+            assertThat(r.files()).isEqualTo(6);
+            assertThat(r.blobs()).isEqualTo(3); // evil, clean, and the missing object's error row
+            assertThat(r.verdicts()).containsEntry("malicious", 1L).containsEntry("safe", 1L).containsEntry("error", 1L);
+            Row gone = spark.read().parquet(tmp.resolve("s3out/blobs").toString()).filter(col("verdict").equalTo("error")).first();
+            assertThat(gone.<String>getAs("error")).contains("s3://models/org/gone.bin");
+            Row evilRow = spark.read().parquet(tmp.resolve("s3out/blobs").toString()).filter(col("sha256").equalTo(sha256(evil)))
+                    .first();
+            assertThat(evilRow.<Long>getAs("requests")).isPositive();
+            assertThat(evilRow.toString()).doesNotContain("X-Amz-Signature").doesNotContain(key);
 
-                // the tables written to an s3:// prefix, and read back from it as the previous run
-                List<String> toS3 = new ArrayList<>(List.of("--input", listing.toString(), "--output", "s3://models/runs/r1/",
-                        "--attempts", "1"));
-                toS3.addAll(List.of(s3));
-                Job.Result up = Job.run(spark, HubScan.Options.parse(toS3.toArray(new String[0])));
-                assertThat(up.blobs()).isEqualTo(3);
-                java.util.Set<String> keys = new java.util.TreeSet<>();
-                for (var obj : store.list("models", org.jclouds.blobstore.options.ListContainerOptions.Builder
-                        .prefix("runs/r1/").recursive())) {
-                    keys.add(obj.getName());
-                }
-                assertThat(keys).contains("runs/r1/summary.json").anyMatch(k -> k.startsWith("runs/r1/blobs/part-"))
-                        .anyMatch(k -> k.startsWith("runs/r1/files/part-")).noneMatch(k -> k.endsWith(".crc"));
-                List<String> again = new ArrayList<>(List.of("--input", listing.toString(), "--output", "s3://models/runs/r2/",
-                        "--previous", "s3://models/runs/r1/", "--attempts", "1"));
-                again.addAll(List.of(s3));
-                Job.Result second = Job.run(spark, HubScan.Options.parse(again.toArray(new String[0])));
-                // the evil checkpoint listed with its hash: carried over from the run read back from s3://; the four
-                // references without a hash (the --list lines and the missing object; no revision to look them up by)
-                // are read to know their content, as in any rerun
-                assertThat(second.carriedOver()).isEqualTo(1);
-                assertThat(second.scanned()).isEqualTo(4);
-                assertThat(second.verdicts()).isEqualTo(up.verdicts());
-                assertThat(store.blobExists("models", "runs/r2/summary.json")).isTrue();
-            } finally {
-                proxy.stop();
+            // the tables written to an s3:// prefix, and read back from it as the previous run
+            List<String> toS3 = new ArrayList<>(List.of("--input", listing.toString(), "--output", "s3://models/runs/r1/",
+                    "--attempts", "1"));
+            toS3.addAll(List.of(s3));
+            Job.Result up = Job.run(spark, HubScan.Options.parse(toS3.toArray(new String[0])));
+            assertThat(up.blobs()).isEqualTo(3);
+            java.util.Set<String> keys = new java.util.TreeSet<>();
+            for (var obj : store.list("models", org.jclouds.blobstore.options.ListContainerOptions.Builder
+                    .prefix("runs/r1/").recursive())) {
+                keys.add(obj.getName());
             }
+            assertThat(keys).contains("runs/r1/summary.json").anyMatch(k -> k.startsWith("runs/r1/blobs/part-"))
+                    .anyMatch(k -> k.startsWith("runs/r1/files/part-")).noneMatch(k -> k.endsWith(".crc"));
+            List<String> again = new ArrayList<>(List.of("--input", listing.toString(), "--output", "s3://models/runs/r2/",
+                    "--previous", "s3://models/runs/r1/", "--attempts", "1"));
+            again.addAll(List.of(s3));
+            Job.Result second = Job.run(spark, HubScan.Options.parse(again.toArray(new String[0])));
+            // the evil checkpoint listed with its hash: carried over from the run read back from s3://; the four
+            // references without a hash (the --list lines and the missing object; no revision to look them up by)
+            // are read to know their content, as in any rerun
+            assertThat(second.carriedOver()).isEqualTo(1);
+            assertThat(second.scanned()).isEqualTo(4);
+            assertThat(second.verdicts()).isEqualTo(up.verdicts());
+            assertThat(store.blobExists("models", "runs/r2/summary.json")).isTrue();
         } finally {
             System.clearProperty("aws.accessKeyId");
             System.clearProperty("aws.secretAccessKey");

@@ -112,8 +112,8 @@ public final class S3Lister implements ObjectLister {
     }
 
     /**
-     * Puts each file as its object (one bucket per call; PutObject through the SDK's client, its
-     * endpoint checked by the guard as for listing). The objects' keys come from the caller.
+     * Puts each file as its object (one bucket per call; pre-signed PutObject requests, the endpoint
+     * checked by the guard as for listing). The objects' keys come from the caller.
      */
     @Override
     public void upload(Map<String, java.nio.file.Path> objects, NetworkGuard guard, Map<String, String> options)
@@ -130,16 +130,42 @@ public final class S3Lister implements ObjectLister {
             bucket = b;
         }
         Conn c = connect(bucket, guard, options);
-        try (S3Client s3 = c.client().build()) {
+        // pre-signed PUTs on a client of this call's own (the JDK's): no connection is reused from
+        // another client's pool, where a server may have closed it meanwhile
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10))
+                .followRedirects(java.net.http.HttpClient.Redirect.NEVER).build();
+        try (S3Presigner presigner = c.presigner().build()) {
             for (Map.Entry<String, java.nio.file.Path> e : objects.entrySet()) {
                 String[] bk = parse(e.getKey());
                 if (bk[1].isEmpty() || bk[1].endsWith("/")) {
                     throw new IOException("not an object key: " + e.getKey());
                 }
-                s3.putObject(b -> b.bucket(bk[0]).key(bk[1]), software.amazon.awssdk.core.sync.RequestBody.fromFile(e.getValue()));
+                software.amazon.awssdk.services.s3.presigner.model.PresignedPutObjectRequest p = presigner.presignPutObject(
+                        b -> b.signatureDuration(Duration.ofHours(1)).putObjectRequest(
+                                software.amazon.awssdk.services.s3.model.PutObjectRequest.builder().bucket(bk[0]).key(bk[1]).build()));
+                java.net.http.HttpRequest.Builder rb;
+                try {
+                    rb = java.net.http.HttpRequest.newBuilder(p.url().toURI()).timeout(Duration.ofMinutes(10))
+                            .PUT(java.net.http.HttpRequest.BodyPublishers.ofFile(e.getValue()));
+                } catch (java.net.URISyntaxException x) {
+                    throw new IOException("cannot pre-sign " + e.getKey());
+                }
+                for (Map.Entry<String, List<String>> h : p.signedHeaders().entrySet()) {
+                    if (!h.getKey().equalsIgnoreCase("host") && !h.getValue().isEmpty()) {
+                        rb.header(h.getKey(), h.getValue().get(0));
+                    }
+                }
+                java.net.http.HttpResponse<String> r;
+                try {
+                    r = http.send(rb.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                } catch (InterruptedException x) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.InterruptedIOException("interrupted while writing " + e.getKey());
+                }
+                if (r.statusCode() != 200) {
+                    throw new IOException(e.getKey() + ": HTTP " + r.statusCode() + " from the S3 endpoint");
+                }
             }
-        } catch (S3Exception e) {
-            throw new IOException("s3://" + bucket + ": " + describe(e));
         } catch (SdkClientException e) {
             throw new IOException("s3://" + bucket + ": " + e.getMessage());
         }

@@ -12,16 +12,10 @@ import dev.laocoon.core.source.remote.ObjectLister;
 import dev.laocoon.core.source.remote.RemoteFetcher;
 import dev.laocoon.core.testutil.PickleBuilder;
 import dev.laocoon.core.testutil.ZipBuilder;
-import java.net.URI;
+import dev.laocoon.s3.testutil.S3Fixture;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -30,10 +24,9 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 
 /** s3:// against s3proxy (in this process, a transient blob store, on 127.0.0.1 only). */
 class S3ScanTest {
-    static final String KEY = "laocoon-access";
-    static final String SECRET = "laocoon-secret-key";
-    static S3Proxy proxy;
-    static BlobStoreContext context;
+    static final String KEY = S3Fixture.KEY;
+    static final String SECRET = S3Fixture.SECRET;
+    static S3Fixture fixture;
     static Map<String, String> options;
 
     static byte[] hostile() {
@@ -48,37 +41,15 @@ class S3ScanTest {
 
     @BeforeAll
     static void start() throws Exception {
-        // never the instance metadata service: credentials are given, and the SDK is told so as well
-        System.setProperty("aws.disableEc2Metadata", "true");
-        context = ContextBuilder.newBuilder("transient").credentials(KEY, SECRET).overrides(new Properties())
-                .build(BlobStoreContext.class);
-        BlobStore store = context.getBlobStore();
-        store.createContainerInLocation(null, "models");
-        put(store, "models/org/evil/pytorch_model.bin", hostile());
-        put(store, "models/org/evil/copy.bin", hostile());
-        put(store, "models/org/clean/weights.pkl", clean());
-        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 1000 && !"STARTED".equals(proxy.getState()); i++) {
-            Thread.sleep(10);
-        }
-        options = Map.of("endpoint", "http://127.0.0.1:" + proxy.getPort(), "pathStyle", "true", "region", "us-east-1");
-    }
-
-    static void put(BlobStore store, String path, byte[] b) {
-        String container = path.substring(0, path.indexOf('/'));
-        String name = path.substring(path.indexOf('/') + 1);
-        store.putBlob(container, store.blobBuilder(name).payload(b).contentLength(b.length).build());
+        fixture = new S3Fixture().put("models/org/evil/pytorch_model.bin", hostile()).put("models/org/evil/copy.bin", hostile())
+                .put("models/org/clean/weights.pkl", clean());
+        options = fixture.options();
     }
 
     @AfterAll
     static void stop() throws Exception {
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (context != null) {
-            context.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

@@ -7,7 +7,7 @@ import dev.laocoon.core.testutil.HttpFixture;
 import dev.laocoon.core.testutil.HubFixture;
 import dev.laocoon.core.testutil.PickleBuilder;
 import dev.laocoon.core.testutil.ZipBuilder;
-import java.net.URI;
+import dev.laocoon.s3.testutil.S3Fixture;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,12 +15,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import org.gaul.s3proxy.AuthenticationType;
-import org.gaul.s3proxy.S3Proxy;
-import org.jclouds.ContextBuilder;
-import org.jclouds.blobstore.BlobStore;
-import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,10 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ByUrlTest {
     static final String COMMIT = "c".repeat(40);
-    static final String KEY = "laocoon-access";
-    static final String SECRET = "laocoon-secret-key";
-    static S3Proxy proxy;
-    static BlobStoreContext context;
+    static final String KEY = S3Fixture.KEY;
+    static final String SECRET = S3Fixture.SECRET;
+    static S3Fixture s3;
 
     @TempDir
     Path dir;
@@ -52,39 +45,18 @@ class ByUrlTest {
 
     @BeforeAll
     static void startS3() throws Exception {
-        // the SDK's default credentials chain reads these first; never the instance metadata service
-        System.setProperty("aws.disableEc2Metadata", "true");
+        s3 = new S3Fixture().put("models/org/evil/pytorch_model.bin", hostile()).put("models/org/clean/weights.pkl", clean());
+        // the SDK's default credentials chain reads these first
         System.setProperty("aws.accessKeyId", KEY);
         System.setProperty("aws.secretAccessKey", SECRET);
-        context = ContextBuilder.newBuilder("transient").credentials(KEY, SECRET).overrides(new Properties())
-                .build(BlobStoreContext.class);
-        BlobStore store = context.getBlobStore();
-        store.createContainerInLocation(null, "models");
-        put(store, "models/org/evil/pytorch_model.bin", hostile());
-        put(store, "models/org/clean/weights.pkl", clean());
-        proxy = S3Proxy.builder().blobStore(store).endpoint(URI.create("http://127.0.0.1:0"))
-                .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, KEY, SECRET).build();
-        proxy.start();
-        for (int i = 0; i < 1000 && !"STARTED".equals(proxy.getState()); i++) {
-            Thread.sleep(10);
-        }
-    }
-
-    static void put(BlobStore store, String path, byte[] b) {
-        String container = path.substring(0, path.indexOf('/'));
-        String name = path.substring(path.indexOf('/') + 1);
-        store.putBlob(container, store.blobBuilder(name).payload(b).contentLength(b.length).build());
     }
 
     @AfterAll
     static void stopS3() throws Exception {
         System.clearProperty("aws.accessKeyId");
         System.clearProperty("aws.secretAccessKey");
-        if (proxy != null) {
-            proxy.stop();
-        }
-        if (context != null) {
-            context.close();
+        if (s3 != null) {
+            s3.close();
         }
     }
 
@@ -149,7 +121,7 @@ class ByUrlTest {
     @Test
     void anS3ObjectOrPrefixIsScannedWithTheServicesConfiguredEndpoint() throws Exception {
         try (TestServer s = new TestServer(dir, c -> {
-            c.byUrlS3Endpoint = "http://127.0.0.1:" + proxy.getPort();
+            c.byUrlS3Endpoint = s3.endpoint();
             c.byUrlS3Region = "us-east-1";
             c.byUrlS3PathStyle = true;
             c.byUrlAllowHosts = List.of("127.0.0.1");
