@@ -163,7 +163,7 @@ final class BlobScanner implements AutoCloseable {
                 case "file": {
                     Path p = Path.of(u);
                     FileReport r = scanner.scan(p, name, traces);
-                    String sha = claimed != null ? claimed : r.failed() ? null : Hashes.sha256(p);
+                    String sha = claimed != null ? claimed : r.failed() ? null : Listing.sha256(p);
                     return row(r, sha, uri, 0, 0, traces, t0);
                 }
                 case "http":

@@ -159,9 +159,10 @@ public final class HubScan {
             if (o.output == null) {
                 throw new IllegalArgumentException("--output DIR is required");
             }
-            if (o.hub == null) {
-                String env = System.getenv("HF_ENDPOINT");
-                o.hub = env == null || env.isBlank() ? "https://huggingface.co" : env.trim();
+            try {
+                o.hub = dev.laocoon.core.source.remote.HubClient.endpoint(o.hub, "--hub").toString();
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException(e.getMessage());
             }
             return o;
         }

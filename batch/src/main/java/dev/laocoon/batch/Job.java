@@ -267,7 +267,7 @@ final class Job {
                 return r; // the scan says why it cannot be read
             }
             long size = java.nio.file.Files.size(p);
-            return RowFactory.create(uri, r.get(1), r.get(2), r.get(3), Hashes.sha256(p), size, null);
+            return RowFactory.create(uri, r.get(1), r.get(2), r.get(3), Listing.sha256(p), size, null);
         } catch (IOException | RuntimeException e) {
             return r;
         }

@@ -50,7 +50,7 @@ final class Listing {
             String sha = null;
             long size = -1;
             try {
-                sha = Hashes.sha256(f);
+                sha = sha256(f);
                 size = Files.size(f);
             } catch (IOException e) {
                 // no hash: the job scans it and reports why it cannot be read
@@ -76,13 +76,12 @@ final class Listing {
 
     /** The lister of {@code scheme} from the class path (the s3 module's), or an exception saying how to add it (no Spark needed). */
     static dev.laocoon.core.source.remote.ObjectLister lister(String scheme) throws IOException {
-        for (var l : java.util.ServiceLoader.load(dev.laocoon.core.source.remote.ObjectLister.class, Listing.class.getClassLoader())) {
-            if (l.scheme().equals(scheme)) {
-                return l;
-            }
+        dev.laocoon.core.source.remote.ObjectLister l = dev.laocoon.core.source.remote.ObjectLister.find(scheme);
+        if (l == null) {
+            throw new IOException(scheme + ":// needs the s3 module's jar on the class path (s3/target/laocoon-s3.jar: the"
+                    + " launcher adds it when built; spark-submit --jars)");
         }
-        throw new IOException(scheme + ":// needs the s3 module's jar on the class path (s3/target/laocoon-s3.jar: the"
-                + " launcher adds it when built; spark-submit --jars)");
+        return l;
     }
 
     /** The objects an s3:// prefix holds, one line each (their SHA-256 when the store keeps one). */
@@ -121,6 +120,13 @@ final class Listing {
         @Override
         public void close() throws IOException {
             flush();
+        }
+    }
+
+    /** The hex SHA-256 of a local file (core's, as the scans compute it). */
+    static String sha256(java.nio.file.Path p) throws java.io.IOException {
+        try (dev.laocoon.core.source.FileByteSource src = new dev.laocoon.core.source.FileByteSource(p)) {
+            return dev.laocoon.core.source.Spool.sha256(src);
         }
     }
 }

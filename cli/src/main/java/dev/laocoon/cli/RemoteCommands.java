@@ -9,14 +9,11 @@ import dev.laocoon.core.source.remote.ObjectLister;
 import dev.laocoon.core.source.remote.RemoteFetcher;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 
 /**
  * The remote part of {@code laocoon scan}: {@code http(s)://} objects, {@code hf://} repositories and
@@ -58,24 +55,9 @@ final class RemoteCommands {
 
     /** The hub of hf:// paths: --hub-url, else $HF_ENDPOINT, else the public hub. */
     static URI hubUrl(Args a) throws IOException {
-        String hubArg = a.value("--hub-url", null);
-        if (hubArg == null) {
-            String env = System.getenv("HF_ENDPOINT");
-            hubArg = env == null || env.isBlank() ? HubClient.DEFAULT_HUB.toString() : env.trim();
-        }
-        URI hub;
-        try {
-            hub = new URI(hubArg);
-        } catch (java.net.URISyntaxException e) {
-            throw new IOException("--hub-url: not a valid URL: " + hubArg);
-        }
-        if (hub.getHost() == null || !("https".equalsIgnoreCase(hub.getScheme()) || "http".equalsIgnoreCase(hub.getScheme()))) {
-            throw new IOException("--hub-url: needs an http(s) URL with a host, not " + hubArg);
-        }
-        return hub;
+        return HubClient.endpoint(a.value("--hub-url", null), "--hub-url");
     }
 
-    /** The s3 lister's options from --s3-endpoint, --s3-region and --s3-path-style. */
     static Map<String, String> s3Options(Args a) {
         Map<String, String> options = new HashMap<>();
         if (a.value("--s3-endpoint", null) != null) {
@@ -90,30 +72,17 @@ final class RemoteCommands {
 
     /** The lister of an optional module (s3), or an error that says how to get it. */
     static ObjectLister lister(String scheme) throws IOException {
-        for (ObjectLister l : ServiceLoader.load(ObjectLister.class)) {
-            if (l.scheme().equals(scheme)) {
-                return l;
-            }
+        ObjectLister l = ObjectLister.find(scheme);
+        if (l == null) {
+            throw new IOException(scheme + ":// needs the " + scheme + " module (" + scheme + "/target/laocoon-" + scheme
+                    + ".jar beside the CLI's jar; the ./laocoon launcher builds and adds it): build it with"
+                    + " './mvnw -DskipTests package'");
         }
-        throw new IOException(scheme + ":// needs the " + scheme + " module (" + scheme + "/target/laocoon-" + scheme
-                + ".jar beside the CLI's jar; the ./laocoon launcher builds and adds it): build it with"
-                + " './mvnw -DskipTests package'");
+        return l;
     }
 
     /** The token from {@code --token-file}, else {@code HF_TOKEN}, else null. */
     static String token(String file) throws IOException {
-        if (file != null) {
-            Path p = Path.of(file);
-            if (!Files.isRegularFile(p)) {
-                throw new IOException("--token-file: no such file: " + file);
-            }
-            String t = new String(Files.readAllBytes(p), StandardCharsets.UTF_8).trim();
-            if (t.isEmpty() || t.contains("\n") || t.contains(" ")) {
-                throw new IOException("--token-file: " + file + " should hold one token on one line");
-            }
-            return t;
-        }
-        String env = System.getenv("HF_TOKEN");
-        return env == null || env.isBlank() ? null : env.trim();
+        return HubClient.token(file == null ? null : Path.of(file), "--token-file");
     }
 }

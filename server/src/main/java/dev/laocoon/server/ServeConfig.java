@@ -68,7 +68,7 @@ public final class ServeConfig {
      * Admission reviews: the lowest severity of a finding that denies: notice (info), suspicious
      * (high, the default) or malicious (critical), as the reports rate them.
      */
-    public String admissionDenyAt = "suspicious";
+    public dev.laocoon.core.finding.Severity admissionDenyAt = dev.laocoon.core.finding.Severity.SUSPICIOUS;
     /** Hex SHA-256 of tokens that may call /v1/admission besides every tenant's (comma-separated in the config). */
     public List<String> admissionTokenHashes = List.of();
     public Tenants.Quota defaultQuota = new Tenants.Quota(4, 0, 600);
@@ -200,14 +200,11 @@ public final class ServeConfig {
             byUrlS3PathStyle = bool("byUrl.s3.pathStyle", v);
         }
         if ((v = p.getProperty("admission.denyAt")) != null) {
-            String d = v.trim().toLowerCase(Locale.ROOT);
-            admissionDenyAt = switch (d) {
-                case "info", "notice" -> "notice";
-                case "high", "suspicious" -> "suspicious";
-                case "critical", "malicious" -> "malicious";
-                default -> throw new IllegalArgumentException("admission.denyAt: expected info, high or critical (notice,"
-                        + " suspicious or malicious), got '" + v.trim() + "'");
-            };
+            try {
+                admissionDenyAt = dev.laocoon.core.finding.Severity.parse(v);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("admission.denyAt: " + e.getMessage());
+            }
         }
         if ((v = p.getProperty("admission.tokenSha256")) != null) {
             List<String> hashes = new ArrayList<>();

@@ -1196,45 +1196,21 @@ public final class Server implements AutoCloseable {
 
     /** The hub of hf:// by-url scans: byUrl.hubUrl, else $HF_ENDPOINT, else the public hub. */
     private java.net.URI hubUrl() throws IOException {
-        String h = config.byUrlHubUrl;
-        if (h == null) {
-            String env = System.getenv("HF_ENDPOINT");
-            h = env == null || env.isBlank() ? dev.laocoon.core.source.remote.HubClient.DEFAULT_HUB.toString() : env.trim();
-        }
-        java.net.URI u;
-        try {
-            u = new java.net.URI(h);
-        } catch (java.net.URISyntaxException e) {
-            throw new IOException("byUrl.hubUrl is not a valid URL");
-        }
-        if (u.getHost() == null || !("https".equalsIgnoreCase(u.getScheme()) || "http".equalsIgnoreCase(u.getScheme()))) {
-            throw new IOException("byUrl.hubUrl needs an http(s) URL with a host");
-        }
-        return u;
+        return dev.laocoon.core.source.remote.HubClient.endpoint(config.byUrlHubUrl, "byUrl.hubUrl");
     }
 
     /** The hub token of hf:// by-url scans: the file byUrl.hubTokenFile, else $HF_TOKEN, else none. */
     private String hubToken() throws IOException {
-        if (config.byUrlHubTokenFile != null) {
-            String tok = java.nio.file.Files.readString(config.byUrlHubTokenFile, StandardCharsets.UTF_8).trim();
-            if (tok.isEmpty() || tok.contains("\n") || tok.contains(" ")) {
-                throw new IOException("byUrl.hubTokenFile should hold one token on one line");
-            }
-            return tok;
-        }
-        String env = System.getenv("HF_TOKEN");
-        return env == null || env.isBlank() ? null : env.trim();
+        return dev.laocoon.core.source.remote.HubClient.token(config.byUrlHubTokenFile, "byUrl.hubTokenFile");
     }
 
     /** The lister of a scheme from a module on the class path (the s3 module is in the server's jar). */
     private static dev.laocoon.core.source.remote.ObjectLister lister(String scheme) throws IOException {
-        for (dev.laocoon.core.source.remote.ObjectLister l : java.util.ServiceLoader.load(
-                dev.laocoon.core.source.remote.ObjectLister.class)) {
-            if (l.scheme().equals(scheme)) {
-                return l;
-            }
+        dev.laocoon.core.source.remote.ObjectLister l = dev.laocoon.core.source.remote.ObjectLister.find(scheme);
+        if (l == null) {
+            throw new IOException(scheme + ":// needs the " + scheme + " module, which this build of the service lacks");
         }
-        throw new IOException(scheme + ":// needs the " + scheme + " module, which this build of the service lacks");
+        return l;
     }
 
     // ------------------------------------------------------------------ admission reviews
@@ -1255,7 +1231,7 @@ public final class Server implements AutoCloseable {
     /**
      * {@code POST /v1/admission}: a Kubernetes validating admission webhook. The AdmissionReview's
      * object is audited as a manifest (the audit module's checks, as {@code laocoon audit}); the
-     * review is denied when a finding reaches {@code admission.denyAt} (default suspicious, "high"),
+     * review is denied when a finding reaches {@code admission.denyAt} (default suspicious),
      * with the findings as the message; lesser findings are warnings. An object that cannot be
      * audited is denied (fail closed). Callers: any tenant's token, or one of admission.tokenSha256.
      */
@@ -1319,7 +1295,7 @@ public final class Server implements AutoCloseable {
             call.json(200, out);
             return;
         }
-        Severity denyAt = Severity.parse(config.admissionDenyAt);
+        Severity denyAt = config.admissionDenyAt;
         List<Finding> findings = new java.util.ArrayList<>();
         String problem = null;
         dev.laocoon.core.audit.Auditor a = auditor();

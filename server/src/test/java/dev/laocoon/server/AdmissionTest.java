@@ -76,7 +76,7 @@ class AdmissionTest {
     @Test
     void theDenyingSeverityIsConfigurable() throws Exception {
         String privileged = review("uid-7", "CREATE", pod(", \"securityContext\": {\"privileged\": true}"));
-        try (TestServer s = new TestServer(dir, c -> c.admissionDenyAt = "malicious")) {
+        try (TestServer s = new TestServer(dir, c -> c.admissionDenyAt = dev.laocoon.core.finding.Severity.MALICIOUS)) {
             JsonNode r = TestServer.json(post(s, TestServer.ACME, privileged));
             assertThat(r.get("response").get("allowed").asBoolean()).as(r.toString()).isTrue();
             assertThat(r.get("response").get("warnings").toString()).contains("LAO903");

@@ -1,6 +1,5 @@
 package dev.laocoon.core.sign;
 
-import dev.laocoon.core.internal.sign.Blake2b;
 import dev.laocoon.core.internal.sign.Hashing;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -8,8 +7,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -67,7 +64,7 @@ public final class KnownDigests {
      * @return the number of bytes copied
      */
     public long copy(Path from, Path to, HashPlan plan, long expectedSize) throws IOException {
-        Hasher h = new Hasher(plan.algorithm());
+        Hashing.Hasher h = new Hashing.Hasher(plan.algorithm());
         long shard = plan.shardSize() == 0 ? Long.MAX_VALUE : plan.shardSize();
         byte[] buf = new byte[BUFFER];
         ByteBuffer bb = ByteBuffer.wrap(buf);
@@ -92,7 +89,7 @@ public final class KnownDigests {
                 while (bb.hasRemaining()) {
                     out.write(bb);
                 }
-                h.update(buf, got);
+                h.update(buf, 0, got);
                 pos += got;
                 if (pos - shardStart == shard) {
                     put(to, shardStart, pos, plan.algorithm(), h.digest());
@@ -111,44 +108,10 @@ public final class KnownDigests {
         return pos;
     }
 
-    /** SHA-256 or BLAKE2b-512; {@link #digest} finishes the current value and starts the next. */
-    private static final class Hasher {
-        private final MessageDigest sha;
-        private final Blake2b b2;
-
-        Hasher(String algorithm) {
-            if (algorithm.equals("sha256")) {
-                try {
-                    sha = MessageDigest.getInstance("SHA-256");
-                } catch (NoSuchAlgorithmException e) {
-                    throw new IllegalStateException(e);
-                }
-                b2 = null;
-            } else {
-                sha = null;
-                b2 = new Blake2b();
-            }
-        }
-
-        void update(byte[] b, int n) {
-            if (sha != null) {
-                sha.update(b, 0, n);
-            } else {
-                b2.update(b, 0, n);
-            }
-        }
-
-        byte[] digest() {
-            if (sha != null) {
-                return sha.digest();
-            }
-            byte[] d = b2.digest();
-            b2.reset();
-            return d;
-        }
-    }
-
-    /** The digest of each range: known to the caller (known) for the same file, range and size, else read. */
+    /**
+     * The digest of each range: known (to {@code known}, which may be null) for the same file,
+     * range and algorithm while the file still has the size it had then, else read and hashed.
+     */
     static List<byte[]> digests(KnownDigests known, List<Hashing.Range> ranges, String algorithm, int threads)
             throws IOException {
         List<byte[]> out = new ArrayList<>();
@@ -156,13 +119,10 @@ public final class KnownDigests {
         for (Hashing.Range g : ranges) {
             byte[] d = null;
             if (known != null) {
-                long end = g.end();
-                if (end < 0) {
-                    end = Files.size(g.path());
-                }
-                d = known.get(g.path(), g.start(), end, algorithm);
-                if (d != null && g.end() >= 0 && Files.size(g.path()) < g.end()) {
-                    d = null; // the file is no longer as long as when it was hashed
+                long size = Files.size(g.path());
+                // a whole file is known by its current size; a range only while the file still covers it
+                if (g.end() < 0 || g.end() <= size) {
+                    d = known.get(g.path(), g.start(), g.end() < 0 ? size : g.end(), algorithm);
                 }
             }
             out.add(d);

@@ -83,18 +83,51 @@ public final class Hashing {
         }
     }
 
-    private static Digest one(Range r, String algorithm, byte[] buf) throws IOException {
-        MessageDigest sha = null;
-        Blake2b b2 = null;
-        if (algorithm.equals("sha256")) {
-            try {
-                sha = MessageDigest.getInstance("SHA-256");
-            } catch (NoSuchAlgorithmException e) {
-                throw new IllegalStateException(e);
+    /**
+     * An incremental SHA-256 or BLAKE2b-512 digest; {@link #digest} finishes the current value and
+     * starts the next (shard after shard with one instance).
+     */
+    public static final class Hasher {
+        private final MessageDigest sha;
+        private final Blake2b b2;
+
+        public Hasher(String algorithm) {
+            if (length(algorithm) < 0) {
+                throw new IllegalArgumentException("unsupported hash algorithm '" + algorithm + "'");
             }
-        } else {
-            b2 = new Blake2b();
+            if (algorithm.equals("sha256")) {
+                try {
+                    sha = MessageDigest.getInstance("SHA-256");
+                } catch (NoSuchAlgorithmException e) {
+                    throw new IllegalStateException(e);
+                }
+                b2 = null;
+            } else {
+                sha = null;
+                b2 = new Blake2b();
+            }
         }
+
+        public void update(byte[] b, int off, int n) {
+            if (sha != null) {
+                sha.update(b, off, n);
+            } else {
+                b2.update(b, off, n);
+            }
+        }
+
+        public byte[] digest() {
+            if (sha != null) {
+                return sha.digest();
+            }
+            byte[] d = b2.digest();
+            b2.reset();
+            return d;
+        }
+    }
+
+    private static Digest one(Range r, String algorithm, byte[] buf) throws IOException {
+        Hasher h = new Hasher(algorithm);
         long total = 0;
         try (FileChannel ch = FileChannel.open(r.path(), StandardOpenOption.READ)) {
             long pos = r.start();
@@ -109,15 +142,11 @@ public final class Hashing {
                 if (got < 0) {
                     break;
                 }
-                if (sha != null) {
-                    sha.update(buf, 0, got);
-                } else {
-                    b2.update(buf, 0, got);
-                }
+                h.update(buf, 0, got);
                 pos += got;
                 total += got;
             }
         }
-        return new Digest(sha != null ? sha.digest() : b2.digest(), total);
+        return new Digest(h.digest(), total);
     }
 }

@@ -58,6 +58,48 @@ public final class HubClient {
         return fetcher;
     }
 
+    /**
+     * The hub to use: {@code configured} when given, else {@code $HF_ENDPOINT} (as the Hugging Face
+     * tools read it), else the public hub; an http(s) URL with a host, or an IOException naming
+     * {@code setting} (the option or key it came from).
+     */
+    public static URI endpoint(String configured, String setting) throws IOException {
+        String h = configured;
+        if (h == null) {
+            String env = System.getenv("HF_ENDPOINT");
+            h = env == null || env.isBlank() ? DEFAULT_HUB.toString() : env.trim();
+        }
+        URI u;
+        try {
+            u = new URI(h);
+        } catch (java.net.URISyntaxException e) {
+            throw new IOException(setting + ": not a valid URL: " + h);
+        }
+        if (u.getHost() == null || !("https".equalsIgnoreCase(u.getScheme()) || "http".equalsIgnoreCase(u.getScheme()))) {
+            throw new IOException(setting + ": needs an http(s) URL with a host, not " + h);
+        }
+        return u;
+    }
+
+    /**
+     * The hub token: the one line of {@code file} when given, else {@code $HF_TOKEN}, else null (no
+     * token). Never part of a message.
+     */
+    public static String token(java.nio.file.Path file, String setting) throws IOException {
+        if (file != null) {
+            if (!java.nio.file.Files.isRegularFile(file)) {
+                throw new IOException(setting + ": no such file: " + file);
+            }
+            String t = java.nio.file.Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (t.isEmpty() || t.contains("\n") || t.contains(" ")) {
+                throw new IOException(setting + ": " + file + " should hold one token on one line");
+            }
+            return t;
+        }
+        String env = System.getenv("HF_TOKEN");
+        return env == null || env.isBlank() ? null : env.trim();
+    }
+
     public URI hub() {
         return hub;
     }

@@ -21,6 +21,26 @@ public interface ObjectLister {
                         String claimedSha256, String kind, String revision) {
     }
 
+    /**
+     * The lister of {@code scheme} from the modules on the class path (the thread's context class
+     * loader first, as Spark's executors load a job's jars there, then this interface's), or null.
+     */
+    static ObjectLister find(String scheme) {
+        java.util.LinkedHashSet<ClassLoader> loaders = new java.util.LinkedHashSet<>();
+        if (Thread.currentThread().getContextClassLoader() != null) {
+            loaders.add(Thread.currentThread().getContextClassLoader());
+        }
+        loaders.add(ObjectLister.class.getClassLoader());
+        for (ClassLoader cl : loaders) {
+            for (ObjectLister l : java.util.ServiceLoader.load(ObjectLister.class, cl)) {
+                if (l.scheme().equals(scheme)) {
+                    return l;
+                }
+            }
+        }
+        return null;
+    }
+
     /** The scheme handled, without {@code ://} ({@code s3}). */
     String scheme();
 
